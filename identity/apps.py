@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IdentityConfig(AppConfig):
+    name = "identity"
+    verbose_name = _("Identity")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from identity.roles import roles_sync_after_migrate
+
+        post_migrate.connect(roles_sync_after_migrate, sender=self)

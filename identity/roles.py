@@ -1,0 +1,66 @@
+"""The roles a person can hold, each a group carrying the permissions of that role.
+
+Higher apps check a permission (`user.has_perm("identity.carry_parcels")`), never a
+group name, so that a coop admin can grant a single permission to one person.
+"""
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SHOPPER = "shopper", _("Shopper")
+    STORE_STAFF = "store_staff", _("Store staff")
+    COURIER = "courier", _("Courier")
+    REGISTRAR = "registrar", _("Registrar")
+    COOP_ADMIN = "coop_admin", _("Coop admin")
+
+
+# Role -> permission codenames ("app_label.codename").
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.SHOPPER: ["identity.shop"],
+    Role.STORE_STAFF: ["identity.shop", "identity.work_in_store"],
+    Role.COURIER: ["identity.carry_parcels"],
+    Role.REGISTRAR: ["identity.issue_cards", "identity.view_user"],
+    Role.COOP_ADMIN: [
+        "identity.shop",
+        "identity.administer_coop",
+        "identity.view_user",
+        "identity.change_user",
+        "auth.view_group",
+    ],
+}
+
+# Roles whose holders use the administration site.
+STAFF_ROLES = {Role.REGISTRAR, Role.COOP_ADMIN}
+
+
+def _permissions(labels: list[str]) -> list[Permission]:
+    perms = []
+    for label in labels:
+        app_label, codename = label.split(".")
+        perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return perms
+
+
+@transaction.atomic
+def roles_sync() -> None:
+    """Make each role's group exist with exactly the permissions ROLE_PERMISSIONS gives."""
+    for role, labels in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        group.permissions.set(_permissions(labels))
+
+
+def roles_sync_after_migrate(sender: Any, **kwargs: Any) -> None:
+    roles_sync()
+
+
+def user_roles(user: Any) -> set[str]:
+    """The roles a signed-in person holds (an anonymous visitor holds none)."""
+    if not user.is_authenticated:
+        return set()
+    names = {group.name for group in user.groups.all()}
+    return {role for role in Role.values if role in names}
