@@ -22,6 +22,12 @@ def secret_key_check(key: str) -> str:
 SECRET_KEY = secret_key_check(SECRET_KEY)
 DEBUG = False
 
+# Production names its database and its mail server; the embedded defaults would lose
+# mail to a console nobody reads and keep data in a file on one machine.
+for required in ("DATABASE_URL", "EMAIL_URL"):
+    if not env(required, default=""):
+        raise ImproperlyConfigured(f"{required} must be set in production.")
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)

@@ -9,3 +9,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
 HEALTHZ_TIMEOUT = env.float("HEALTHZ_TIMEOUT", default=1.0)
+
+# Tasks run in-process so a test sees their effect; the tests that prove a real worker
+# consumes from the broker switch this off for themselves (tests/test_celery_worker.py).
+CELERY_TASK_ALWAYS_EAGER = True
+# A real worker process cannot write to this process's memory: it writes mail here.
+if env("TEST_EMAIL_FILE_PATH", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env("TEST_EMAIL_FILE_PATH")
+# Serve static files from the apps' folders, as runserver does; no collectstatic needed.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

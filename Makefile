@@ -1,0 +1,64 @@
+# Uniqc Coop — the commands a newcomer and CI use. Only python3 and make are needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: help venv run migrate seed test test-services lint format worker beat bench clean
+
+help:
+	@echo "make run     set up everything and serve http://$(HOST):$(PORT) with demo data"
+	@echo "make test    run the whole test suite (browser tests included)"
+	@echo "make worker  a Celery worker on CELERY_BROKER_URL;  make beat  the scheduler"
+	@echo "make lint    ruff and the migrations check;  make bench  the benchmarks"
+
+# The virtual environment is rebuilt when the dependencies change.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: migrate
+	@$(PY) manage.py seed_demo
+	@echo
+	@echo "Uniqc Coop is at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv
+	@scripts/system-deps.sh
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+worker: venv
+	$(VENV)/bin/celery -A config worker --loglevel=INFO
+
+beat: venv
+	@mkdir -p var
+	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+bench: venv
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,168 @@
+"""Fixtures shared by the whole suite: the real services, a Celery worker, a browser.
+
+Two runs use this suite. The embedded run (a newcomer's machine) has no services:
+tests marked `services` are skipped there. The service run (CI, UNIQC_REQUIRE_SERVICES=1)
+has PostgreSQL, Redis and Mosquitto: there a missing or unreachable service stops the
+run with an error instead of skipping anything.
+"""
+
+import os
+
+import pytest
+
+# Each service a `services` test needs, by the environment variable that names it.
+SERVICE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "MQTT_URL")
+
+
+def services_required() -> bool:
+    return os.environ.get("UNIQC_REQUIRE_SERVICES") == "1"
+
+
+def _missing_services() -> list[str]:
+    return [name for name in SERVICE_VARIABLES if not os.environ.get(name)]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not services_required():
+        return
+    missing = _missing_services()
+    if missing:
+        raise pytest.UsageError(
+            f"UNIQC_REQUIRE_SERVICES=1 but {', '.join(missing)} is not set."
+        )
+    import django
+
+    django.setup()
+    from config.health import DOWN, broker_probe, mqtt_probe
+
+    # The database is reached when pytest-django creates the test database.
+    checks = {"broker": broker_probe(), "mqtt": mqtt_probe()}
+    down = [name for name, status in checks.items() if status == DOWN]
+    if down:
+        raise pytest.UsageError(
+            f"UNIQC_REQUIRE_SERVICES=1 but these services are unreachable: {', '.join(down)}"
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    missing = _missing_services()
+    if not missing or services_required():
+        return
+    skip = pytest.mark.skip(reason=f"embedded run: {', '.join(missing)} not set")
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(skip)
+
+
+def _database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL naming the test database this process uses."""
+    engine = settings_dict["ENGINE"]
+    if engine.endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or ""
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{auth}{host}{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real `celery worker` process on CELERY_BROKER_URL, using the test database.
+
+    Yields the directory the worker's mail is written to (filebased backend).
+    """
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    from config.celery import app
+
+    mail_dir = tmp_path_factory.mktemp("worker-mail")
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=_database_url(connection.settings_dict),
+        TEST_EMAIL_FILE_PATH=str(mail_dir),
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "config", "worker",
+            "--pool=solo", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
+            "--hostname=pytest-worker@%h",
+        ],
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=1.0):
+            if worker.poll() is not None:
+                pytest.fail(f"the Celery worker exited with status {worker.returncode}")
+            if time.monotonic() > deadline:
+                pytest.fail("the Celery worker did not answer a ping within 60 s")
+        yield mail_dir
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+@pytest.fixture
+def real_broker():
+    """Send tasks to the broker for this test instead of running them in-process."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield app
+    finally:
+        app.conf.task_always_eager = previous
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (never Playwright's own browser build)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `make test` (it installs chromium with apt-get) "
+            "or `apt-get install -y chromium`."
+        )
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made
+    # by the test itself between browser steps are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser context (no cookies) with a page on the live server."""
+    context = chromium.new_context(base_url=live_server.url, locale="fr-CA")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()

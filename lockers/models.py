@@ -1,0 +1,240 @@
+"""Locker sites and their compartments.
+
+lockers knows nothing of orders: a higher app reserves a compartment through a lockers
+service and refers to it by id.
+"""
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from identity.validators import validate_postal_code
+
+
+class SizeClass(models.TextChoices):
+    """Compartment sizes, after InPost's A, B and C (inside: height × width × depth)."""
+
+    SMALL = "S", _("Small (8 × 38 × 64 cm)")
+    MEDIUM = "M", _("Medium (19 × 38 × 64 cm)")
+    LARGE = "L", _("Large (41 × 38 × 64 cm)")
+
+
+# Inside dimensions in centimetres (height, width, depth) and the weight every size bears.
+SIZE_CLASS_DIMENSIONS_CM: dict[str, tuple[int, int, int]] = {
+    SizeClass.SMALL: (8, 38, 64),
+    SizeClass.MEDIUM: (19, 38, 64),
+    SizeClass.LARGE: (41, 38, 64),
+}
+# The letter of a compartment label, as InPost names its sizes.
+SIZE_CLASS_LABEL_LETTER: dict[str, str] = {
+    SizeClass.SMALL: "A",
+    SizeClass.MEDIUM: "B",
+    SizeClass.LARGE: "C",
+}
+MAX_PARCEL_WEIGHT_KG = 25
+
+
+class HostKind(models.TextChoices):
+    DESJARDINS = "desjardins", _("Desjardins branch")
+    NATIONAL_BANK = "national_bank", _("National Bank branch")
+    METRO_STATION = "metro_station", _("Metro station (STM)")
+
+
+class Weekday(models.TextChoices):
+    """Keys of `Site.opening_hours`, in the order of `datetime.weekday()`."""
+
+    MONDAY = "mon", _("Monday")
+    TUESDAY = "tue", _("Tuesday")
+    WEDNESDAY = "wed", _("Wednesday")
+    THURSDAY = "thu", _("Thursday")
+    FRIDAY = "fri", _("Friday")
+    SATURDAY = "sat", _("Saturday")
+    SUNDAY = "sun", _("Sunday")
+
+
+WEEKDAY_KEYS: list[str] = list(Weekday.values)
+# "HH:MM" from 00:00 to 23:59; a closing time may also be 24:00 (midnight, end of day).
+_TIME_RE = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+END_OF_DAY = "24:00"
+
+
+def opening_hours_errors(value: Any) -> list[str]:
+    """Why `value` is not a valid opening-hours mapping (an empty list when it is).
+
+    The mapping goes from a weekday key ("mon" … "sun") to a list of [open, close] pairs
+    of "HH:MM" strings, open before close, sorted and not overlapping. An interval never
+    crosses midnight: a metro station open until 1 h closes at "24:00" and opens again at
+    "00:00" the next day. A day that is absent or empty is closed.
+    """
+    if not isinstance(value, dict):
+        return [gettext("Opening hours must map weekdays to lists of intervals.")]
+    errors: list[str] = []
+    for day, intervals in value.items():
+        if day not in WEEKDAY_KEYS:
+            errors.append(
+                gettext("%(day)s is not a weekday; use one of %(days)s.")
+                % {"day": day, "days": ", ".join(WEEKDAY_KEYS)}
+            )
+            continue
+        if not isinstance(intervals, list):
+            errors.append(gettext("%(day)s: intervals must be a list.") % {"day": day})
+            continue
+        previous_close = ""
+        for interval in intervals:
+            if (
+                not isinstance(interval, list | tuple)
+                or len(interval) != 2
+                or not all(isinstance(moment, str) for moment in interval)
+            ):
+                errors.append(
+                    gettext('%(day)s: each interval is a pair such as ["06:00", "23:00"].')
+                    % {"day": day}
+                )
+                break
+            opens, closes = interval
+            if not _TIME_RE.match(opens) or not (_TIME_RE.match(closes) or closes == END_OF_DAY):
+                errors.append(
+                    gettext("%(day)s: times are written HH:MM, from 00:00 to 24:00.") % {"day": day}
+                )
+                break
+            if opens >= closes:
+                errors.append(
+                    gettext("%(day)s: %(opens)s–%(closes)s closes before it opens.")
+                    % {"day": day, "opens": opens, "closes": closes}
+                )
+                break
+            if opens < previous_close:
+                errors.append(
+                    gettext("%(day)s: intervals must be in order and must not overlap.") % {"day": day}
+                )
+                break
+            previous_close = closes
+    return errors
+
+
+class Site(models.Model):
+    """A bank of lockers at a bank branch or a metro station, where shoppers pick up."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    host_kind = models.CharField(_("kind of host"), max_length=20, choices=HostKind.choices)
+    host_name = models.CharField(
+        _("host"),
+        max_length=120,
+        help_text=_("The branch or station that hosts the lockers."),
+    )
+    street_address = models.CharField(_("street address"), max_length=200)
+    locality = models.CharField(_("city"), max_length=100)
+    postal_code = models.CharField(
+        _("postal code"), max_length=7, validators=[validate_postal_code]
+    )
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    access_hours = models.CharField(
+        _("access hours"),
+        max_length=200,
+        help_text=_("As people read them, for example “Lun–ven 6 h – 23 h”."),
+    )
+    opening_hours = models.JSONField(
+        _("opening hours"),
+        default=dict,
+        blank=True,
+        help_text=_('Weekday → list of ["HH:MM", "HH:MM"] intervals; an absent day is closed.'),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("locker site")
+        verbose_name_plural = _("locker sites")
+        ordering = ["locality", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__gte=-90, latitude__lte=90),
+                name="lockers_site_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(longitude__gte=-180, longitude__lte=180),
+                name="lockers_site_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(host_kind__in=HostKind.values),
+                name="lockers_site_host_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = opening_hours_errors(self.opening_hours)
+        if errors:
+            raise ValidationError({"opening_hours": errors})
+
+    def intervals_on(self, weekday: int) -> list[list[str]]:
+        """The opening intervals on `weekday` (0 is Monday, as `date.weekday()`)."""
+        return [list(pair) for pair in self.opening_hours.get(WEEKDAY_KEYS[weekday], [])]
+
+    def is_open_at(self, moment: Any = None) -> bool:
+        """True when the site is open at `moment` (aware; now by default), local time."""
+        local = timezone.localtime(moment)
+        hhmm = local.strftime("%H:%M")
+        return any(
+            opens <= hhmm < closes for opens, closes in self.intervals_on(local.weekday())
+        )
+
+
+class CompartmentState(models.TextChoices):
+    AVAILABLE = "available", _("Available")
+    RESERVED = "reserved", _("Reserved")
+    OCCUPIED = "occupied", _("Occupied")
+    OUT_OF_SERVICE = "out_of_service", _("Out of service")
+
+
+class Compartment(models.Model):
+    """One door of a site's lockers, of one size class, in one state."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="compartments", verbose_name=_("site")
+    )
+    label = models.CharField(
+        _("label"),
+        max_length=8,
+        validators=[
+            RegexValidator(
+                r"^[A-Z][0-9]{2,3}$",
+                _("A label is a capital letter and two or three digits, such as A01."),
+            )
+        ],
+    )
+    size_class = models.CharField(_("size"), max_length=1, choices=SizeClass.choices)
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=CompartmentState.choices,
+        default=CompartmentState.AVAILABLE,
+    )
+
+    class Meta:
+        verbose_name = _("compartment")
+        verbose_name_plural = _("compartments")
+        ordering = ["site", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "label"], name="lockers_compartment_unique_label"),
+            models.CheckConstraint(
+                condition=models.Q(size_class__in=SizeClass.values),
+                name="lockers_compartment_size_class_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=CompartmentState.values),
+                name="lockers_compartment_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} · {self.label}"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Make sure the system packages that `make test` needs are present.
+#
+# On a machine where we are root and apt-get exists (ours and CI's), install what is
+# missing. Anywhere else, say exactly what is missing and how to get it, and fail.
+set -euo pipefail
+
+# package -> a file that proves it is installed
+declare -A PROBES=(
+  [chromium]=/usr/bin/chromium
+  [gettext]=/usr/bin/msgfmt
+)
+
+missing=()
+for package in "${!PROBES[@]}"; do
+  [ -e "${PROBES[$package]}" ] || missing+=("$package")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: installing ${missing[*]} with apt-get" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  exit 0
+fi
+
+{
+  echo "system-deps: these system packages are missing: ${missing[*]}"
+  for package in "${missing[@]}"; do
+    echo "  - $package (needs ${PROBES[$package]})"
+  done
+  echo "On Debian or Ubuntu: sudo apt-get install -y ${missing[*]}"
+  echo "Browser tests drive Debian's Chromium at /usr/bin/chromium through Playwright;"
+  echo "Playwright's own browser download is not used."
+} >&2
+exit 1

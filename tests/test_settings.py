@@ -1,0 +1,89 @@
+"""Production settings refuse to start on a development key or a missing service."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "uniqc.coop",
+    "SITE_URL": "https://uniqc.coop",
+    "DATABASE_URL": "postgres://uniqc@db.internal:5432/uniqc",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.internal:587",
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+}
+
+
+def manage(*args: str, **overrides: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    env.update(PRODUCTION_ENV)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_check_deploy_reports_nothing():
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("django-insecure-uniqc-development-key-do-not-deploy", "development key"),
+        ("short", "at least 50"),
+        ("a" * 60, "at least 50"),
+        (None, "must be set"),
+    ],
+)
+def test_production_refuses_bad_secret_key(key, message):
+    result = manage("check", SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "EMAIL_URL"])
+def test_production_refuses_missing_service(variable):
+    result = manage("check", **{variable: None})
+    assert result.returncode != 0
+    assert f"{variable} must be set in production" in result.stderr
+
+
+def test_local_settings_default_to_embedded_services():
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "MQTT_URL", "SECRET_KEY")
+    }
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    code = (
+        "import django; django.setup(); from django.conf import settings as s;"
+        "db = s.DATABASES['default'];"
+        "print(db['ENGINE'], 'WAL' in db['OPTIONS']['init_command'],"
+        " s.CELERY_TASK_ALWAYS_EAGER, repr(s.MQTT_URL), s.DEBUG)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "True", "''", "True"]
