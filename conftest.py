@@ -27,9 +27,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     missing = _missing_services()
     if missing:
-        raise pytest.UsageError(
-            f"UNIQC_REQUIRE_SERVICES=1 but {', '.join(missing)} is not set."
-        )
+        raise pytest.UsageError(f"UNIQC_REQUIRE_SERVICES=1 but {', '.join(missing)} is not set.")
     import django
 
     django.setup()
@@ -90,8 +88,16 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     )
     worker = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "config", "worker",
-            "--pool=solo", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
             "--hostname=pytest-worker@%h",
         ],
         env=env,

@@ -11,4 +11,5 @@ class IdentityConfig(AppConfig):
 
         from identity.roles import roles_sync_after_migrate
 
-        post_migrate.connect(roles_sync_after_migrate, sender=self)
+        # Every app's migration may create permissions a role names: sync after each.
+        post_migrate.connect(roles_sync_after_migrate, dispatch_uid="identity.roles_sync")

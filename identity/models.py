@@ -45,6 +45,7 @@ class UserManager(BaseUserManager["User"]):
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
         fields.setdefault("email_verified", True)
+        fields.setdefault("email_verified_at", timezone.now())
         return self.create_user(email, password, **fields)
 
 

@@ -34,16 +34,28 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 
+
+def role_permissions_add(role: str, labels: list[str]) -> None:
+    """Let an app above identity grant its own permissions to a role (from its ready()).
+
+    identity never imports the apps above it; they register here instead.
+    """
+    current = ROLE_PERMISSIONS.setdefault(role, [])
+    current.extend(label for label in labels if label not in current)
+
+
 # Roles whose holders use the administration site.
 STAFF_ROLES = {Role.REGISTRAR, Role.COOP_ADMIN}
 
 
 def _permissions(labels: list[str]) -> list[Permission]:
-    perms = []
-    for label in labels:
-        app_label, codename = label.split(".")
-        perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    return perms
+    """The permissions named by these labels that exist yet (apps migrate one by one)."""
+    wanted = {tuple(label.split(".")) for label in labels}
+    perms = Permission.objects.filter(
+        content_type__app_label__in={app_label for app_label, _codename in wanted},
+        codename__in={codename for _app_label, codename in wanted},
+    ).select_related("content_type")
+    return [p for p in perms if (p.content_type.app_label, p.codename) in wanted]
 
 
 @transaction.atomic

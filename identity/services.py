@@ -1,15 +1,40 @@
 """Every write to identity goes through a function here."""
 
+import logging
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, ProtectedError, Q, RestrictedError
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from config.celery import enqueue_on_commit
+from identity import tasks
+from identity.errors import (
+    EmailAlreadyVerified,
+    SignInThrottled,
+    VerificationLinkInvalid,
+    VerificationResendTooSoon,
+)
 from identity.models import User
+from identity.ratelimit import RateLimit
 from identity.roles import STAFF_ROLES, Role
+from identity.selectors import (
+    access_user_profile_change,
+    email_verification_link_valid,
+    users_for_password_reset,
+)
 from identity.validators import phone_normalize, postal_code_normalize
+
+logger = logging.getLogger(__name__)
+security_logger = logging.getLogger("identity.security")
 
 
 @transaction.atomic
@@ -56,3 +81,259 @@ def user_roles_set(*, user: User, roles: Iterable[str]) -> User:
         user.is_staff = is_staff
         user.save(update_fields=["is_staff"])
     return user
+
+
+# --- Accounts opened and proven by email -----------------------------------------------
+
+# A person gets at most one verification mail, and one reset mail, a minute.
+VERIFICATION_MAIL_LIMIT = RateLimit("mail-verify", limit=1, window=60)
+RESET_MAIL_LIMIT = RateLimit("mail-reset", limit=1, window=60)
+# Failed password sign-ins allowed per email address, and per client IP address, in a
+# window of 15 minutes that opens with the first failure.
+SIGN_IN_ACCOUNT_LIMIT = RateLimit("sign-in-account", limit=5, window=15 * 60)
+SIGN_IN_CLIENT_LIMIT = RateLimit("sign-in-client", limit=20, window=15 * 60)
+# An account whose email was never verified is deleted after this long...
+UNVERIFIED_ACCOUNT_LIFETIME = timedelta(days=30)
+# ...unless its owner signed in again after the sign-in that sign-up performs.
+SIGN_UP_SIGN_IN_GRACE = timedelta(minutes=1)
+
+PROFILE_FIELDS = frozenset(
+    {
+        "given_name",
+        "family_name",
+        "phone",
+        "street_address",
+        "locality",
+        "region",
+        "postal_code",
+        "birth_date",
+        "preferred_language",
+    }
+)
+ADDRESS_FIELDS = frozenset({"street_address", "locality", "region", "postal_code"})
+
+
+@transaction.atomic
+def user_sign_up(
+    *,
+    email: str,
+    password: str,
+    given_name: str,
+    family_name: str,
+    preferred_language: str,
+) -> User:
+    """Open a shopper's account with an unverified email and mail them a verification link.
+
+    The password must pass AUTH_PASSWORD_VALIDATORS; an address already in use (in any
+    letter case) is refused with a ValidationError on `email` and nothing is written.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            {"email": ValidationError(_("An account already uses this email address."), "unique")}
+        )
+    candidate = User(email=email, given_name=given_name, family_name=family_name)
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.error_list}) from exc
+    try:
+        with transaction.atomic():
+            user = user_create(
+                email=email,
+                password=password,
+                given_name=given_name,
+                family_name=family_name,
+                preferred_language=preferred_language,
+                roles=(Role.SHOPPER,),
+            )
+    except IntegrityError as exc:
+        # Someone signed up with the same address between our check and our insert.
+        raise ValidationError(
+            {"email": ValidationError(_("An account already uses this email address."), "unique")}
+        ) from exc
+    email_verification_send(user=user)
+    return user
+
+
+def user_authenticate(
+    *, email: str, password: str, client_ip: str, request: HttpRequest | None = None
+) -> User | None:
+    """The active person this email address and password name, or None.
+
+    Refuses with SignInThrottled, without checking the password, once the address has
+    failed SIGN_IN_ACCOUNT_LIMIT times, or the client IP SIGN_IN_CLIENT_LIMIT times, in
+    the window. Every attempt is counted before the password is checked, so that requests
+    sent at once cannot get more checks than the limit; a success takes its attempts back
+    and clears the address's count.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    counted = [(SIGN_IN_ACCOUNT_LIMIT, email, "account")]
+    if client_ip:
+        counted.append((SIGN_IN_CLIENT_LIMIT, client_ip, "client"))
+    over = []
+    for limit, key, reason in counted:
+        if limit.hit(key) > limit.limit:
+            over.append((limit, key, reason))
+    if over:
+        # A refusal is not a failure: it does not count towards any limit.
+        for limit, key, _reason in counted:
+            limit.unhit(key)
+        retry_after = max(limit.retry_after(key) for limit, key, _reason in over) or 1
+        reason = "+".join(reason for _limit, _key, reason in over)
+        security_logger.warning(
+            "Password sign-in refused (too many failures for %s): email=%s client_ip=%s "
+            "retry_after=%ss",
+            reason,
+            email,
+            client_ip or "-",
+            retry_after,
+        )
+        raise SignInThrottled(retry_after=retry_after, reason=reason)
+    user = authenticate(request, email=email, password=password)
+    if user is not None:
+        SIGN_IN_ACCOUNT_LIMIT.reset(email)
+        if client_ip:
+            SIGN_IN_CLIENT_LIMIT.unhit(client_ip)
+    return user
+
+
+@transaction.atomic
+def email_verification_send(*, user: User) -> None:
+    """Mail `user` a fresh verification link, at most once a minute per person."""
+    if user.email_verified:
+        raise EmailAlreadyVerified
+    if not VERIFICATION_MAIL_LIMIT.take(str(user.pk)):
+        raise VerificationResendTooSoon
+    enqueue_on_commit(tasks.send_email_verification, user.pk)
+
+
+@transaction.atomic
+def email_verify(*, user: User, token: str) -> User:
+    """Mark `user`'s email verified if `token` is a valid, unexpired, unused link for it.
+
+    The token's hash covers `email_verified`, so the same link cannot verify twice. The
+    update is conditional so that two clicks racing each other verify only once.
+    """
+    if not email_verification_link_valid(user=user, token=token):
+        raise VerificationLinkInvalid
+    now = timezone.now()
+    updated = User.objects.filter(pk=user.pk, email=user.email, email_verified=False).update(
+        email_verified=True, email_verified_at=now
+    )
+    if not updated:
+        raise VerificationLinkInvalid
+    user.email_verified = True
+    user.email_verified_at = now
+    return user
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, acting_user: Any, **fields: Any) -> User:
+    """Change the attributes a person declares about themself.
+
+    Only PROFILE_FIELDS may change. Postal code and phone are normalized before
+    validation; a birth date cannot be in the future. When the postal address changes, the
+    coordinates computed from the old one are cleared, since they no longer describe it.
+
+    Whether `acting_user` may make this edit is decided only by access_user_profile_change,
+    given the names of the fields that actually change. The future lock on names and birth
+    date once a person's identity is proven (with a card) belongs there, not here.
+    """
+    unknown = set(fields) - PROFILE_FIELDS
+    if unknown:
+        raise TypeError(f"user_profile_update() cannot change {sorted(unknown)}")
+    if "postal_code" in fields:
+        fields["postal_code"] = postal_code_normalize(fields["postal_code"])
+    if "phone" in fields:
+        fields["phone"] = phone_normalize(fields["phone"])
+    for name in ("given_name", "family_name", "street_address", "locality"):
+        if name in fields:
+            fields[name] = (fields[name] or "").strip()
+    changed = [name for name, value in fields.items() if getattr(user, name) != value]
+    access_user_profile_change(acting_user=acting_user, user=user, fields=frozenset(changed))
+    birth_date = fields.get("birth_date")
+    if birth_date and birth_date > timezone.localdate():
+        raise ValidationError(
+            {"birth_date": ValidationError(_("A birth date cannot be in the future."), "future")}
+        )
+    if not changed:
+        return user
+    for name in changed:
+        setattr(user, name, fields[name])
+    if ADDRESS_FIELDS.intersection(changed):
+        user.latitude = user.longitude = None
+        changed += ["latitude", "longitude"]
+    try:
+        user.full_clean()
+    except ValidationError:
+        user.refresh_from_db()
+        raise
+    user.save(update_fields=changed)
+    return user
+
+
+@transaction.atomic
+def user_password_set(*, user: User, password: str) -> User:
+    """Give `user` a new password that passes AUTH_PASSWORD_VALIDATORS.
+
+    Changing the password ends the person's other sessions (their session hash changes)
+    and voids any password reset link already sent.
+    """
+    password_validation.validate_password(password, user=user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """Mail a reset link to each active person with this address who has a password.
+
+    Silently does nothing for an unknown address, so that the answer never tells whether
+    an account exists, and sends at most one reset mail a minute per person.
+    """
+    for user in users_for_password_reset(email=email):
+        if RESET_MAIL_LIMIT.take(str(user.pk)):
+            enqueue_on_commit(tasks.send_password_reset_email, user.pk)
+
+
+def user_prune_unverified(*, now: datetime | None = None) -> int:
+    """Delete accounts whose email was never verified and that were left unused.
+
+    An account goes when, 30 days after sign-up, its email is still unverified and no one
+    has signed in to it since the sign-in that sign-up performs. Staff, superusers,
+    holders of any role but shopper or of a direct permission, and accounts without a
+    password (opened by a registrar) are kept. Each account is deleted in its own
+    transaction after re-checking these conditions, so that one person verifying at the
+    same moment, or another app's protected rows (an order), keep that account alone.
+    Returns how many accounts were deleted.
+    """
+    now = now or timezone.now()
+    candidates = (
+        User.objects.filter(
+            email_verified=False,
+            is_staff=False,
+            is_superuser=False,
+            date_joined__lt=now - UNVERIFIED_ACCOUNT_LIFETIME,
+        )
+        .filter(
+            Q(last_login__isnull=True) | Q(last_login__lte=F("date_joined") + SIGN_UP_SIGN_IN_GRACE)
+        )
+        .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .exclude(groups__name__in=[role for role in Role.values if role != Role.SHOPPER])
+        .exclude(user_permissions__isnull=False)
+    )
+    deleted = 0
+    for pk in list(candidates.values_list("pk", flat=True).order_by("pk")):
+        try:
+            with transaction.atomic():
+                count, _per_model = candidates.filter(pk=pk).delete()
+        except (ProtectedError, RestrictedError):
+            logger.info("Kept unverified account %s: other records depend on it.", pk)
+            continue
+        if count:
+            deleted += 1
+    if deleted:
+        logger.info("Deleted %s unverified, unused accounts.", deleted)
+    return deleted

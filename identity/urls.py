@@ -1,11 +1,28 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from identity import views
 
 app_name = "identity"
 
 urlpatterns = [
-    path("connexion/", auth_views.LoginView.as_view(), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("inscription/", auth_views.LoginView.as_view(), name="signup"),
-    path("profil/", auth_views.LoginView.as_view(), name="profile"),
+    path("inscription/", views.signup, name="signup"),
+    path("connexion/", views.login_view, name="login"),
+    path("deconnexion/", views.logout_view, name="logout"),
+    path("profil/", views.profile, name="profile"),
+    path("verifier/nouveau-lien/", views.verify_email_resend, name="verify_email_resend"),
+    path("verifier/<uidb64>/<token>/", views.verify_email, name="verify_email"),
+    path("mot-de-passe/oubli/", views.password_reset, name="password_reset"),
+    path("mot-de-passe/oubli/envoye/", views.password_reset_done, name="password_reset_done"),
+    path(
+        "mot-de-passe/reinitialise/",
+        views.password_reset_complete,
+        name="password_reset_complete",
+    ),
+    path("mot-de-passe/modifier/", views.password_change, name="password_change"),
+    path("mot-de-passe/modifie/", views.password_change_done, name="password_change_done"),
+    path(
+        "mot-de-passe/<uidb64>/<token>/",
+        views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
 ]

@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class LockersConfig(AppConfig):
     name = "lockers"
     verbose_name = _("Lockers")
+
+    def ready(self) -> None:
+        from identity.roles import Role, role_permissions_add
+
+        role_permissions_add(
+            Role.COOP_ADMIN,
+            [
+                "lockers.view_site",
+                "lockers.add_site",
+                "lockers.change_site",
+                "lockers.view_compartment",
+                "lockers.add_compartment",
+                "lockers.change_compartment",
+            ],
+        )

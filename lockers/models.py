@@ -18,11 +18,11 @@ from identity.validators import validate_postal_code
 
 
 class SizeClass(models.TextChoices):
-    """Compartment sizes, after InPost's A, B and C (inside: height × width × depth)."""
+    """Compartment sizes, after InPost's A, B and C (inside: height, width, depth)."""
 
-    SMALL = "S", _("Small (8 × 38 × 64 cm)")
-    MEDIUM = "M", _("Medium (19 × 38 × 64 cm)")
-    LARGE = "L", _("Large (41 × 38 × 64 cm)")
+    SMALL = "S", _("Small (8 × 38 × 64 cm)")  # noqa: RUF001
+    MEDIUM = "M", _("Medium (19 × 38 × 64 cm)")  # noqa: RUF001
+    LARGE = "L", _("Large (41 × 38 × 64 cm)")  # noqa: RUF001
 
 
 # Inside dimensions in centimetres (height, width, depth) and the weight every size bears.
@@ -105,13 +105,14 @@ def opening_hours_errors(value: Any) -> list[str]:
                 break
             if opens >= closes:
                 errors.append(
-                    gettext("%(day)s: %(opens)s–%(closes)s closes before it opens.")
+                    gettext("%(day)s: %(opens)s–%(closes)s closes before it opens.")  # noqa: RUF001
                     % {"day": day, "opens": opens, "closes": closes}
                 )
                 break
             if opens < previous_close:
                 errors.append(
-                    gettext("%(day)s: intervals must be in order and must not overlap.") % {"day": day}
+                    gettext("%(day)s: intervals must be in order and must not overlap.")
+                    % {"day": day}
                 )
                 break
             previous_close = closes
@@ -139,7 +140,7 @@ class Site(models.Model):
     access_hours = models.CharField(
         _("access hours"),
         max_length=200,
-        help_text=_("As people read them, for example “Lun–ven 6 h – 23 h”."),
+        help_text=_("As people read them, for example “Lun–ven 6 h – 23 h”."),  # noqa: RUF001
     )
     opening_hours = models.JSONField(
         _("opening hours"),
@@ -184,9 +185,7 @@ class Site(models.Model):
         """True when the site is open at `moment` (aware; now by default), local time."""
         local = timezone.localtime(moment)
         hhmm = local.strftime("%H:%M")
-        return any(
-            opens <= hhmm < closes for opens, closes in self.intervals_on(local.weekday())
-        )
+        return any(opens <= hhmm < closes for opens, closes in self.intervals_on(local.weekday()))
 
 
 class CompartmentState(models.TextChoices):
@@ -225,7 +224,9 @@ class Compartment(models.Model):
         verbose_name_plural = _("compartments")
         ordering = ["site", "label"]
         constraints = [
-            models.UniqueConstraint(fields=["site", "label"], name="lockers_compartment_unique_label"),
+            models.UniqueConstraint(
+                fields=["site", "label"], name="lockers_compartment_unique_label"
+            ),
             models.CheckConstraint(
                 condition=models.Q(size_class__in=SizeClass.values),
                 name="lockers_compartment_size_class_valid",

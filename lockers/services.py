@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from identity.validators import postal_code_normalize
-from lockers.models import SIZE_CLASS_LABEL_LETTER, Compartment, HostKind, SizeClass, Site
+from lockers.models import SIZE_CLASS_LABEL_LETTER, Compartment, HostKind, Site, SizeClass
 
 # The fields of a site that site_update may change (the slug is its natural key).
 SITE_FIELDS = frozenset(
@@ -27,6 +27,10 @@ SITE_FIELDS = frozenset(
 )
 
 
+def _as_list(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _site_fields_normalize(fields: dict[str, Any]) -> dict[str, Any]:
     """Bring values to the form the database gives back, so that equal means unchanged."""
     if "postal_code" in fields:
@@ -36,7 +40,9 @@ def _site_fields_normalize(fields: dict[str, Any]) -> dict[str, Any]:
             fields[name] = Decimal(str(fields[name]))
     if "opening_hours" in fields and isinstance(fields["opening_hours"], Mapping):
         fields["opening_hours"] = {
-            day: [list(interval) for interval in intervals]
+            day: [_as_list(interval) for interval in intervals]
+            if isinstance(intervals, list | tuple)
+            else intervals
             for day, intervals in fields["opening_hours"].items()
         }
     return fields

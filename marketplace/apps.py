@@ -5,3 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class MarketplaceConfig(AppConfig):
     name = "marketplace"
     verbose_name = _("Marketplace")
+
+    def ready(self) -> None:
+        from identity.roles import Role, role_permissions_add
+
+        role_permissions_add(
+            Role.COOP_ADMIN,
+            [
+                "marketplace.view_store",
+                "marketplace.add_store",
+                "marketplace.change_store",
+                "marketplace.view_storestaff",
+                "marketplace.add_storestaff",
+                "marketplace.change_storestaff",
+                "marketplace.view_listing",
+                "marketplace.add_listing",
+                "marketplace.change_listing",
+                "marketplace.view_variant",
+                "marketplace.add_variant",
+                "marketplace.change_variant",
+            ],
+        )

@@ -18,11 +18,16 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://uniqc@db.internal:5432/uniqc",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.internal:587",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "CACHE_URL": "redis://redis.internal:6379/1",
 }
 
 
 def manage(*args: str, **overrides: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION_ENV and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(PRODUCTION_ENV)
     for key, value in overrides.items():
         if value is None:
@@ -61,7 +66,7 @@ def test_production_refuses_bad_secret_key(key, message):
     assert message in result.stderr
 
 
-@pytest.mark.parametrize("variable", ["DATABASE_URL", "EMAIL_URL"])
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "EMAIL_URL", "CACHE_URL"])
 def test_production_refuses_missing_service(variable):
     result = manage("check", **{variable: None})
     assert result.returncode != 0
@@ -82,7 +87,11 @@ def test_local_settings_default_to_embedded_services():
         " s.CELERY_TASK_ALWAYS_EAGER, repr(s.MQTT_URL), s.DEBUG)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr

@@ -127,6 +127,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- Cache ----------------------------------------------------------------------------
+# Rate limits live here, so every web process must share it: Redis in production.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://uniqc")}
+
 # --- Mail -----------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -22,9 +22,10 @@ def secret_key_check(key: str) -> str:
 SECRET_KEY = secret_key_check(SECRET_KEY)
 DEBUG = False
 
-# Production names its database and its mail server; the embedded defaults would lose
-# mail to a console nobody reads and keep data in a file on one machine.
-for required in ("DATABASE_URL", "EMAIL_URL"):
+# Production names its database, mail server and shared cache; the embedded defaults
+# would lose mail to a console nobody reads, keep data in a file on one machine, and
+# give each web process its own rate-limit counters.
+for required in ("DATABASE_URL", "EMAIL_URL", "CACHE_URL"):
     if not env(required, default=""):
         raise ImproperlyConfigured(f"{required} must be set in production.")
 

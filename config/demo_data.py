@@ -1,0 +1,927 @@
+# ruff: noqa: RUF001 - French typography (en dashes, multiplication signs) is intended.
+"""The demo content `manage.py seed_demo` loads: stores, listings, locker sites, people.
+
+Every business here is invented; streets, neighbourhoods, postal areas and metro
+stations are real so that the directory and the couriers' rounds look like Québec.
+Natural keys: a store's and a site's slug, a listing's slug within its store (from its
+title), a variant's SKU, a person's email.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from identity.roles import Role
+from lockers.models import HostKind
+from marketplace.models import StoreRole, StoreStatus
+
+DEMO_PASSWORD = "uniqc-demo-2026"  # noqa: S105 - published on purpose: demo accounts only
+
+# --- People -------------------------------------------------------------------------
+DEMO_PEOPLE: list[dict[str, Any]] = [
+    {
+        "email": "shopper@demo.uniqc.coop",
+        "given_name": "Camille",
+        "family_name": "Tremblay",
+        "role": Role.SHOPPER,
+        "locality": "Québec",
+    },
+    {
+        "email": "store@demo.uniqc.coop",
+        "given_name": "Mathieu",
+        "family_name": "Gagnon",
+        "role": Role.STORE_STAFF,
+        "locality": "Québec",
+    },
+    {
+        "email": "courier@demo.uniqc.coop",
+        "given_name": "Sophie",
+        "family_name": "Côté",
+        "role": Role.COURIER,
+        "locality": "Montréal",
+    },
+    {
+        "email": "registrar@demo.uniqc.coop",
+        "given_name": "Jean-François",
+        "family_name": "Roy",
+        "role": Role.REGISTRAR,
+        "locality": "Québec",
+    },
+    {
+        "email": "admin@demo.uniqc.coop",
+        "given_name": "Isabelle",
+        "family_name": "Bouchard",
+        "role": Role.COOP_ADMIN,
+        "locality": "Montréal",
+        "superuser": True,
+    },
+]
+
+# (email, store slug, role): who works where.
+DEMO_STAFF: list[tuple[str, str, str]] = [
+    ("store@demo.uniqc.coop", "boulangerie-du-faubourg", StoreRole.OWNER),
+]
+
+# --- Locker sites ---------------------------------------------------------------------
+COMPARTMENTS_PER_SITE = {"S": 6, "M": 4, "L": 2}
+
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS = DAYS[:5]
+WEEKEND = DAYS[5:]
+
+
+def _hours(*spans: tuple[list[str], list[list[str]]]) -> dict[str, list[list[str]]]:
+    """Opening hours from (days, intervals) pairs."""
+    hours: dict[str, list[list[str]]] = {}
+    for days, intervals in spans:
+        for day in days:
+            hours[day] = [list(interval) for interval in intervals]
+    return hours
+
+
+BRANCH_EVERY_DAY = _hours((DAYS, [["06:00", "23:00"]]))
+BRANCH_SHORTER_WEEKEND = _hours(
+    (WEEKDAYS, [["07:00", "22:00"]]),
+    (WEEKEND, [["08:00", "20:00"]]),
+)
+# The metro runs past midnight: each day opens at 5 h 30 and the night's last hour
+# belongs to the next day.
+METRO = _hours((DAYS, [["00:00", "01:00"], ["05:30", "24:00"]]))
+
+SITES: list[dict[str, Any]] = [
+    {
+        "slug": "desjardins-saint-roch",
+        "name": "Casiers Desjardins Saint-Roch",
+        "host_kind": HostKind.DESJARDINS,
+        "host_name": "Caisse Desjardins, centre de services Saint-Roch",
+        "street_address": "155, boulevard Charest Est",
+        "locality": "Québec",
+        "postal_code": "G1K 3G6",
+        "latitude": Decimal("46.811820"),
+        "longitude": Decimal("-71.221900"),
+        "access_hours": "Tous les jours 6 h – 23 h",
+        "opening_hours": BRANCH_EVERY_DAY,
+    },
+    {
+        "slug": "desjardins-limoilou",
+        "name": "Casiers Desjardins Limoilou",
+        "host_kind": HostKind.DESJARDINS,
+        "host_name": "Caisse Desjardins, centre de services 3e Avenue",
+        "street_address": "799, 3e Avenue",
+        "locality": "Québec",
+        "postal_code": "G1L 2W9",
+        "latitude": Decimal("46.823770"),
+        "longitude": Decimal("-71.231470"),
+        "access_hours": "Lun–ven 7 h – 22 h · sam–dim 8 h – 20 h",
+        "opening_hours": BRANCH_SHORTER_WEEKEND,
+    },
+    {
+        "slug": "banque-nationale-sainte-foy",
+        "name": "Casiers Banque Nationale Sainte-Foy",
+        "host_kind": HostKind.NATIONAL_BANK,
+        "host_name": "Banque Nationale, succursale Laurier",
+        "street_address": "2700, boulevard Laurier",
+        "locality": "Québec",
+        "postal_code": "G1V 2L8",
+        "latitude": Decimal("46.772270"),
+        "longitude": Decimal("-71.286300"),
+        "access_hours": "Tous les jours 6 h – 23 h",
+        "opening_hours": BRANCH_EVERY_DAY,
+    },
+    {
+        "slug": "banque-nationale-saint-jean",
+        "name": "Casiers Banque Nationale Saint-Jean",
+        "host_kind": HostKind.NATIONAL_BANK,
+        "host_name": "Banque Nationale, succursale Saint-Jean",
+        "street_address": "821, rue Saint-Jean",
+        "locality": "Québec",
+        "postal_code": "G1R 1R2",
+        "latitude": Decimal("46.809560"),
+        "longitude": Decimal("-71.219980"),
+        "access_hours": "Lun–ven 7 h – 22 h · sam–dim 8 h – 20 h",
+        "opening_hours": BRANCH_SHORTER_WEEKEND,
+    },
+    {
+        "slug": "metro-berri-uqam",
+        "name": "Casiers métro Berri-UQAM",
+        "host_kind": HostKind.METRO_STATION,
+        "host_name": "Station Berri-UQAM (STM)",
+        "street_address": "505, boulevard De Maisonneuve Est",
+        "locality": "Montréal",
+        "postal_code": "H2L 1Y4",
+        "latitude": Decimal("45.515050"),
+        "longitude": Decimal("-73.561030"),
+        "access_hours": "Tous les jours 5 h 30 – 1 h (heures du métro)",
+        "opening_hours": METRO,
+    },
+    {
+        "slug": "metro-mont-royal",
+        "name": "Casiers métro Mont-Royal",
+        "host_kind": HostKind.METRO_STATION,
+        "host_name": "Station Mont-Royal (STM)",
+        "street_address": "465, avenue du Mont-Royal Est",
+        "locality": "Montréal",
+        "postal_code": "H2J 1W3",
+        "latitude": Decimal("45.524530"),
+        "longitude": Decimal("-73.581670"),
+        "access_hours": "Tous les jours 5 h 30 – 1 h (heures du métro)",
+        "opening_hours": METRO,
+    },
+    {
+        "slug": "metro-jean-talon",
+        "name": "Casiers métro Jean-Talon",
+        "host_kind": HostKind.METRO_STATION,
+        "host_name": "Station Jean-Talon (STM)",
+        "street_address": "430, rue Jean-Talon Est",
+        "locality": "Montréal",
+        "postal_code": "H2R 1T1",
+        "latitude": Decimal("45.539200"),
+        "longitude": Decimal("-73.613800"),
+        "access_hours": "Tous les jours 5 h 30 – 1 h (heures du métro)",
+        "opening_hours": METRO,
+    },
+    {
+        "slug": "desjardins-verdun",
+        "name": "Casiers Desjardins Verdun",
+        "host_kind": HostKind.DESJARDINS,
+        "host_name": "Caisse Desjardins, centre de services Wellington",
+        "street_address": "4100, rue Wellington",
+        "locality": "Montréal",
+        "postal_code": "H4G 1V7",
+        "latitude": Decimal("45.458960"),
+        "longitude": Decimal("-73.570900"),
+        "access_hours": "Tous les jours 6 h – 23 h",
+        "opening_hours": BRANCH_EVERY_DAY,
+    },
+]
+
+# --- Stores and what they sell ----------------------------------------------------------
+# A listing: (title, locker size, description, [(variant code, name, price, stock)]).
+# A variant's SKU is "<store code>-<listing slug>-<variant code>", upper-case.
+
+STORES: list[dict[str, Any]] = [
+    # Québec ----------------------------------------------------------------------------
+    {
+        "slug": "boulangerie-du-faubourg",
+        "code": "BDF",
+        "name": "Boulangerie du Faubourg",
+        "neighbourhood": "Saint-Jean-Baptiste",
+        "street_address": "745, rue Saint-Jean",
+        "locality": "Québec",
+        "postal_code": "G1R 1P9",
+        "latitude": Decimal("46.810540"),
+        "longitude": Decimal("-71.218950"),
+        "description": (
+            "Pains au levain, viennoiseries et tartes cuits chaque matin dans un four à sole, "
+            "avec des farines moulues sur pierre au Québec."
+        ),
+        "gst_registered": True,
+        "qst_registered": True,
+        "listings": [
+            (
+                "Miche au levain de seigle",
+                "M",
+                "Levain naturel, seigle de Charlevoix, croûte épaisse; se garde cinq jours.",
+                [("800", "Miche de 800 g", "7.50", 14), ("400", "Demi-miche de 400 g", "4.25", 10)],
+            ),
+            (
+                "Croissants pur beurre",
+                "M",
+                "Feuilletés au beurre du Québec, à réchauffer 3 minutes au four.",
+                [("B4", "Boîte de 4", "9.00", 20), ("B8", "Boîte de 8", "17.00", 8)],
+            ),
+            (
+                "Pain de mie complet",
+                "M",
+                "Farine de blé entier, miel de trèfle; idéal pour les lunchs.",
+                [("675", "Pain de 675 g", "6.25", 12)],
+            ),
+            (
+                "Tarte au sucre",
+                "M",
+                "La recette de la maison, à la cassonade et à la crème.",
+                [("9PO", "Tarte de 9 pouces", "16.00", 6)],
+            ),
+            (
+                "Granola à l'érable",
+                "S",
+                "Avoine, graines de citrouille et sirop d'érable, cuit lentement.",
+                [("500", "Sac de 500 g", "11.50", 12), ("1KG", "Sac de 1 kg", "21.00", 0)],
+            ),
+            (
+                "Pouding chômeur",
+                "M",
+                "Gâteau nappé de sirop d'érable, format à partager.",
+                [("FAM", "Format familial", "14.50", 4)],
+            ),
+        ],
+    },
+    {
+        "slug": "fromagerie-saint-roch",
+        "code": "FSR",
+        "name": "Fromagerie du Marché Saint-Roch",
+        "neighbourhood": "Saint-Roch",
+        "street_address": "418, rue Saint-Joseph Est",
+        "locality": "Québec",
+        "postal_code": "G1K 3B6",
+        "latitude": Decimal("46.813960"),
+        "longitude": Decimal("-71.225310"),
+        "description": (
+            "Plus de 150 fromages d'ici, coupés à la demande, et les conseils d'une équipe "
+            "qui connaît chaque fromager."
+        ),
+        "gst_registered": True,
+        "qst_registered": True,
+        "listings": [
+            (
+                "Cheddar fort vieilli deux ans",
+                "S",
+                "Lait de vache du Bas-Saint-Laurent, texture friable et goût de noisette.",
+                [("200", "200 g", "8.95", 25), ("500", "500 g", "19.95", 10)],
+            ),
+            (
+                "Croûte fleurie de Charlevoix",
+                "S",
+                "Pâte molle crémeuse, lait entier; à servir à température ambiante.",
+                [("170", "Meule de 170 g", "12.50", 9)],
+            ),
+            (
+                "Fromage en grains du jour",
+                "S",
+                "Il fait encore « couic-couic » : livré le jour même.",
+                [("250", "250 g", "5.75", 40), ("500", "500 g", "10.50", 0)],
+            ),
+            (
+                "Raclette au lait cru",
+                "M",
+                "Pâte demi-ferme qui fond sans se séparer; pour quatre personnes.",
+                [("400", "400 g", "17.80", 7)],
+            ),
+            (
+                "Plateau découverte, quatre fromages du Québec",
+                "M",
+                "Une pâte molle, une demi-ferme, une persillée et un chèvre, avec les notes "
+                "de dégustation.",
+                [("P2", "Pour 2 personnes", "34.00", 5), ("P4", "Pour 4 personnes", "62.00", 3)],
+            ),
+            (
+                "Beurre de baratte salé",
+                "S",
+                "Baratté à l'ancienne, sel de mer.",
+                [("250", "250 g", "7.25", 18)],
+            ),
+        ],
+    },
+    {
+        "slug": "librairie-la-page-tournee",
+        "code": "LPT",
+        "name": "Librairie La Page tournée",
+        "neighbourhood": "Limoilou",
+        "street_address": "1062, 3e Avenue",
+        "locality": "Québec",
+        "postal_code": "G1L 2X8",
+        "latitude": Decimal("46.826870"),
+        "longitude": Decimal("-71.228520"),
+        "description": (
+            "Librairie indépendante de quartier : littérature québécoise, jeunesse, "
+            "bande dessinée et papeterie."
+        ),
+        "gst_registered": True,
+        "qst_registered": True,
+        "listings": [
+            (
+                "Coup de cœur du mois, roman québécois",
+                "S",
+                "Le roman que l'équipe a le plus aimé ce mois-ci, avec un mot du libraire.",
+                [("POCHE", "Format poche", "14.95", 12), ("GF", "Grand format", "29.95", 6)],
+            ),
+            (
+                "Atlas des rivières du Québec",
+                "S",
+                "Cartes, photographies et histoire de 40 rivières, de la Jacques-Cartier "
+                "à la Moisie.",
+                [("RELIE", "Relié", "49.95", 3)],
+            ),
+            (
+                "Carnet de notes cousu main",
+                "S",
+                "Papier recyclé, couverture en carton de Limoilou.",
+                [("LIGNE", "A5 ligné", "18.00", 15), ("POINTS", "A5 pointillé", "18.00", 0)],
+            ),
+            (
+                "Les enquêtes de Limoilou, tome 1",
+                "S",
+                "Bande dessinée jeunesse, dès 8 ans.",
+                [("T1", "Couverture souple", "19.95", 8)],
+            ),
+            (
+                "Carte-cadeau de la librairie",
+                "S",
+                "Valable deux ans en magasin et en ligne.",
+                [("25", "Valeur de 25 $", "25.00", 100), ("50", "Valeur de 50 $", "50.00", 100)],
+            ),
+            (
+                "Signets en bois d'érable",
+                "S",
+                "Gravés au laser dans un atelier de Saint-Sauveur.",
+                [("P3", "Paquet de 3", "9.50", 20)],
+            ),
+        ],
+    },
+    {
+        "slug": "velo-laurentien",
+        "code": "VLA",
+        "name": "Vélo Laurentien",
+        "neighbourhood": "Sainte-Foy",
+        "street_address": "2785, chemin Sainte-Foy",
+        "locality": "Québec",
+        "postal_code": "G1V 1V5",
+        "latitude": Decimal("46.778620"),
+        "longitude": Decimal("-71.289450"),
+        "description": (
+            "Atelier de réparation et boutique de vélos urbains, de route et d'hiver, "
+            "près du campus."
+        ),
+        "gst_registered": True,
+        "qst_registered": True,
+        "listings": [
+            (
+                "Chambre à air 700 × 28-32",
+                "S",
+                "Butyle, 1 mm d'épaisseur.",
+                [
+                    ("PRESTA", "Valve Presta", "9.99", 30),
+                    ("SCHRADER", "Valve Schrader", "8.99", 22),
+                ],
+            ),
+            (
+                "Lumières avant et arrière rechargeables",
+                "S",
+                "Recharge USB-C, 6 h d'autonomie, visibles à 300 m.",
+                [("ENS", "Ensemble avant et arrière", "39.99", 10)],
+            ),
+            (
+                "Cadenas en U",
+                "M",
+                "Acier trempé de 14 mm, deux clés.",
+                [("STD", "Standard", "54.99", 6), ("CABLE", "Avec câble de 1,2 m", "64.99", 4)],
+            ),
+            (
+                "Sacoche de porte-bagages imperméable",
+                "L",
+                "Toile soudée, fermeture roulée, bande réfléchissante.",
+                [("20L", "Une sacoche de 20 L", "89.00", 5), ("2X20L", "La paire", "159.00", 2)],
+            ),
+            (
+                "Trousse de réparation",
+                "S",
+                "Rustines, démonte-pneus et outil multifonction.",
+                [("BASE", "Trousse de base", "24.99", 15)],
+            ),
+            (
+                "Casque urbain",
+                "L",
+                "Coque ABS, visière amovible, lumière arrière intégrée.",
+                [("SM", "Taille S/M", "79.99", 4), ("LXL", "Taille L/XL", "79.99", 0)],
+            ),
+            (
+                "Mise au point printanière",
+                "S",
+                "Bon d'atelier : réglage des freins et des vitesses, nettoyage de la chaîne.",
+                [("BON", "Bon d'atelier", "89.00", 50)],
+            ),
+        ],
+    },
+    {
+        "slug": "epices-the-vieux-port",
+        "code": "ETV",
+        "name": "Épices et Thés du Vieux-Port",
+        "neighbourhood": "Vieux-Québec",
+        "street_address": "97, rue Saint-Paul",
+        "locality": "Québec",
+        "postal_code": "G1K 3V9",
+        "latitude": Decimal("46.817150"),
+        "longitude": Decimal("-71.205930"),
+        "description": (
+            "Épices moulues sur place, thés en vrac et produits de l'érable, dans une "
+            "maison de pierre du Vieux-Port."
+        ),
+        "gst_registered": False,
+        "qst_registered": False,
+        "listings": [
+            (
+                "Thé du Labrador sauvage",
+                "S",
+                "Cueilli sur la Côte-Nord; infusion douce aux notes résineuses.",
+                [("30", "30 g", "12.00", 16)],
+            ),
+            (
+                "Mélange d'épices pour tourtière",
+                "S",
+                "Cannelle, clou de girofle, sarriette et poivre.",
+                [("50", "Pot de 50 g", "7.50", 20)],
+            ),
+            (
+                "Poivre des dunes",
+                "S",
+                "Aulne crispé de la Gaspésie, goût boisé et poivré.",
+                [("25", "Pot de 25 g", "11.75", 9)],
+            ),
+            (
+                "Thé noir déjeuner de Québec",
+                "S",
+                "Assam et Ceylan, corsé, parfait avec un nuage de lait.",
+                [("100", "100 g", "10.50", 14), ("250", "250 g", "22.00", 6)],
+            ),
+            (
+                "Sirop d'érable ambré",
+                "M",
+                "Goût riche, récolte de cette année, érablière de Beauce.",
+                [("540", "Boîte de 540 ml", "13.95", 24), ("1L", "Cruchon de 1 L", "22.95", 10)],
+            ),
+            (
+                "Coffret dégustation",
+                "M",
+                "Six pots d'épices et de thés choisis par la maison, emballés pour offrir.",
+                [("6POTS", "Six pots", "54.00", 3)],
+            ),
+        ],
+    },
+    {
+        "slug": "quincaillerie-cartier",
+        "code": "QCA",
+        "name": "Quincaillerie Cartier",
+        "neighbourhood": "Montcalm",
+        "street_address": "1120, avenue Cartier",
+        "locality": "Québec",
+        "postal_code": "G1R 2S5",
+        "latitude": Decimal("46.804530"),
+        "longitude": Decimal("-71.225460"),
+        "description": (
+            "Quincaillerie familiale depuis trois générations : on y trouve la bonne vis "
+            "et le bon conseil."
+        ),
+        "gst_registered": True,
+        "qst_registered": True,
+        "listings": [
+            (
+                "Ampoule DEL A19 blanc chaud",
+                "S",
+                "Équivalent 60 W, 2700 K, intensité réglable.",
+                [("1", "À l'unité", "6.49", 40), ("4", "Paquet de 4", "19.99", 12)],
+            ),
+            (
+                "Ruban à mesurer de 7,5 m",
+                "S",
+                "Gradué en métrique et en impérial, boîtier caoutchouté.",
+                [("7M5", "7,5 m", "16.99", 10)],
+            ),
+            (
+                "Grattoir à glace avec brosse",
+                "L",
+                "Manche de 60 cm, lame en laiton qui ne raye pas le pare-brise.",
+                [("60", "60 cm", "14.99", 15)],
+            ),
+            (
+                "Calfeutrant de silicone transparent",
+                "S",
+                "Pour la cuisine et la salle de bain, résiste aux moisissures.",
+                [("300", "Cartouche de 300 ml", "9.49", 18)],
+            ),
+            (
+                "Trousse de tournevis de précision",
+                "S",
+                "Embouts magnétiques pour l'électronique et les lunettes.",
+                [("24", "24 pièces", "29.99", 7)],
+            ),
+            (
+                "Sel de déglaçage écologique",
+                "L",
+                "Sans chlorure, sans danger pour les pattes et les plantes.",
+                [("10KG", "Sac de 10 kg", "17.49", 20)],
+            ),
+            (
+                "Gants de travail doublés",
+                "S",
+                "Cuir de chèvre, doublure thermique.",
+                [
+                    ("M", "Taille M", "21.99", 8),
+                    ("L", "Taille L", "21.99", 5),
+                    ("XL", "Taille XL", "21.99", 0),
+                ],
+            ),
+        ],
+    },
+    # Montréal ---------------------------------------------------------------------------
+    {
+        "slug": "brulerie-mont-royal",
+        "code": "BMR",
+        "name": "Brûlerie Mont-Royal",
+        "neighbourhood": "Plateau-Mont-Royal",
+        "street_address": "1251, avenue du Mont-Royal Est",
+        "locality": "Montréal",
+        "postal_code": "H2J 1Y4",
+        "latitude": Decimal("45.528010"),
+        "longitude": Decimal("-73.578930"),
+        "description": (
+            "Torréfaction artisanale en petits lots, cafés achetés directement à des "
+            "coopératives de producteurs."
+        ),
+        "gst_registered": True,
+        "qst_registered": True,
+        "listings": [
+            (
+                "Espresso, mélange de la maison",
+                "S",
+                "Chocolat noir et noisette; torréfié cette semaine.",
+                [
+                    ("340G", "340 g en grains", "18.50", 30),
+                    ("340M", "340 g moulu", "18.50", 12),
+                    ("1KG", "1 kg en grains", "46.00", 6),
+                ],
+            ),
+            (
+                "Filtre, Éthiopie Yirgacheffe",
+                "S",
+                "Lavé, notes de bergamote et de pêche.",
+                [("340", "340 g en grains", "21.00", 10)],
+            ),
+            (
+                "Décaféiné à l'eau",
+                "S",
+                "Colombie, procédé sans solvant.",
+                [("340", "340 g en grains", "19.50", 0)],
+            ),
+            (
+                "Cafetière à piston",
+                "M",
+                "Verre borosilicaté et acier inoxydable.",
+                [("350", "350 ml", "34.00", 5), ("1L", "1 L", "49.00", 4)],
+            ),
+            (
+                "Abonnement découverte",
+                "S",
+                "Un café d'origine différent chaque mois, trois mois.",
+                [("3M", "Trois sacs de 340 g", "58.00", 25)],
+            ),
+            (
+                "Chai épicé en vrac",
+                "S",
+                "Thé noir, cardamome, gingembre et cannelle.",
+                [("100", "100 g", "12.00", 9)],
+            ),
+        ],
+    },
+    {
+        "slug": "epicerie-le-vrac",
+        "code": "ELV",
+        "name": "Épicerie Le Vrac",
+        "neighbourhood": "Plateau-Mont-Royal",
+        "street_address": "1030, rue Rachel Est",
+        "locality": "Montréal",
+        "postal_code": "H2J 2J3",
+        "latitude": Decimal("45.525600"),
+        "longitude": Decimal("-73.578500"),
+        "description": (
+            "Épicerie zéro déchet : produits secs en vrac, produits ménagers en recharge "
+            "et contenants consignés."
+        ),
+        "gst_registered": True,
+        "qst_registered": True,
+        "listings": [
+            (
+                "Flocons d'avoine biologiques",
+                "S",
+                "Avoine du Lac-Saint-Jean, flocons épais.",
+                [("1KG", "1 kg", "6.80", 25)],
+            ),
+            (
+                "Lentilles vertes du Québec",
+                "S",
+                "Cultivées en Montérégie, cuisson en 25 minutes.",
+                [("1KG", "1 kg", "7.90", 18)],
+            ),
+            (
+                "Savon à vaisselle en recharge",
+                "M",
+                "Bouteille de verre consignée, parfum pamplemousse.",
+                [("1L", "1 L", "8.50", 12)],
+            ),
+            (
+                "Huile de tournesol pressée à froid",
+                "M",
+                "Pressée en Estrie, bouteille de verre consignée.",
+                [("500", "500 ml", "12.95", 8)],
+            ),
+            (
+                "Sacs à vrac en coton",
+                "S",
+                "Coton biologique, cordon de serrage, lavables.",
+                [("P3", "Paquet de 3", "15.00", 20)],
+            ),
+            (
+                "Miel de trèfle non pasteurisé",
+                "S",
+                "D'un rucher de Lanaudière.",
+                [("500", "Pot de 500 g", "13.50", 0)],
+            ),
+        ],
+    },
+    {
+        "slug": "quincaillerie-masson",
+        "code": "QMA",
+        "name": "Quincaillerie Masson",
+        "neighbourhood": "Rosemont",
+        "street_address": "2965, rue Masson",
+        "locality": "Montréal",
+        "postal_code": "H1Y 1X4",
+        "latitude": Decimal("45.547810"),
+        "longitude": Decimal("-73.573990"),
+        "description": (
+            "Outils, peinture et quincaillerie de rénovation pour les plex de Rosemont."
+        ),
+        "gst_registered": True,
+        "qst_registered": True,
+        "listings": [
+            (
+                "Perceuse-visseuse sans fil 20 V",
+                "L",
+                "Deux vitesses, mandrin de 13 mm, chargeur inclus.",
+                [
+                    ("1BAT", "Avec une batterie", "149.99", 4),
+                    ("2BAT", "Avec deux batteries", "199.99", 2),
+                ],
+            ),
+            (
+                "Vis à bois n° 8",
+                "S",
+                "Tête plate, embout carré, zinguées.",
+                [
+                    ("125", "1 ¼ po, boîte de 100", "9.99", 30),
+                    ("200", "2 po, boîte de 100", "12.49", 22),
+                ],
+            ),
+            (
+                "Peinture murale fini velours",
+                "L",
+                "Blanc, faible odeur, lavable.",
+                [("946", "946 ml", "24.99", 10), ("378", "3,78 L", "64.99", 6)],
+            ),
+            (
+                "Rouleau et bac à peinture",
+                "L",
+                "Rouleau de 23 cm, manchon 10 mm, bac en plastique recyclé.",
+                [("ENS", "Ensemble", "22.99", 8)],
+            ),
+            (
+                "Détecteur de fumée",
+                "S",
+                "Pile scellée de 10 ans, bouton d'essai.",
+                [("10ANS", "Pile de 10 ans", "34.99", 9)],
+            ),
+            (
+                "Rallonge électrique extérieure",
+                "M",
+                "Calibre 16, trois prises, 7,6 m.",
+                [("7M6", "7,6 m", "27.99", 0)],
+            ),
+        ],
+    },
+    {
+        "slug": "epicerie-fine-castelnau",
+        "code": "EFC",
+        "name": "Épicerie fine Castelnau",
+        "neighbourhood": "Villeray",
+        "street_address": "352, rue De Castelnau Est",
+        "locality": "Montréal",
+        "postal_code": "H2R 1P8",
+        "latitude": Decimal("45.536280"),
+        "longitude": Decimal("-73.617120"),
+        "description": (
+            "À deux pas du marché Jean-Talon : fruits et légumes de saison, pâtes fraîches "
+            "et produits fins d'ici et d'Italie."
+        ),
+        "gst_registered": True,
+        "qst_registered": True,
+        "listings": [
+            (
+                "Panier de légumes de saison",
+                "L",
+                "Récoltés cette semaine chez des maraîchers de la Montérégie.",
+                [("PETIT", "Petit panier", "25.00", 10), ("GRAND", "Grand panier", "40.00", 6)],
+            ),
+            (
+                "Huile d'olive extra vierge",
+                "M",
+                "Première pression à froid, récolte de l'an dernier.",
+                [("750", "750 ml", "24.50", 12)],
+            ),
+            (
+                "Pâtes fraîches du jour",
+                "S",
+                "Faites le matin même dans notre cuisine.",
+                [
+                    ("TAG", "Tagliatelles, 450 g", "8.50", 15),
+                    ("RAV", "Ravioli ricotta et épinards, 400 g", "11.00", 7),
+                ],
+            ),
+            (
+                "Olives marinées maison",
+                "S",
+                "Zeste d'orange, fenouil et piment d'Espelette.",
+                [("300", "300 g", "9.75", 11)],
+            ),
+            (
+                "Tomates cerises de serre du Québec",
+                "S",
+                "Cultivées à Mirabel toute l'année.",
+                [("CHOP", "Une chopine", "5.50", 20)],
+            ),
+            (
+                "Biscotti aux amandes",
+                "S",
+                "Cuits deux fois, pour tremper dans le café.",
+                [("250", "250 g", "8.95", 14)],
+            ),
+        ],
+    },
+    {
+        "slug": "la-mie-d-hochelaga",
+        "code": "BMH",
+        "name": "La Mie d'Hochelaga",
+        "neighbourhood": "Hochelaga-Maisonneuve",
+        "street_address": "3915, rue Ontario Est",
+        "locality": "Montréal",
+        "postal_code": "H1W 1S6",
+        "latitude": Decimal("45.546450"),
+        "longitude": Decimal("-73.543680"),
+        "description": (
+            "Boulangerie de quartier sur la Promenade Ontario : pains au levain, "
+            "viennoiseries et pâtés du jour."
+        ),
+        "gst_registered": True,
+        "qst_registered": True,
+        "listings": [
+            (
+                "Pain de campagne au levain",
+                "M",
+                "Blé et seigle, longue fermentation.",
+                [("750", "750 g", "7.25", 12)],
+            ),
+            (
+                "Brioches à la cannelle",
+                "M",
+                "Glaçage au fromage à la crème.",
+                [("1", "À l'unité", "4.50", 18), ("6", "Boîte de 6", "24.00", 5)],
+            ),
+            (
+                "Pain sans gluten aux graines",
+                "M",
+                "Sarrasin, millet, tournesol et lin; fait dans un atelier séparé.",
+                [("600", "600 g", "9.50", 0)],
+            ),
+            (
+                "Chocolatines",
+                "M",
+                "Deux bâtons de chocolat noir 70 %.",
+                [("4", "Boîte de 4", "10.00", 16)],
+            ),
+            (
+                "Pâté à la viande",
+                "M",
+                "Porc et veau, épices de grand-mère; à réchauffer 30 minutes.",
+                [("FAM", "Format familial, 9 pouces", "19.50", 6)],
+            ),
+        ],
+    },
+    {
+        "slug": "le-de-verdunois",
+        "code": "DVE",
+        "name": "Le Dé verdunois",
+        "neighbourhood": "Verdun",
+        "street_address": "4137, rue Wellington",
+        "locality": "Montréal",
+        "postal_code": "H4G 1V7",
+        "latitude": Decimal("45.458560"),
+        "longitude": Decimal("-73.569910"),
+        "description": (
+            "Boutique de jeux de société sur la Promenade Wellington, avec soirées de "
+            "découverte le jeudi."
+        ),
+        "gst_registered": True,
+        "qst_registered": True,
+        "listings": [
+            (
+                "Les Castors du Saint-Laurent, jeu coopératif",
+                "L",
+                "De 2 à 6 joueurs, dès 7 ans; construisez le barrage avant la crue.",
+                [("BOITE", "Boîte de base", "49.99", 5)],
+            ),
+            (
+                "Jeu de cartes d'ambiance",
+                "S",
+                "De 3 à 10 joueurs, parties de 20 minutes.",
+                [("BOITE", "Boîte", "24.99", 12)],
+            ),
+            (
+                "Casse-tête du Vieux-Port de Montréal",
+                "M",
+                "Photographie aérienne, carton recyclé.",
+                [("1000", "1000 pièces", "27.99", 7)],
+            ),
+            (
+                "Dés polyédriques",
+                "S",
+                "D4, D6, D8, deux D10, D12 et D20, avec pochette.",
+                [("TRANS", "Translucides", "14.99", 20), ("METAL", "Métal", "39.99", 3)],
+            ),
+            (
+                "Rivières et Portages, jeu de stratégie",
+                "L",
+                "De 1 à 4 joueurs, dès 12 ans; la traite des fourrures en canot.",
+                [("BOITE", "Boîte de base", "64.99", 0)],
+            ),
+            (
+                "Protège-cartes",
+                "S",
+                "Format standard, transparents, sans acide.",
+                [("100", "Paquet de 100", "5.99", 40)],
+            ),
+        ],
+    },
+    # Waiting for the coop's approval: in the administration, not in the directory.
+    {
+        "slug": "atelier-velo-jarry",
+        "code": "AVJ",
+        "name": "Atelier Vélo Jarry",
+        "neighbourhood": "Villeray",
+        "street_address": "535, rue Jarry Est",
+        "locality": "Montréal",
+        "postal_code": "H2P 1V4",
+        "latitude": Decimal("45.546300"),
+        "longitude": Decimal("-73.623700"),
+        "description": "Atelier de réparation de vélos et pièces d'occasion remises à neuf.",
+        "gst_registered": False,
+        "qst_registered": False,
+        "status": StoreStatus.PENDING,
+        "listings": [
+            (
+                "Chaîne 8 vitesses",
+                "S",
+                "116 maillons, attache rapide incluse.",
+                [("116", "116 maillons", "24.99", 10)],
+            ),
+            (
+                "Pompe à pied avec manomètre",
+                "L",
+                "Embout double Presta et Schrader.",
+                [("STD", "Standard", "49.99", 4)],
+            ),
+            (
+                "Garde-boue 700c",
+                "L",
+                "Polycarbonate, fixations incluses.",
+                [("PAIRE", "La paire", "39.99", 5)],
+            ),
+        ],
+    },
+]

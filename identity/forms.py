@@ -1,0 +1,230 @@
+"""Forms of identity's pages. They check what a person typed; rules live in services."""
+
+import math
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import (
+    AdminUserCreationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    UserChangeForm,
+)
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from identity.errors import SignInThrottled
+from identity.models import Language, Province, User
+from identity.services import password_reset_request, user_authenticate, user_password_set
+
+
+def form_errors_add(form: forms.Form, error: ValidationError) -> None:
+    """Attach a service's ValidationError to the form fields it names, the rest to the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    given_name = forms.CharField(
+        label=_("Given name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    family_name = forms.CharField(
+        label=_("Family name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        help_text=_("At least 8 characters; not only digits, nor a common password."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_confirm = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=Language.choices,
+        help_text=_("We write to you in this language."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        password, confirm = cleaned.get("password"), cleaned.get("password_confirm")
+        if password and confirm and password != confirm:
+            self.add_error(
+                "password_confirm",
+                ValidationError(_("The two passwords differ."), code="password_mismatch"),
+            )
+        return cleaned
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "email", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        self.request = request
+        self.user: User | None = None
+        # Seconds the client must wait after too many failures; None while it may try.
+        self.retry_after: int | None = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        """One message for every failure, so it never tells which part was wrong."""
+        cleaned = super().clean()
+        email, password = cleaned.get("email"), cleaned.get("password")
+        if email and password:
+            try:
+                self.user = user_authenticate(
+                    email=email,
+                    password=password,
+                    client_ip=self.request.META.get("REMOTE_ADDR") or "",
+                    request=self.request,
+                )
+            except SignInThrottled as exc:
+                self.retry_after = exc.retry_after
+                minutes = math.ceil(exc.retry_after / 60)
+                raise ValidationError(
+                    ngettext(
+                        "Too many attempts; try again in %(minutes)d minute.",
+                        "Too many attempts; try again in %(minutes)d minutes.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                    code="too_many_attempts",
+                ) from exc
+        if self.user is None:
+            raise ValidationError(
+                _("The email address or the password is not right, or the account is closed."),
+                code="invalid_login",
+            )
+        return cleaned
+
+
+class ProfileForm(forms.Form):
+    given_name = forms.CharField(
+        label=_("Given name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    family_name = forms.CharField(
+        label=_("Family name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        required=False,
+        max_length=32,
+        help_text=_("For example 418 555-0123."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    street_address = forms.CharField(
+        label=_("Street address"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    locality = forms.CharField(
+        label=_("City"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    region = forms.ChoiceField(
+        label=_("Province or territory"),
+        choices=Province.choices,
+        widget=forms.Select(attrs={"autocomplete": "address-level1"}),
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        required=False,
+        max_length=10,
+        help_text=_("For example G1R 4P5."),
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=Language.choices,
+        help_text=_("The site and our messages use this language."),
+    )
+
+    @classmethod
+    def initial_for(cls, user: User) -> dict[str, Any]:
+        return {name: getattr(user, name) for name in cls.base_fields}
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Asks for a reset link; the mail leaves from a Celery task, not from this request."""
+
+    def save(self, **kwargs: Any) -> None:
+        password_reset_request(email=self.cleaned_data["email"])
+
+
+class ServicePasswordMixin:
+    """Saves the new password through identity's service instead of on the model."""
+
+    def save(self, commit: bool = True) -> User:
+        password = self.cleaned_data["new_password1"]
+        if not commit:
+            self.user.set_password(password)
+            return self.user
+        return user_password_set(user=self.user, password=password)
+
+
+class NewPasswordForm(ServicePasswordMixin, SetPasswordForm):
+    pass
+
+
+class ChangePasswordForm(ServicePasswordMixin, PasswordChangeForm):
+    pass
+
+
+class AdminUserAddForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "given_name", "family_name", "preferred_language")
+
+    def clean_email(self) -> str:
+        """Addresses are stored in lower case and unique whatever their letter case."""
+        email = User.objects.normalize_email(self.cleaned_data["email"]).strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(_("An account already uses this email address."), "unique")
+        return email
+
+
+class AdminUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"

@@ -1,0 +1,87 @@
+"""Attempt counters kept in Django's cache, shared by every process that uses that cache.
+
+A `RateLimit` allows `limit` attempts per key in a window that opens with the key's first
+attempt and lasts `window` seconds. Counting uses only `cache.add` and `cache.incr`, which
+are atomic on Redis and memcached (and under a lock in the local-memory cache), so two
+requests at once cannot both take the last attempt.
+
+Each window has its own counter, named by the instant the window ends. Redis's `incr`
+recreates a counter that expired between Django's existence check and the increment,
+without a timeout; such a counter belongs to a closed window and is never read again,
+instead of locking the key out for ever.
+"""
+
+import contextlib
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    name: str
+    limit: int
+    window: int  # seconds
+
+    def _base(self, key: str) -> str:
+        # Hashed: keys may be email addresses, which need not sit in the cache in clear,
+        # and memcached refuses long keys or keys with spaces.
+        return f"ratelimit:{self.name}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+    def _window_end(self, base: str, *, open_new: bool) -> int | None:
+        """When the key's current window ends (ms since the epoch), opening one if asked."""
+        now = time.time() * 1000
+        end = cache.get(f"{base}:end")
+        if end is not None and end > now:
+            return end
+        if not open_new:
+            return None
+        candidate = int(now) + self.window * 1000
+        if cache.add(f"{base}:end", candidate, timeout=self.window):
+            return candidate
+        end = cache.get(f"{base}:end")  # another request opened it just now
+        if end is not None and end > now:
+            return end
+        cache.set(f"{base}:end", candidate, timeout=self.window)
+        return candidate
+
+    def hit(self, key: str) -> int:
+        """Count one attempt for `key`; return the attempts in its window, this one included."""
+        base = self._base(key)
+        end = self._window_end(base, open_new=True)
+        counter = f"{base}:{end}"
+        cache.add(counter, 0, timeout=max(1, math.ceil(end / 1000 - time.time())))
+        try:
+            return cache.incr(counter)
+        except ValueError:
+            return 1  # the window closed meanwhile; the next attempt opens another
+
+    def unhit(self, key: str) -> None:
+        """Take back one attempt counted for `key` in its current window."""
+        base = self._base(key)
+        end = self._window_end(base, open_new=False)
+        if end is None:
+            return
+        with contextlib.suppress(ValueError):  # the window closed meanwhile
+            cache.decr(f"{base}:{end}")
+
+    def take(self, key: str) -> bool:
+        """Count one attempt for `key`; True if it is within the limit."""
+        return self.hit(key) <= self.limit
+
+    def retry_after(self, key: str) -> int:
+        """Seconds until `key` may try again: 0 unless its window's attempts are all used."""
+        base = self._base(key)
+        end = self._window_end(base, open_new=False)
+        if end is None or cache.get(f"{base}:{end}", 0) < self.limit:
+            return 0
+        return max(1, math.ceil(end / 1000 - time.time()))
+
+    def reset(self, key: str) -> None:
+        """Forget `key`'s attempts; its next attempt opens a new window."""
+        base = self._base(key)
+        end = self._window_end(base, open_new=False)
+        cache.delete_many([f"{base}:end", f"{base}:{end}"])

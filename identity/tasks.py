@@ -1,0 +1,83 @@
+"""Celery tasks of identity: they take ids, load rows, and mail or call a service."""
+
+import logging
+import smtplib
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from identity import services
+from identity.models import User
+from identity.tokens import email_verification_token
+
+logger = logging.getLogger(__name__)
+
+MAIL_RETRY = {
+    "autoretry_for": (smtplib.SMTPException, ConnectionError, TimeoutError),
+    "retry_backoff": True,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+def _link(url_name: str, user: User, token: str) -> str:
+    """An absolute link on SITE_URL, never on the Host header a request happened to carry."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse(url_name, kwargs={"uidb64": uidb64, "token": token})
+    return f"{settings.SITE_URL}{path}"
+
+
+def _mail_user(user: User, template_prefix: str, context: dict[str, Any]) -> None:
+    """Render `<prefix>_subject.txt` and `<prefix>_body.txt` in the person's language and send."""
+    context = {"user": user, "site_url": settings.SITE_URL, **context}
+    with translation.override(user.preferred_language):
+        subject = render_to_string(f"{template_prefix}_subject.txt", context)
+        body = render_to_string(f"{template_prefix}_body.txt", context)
+    subject = " ".join(subject.split())
+    send_mail(subject, body, None, [user.email])
+
+
+@shared_task(**MAIL_RETRY)
+def send_email_verification(user_id: int) -> None:
+    """Mail the person a link that verifies their address, unless it is verified already."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.email_verified:
+        return
+    link = _link("identity:verify_email", user, email_verification_token.make_token(user))
+    _mail_user(
+        user,
+        "identity/email/verify_email",
+        {"link": link, "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
+    )
+
+
+@shared_task(**MAIL_RETRY)
+def send_password_reset_email(user_id: int) -> None:
+    """Mail the person a link to choose a new password, if they may still reset one.
+
+    The token is made here, not where the reset was asked for, so that it never travels
+    through the broker.
+    """
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    link = _link("identity:password_reset_confirm", user, default_token_generator.make_token(user))
+    _mail_user(
+        user,
+        "identity/email/password_reset",
+        {"link": link, "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
+    )
+
+
+@shared_task
+def prune_unverified_accounts() -> int:
+    """Nightly (CELERY_BEAT_SCHEDULE): delete accounts never verified and left unused."""
+    return services.user_prune_unverified()

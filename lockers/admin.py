@@ -1,0 +1,69 @@
+from django.contrib import admin
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from lockers.models import Compartment, CompartmentState, Site
+
+
+class CompartmentInline(admin.TabularInline):
+    model = Compartment
+    extra = 0
+    fields = ["label", "size_class", "state"]
+    ordering = ["label"]
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "host_kind",
+        "host_name",
+        "locality",
+        "postal_code",
+        "compartment_count",
+        "available_count",
+        "is_active",
+    ]
+    list_filter = ["host_kind", "locality", "is_active"]
+    search_fields = ["name", "slug", "host_name", "street_address", "postal_code"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [CompartmentInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "host_kind", "host_name", "is_active"]}),
+        (
+            _("Address"),
+            {"fields": ["street_address", "locality", "postal_code", "latitude", "longitude"]},
+        ),
+        (_("Hours"), {"fields": ["access_hours", "opening_hours"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Site]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                compartment_total=Count("compartments"),
+                compartment_available=Count(
+                    "compartments",
+                    filter=Q(compartments__state=CompartmentState.AVAILABLE),
+                ),
+            )
+        )
+
+    @admin.display(description=_("compartments"), ordering="compartment_total")
+    def compartment_count(self, site: Site) -> int:
+        return site.compartment_total
+
+    @admin.display(description=_("available"), ordering="compartment_available")
+    def available_count(self, site: Site) -> int:
+        return site.compartment_available
+
+
+@admin.register(Compartment)
+class CompartmentAdmin(admin.ModelAdmin):
+    list_display = ["label", "site", "size_class", "state"]
+    list_filter = ["state", "size_class", "site__locality", "site"]
+    search_fields = ["label", "site__name", "site__slug"]
+    list_select_related = ["site"]
+    autocomplete_fields = ["site"]

@@ -1,0 +1,69 @@
+# ruff: noqa: RUF001 - French typography (en dashes, multiplication signs) is intended.
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+from identity.models import User
+from identity.roles import Role
+from identity.services import user_create
+from lockers.models import HostKind, Site
+from lockers.services import compartments_ensure, site_upsert
+
+EVERY_DAY = {day: [["06:00", "23:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+@pytest.fixture
+def make_site(db) -> Callable[..., Site]:
+    """A site made through the services, with 2 small, 1 medium and 1 large compartment."""
+    counter = {"n": 0}
+
+    def make(
+        *,
+        locality: str = "Québec",
+        latitude: str = "46.811820",
+        longitude: str = "-71.221900",
+        is_active: bool = True,
+        counts: dict[str, int] | None = None,
+    ) -> Site:
+        counter["n"] += 1
+        n = counter["n"]
+        site, _created = site_upsert(
+            slug=f"site-{n}",
+            name=f"Casiers {n}",
+            host_kind=HostKind.DESJARDINS,
+            host_name=f"Caisse {n}",
+            street_address=f"{n}, boulevard Charest Est",
+            locality=locality,
+            postal_code="G1K 3G6",
+            latitude=Decimal(latitude),
+            longitude=Decimal(longitude),
+            access_hours="Tous les jours 6 h – 23 h",
+            opening_hours=EVERY_DAY,
+            is_active=is_active,
+        )
+        compartments_ensure(site=site, counts=counts or {"S": 2, "M": 1, "L": 1})
+        return site
+
+    return make
+
+
+def _person(email: str, role: str) -> User:
+    return user_create(
+        email=email,
+        password="a-long-test-password",
+        given_name="Test",
+        family_name=role,
+        email_verified=True,
+        roles=[role],
+    )
+
+
+@pytest.fixture
+def shopper(db) -> User:
+    return _person("shopper@example.com", Role.SHOPPER)
+
+
+@pytest.fixture
+def courier(db) -> User:
+    return _person("courier@example.com", Role.COURIER)

@@ -1,0 +1,133 @@
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet, Sum
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from marketplace.models import Listing, Store, StoreStaff, StoreStatus, Variant
+from marketplace.services import store_status_set
+
+
+class StoreStaffInline(admin.TabularInline):
+    model = StoreStaff
+    extra = 0
+    fields = ["user", "role"]
+    autocomplete_fields = ["user"]
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ["sku", "name", "price", "currency", "stock"]
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "locality",
+        "neighbourhood",
+        "status",
+        "gst_registered",
+        "qst_registered",
+        "listing_total",
+        "created_at",
+    ]
+    list_filter = ["status", "locality", "gst_registered", "qst_registered"]
+    search_fields = ["name", "slug", "neighbourhood", "street_address", "postal_code"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at"]
+    date_hierarchy = "created_at"
+    inlines = [StoreStaffInline]
+    actions = ["approve", "suspend"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description", "status", "created_at"]}),
+        (
+            _("Address"),
+            {
+                "fields": [
+                    "neighbourhood",
+                    "street_address",
+                    "locality",
+                    "postal_code",
+                    "latitude",
+                    "longitude",
+                ]
+            },
+        ),
+        (_("Sales taxes"), {"fields": ["gst_registered", "qst_registered"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Store]:
+        return super().get_queryset(request).annotate(listing_count=Count("listings"))
+
+    @admin.display(description=_("listings"), ordering="listing_count")
+    def listing_total(self, store: Store) -> int:
+        return store.listing_count
+
+    def _status_set(self, request: HttpRequest, queryset: QuerySet[Store], status: str) -> None:
+        stores = list(queryset)
+        for store in stores:
+            store_status_set(store=store, status=status)
+        self.message_user(
+            request,
+            ngettext("%(count)d store updated.", "%(count)d stores updated.", len(stores))
+            % {"count": len(stores)},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Approve the selected stores"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:
+        self._status_set(request, queryset, StoreStatus.APPROVED)
+
+    @admin.action(description=_("Suspend the selected stores"), permissions=["change"])
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:
+        self._status_set(request, queryset, StoreStatus.SUSPENDED)
+
+
+@admin.register(StoreStaff)
+class StoreStaffAdmin(admin.ModelAdmin):
+    list_display = ["user", "store", "role"]
+    list_filter = ["role", "store__locality"]
+    search_fields = ["user__email", "user__given_name", "user__family_name", "store__name"]
+    list_select_related = ["user", "store"]
+    autocomplete_fields = ["user", "store"]
+
+
+@admin.register(Listing)
+class ListingAdmin(admin.ModelAdmin):
+    list_display = ["title", "store", "size_class", "is_active", "variant_total", "stock_total"]
+    list_filter = ["is_active", "size_class", "store__locality", "store"]
+    search_fields = ["title", "slug", "store__name", "variants__sku"]
+    list_select_related = ["store"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["store"]
+    inlines = [VariantInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Listing]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(variant_count=Count("variants"), stock_sum=Sum("variants__stock"))
+        )
+
+    @admin.display(description=_("variants"), ordering="variant_count")
+    def variant_total(self, listing: Listing) -> int:
+        return listing.variant_count
+
+    @admin.display(description=_("stock"), ordering="stock_sum")
+    def stock_total(self, listing: Listing) -> int:
+        return listing.stock_sum or 0
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "listing", "store_name", "price", "currency", "stock"]
+    list_filter = ["currency", "listing__size_class", "listing__store"]
+    search_fields = ["sku", "name", "listing__title", "listing__store__name"]
+    list_select_related = ["listing__store"]
+    autocomplete_fields = ["listing"]
+
+    @admin.display(description=_("store"), ordering="listing__store__name")
+    def store_name(self, variant: Variant) -> str:
+        return variant.listing.store.name

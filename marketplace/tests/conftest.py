@@ -1,0 +1,86 @@
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+from identity.models import User
+from identity.roles import Role
+from identity.services import user_create
+from marketplace.models import Store, StoreStatus
+from marketplace.services import listing_upsert, store_upsert, variant_upsert
+
+
+@pytest.fixture
+def make_store(db) -> Callable[..., Store]:
+    """A store made through the services, with `listings` listings of two variants each."""
+    counter = {"n": 0}
+
+    def make(
+        *,
+        slug: str | None = None,
+        status: str = StoreStatus.APPROVED,
+        locality: str = "Québec",
+        neighbourhood: str = "Saint-Roch",
+        listings: int = 2,
+    ) -> Store:
+        counter["n"] += 1
+        n = counter["n"]
+        store, _created = store_upsert(
+            slug=slug or f"magasin-{n}",
+            initial_status=status,
+            name=f"Magasin {n}",
+            neighbourhood=neighbourhood,
+            street_address=f"{100 + n}, rue Saint-Joseph Est",
+            locality=locality,
+            postal_code="G1K 3B6",
+            latitude=Decimal("46.813960"),
+            longitude=Decimal("-71.225310"),
+            description="Un commerce de quartier.",
+        )
+        for i in range(listings):
+            listing, _ = listing_upsert(
+                store=store, slug=f"article-{i}", title=f"Article {i}", size_class="S"
+            )
+            variant_upsert(
+                listing=listing,
+                sku=f"{store.slug}-{i}-A",
+                name="Petit",
+                price="4.50",
+                initial_stock=3,
+            )
+            variant_upsert(
+                listing=listing,
+                sku=f"{store.slug}-{i}-B",
+                name="Grand",
+                price="1234.5",
+                initial_stock=0,
+            )
+        return store
+
+    return make
+
+
+def _person(email: str, role: str) -> User:
+    return user_create(
+        email=email,
+        password="a-long-test-password",
+        given_name="Test",
+        family_name=role,
+        email_verified=True,
+        roles=[role],
+    )
+
+
+@pytest.fixture
+def shopper(db) -> User:
+    return _person("shopper@example.com", Role.SHOPPER)
+
+
+@pytest.fixture
+def store_worker(db) -> User:
+    return _person("staff@example.com", Role.STORE_STAFF)
+
+
+@pytest.fixture
+def courier(db) -> User:
+    return _person("courier@example.com", Role.COURIER)
