@@ -7,9 +7,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from lockers.models import Compartment, Site, opening_hours_errors
 from lockers.services import site_update
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Validation messages are asserted by their English msgids."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 TORONTO = ZoneInfo("America/Toronto")

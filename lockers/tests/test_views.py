@@ -26,9 +26,9 @@ def test_site_list_is_french_and_counts_free_compartments_by_size(client, make_s
     assert site.host_name in html
     assert site.street_address in html
     assert site.access_hours in html
-    assert "1 of 2" in html  # small: A02 free
-    assert "1 of 1" in html  # medium
-    assert "0 of 1" in html  # large: out of service
+    assert "1 sur 2" in html  # small: A02 free
+    assert "1 sur 1" in html  # medium
+    assert "0 sur 1" in html  # large: out of service
 
 
 def test_site_list_leaves_out_inactive_sites(client, make_site):

@@ -5,9 +5,18 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from marketplace.models import Listing, StoreStaff, Variant
 from marketplace.services import listing_upsert, store_staff_set, store_upsert, variant_upsert
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Validation messages are asserted by their English msgids."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

@@ -67,8 +67,8 @@ def test_store_page_shows_variants_prices_and_availability_in_french(client, mak
     assert '<html lang="fr-CA"' in html
     assert "4,50\u00a0$" in html
     assert "1\u00a0234,50\u00a0$" in html
-    assert "In stock" in html  # English msgid until the French catalogue exists
-    assert "Out of stock" in html
+    assert "En stock" in html
+    assert "En rupture de stock" in html
 
 
 def test_store_page_in_english_writes_dollars_first(client, make_store):
@@ -127,14 +127,14 @@ def test_my_stores_shows_store_staff_their_stores_and_stock(client, make_store, 
     assert other.name not in html
     assert f"{mine.slug}-0-A".upper() in html.upper()
     assert "<td>3</td>" in html
-    assert "0 — out of stock" in html
+    assert "0 — en rupture de stock" in html
 
 
 def test_my_stores_says_so_when_the_person_works_for_no_store(client, store_worker):
     client.force_login(store_worker)
     response = client.get(reverse("marketplace:my_stores"))
     assert response.status_code == 200
-    assert "You do not work for any store yet." in response.content.decode()
+    assert "Vous ne travaillez pour aucun commerce" in response.content.decode()
 
 
 def test_my_stores_query_count_does_not_grow_with_stores(
