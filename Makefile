@@ -58,7 +58,9 @@ beat: venv
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
 bench: venv
+	@scripts/system-deps.sh bench
 	$(PY) bench/run.py
+	$(PY) bench/oidc_http.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("identity.urls")),
+    path("", include("identity.oidc.urls")),
     path("boutiques/", include("marketplace.urls")),
     path("casiers/", include("lockers.urls")),
     path("admin/", admin.site.urls),

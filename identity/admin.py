@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from identity.forms import AdminUserAddForm, AdminUserChangeForm
 from identity.models import User
+from identity.oidc.admin import oidc_admin_register
 from identity.roles import Role
 from identity.services import user_roles_set
 
@@ -86,3 +87,6 @@ class UserAdmin(DjangoUserAdmin):
         if not change:
             # Like every other way in, a person added here starts as a shopper.
             user_roles_set(user=obj, roles=(Role.SHOPPER,))
+
+
+oidc_admin_register(admin.site)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from identity import views
+from identity.oidc import connected
 
 app_name = "identity"
 
@@ -9,6 +10,12 @@ urlpatterns = [
     path("connexion/", views.login_view, name="login"),
     path("deconnexion/", views.logout_view, name="logout"),
     path("profil/", views.profile, name="profile"),
+    path("services-connectes/", connected.connected_services, name="connected_services"),
+    path(
+        "services-connectes/<str:client_id>/revoquer/",
+        connected.connected_service_revoke,
+        name="connected_service_revoke",
+    ),
     path("verifier/nouveau-lien/", views.verify_email_resend, name="verify_email_resend"),
     path("verifier/<uidb64>/<token>/", views.verify_email, name="verify_email"),
     path("mot-de-passe/oubli/", views.password_reset, name="password_reset"),

@@ -5,11 +5,16 @@
 # missing. Anywhere else, say exactly what is missing and how to get it, and fail.
 set -euo pipefail
 
-# package -> a file that proves it is installed
+# package -> a file that proves it is installed. `system-deps.sh bench` adds what the
+# benchmarks need.
 declare -A PROBES=(
   [chromium]=/usr/bin/chromium
   [gettext]=/usr/bin/msgfmt
 )
+if [ "${1:-}" = "bench" ]; then
+  PROBES[wrk]=/usr/bin/wrk
+  PROBES[postgresql-client]=/usr/bin/psql
+fi
 
 missing=()
 for package in "${!PROBES[@]}"; do

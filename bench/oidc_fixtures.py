@@ -1,0 +1,83 @@
+"""Rows the OpenID Connect benchmark needs, made under bench.settings.
+
+Prints JSON: a confidential client, an access token for userinfo, and a file of
+single-use refresh tokens (rotation makes each one good for exactly one request), one
+grant each. Run by bench/oidc_http.py; not a test fixture.
+"""
+
+import json
+import os
+import secrets
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+django.setup()
+
+from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from identity.models import OidcAccessToken, OidcGrant, OidcRefreshToken, User  # noqa: E402
+from identity.oidc.services import digest, oidc_client_create  # noqa: E402
+from identity.services import user_create  # noqa: E402
+
+SCOPE = "openid profile email"
+
+
+def main(refresh_count: int, tokens_path: Path) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        user = User.objects.filter(email="bench@example.ca").first() or user_create(
+            email="bench@example.ca",
+            password=None,
+            given_name="Banc",
+            family_name="D'essai",
+            email_verified=True,
+        )
+        created = oidc_client_create(
+            name=f"bench-{secrets.token_hex(4)}",
+            redirect_uris=["https://bench.example.ca/callback"],
+        )
+        client = created.client
+        grants = OidcGrant.objects.bulk_create(
+            OidcGrant(client=client, user=user, scope=SCOPE, created_at=now)
+            for _ in range(refresh_count + 1)
+        )
+        access_token = secrets.token_urlsafe(32)
+        OidcAccessToken.objects.create(
+            token_digest=digest(access_token),
+            grant=grants[0],
+            client=client,
+            user=user,
+            scope=SCOPE,
+            expires_at=now + timedelta(hours=2),
+        )
+        refresh_tokens = [secrets.token_urlsafe(32) for _ in range(refresh_count)]
+        OidcRefreshToken.objects.bulk_create(
+            OidcRefreshToken(
+                token_digest=digest(token),
+                grant=grant,
+                client=client,
+                user=user,
+                scope=SCOPE,
+                expires_at=now + timedelta(days=1),
+            )
+            for token, grant in zip(refresh_tokens, grants[1:], strict=True)
+        )
+    tokens_path.write_text("\n".join(refresh_tokens) + "\n")
+    json.dump(
+        {
+            "client_id": client.client_id,
+            "client_secret": created.client_secret,
+            "access_token": access_token,
+            "refresh_tokens_file": str(tokens_path),
+        },
+        sys.stdout,
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), Path(sys.argv[2]))

@@ -1,0 +1,253 @@
+"""OpenID Connect endpoints over HTTP: gunicorn on PostgreSQL, wrk on loopback.
+
+Prints requests per second and p50/p99 latency for the token endpoint (client
+credentials, refresh token), userinfo, JWKS and discovery, beside a trivial Django view
+measured in the same run, each as a share of that ceiling, with Keycloak's published
+per-vCPU figures for comparison (shared/FACTS.md). Never fails on speed.
+
+Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/uniqc_bench,
+dropped and re-created), BENCH_SECONDS (10), BENCH_CONNECTIONS (16), BENCH_WORKERS (2).
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PORT = int(os.environ.get("BENCH_PORT", "18765"))
+BASE = f"http://127.0.0.1:{PORT}"
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/uniqc_bench"
+)
+# Keycloak 26 sizing guide, per vCPU, TLS included.
+KEYCLOAK_PER_VCPU = {"token: client_credentials": 120, "token: refresh_token": 120}
+
+REQUEST_LUA = """
+local method, path, body, auth, bearer = "{method}", "{path}", "{body}", "{auth}", "{bearer}"
+local tokens, next_index, stride = nil, 1, 1
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+end
+function init(args)
+  if "{tokens_file}" ~= "" then
+    tokens = {{}}
+    for line in io.lines("{tokens_file}") do tokens[#tokens + 1] = line end
+    next_index = id
+    stride = {threads}
+  end
+end
+function request()
+  local headers = {{}}
+  if auth ~= "" then headers["Authorization"] = "Basic " .. auth end
+  if bearer ~= "" then headers["Authorization"] = "Bearer " .. bearer end
+  local payload = nil
+  if method == "POST" then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    payload = body
+    if tokens then
+      payload = body .. tokens[next_index]
+      next_index = next_index + stride
+      if next_index > #tokens then next_index = id end
+    end
+  end
+  return wrk.format(method, path, headers, payload)
+end
+"""
+
+
+def missing_prerequisites() -> list[str]:
+    missing = []
+    if not shutil.which("wrk"):
+        missing.append("wrk (apt-get install -y wrk)")
+    if not shutil.which("psql"):
+        missing.append("psql (apt-get install -y postgresql-client)")
+    return missing
+
+
+def database_recreate(env: dict[str, str]) -> None:
+    server, name = DATABASE_URL.rsplit("/", 1)
+    psql = ["psql", f"{server}/postgres", "-q", "-v", "ON_ERROR_STOP=1", "-c"]
+    subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
+    subprocess.run([*psql, f'CREATE DATABASE "{name}"'], check=True)
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        subprocess.run([PYTHON, "manage.py", *command, "-v0"], cwd=ROOT, env=env, check=True)
+
+
+def gunicorn_start(env: dict[str, str]) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "bench.wsgi",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{BASE}/bench/trivial", timeout=1).read()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not start within 30 s")
+
+
+def wrk(
+    name: str,
+    method: str,
+    path: str,
+    workdir: Path,
+    *,
+    body: str = "",
+    auth: str = "",
+    bearer: str = "",
+    tokens_file: str = "",
+    seconds: int = SECONDS,
+) -> dict:
+    threads = 2
+    script = workdir / f"{re.sub(r'[^a-z]+', '_', name)}.lua"
+    script.write_text(
+        REQUEST_LUA.format(
+            method=method,
+            path=path,
+            body=body,
+            auth=auth,
+            bearer=bearer,
+            tokens_file=tokens_file,
+            threads=threads,
+        )
+    )
+    output = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            BASE,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return {
+        "name": name,
+        "rate": rate,
+        "p50": _latency_ms(output, "50%"),
+        "p99": _latency_ms(output, "99%"),
+        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def _latency_ms(output: str, percentile: str) -> float:
+    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", output).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def main() -> None:
+    missing = missing_prerequisites()
+    if missing:
+        print(f"OIDC HTTP benchmark not run; missing: {', '.join(missing)}")
+        return
+    env = dict(os.environ)
+    env.update(DJANGO_SETTINGS_MODULE="bench.settings", DATABASE_URL=DATABASE_URL)
+    env.pop("CELERY_BROKER_URL", None)
+    with tempfile.TemporaryDirectory(prefix="uniqc-bench-") as tmp:
+        workdir = Path(tmp)
+        database_recreate(env)
+        refresh_count = int(os.environ.get("BENCH_REFRESH_TOKENS", "40000"))
+        fixtures = json.loads(
+            subprocess.run(
+                [PYTHON, "-m", "bench.oidc_fixtures", str(refresh_count), str(workdir / "rt.txt")],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        import base64
+
+        basic = base64.b64encode(
+            f"{fixtures['client_id']}:{fixtures['client_secret']}".encode()
+        ).decode()
+        server = gunicorn_start(env)
+        try:
+            wrk("warm-up", "GET", "/bench/trivial", workdir, seconds=2)
+            results = [
+                wrk("trivial Django view (ceiling)", "GET", "/bench/trivial", workdir),
+                wrk("discovery", "GET", "/.well-known/openid-configuration", workdir),
+                wrk("JWKS", "GET", "/.well-known/jwks.json", workdir),
+                wrk("userinfo", "GET", "/oidc/userinfo", workdir, bearer=fixtures["access_token"]),
+                wrk(
+                    "token: client_credentials",
+                    "POST",
+                    "/oidc/token",
+                    workdir,
+                    body="grant_type=client_credentials&scope=openid",
+                    auth=basic,
+                ),
+                wrk(
+                    "token: refresh_token",
+                    "POST",
+                    "/oidc/token",
+                    workdir,
+                    body="grant_type=refresh_token&refresh_token=",
+                    auth=basic,
+                    tokens_file=fixtures["refresh_tokens_file"],
+                ),
+            ]
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    ceiling = results[0]["rate"]
+    cores = os.cpu_count() or 1
+    print(
+        f"\nOIDC over HTTP: gunicorn {WORKERS} workers (gthread), PostgreSQL, "
+        f"wrk {CONNECTIONS} connections, {SECONDS} s each, {cores} CPUs on one machine"
+    )
+    print(
+        f"{'endpoint':<32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'share':>7} "
+        f"{'errors':>7}  Keycloak/vCPU"
+    )
+    print("-" * 92)
+    for row in results:
+        keycloak = KEYCLOAK_PER_VCPU.get(row["name"])
+        print(
+            f"{row['name']:<32} {row['rate']:>9,.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
+            f"{row['rate'] / ceiling:>7.0%} {row['errors']:>7}  "
+            f"{f'{keycloak}/s x {cores} = {keycloak * cores}/s' if keycloak else ''}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    POTHOLE = "pothole", _("Pothole")
+    STREETLIGHT = "streetlight", _("Broken streetlight")
+    SNOW_REMOVAL = "snow_removal", _("Snow removal")
+    SIGNAGE = "signage", _("Damaged or missing sign")
+    SIDEWALK = "sidewalk", _("Damaged sidewalk")
+    VEHICLE_DAMAGE = "vehicle_damage", _("Damage to my vehicle caused by the road (claim)")
+    OTHER = "other", _("Other road problem")
+
+
+# A claim against the city is a legal act: only an adult may file one.
+ADULT_ONLY_CATEGORIES = frozenset({Category.VEHICLE_DAMAGE})
+
+
+class Report(models.Model):
+    """A road problem reported by a citizen, known only by their Uniqc identifier for us."""
+
+    citizen_sub = models.CharField(_("Uniqc identifier"), max_length=255, db_index=True)
+    category = models.CharField(_("problem"), max_length=20, choices=Category.choices)
+    address = models.CharField(_("address or place"), max_length=200)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=8, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    description = models.TextField(_("description"), max_length=2000)
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="voirie_report_category_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="voirie_report_coordinates_both_or_neither",
+                violation_error_message=_("Give both the latitude and the longitude, or neither."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True)
+                | Q(latitude__gte=Decimal(-90), latitude__lte=Decimal(90)),
+                name="voirie_report_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True)
+                | Q(longitude__gte=Decimal(-180), longitude__lte=Decimal(180)),
+                name="voirie_report_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.get_category_display()}"
+
+    @property
+    def reference(self) -> str:
+        """The number a citizen quotes when calling 311."""
+        return f"V-{self.pk:06d}"

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from voirie import views
+
+app_name = "voirie"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("auth/login", views.sign_in, name="sign_in"),
+    path("auth/callback", views.auth_callback, name="auth_callback"),
+    path("auth/logout", views.sign_out, name="sign_out"),
+    path("signalements/nouveau", views.report_new, name="report_new"),
+]

@@ -1,0 +1,123 @@
+import logging
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from joserfc.errors import JoseError
+
+from voirie.citizens import citizen_from_session, citizen_sign_in, citizen_sign_out
+from voirie.errors import ReportNotAllowedError
+from voirie.forms import ReportForm
+from voirie.selectors import reports_of
+from voirie.services import report_file
+from voirie.uniqc import ID_TOKEN_CLAIMS_OPTIONS, callback_url, post_logout_url, uniqc
+
+log = logging.getLogger(__name__)
+
+# What can go wrong between the callback and a verified identity: an error answer from
+# Uniqc, a state that does not match, a bad signature or claim, Uniqc unreachable.
+SIGN_IN_ERRORS = (AuthlibBaseError, JoseError, requests.RequestException, KeyError)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if "state" in request.GET:
+        return _signed_out(request)
+    citizen = citizen_from_session(request)
+    context = {"reports": reports_of(citizen)[:50] if citizen else []}
+    return render(request, "voirie/home.html", context)
+
+
+def _signed_out(request: HttpRequest) -> HttpResponse:
+    """Uniqc sent the browser back after RP-initiated logout, with the state we gave it."""
+    try:
+        uniqc.validate_logout_response(request)
+    except AuthlibBaseError:
+        log.warning("post-logout redirect with an unknown state")
+    else:
+        messages.success(request, _("You are signed out, here and on Uniqc."))
+    return redirect("voirie:home")
+
+
+@require_GET
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Send the browser to Uniqc's authorization endpoint (code flow, PKCE, state, nonce)."""
+    try:
+        return uniqc.authorize_redirect(request, callback_url())
+    except requests.RequestException:
+        log.exception("Uniqc's discovery document is out of reach")
+        return _sign_in_failed(request, status=503)
+
+
+@never_cache
+@require_GET
+def auth_callback(request: HttpRequest) -> HttpResponse:
+    """Check Uniqc's answer, verify the ID token, read the released claims, sign in."""
+    if request.GET.get("error") == "access_denied":
+        messages.info(request, _("Sign-in cancelled: you did not share your information."))
+        return redirect("voirie:home")
+    if request.GET.get("iss", settings.UNIQC_ISSUER) != settings.UNIQC_ISSUER:
+        # RFC 9207: an answer naming another issuer is a mix-up attack.
+        log.warning("authorization response from issuer %r", request.GET["iss"])
+        return _sign_in_failed(request, status=400)
+    try:
+        token = uniqc.authorize_access_token(request, claims_options=ID_TOKEN_CLAIMS_OPTIONS)
+        id_claims = token["userinfo"]
+        claims = uniqc.userinfo(token=token)
+    except SIGN_IN_ERRORS as error:
+        log.warning("sign-in with Uniqc failed: %r", error)
+        return _sign_in_failed(request, status=400)
+    if claims.get("sub") != id_claims["sub"]:
+        # OIDC Core 5.3.2: userinfo about anyone else must not be used.
+        log.warning("userinfo sub differs from the ID token's")
+        return _sign_in_failed(request, status=400)
+    citizen_sign_in(request, claims=claims, id_token=token["id_token"])
+    return redirect("voirie:home")
+
+
+def _sign_in_failed(request: HttpRequest, *, status: int) -> HttpResponse:
+    return render(request, "voirie/sign_in_failed.html", status=status)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    """Sign out here, then ask Uniqc to end its session and send the browser back."""
+    id_token = citizen_sign_out(request)
+    if id_token is None:
+        return redirect("voirie:home")
+    try:
+        return uniqc.logout_redirect(
+            request, post_logout_redirect_uri=post_logout_url(), id_token_hint=id_token
+        )
+    except requests.RequestException:
+        log.exception("Uniqc's discovery document is out of reach")
+        messages.warning(
+            request, _("You are signed out here, but Uniqc could not be reached to sign you out.")
+        )
+        return redirect("voirie:home")
+
+
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    citizen = citizen_from_session(request)
+    if citizen is None:
+        return redirect("voirie:sign_in")
+    form = ReportForm(request.POST or None, citizen=citizen)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = report_file(citizen=citizen, **form.cleaned_data)
+        except ReportNotAllowedError:
+            form.add_error("category", _("You may not file this kind of report."))
+        else:
+            messages.success(
+                request,
+                _("Report %(reference)s received. Thank you!") % {"reference": report.reference},
+            )
+            return redirect("voirie:home")
+    return render(request, "voirie/report_new.html", {"form": form})

@@ -1,0 +1,131 @@
+"""Writes of the OpenID Connect provider: clients, grants and tokens, membership."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from identity.models import (
+    IdTokenAlg,
+    MembershipStatus,
+    OidcAccessToken,
+    OidcClient,
+    OidcConsent,
+    OidcGrant,
+    OidcRefreshToken,
+    User,
+)
+
+
+def digest(value: str) -> str:
+    """SHA-256 hex digest: how secrets, codes and tokens are stored and looked up."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ClientCreated:
+    client: OidcClient
+    client_secret: str | None
+
+
+@transaction.atomic
+def oidc_client_create(
+    *,
+    name: str,
+    redirect_uris: list[str],
+    post_logout_redirect_uris: list[str] | None = None,
+    is_public: bool = False,
+    is_internal: bool = False,
+    id_token_alg: str = IdTokenAlg.ES256,
+    sector_identifier: str = "",
+    logo_url: str = "",
+    policy_url: str = "",
+    terms_url: str = "",
+) -> ClientCreated:
+    """Register a client. A confidential client gets a 32-byte random secret, returned
+    once; only its digest is kept."""
+    client = OidcClient(
+        name=name,
+        redirect_uris=list(redirect_uris),
+        post_logout_redirect_uris=list(post_logout_redirect_uris or []),
+        is_public=is_public,
+        is_internal=is_internal,
+        id_token_alg=id_token_alg,
+        sector_identifier=sector_identifier,
+        logo_url=logo_url,
+        policy_url=policy_url,
+        terms_url=terms_url,
+    )
+    secret = None if is_public else oidc_client_secret_new(client=client)
+    client.full_clean()
+    client.save()
+    return ClientCreated(client=client, client_secret=secret)
+
+
+def oidc_client_secret_new(*, client: OidcClient) -> str:
+    """Give an unsaved confidential client its first secret; the caller shows it once."""
+    secret = secrets.token_urlsafe(32)
+    client.client_secret_digest = digest(secret)
+    return secret
+
+
+@transaction.atomic
+def oidc_client_secret_reset(*, client: OidcClient) -> str:
+    """Give a confidential client a new secret (shown once) and end every grant it holds."""
+    if client.is_public:
+        raise ValueError("a public client has no secret")
+    secret = secrets.token_urlsafe(32)
+    OidcClient.objects.filter(pk=client.pk).update(client_secret_digest=digest(secret))
+    client.client_secret_digest = digest(secret)
+    for grant in OidcGrant.objects.filter(client=client, revoked_at__isnull=True):
+        oidc_grant_revoke(grant=grant)
+    return secret
+
+
+@transaction.atomic
+def oidc_grant_revoke(*, grant: OidcGrant) -> None:
+    """End a grant: it and every access and refresh token issued under it."""
+    now = timezone.now()
+    OidcGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=now)
+    OidcAccessToken.objects.filter(grant=grant, revoked_at__isnull=True).update(revoked_at=now)
+    OidcRefreshToken.objects.filter(grant=grant, revoked_at__isnull=True).update(revoked_at=now)
+
+
+@transaction.atomic
+def membership_status_set(*, user: User, is_member: bool, category: str = "") -> MembershipStatus:
+    """Record coop membership as the governance app knows it; released as claims."""
+    status, _created = MembershipStatus.objects.get_or_create(user=user)
+    status.is_member = is_member
+    status.category = category if is_member else ""
+    status.updated_at = timezone.now()
+    status.full_clean()
+    status.save()
+    return status
+
+
+@transaction.atomic
+def oidc_consent_record(
+    *, user: User, client: OidcClient, claims_asked: list[str], claims_granted: list[str]
+) -> OidcConsent:
+    """Remember what the person agreed to release to `client`; a later question about more
+    claims adds to what was asked before."""
+    consent = OidcConsent.objects.select_for_update().filter(
+        user=user, client=client
+    ).first() or OidcConsent(user=user, client=client)
+    previously_granted = set(consent.claims_granted) - set(claims_asked)
+    consent.claims_asked = sorted(set(consent.claims_asked) | set(claims_asked))
+    consent.claims_granted = sorted(previously_granted | set(claims_granted))
+    consent.updated_at = timezone.now()
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def oidc_consent_revoke(*, user: User, client: OidcClient) -> None:
+    """Forget the person's consent to `client` and end every grant it holds for them."""
+    OidcConsent.objects.filter(user=user, client=client).delete()
+    for grant in OidcGrant.objects.filter(user=user, client=client, revoked_at__isnull=True):
+        oidc_grant_revoke(grant=grant)

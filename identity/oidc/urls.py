@@ -1,0 +1,18 @@
+from django.urls import path
+
+from identity.oidc import views
+
+app_name = "oidc"
+
+urlpatterns = [
+    path(".well-known/openid-configuration", views.discovery, name="discovery"),
+    path(".well-known/jwks.json", views.jwks, name="jwks"),
+    path("oidc/authorize", views.authorize, name="authorize"),
+    path("oidc/authorize/consent", views.authorize_consent, name="authorize_consent"),
+    path("oidc/token", views.token, name="token"),
+    path("oidc/userinfo", views.userinfo, name="userinfo"),
+    path("oidc/introspect", views.introspect, name="introspect"),
+    path("oidc/revoke", views.revoke, name="revoke"),
+    path("oidc/logout", views.end_session, name="end_session"),
+    path("oidc/logout/confirm", views.end_session_confirm, name="end_session_confirm"),
+]

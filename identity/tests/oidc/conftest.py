@@ -1,0 +1,208 @@
+"""An OpenID Connect relying party's view of Uniqc: a real client library over HTTP."""
+
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+
+import pytest
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from identity.oidc.services import oidc_client_create
+from identity.tests.conftest import PASSWORD
+
+REDIRECT_URI = "https://rp.example/callback"
+
+
+class ConsentForm(HTMLParser):
+    """The fields of the consent form as a browser would submit them, ticks left as shown."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self.claims: list[str] = []
+        self.found = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "form" and attributes.get("id") == "oidc-consent":
+            self.found = True
+        if tag != "input" or not self.found:
+            return
+        kind, name, value = attributes.get("type"), attributes.get("name"), attributes.get("value")
+        if kind == "hidden":
+            self.fields.append((name or "", value or ""))
+        elif kind == "checkbox":
+            self.claims.append(value or "")
+            if "checked" in attributes and "disabled" not in attributes:
+                self.fields.append((name or "", value or ""))
+
+
+@dataclass
+class Provider:
+    """Uniqc as a relying party finds it: through discovery, with a browser of its own."""
+
+    base_url: str
+    config: dict[str, Any]
+    browser: requests.Session
+    sessions: list[requests.Session] = field(default_factory=list)
+
+    def sign_in(self, email: str = "alice@example.com", password: str = PASSWORD) -> None:
+        """Post the sign-in form, as a person does."""
+        login_url = self.base_url + "/compte/connexion/"
+        self.browser.get(login_url)
+        response = self.browser.post(
+            login_url,
+            data={
+                "csrfmiddlewaretoken": self.browser.cookies["csrftoken"],
+                "email": email,
+                "password": password,
+            },
+            allow_redirects=False,
+        )
+        assert response.status_code == 302, response.text
+
+    def visit(
+        self,
+        url: str,
+        *,
+        sign_in_as: str | None = None,
+        consent: str | None = "allow",
+        untick: tuple[str, ...] = (),
+    ) -> Any:
+        """Follow redirects on Uniqc; return the redirect that leaves it (or the last page).
+
+        When the provider sends the browser to its sign-in page and `sign_in_as` is given,
+        sign in there and carry on. On the consent page, answer `consent` ("allow" or
+        "deny") with the claims in `untick` unticked; None stops there.
+        """
+        response = self.browser.get(url, allow_redirects=False)
+        for _ in range(10):
+            if response.status_code == 200 and consent is not None:
+                form = ConsentForm(response.text)
+                if form.found:
+                    fields = [(n, v) for n, v in form.fields if not (n == "claim" and v in untick)]
+                    response = self.browser.post(
+                        self.base_url + "/oidc/authorize/consent",
+                        data=[*fields, ("decision", consent)],
+                        allow_redirects=False,
+                    )
+                    consent = None
+                    continue
+            if response.status_code != 302:
+                return response
+            location = urljoin(url, response.headers["Location"])
+            if not location.startswith(self.base_url):
+                return location
+            parts = urlsplit(location)
+            if parts.path == "/compte/connexion/" and sign_in_as is not None:
+                next_url = parse_qs(parts.query)["next"][0]
+                self.sign_in(sign_in_as)
+                location = self.base_url + next_url
+                sign_in_as = None
+            url = location
+            response = self.browser.get(url, allow_redirects=False)
+        raise AssertionError("redirect loop")
+
+    def authorization_url(self, registered: "Registered | None", **params: Any) -> str:
+        """A hand-made authorization request, for requests a library would refuse to make."""
+        if registered is not None:
+            params.setdefault("client_id", registered.client_id)
+        params.setdefault("redirect_uri", REDIRECT_URI)
+        params = {name: value for name, value in params.items() if value is not None}
+        return self.config["authorization_endpoint"] + "?" + urlencode(params)
+
+    def relying_party(self, registered: "Registered", **kwargs: Any) -> OAuth2Session:
+        kwargs.setdefault("scope", "openid")
+        kwargs.setdefault("redirect_uri", REDIRECT_URI)
+        if registered.client_secret is None:
+            kwargs.setdefault("token_endpoint_auth_method", "none")
+        session = OAuth2Session(registered.client_id, registered.client_secret, **kwargs)
+        self.sessions.append(session)
+        return session
+
+    def jwks(self) -> KeySet:
+        return KeySet.import_key_set(requests.get(self.config["jwks_uri"], timeout=5).json())
+
+    def id_token_claims(self, id_token: str) -> dict[str, Any]:
+        """Claims of an ID token whose signature checks against the published JWKS."""
+        token = jwt.decode(id_token, self.jwks(), algorithms=["ES256", "RS256"])
+        return token.claims
+
+    def code_flow(
+        self,
+        registered: "Registered",
+        *,
+        scope: str = "openid",
+        pkce: bool = True,
+        sign_in_as: str | None = None,
+        untick: tuple[str, ...] = (),
+        **params: Any,
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Run the authorization code flow for the signed-in browser.
+
+        Returns the token response and the authorization response parameters.
+        """
+        session_options = {"code_challenge_method": "S256"} if pkce else {}
+        session_options.update(
+            (name, params.pop(name)) for name in ("token_endpoint_auth_method",) if name in params
+        )
+        rp = self.relying_party(registered, scope=scope, **session_options)
+        verifier = secrets.token_urlsafe(48) if pkce else None
+        url, state = rp.create_authorization_url(
+            self.config["authorization_endpoint"], code_verifier=verifier, **params
+        )
+        location = self.visit(url, sign_in_as=sign_in_as, untick=untick)
+        assert isinstance(location, str), getattr(location, "text", location)
+        response = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+        assert response.get("state") == state, response
+        assert "code" in response, response
+        token = rp.fetch_token(
+            self.config["token_endpoint"],
+            authorization_response=location,
+            state=state,
+            code_verifier=verifier,
+        )
+        return dict(token), response
+
+
+@dataclass
+class Registered:
+    client_id: str
+    client_secret: str | None
+    client: Any
+
+
+@pytest.fixture
+def provider(live_server, settings, monkeypatch) -> Iterator[Provider]:
+    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
+    settings.SITE_URL = live_server.url
+    browser = requests.Session()
+    config = browser.get(live_server.url + "/.well-known/openid-configuration").json()
+    provider = Provider(base_url=live_server.url, config=config, browser=browser)
+    yield provider
+    # Idle keep-alive connections hold server threads, and their database connections.
+    for session in [browser, *provider.sessions]:
+        session.close()
+
+
+@pytest.fixture
+def register() -> Callable[..., Registered]:
+    def make(**fields: Any) -> Registered:
+        fields.setdefault("name", "Ville de Québec")
+        fields.setdefault("redirect_uris", [REDIRECT_URI])
+        created = oidc_client_create(**fields)
+        return Registered(created.client.client_id, created.client_secret, created.client)
+
+    return make
+
+
+def query_params(location: str) -> dict[str, str]:
+    """The parameters of a redirect to the relying party."""
+    return {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}

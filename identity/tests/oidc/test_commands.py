@@ -1,0 +1,83 @@
+"""The oidc_client and oidc_keys management commands."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from identity.models import OidcClient, OidcSigningKey
+from identity.oidc.services import digest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def create(*args: str) -> dict:
+    out = StringIO()
+    call_command("oidc_client", "create", *args, "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_confidential_client_secret_is_shown_once_and_stored_as_digest():
+    printed = create(
+        "--name",
+        "Ville",
+        "--redirect-uri",
+        "https://ville.example/cb",
+        "--redirect-uri",
+        "http://127.0.0.1:8001/cb",
+        "--post-logout-uri",
+        "https://ville.example/bye",
+        "--alg",
+        "RS256",
+        "--sector",
+        "ville.example",
+    )
+    client = OidcClient.objects.get(client_id=printed["client_id"])
+    assert client.client_secret_digest == digest(printed["client_secret"])
+    assert printed["client_secret"] not in str(client.__dict__.values())
+    assert len(printed["client_secret"]) >= 43
+    assert client.redirect_uris == ["https://ville.example/cb", "http://127.0.0.1:8001/cb"]
+    assert client.post_logout_redirect_uris == ["https://ville.example/bye"]
+    assert client.id_token_alg == "RS256"
+    assert client.sector == "ville.example"
+    assert client.check_client_secret(printed["client_secret"])
+    assert not client.check_client_secret(printed["client_secret"] + "x")
+
+
+def test_public_internal_client_has_no_secret():
+    printed = create(
+        "--name", "App", "--redirect-uri", "https://app.example/cb", "--public", "--internal"
+    )
+    client = OidcClient.objects.get(client_id=printed["client_id"])
+    assert "client_secret" not in printed
+    assert client.is_public and client.is_internal
+    assert client.client_secret_digest == ""
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["http://evil.example/cb", "https://ok.example/cb#frag", "ftp://x.example/", "not a uri"],
+)
+def test_bad_redirect_uri_is_refused_and_nothing_is_written(uri):
+    with pytest.raises(CommandError, match="redirect_uris"):
+        create("--name", "Bad", "--redirect-uri", uri)
+    assert not OidcClient.objects.exists()
+
+
+def test_rotate_retires_the_active_key_of_each_algorithm():
+    call_command("oidc_keys", "rotate", stdout=StringIO())
+    call_command("oidc_keys", "rotate", "--alg", "RS256", stdout=StringIO())
+    assert OidcSigningKey.objects.filter(retired_at__isnull=True).count() == 2
+    assert OidcSigningKey.objects.filter(alg="RS256").count() == 2
+    assert OidcSigningKey.objects.filter(alg="ES256").count() == 1
+
+
+def test_private_keys_are_stored_encrypted_and_parsed_once(django_assert_num_queries):
+    from identity.oidc.keys import signing_key_active
+
+    first = signing_key_active("ES256")
+    stored = OidcSigningKey.objects.get(alg="ES256")
+    assert "PRIVATE KEY" not in stored.private_key_sealed
+    with django_assert_num_queries(1):
+        assert signing_key_active("ES256") is first

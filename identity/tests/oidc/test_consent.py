@@ -1,0 +1,143 @@
+"""Consent: asked once per client, per claim, remembered, and logged per release."""
+
+import json
+
+import pytest
+import requests
+from authlib.integrations.requests_client import OAuthError
+
+from identity.models import OidcClaimRelease
+from identity.oidc.services import oidc_consent_revoke
+from identity.tests.oidc.conftest import ConsentForm, query_params
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def userinfo(provider, token) -> dict:
+    return requests.get(
+        provider.config["userinfo_endpoint"],
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        timeout=5,
+    ).json()
+
+
+def consent_page(provider, registered, **params):
+    url = provider.authorization_url(registered, response_type="code", **params)
+    return provider.visit(url, consent=None)
+
+
+def asks_consent(provider, registered, **params) -> bool:
+    """True when the person is shown the consent page, False when sent back with a code."""
+    result = consent_page(provider, registered, **params)
+    if isinstance(result, str):
+        assert "code" in query_params(result), result
+        return False
+    assert ConsentForm(result.text).found, result.text
+    return True
+
+
+def test_consent_page_shows_client_and_a_preview_of_each_claim(provider, register, alice):
+    registered = register(
+        logo_url="https://ville.example/logo.png",
+        policy_url="https://ville.example/vie-privee",
+        terms_url="https://ville.example/conditions",
+    )
+    provider.sign_in()
+    page = consent_page(provider, registered, scope="openid email locale")
+    assert page.status_code == 200
+    assert "Ville de Québec" in page.text
+    assert "https://ville.example/logo.png" in page.text
+    assert "https://ville.example/vie-privee" in page.text
+    assert "https://ville.example/conditions" in page.text
+    assert alice.email in page.text
+    assert "fr-CA" in page.text
+    form = ConsentForm(page.text)
+    assert form.claims == ["email", "email_verified", "locale"]
+
+
+def test_consent_is_remembered_per_client(provider, register, alice):
+    registered = register()
+    provider.sign_in()
+    provider.code_flow(registered, scope="openid email")
+    assert not asks_consent(provider, registered, scope="openid email")
+    assert asks_consent(provider, register(name="Other"), scope="openid email")
+
+
+def test_more_claims_are_asked_again(provider, register, alice):
+    registered = register()
+    provider.sign_in()
+    provider.code_flow(registered, scope="openid email")
+    assert asks_consent(provider, registered, scope="openid email phone")
+
+
+def test_unticked_claims_are_not_released_and_essential_ones_cannot_be_unticked(
+    provider, register, alice
+):
+    registered = register()
+    provider.sign_in()
+    claims_request = json.dumps({"userinfo": {"given_name": {"essential": True}}})
+    page = consent_page(provider, registered, scope="openid email", claims=claims_request)
+    assert 'value="given_name" checked disabled' in page.text
+    token, _ = provider.code_flow(
+        registered, scope="openid email", claims=claims_request, untick=("email", "given_name")
+    )
+    released = userinfo(provider, token)
+    assert "email" not in released
+    assert released["given_name"] == "Alice"
+    assert released["email_verified"] is False
+
+
+def test_prompt_consent_asks_again(provider, register, alice):
+    registered = register()
+    provider.sign_in()
+    provider.code_flow(registered)
+    assert asks_consent(provider, registered, scope="openid", prompt="consent")
+
+
+def test_prompt_none_without_consent_is_consent_required(provider, register, alice):
+    registered = register()
+    provider.sign_in()
+    url = provider.authorization_url(
+        registered, response_type="code", scope="openid", prompt="none", state="s4"
+    )
+    params = query_params(provider.visit(url, consent=None))
+    assert params["error"] == "consent_required"
+    assert params["state"] == "s4"
+    assert params["iss"] == provider.base_url
+
+
+def test_refusing_consent_is_access_denied(provider, register, alice):
+    registered = register()
+    provider.sign_in()
+    url = provider.authorization_url(registered, response_type="code", scope="openid", state="s5")
+    params = query_params(provider.visit(url, consent="deny"))
+    assert params["error"] == "access_denied"
+    assert params["state"] == "s5"
+    assert params["iss"] == provider.base_url
+
+
+def test_internal_clients_are_not_asked(provider, register, alice):
+    registered = register(is_internal=True)
+    provider.sign_in()
+    assert not asks_consent(provider, registered, scope="openid email")
+
+
+def test_each_release_is_logged_with_the_claim_names(provider, register, alice):
+    registered = register()
+    provider.sign_in()
+    provider.code_flow(registered, scope="openid age")
+    provider.code_flow(registered, scope="openid age")
+    releases = OidcClaimRelease.objects.filter(user=alice, client=registered.client)
+    assert [release.claims for release in releases] == [["age_over_18"], ["age_over_18"]]
+
+
+def test_revoking_consent_ends_the_clients_tokens(provider, register, alice):
+    registered = register()
+    provider.sign_in()
+    token, _ = provider.code_flow(registered)
+    oidc_consent_revoke(user=alice, client=registered.client)
+    with pytest.raises(OAuthError, match="invalid_grant"):
+        provider.relying_party(registered).refresh_token(
+            provider.config["token_endpoint"], refresh_token=token["refresh_token"]
+        )
+    assert asks_consent(provider, registered, scope="openid")
