@@ -7,6 +7,7 @@ Natural keys: a store's and a site's slug, a listing's slug within its store (fr
 title), a variant's SKU, a person's email.
 """
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +23,7 @@ DEMO_PEOPLE: list[dict[str, Any]] = [
         "email": "shopper@demo.uniqc.coop",
         "given_name": "Camille",
         "family_name": "Tremblay",
+        "birth_date": date.fromisoformat("1991-04-17"),
         "role": Role.SHOPPER,
         "locality": "Québec",
     },
@@ -29,6 +31,7 @@ DEMO_PEOPLE: list[dict[str, Any]] = [
         "email": "store@demo.uniqc.coop",
         "given_name": "Mathieu",
         "family_name": "Gagnon",
+        "birth_date": date.fromisoformat("1984-09-02"),
         "role": Role.STORE_STAFF,
         "locality": "Québec",
     },
@@ -36,6 +39,7 @@ DEMO_PEOPLE: list[dict[str, Any]] = [
         "email": "courier@demo.uniqc.coop",
         "given_name": "Sophie",
         "family_name": "Côté",
+        "birth_date": date.fromisoformat("1997-12-11"),
         "role": Role.COURIER,
         "locality": "Montréal",
     },
@@ -43,6 +47,7 @@ DEMO_PEOPLE: list[dict[str, Any]] = [
         "email": "registrar@demo.uniqc.coop",
         "given_name": "Jean-François",
         "family_name": "Roy",
+        "birth_date": date.fromisoformat("1972-06-24"),
         "role": Role.REGISTRAR,
         "locality": "Québec",
     },
@@ -50,6 +55,7 @@ DEMO_PEOPLE: list[dict[str, Any]] = [
         "email": "admin@demo.uniqc.coop",
         "given_name": "Isabelle",
         "family_name": "Bouchard",
+        "birth_date": date.fromisoformat("1980-03-08"),
         "role": Role.COOP_ADMIN,
         "locality": "Montréal",
         "superuser": True,

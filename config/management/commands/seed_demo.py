@@ -58,6 +58,7 @@ def _person_ensure(person: dict[str, Any], summary: SeedSummary) -> User:
             email_verified=True,
             roles=[person["role"]],
             locality=person["locality"],
+            birth_date=person["birth_date"],
             is_superuser=person.get("superuser", False),
         )
         summary.count("people", created=True)
