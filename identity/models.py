@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from identity.geo import coordinate_constraints
 from identity.validators import validate_phone, validate_postal_code
 
 
@@ -114,16 +115,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("people")
         ordering = ["family_name", "given_name", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(latitude__isnull=True)
-                | models.Q(latitude__gte=-90, latitude__lte=90),
-                name="identity_user_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(longitude__isnull=True)
-                | models.Q(longitude__gte=-180, longitude__lte=180),
-                name="identity_user_longitude_range",
-            ),
+            *coordinate_constraints("identity_user", nullable=True),
             models.CheckConstraint(
                 condition=models.Q(email_verified=False)
                 | models.Q(email_verified_at__isnull=False),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from identity.geo import coordinate_constraints
 from identity.validators import validate_postal_code
 
 
@@ -155,14 +156,7 @@ class Site(models.Model):
         verbose_name_plural = _("locker sites")
         ordering = ["locality", "name", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(latitude__gte=-90, latitude__lte=90),
-                name="lockers_site_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(longitude__gte=-180, longitude__lte=180),
-                name="lockers_site_longitude_range",
-            ),
+            *coordinate_constraints("lockers_site"),
             models.CheckConstraint(
                 condition=models.Q(host_kind__in=HostKind.values),
                 name="lockers_site_host_kind_valid",

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from identity.geo import coordinate_constraints
 from identity.validators import validate_postal_code
 from lockers.models import SizeClass
 
@@ -53,14 +54,7 @@ class Store(models.Model):
         verbose_name_plural = _("stores")
         ordering = ["locality", "neighbourhood", "name", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(latitude__gte=-90, latitude__lte=90),
-                name="marketplace_store_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(longitude__gte=-180, longitude__lte=180),
-                name="marketplace_store_longitude_range",
-            ),
+            *coordinate_constraints("marketplace_store"),
             models.CheckConstraint(
                 condition=models.Q(status__in=StoreStatus.values),
                 name="marketplace_store_status_valid",
