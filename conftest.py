@@ -172,3 +172,40 @@ def page(chromium, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+TEST_PASSWORD = "a-long-test-password"  # noqa: S105 - test accounts only
+
+
+@pytest.fixture
+def make_person(db):
+    """Create a person with a verified email and the given roles, through identity."""
+    from identity.services import user_create
+
+    def make(email: str, *roles: str, **fields):
+        return user_create(
+            email=email,
+            password=fields.pop("password", TEST_PASSWORD),
+            given_name=fields.pop("given_name", "Test"),
+            family_name=fields.pop("family_name", roles[0] if roles else "Person"),
+            email_verified=fields.pop("email_verified", True),
+            roles=roles,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def shopper(make_person):
+    return make_person("shopper@example.com", "shopper")
+
+
+@pytest.fixture
+def store_worker(make_person):
+    return make_person("staff@example.com", "store_staff")
+
+
+@pytest.fixture
+def courier(make_person):
+    return make_person("courier@example.com", "courier")

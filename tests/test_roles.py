@@ -3,13 +3,6 @@
 import pytest
 
 from identity.roles import Role
-from identity.services import user_create
-
-
-def person(email: str, *roles: str):
-    return user_create(
-        email=email, password="x-Secret-123", given_name="A", family_name="B", roles=roles
-    )
 
 
 @pytest.mark.django_db
@@ -27,8 +20,8 @@ def person(email: str, *roles: str):
         ),
     ],
 )
-def test_role_permissions(role, granted, refused):
-    user = person(f"{role}@example.ca", role)
+def test_role_permissions(make_person, role, granted, refused):
+    user = make_person(f"{role}@example.ca", role)
     for label in granted:
         assert user.has_perm(label), label
     for label in refused:
@@ -36,16 +29,16 @@ def test_role_permissions(role, granted, refused):
 
 
 @pytest.mark.django_db
-def test_only_registrars_and_coop_admins_reach_the_admin_site():
-    assert person("r@example.ca", Role.REGISTRAR).is_staff
-    assert person("a@example.ca", Role.COOP_ADMIN).is_staff
-    assert not person("c@example.ca", Role.COURIER).is_staff
-    assert not person("s@example.ca", Role.STORE_STAFF, Role.SHOPPER).is_staff
+def test_only_registrars_and_coop_admins_reach_the_admin_site(make_person):
+    assert make_person("r@example.ca", Role.REGISTRAR).is_staff
+    assert make_person("a@example.ca", Role.COOP_ADMIN).is_staff
+    assert not make_person("c@example.ca", Role.COURIER).is_staff
+    assert not make_person("s@example.ca", Role.STORE_STAFF, Role.SHOPPER).is_staff
 
 
 @pytest.mark.django_db
-def test_navigation_follows_roles(client):
-    courier = person("courier@example.ca", Role.COURIER)
+def test_navigation_follows_roles(client, make_person):
+    courier = make_person("courier@example.ca", Role.COURIER)
     client.force_login(courier)
     nav = [item["url"] for item in client.get("/").context["nav_items"]]
     assert "/casiers/tournee/" in nav

@@ -4,9 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from identity.models import User
-from identity.roles import Role
-from identity.services import user_create
 from lockers.models import HostKind, Site
 from lockers.services import compartments_ensure, site_upsert
 
@@ -46,24 +43,3 @@ def make_site(db) -> Callable[..., Site]:
         return site
 
     return make
-
-
-def _person(email: str, role: str) -> User:
-    return user_create(
-        email=email,
-        password="a-long-test-password",
-        given_name="Test",
-        family_name=role,
-        email_verified=True,
-        roles=[role],
-    )
-
-
-@pytest.fixture
-def shopper(db) -> User:
-    return _person("shopper@example.com", Role.SHOPPER)
-
-
-@pytest.fixture
-def courier(db) -> User:
-    return _person("courier@example.com", Role.COURIER)

@@ -3,9 +3,6 @@ from decimal import Decimal
 
 import pytest
 
-from identity.models import User
-from identity.roles import Role
-from identity.services import user_create
 from marketplace.models import Store, StoreStatus
 from marketplace.services import listing_upsert, store_upsert, variant_upsert
 
@@ -58,29 +55,3 @@ def make_store(db) -> Callable[..., Store]:
         return store
 
     return make
-
-
-def _person(email: str, role: str) -> User:
-    return user_create(
-        email=email,
-        password="a-long-test-password",
-        given_name="Test",
-        family_name=role,
-        email_verified=True,
-        roles=[role],
-    )
-
-
-@pytest.fixture
-def shopper(db) -> User:
-    return _person("shopper@example.com", Role.SHOPPER)
-
-
-@pytest.fixture
-def store_worker(db) -> User:
-    return _person("staff@example.com", Role.STORE_STAFF)
-
-
-@pytest.fixture
-def courier(db) -> User:
-    return _person("courier@example.com", Role.COURIER)
