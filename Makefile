@@ -39,7 +39,7 @@ run: migrate
 
 test: venv
 	@scripts/system-deps.sh
-	$(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
