@@ -37,7 +37,14 @@ run: migrate
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: venv
+# The card agent's extra (pyscard) compiles against libpcsclite: installed for the tests
+# once the system packages are there; the web server never needs it.
+$(VENV)/.installed-card: $(VENV)/.installed
+	@scripts/system-deps.sh
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,card]"
+	@touch $@
+
+test: venv $(VENV)/.installed-card
 	@scripts/system-deps.sh
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 

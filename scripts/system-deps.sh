@@ -10,6 +10,12 @@ set -euo pipefail
 declare -A PROBES=(
   [chromium]=/usr/bin/chromium
   [gettext]=/usr/bin/msgfmt
+  # Smart cards: the PC/SC daemon, the virtual reader our card emulator plugs into, and
+  # what pyscard compiles against.
+  [pcscd]=/usr/sbin/pcscd
+  [vsmartcard-vpcd]=/etc/reader.conf.d/vpcd
+  [libpcsclite-dev]=/usr/include/PCSC/winscard.h
+  [swig]=/usr/bin/swig
 )
 if [ "${1:-}" = "bench" ]; then
   PROBES[wrk]=/usr/bin/wrk
@@ -40,6 +46,7 @@ fi
   done
   echo "On Debian or Ubuntu: sudo apt-get install -y ${missing[*]}"
   echo "Browser tests drive Debian's Chromium at /usr/bin/chromium through Playwright;"
-  echo "Playwright's own browser download is not used."
+  echo "Playwright's own browser download is not used. Smart-card tests run a virtual PIV"
+  echo "card behind pcscd's vpcd reader (packages pcscd, vsmartcard-vpcd)."
 } >&2
 exit 1
