@@ -3,12 +3,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from config import views
+from identity.card.urls import sign_in_urlpatterns as card_sign_in_urlpatterns
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("identity.urls")),
+    path("carte/", include("identity.card.urls")),
+    path("login/", include((card_sign_in_urlpatterns, "card_login"))),
     path("", include("identity.oidc.urls")),
     path("boutiques/", include("marketplace.urls")),
     path("casiers/", include("lockers.urls")),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from identity import views
+from identity.card import views as card_views
 from identity.oidc import connected
 
 app_name = "identity"
@@ -10,6 +11,8 @@ urlpatterns = [
     path("connexion/", views.login_view, name="login"),
     path("deconnexion/", views.logout_view, name="logout"),
     path("profil/", views.profile, name="profile"),
+    path("carte/", card_views.card_account, name="card"),
+    path("carte/perdue/", card_views.card_declare_lost_view, name="card_declare_lost"),
     path("services-connectes/", connected.connected_services, name="connected_services"),
     path(
         "services-connectes/<str:client_id>/revoquer/",

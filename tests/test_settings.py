@@ -19,6 +19,8 @@ PRODUCTION_ENV = {
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.internal:587",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
     "CACHE_URL": "redis://redis.internal:6379/1",
+    "CARD_CA_DIR": "/srv/uniqc/ca",
+    "CARD_CA_PASSPHRASE": secrets.token_urlsafe(32),
 }
 
 

@@ -107,6 +107,15 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
+# --- Cards ---------------------------------------------------------------------------
+# The coop's certificate authority: its keys, encrypted with CARD_CA_PASSPHRASE, live in
+# CARD_CA_DIR (var/ca locally, git-ignored; outside the repository in production).
+CARD_CA_DEVELOPMENT_PASSPHRASE = "uniqc-development-ca-passphrase-do-not-deploy"
+CARD_CA_DIR = Path(env("CARD_CA_DIR", default=str(BASE_DIR / "var" / "ca")))
+CARD_CA_PASSPHRASE = env("CARD_CA_PASSPHRASE", default=CARD_CA_DEVELOPMENT_PASSPHRASE)
+# The card agent's HTTP bridge on the person's own computer, reached by the sign-in page.
+CARD_AGENT_URL = env("CARD_AGENT_URL", default="http://127.0.0.1:34567").rstrip("/")
+
 # --- Language and time ----------------------------------------------------------------
 # French first: a person sees French until they choose English (see
 # identity.middleware.FrenchFirstLocaleMiddleware).

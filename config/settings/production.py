@@ -1,9 +1,11 @@
 """Production: every secret from the environment, HTTPS everywhere, no development key."""
 
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env
+from .base import BASE_DIR, CARD_CA_DEVELOPMENT_PASSPHRASE, SECRET_KEY, env
 
 DEV_KEY_PREFIX = "django-insecure"
 
@@ -28,6 +30,24 @@ DEBUG = False
 for required in ("DATABASE_URL", "EMAIL_URL", "CACHE_URL"):
     if not env(required, default=""):
         raise ImproperlyConfigured(f"{required} must be set in production.")
+
+
+def card_ca_settings_check(directory: str, passphrase: str) -> Path:
+    """Refuse a card CA without its own passphrase, or whose keys sit in the repository."""
+    if not passphrase:
+        raise ImproperlyConfigured("CARD_CA_PASSPHRASE must be set in production.")
+    if passphrase == CARD_CA_DEVELOPMENT_PASSPHRASE:
+        raise ImproperlyConfigured("CARD_CA_PASSPHRASE is the development passphrase.")
+    if not directory:
+        raise ImproperlyConfigured("CARD_CA_DIR must be set in production.")
+    path = Path(directory).resolve()
+    if path.is_relative_to(Path(BASE_DIR).resolve()):
+        raise ImproperlyConfigured("CARD_CA_DIR must be outside the repository in production.")
+    return path
+
+
+CARD_CA_PASSPHRASE = env("CARD_CA_PASSPHRASE", default="")
+CARD_CA_DIR = card_ca_settings_check(env("CARD_CA_DIR", default=""), CARD_CA_PASSPHRASE)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

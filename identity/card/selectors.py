@@ -1,0 +1,65 @@
+"""Reads about cards that carry rules, and who may act on cards."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from identity.models import Card, CardStatus
+
+
+def access_card_issue(user: Any) -> None:
+    """Raise PermissionDenied unless `user` is a registrar who may check documents and
+    issue cards (identity.issue_cards)."""
+    if not user.is_authenticated:
+        raise PermissionDenied
+    if not user.is_active:
+        raise PermissionDenied
+    if not user.has_perm("identity.issue_cards"):
+        raise PermissionDenied
+
+
+def access_card_revoke(*, acting_user: Any, card: Card) -> None:
+    """Raise PermissionDenied unless `acting_user` may revoke `card`: its holder, or a
+    registrar."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.is_active:
+        raise PermissionDenied
+    if acting_user.pk == card.user_id:
+        return
+    if acting_user.has_perm("identity.issue_cards"):
+        return
+    raise PermissionDenied
+
+
+def card_serial_hex(serial_number: int) -> str:
+    """How Card.serial_number stores a certificate's serial."""
+    return format(serial_number, "x")
+
+
+def card_active_for(user: Any) -> Card | None:
+    """The person's one active card, if any."""
+    return Card.objects.filter(user=user, status=CardStatus.ACTIVE).first()
+
+
+def cards_of(user: Any) -> QuerySet[Card]:
+    """The person's cards, newest first, for their account page."""
+    return Card.objects.filter(user=user).order_by("-issued_at", "-id")
+
+
+def card_by_fingerprint(fingerprint_sha256: str) -> Card | None:
+    return Card.objects.select_related("user").filter(fingerprint_sha256=fingerprint_sha256).first()
+
+
+def card_by_serial(serial_number: int) -> Card | None:
+    return Card.objects.filter(serial_number=card_serial_hex(serial_number)).first()
+
+
+def cards_revoked_for_crl() -> QuerySet[Card]:
+    """Cards a relying party must refuse: revoked ones, and suspended ones (on hold)."""
+    return (
+        Card.objects.exclude(status=CardStatus.ACTIVE)
+        .only("serial_number", "status", "revocation_reason", "revoked_at", "issued_at")
+        .order_by("id")
+    )

@@ -1,0 +1,259 @@
+"""Every write about cards: identity checks, card records, revocation, card sign-in."""
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import secrets
+import time
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from identity.card import errors
+from identity.card.ca import issuing_certificate
+from identity.card.revocation import crl_cache_clear
+from identity.card.selectors import (
+    access_card_issue,
+    access_card_revoke,
+    card_active_for,
+    card_serial_hex,
+)
+from identity.card.validation import TOKEN_MAX_LENGTH, certificate_fingerprint, token_validate
+from identity.models import (
+    Card,
+    CardRevocationReason,
+    CardStatus,
+    IdentityCheck,
+    User,
+)
+from identity.ratelimit import RateLimit
+
+security_logger = logging.getLogger("identity.security")
+
+# --- Identity checks and card records -------------------------------------------------
+
+
+@transaction.atomic
+def identity_check_record(
+    *, person: User, document_type: str, document_last4: str, branch: str, registrar: Any
+) -> IdentityCheck:
+    """Record that `registrar` saw this identity document of `person` in person."""
+    access_card_issue(registrar)
+    check = IdentityCheck(
+        person=person,
+        document_type=document_type,
+        document_last4=(document_last4 or "").strip().upper(),
+        branch=(branch or "").strip(),
+        registrar=registrar,
+    )
+    check.full_clean()
+    check.save()
+    security_logger.info(
+        "Identity check recorded: person=%s registrar=%s branch=%r document=%s",
+        person.public_id,
+        registrar.pk,
+        check.branch,
+        check.document_type,
+    )
+    return check
+
+
+@transaction.atomic
+def card_register(
+    *, person: User, certificate: x509.Certificate, identity_check: IdentityCheck, registrar: Any
+) -> Card:
+    """Keep the certificate the CA issued for `person`'s new card as their active card.
+
+    The certificate must come from our issuing CA and name the person; the identity
+    check must be of this person. A card the person still holds is revoked as replaced.
+    """
+    access_card_issue(registrar)
+    if identity_check.person_id != person.pk:
+        raise errors.CardCertificateMismatch("the identity check is of another person")
+    if certificate.issuer != issuing_certificate().subject:
+        raise errors.CardCertificateMismatch("certificate from another issuer")
+    common_names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    if [attribute.value for attribute in common_names] != [str(person.public_id)]:
+        raise errors.CardCertificateMismatch("certificate names another person")
+    previous = card_active_for(person)
+    if previous is not None:
+        card_revoke(card=previous, reason=CardRevocationReason.REPLACED, acting_user=registrar)
+    card = Card(
+        user=person,
+        serial_number=card_serial_hex(certificate.serial_number),
+        certificate_der=certificate.public_bytes(serialization.Encoding.DER),
+        fingerprint_sha256=certificate_fingerprint(certificate),
+        status=CardStatus.ACTIVE,
+        issued_by=registrar,
+        not_after=certificate.not_valid_after_utc,
+        identity_check=identity_check,
+    )
+    card.full_clean()
+    try:
+        with transaction.atomic():
+            card.save()
+    except IntegrityError as exc:
+        # Another registrar registered a card for this person at the same moment.
+        raise errors.CardError("this person already has an active card") from exc
+    security_logger.info(
+        "Card registered: serial=%s person=%s registrar=%s",
+        card.serial_number,
+        person.public_id,
+        registrar.pk,
+    )
+    return card
+
+
+@transaction.atomic
+def card_revoke(*, card: Card, reason: str, acting_user: Any) -> Card:
+    """Revoke `card` now, for good; sign-in, the CRL and OCSP refuse it at once.
+
+    Revoking a revoked card changes nothing and returns it as it is.
+    """
+    access_card_revoke(acting_user=acting_user, card=card)
+    reason = CardRevocationReason(reason)
+    now = timezone.now()
+    updated = (
+        Card.objects.filter(pk=card.pk)
+        .exclude(status=CardStatus.REVOKED)
+        .update(status=CardStatus.REVOKED, revocation_reason=reason, revoked_at=now)
+    )
+    card.refresh_from_db()
+    if updated:
+        # The CRL cached before the commit must not be served after it.
+        crl_cache_clear()
+        transaction.on_commit(crl_cache_clear)
+        security_logger.warning(
+            "Card revoked: serial=%s holder=%s reason=%s by=%s",
+            card.serial_number,
+            card.user_id,
+            reason,
+            acting_user.pk,
+        )
+    return card
+
+
+def card_declare_lost(*, user: User) -> Card:
+    """The holder declares their active card lost: it is revoked as lost at once."""
+    card = card_active_for(user)
+    if card is None:
+        raise errors.NoActiveCard
+    return card_revoke(card=card, reason=CardRevocationReason.LOST, acting_user=user)
+
+
+# --- Card sign-in ---------------------------------------------------------------------
+
+SESSION_NONCE = "uniqc_card_nonce"
+NONCE_LIFETIME = 5 * 60  # seconds
+# Nonces a client IP address may ask for, and tokens it or one card may submit, in a
+# window that opens with the first attempt.
+CARD_NONCE_CLIENT_LIMIT = RateLimit("card-nonce-client", limit=30, window=5 * 60)
+CARD_TOKEN_CLIENT_LIMIT = RateLimit("card-token-client", limit=20, window=15 * 60)
+CARD_TOKEN_CARD_LIMIT = RateLimit("card-token-card", limit=10, window=15 * 60)
+
+
+def _throttle(counted: list[tuple[RateLimit, str, str]], *, what: str, client_ip: str) -> None:
+    """Count one attempt on each limit; refuse (and take the attempts back) if any is spent."""
+    over = [(limit, key, reason) for limit, key, reason in counted if limit.hit(key) > limit.limit]
+    if not over:
+        return
+    for limit, key, _reason in counted:
+        limit.unhit(key)
+    retry_after = max(limit.retry_after(key) for limit, key, _reason in over) or 1
+    reason = "+".join(reason for _limit, _key, reason in over)
+    security_logger.warning(
+        "Card sign-in refused: code=card_sign_in_throttled what=%s limit=%s client_ip=%s "
+        "retry_after=%ss",
+        what,
+        reason,
+        client_ip or "-",
+        retry_after,
+    )
+    raise errors.CardSignInThrottled(retry_after=retry_after, reason=reason)
+
+
+def card_nonce_issue(*, session: SessionBase, client_ip: str) -> str:
+    """A new sign-in nonce (32 random bytes, base64) bound to this browser session.
+
+    It replaces any earlier one and is valid for NONCE_LIFETIME seconds, once.
+    """
+    _throttle(
+        [(CARD_NONCE_CLIENT_LIMIT, client_ip or "-", "client")], what="nonce", client_ip=client_ip
+    )
+    nonce = base64.b64encode(secrets.token_bytes(32)).decode()
+    session[SESSION_NONCE] = {"value": nonce, "created": time.time()}
+    return nonce
+
+
+def _nonce_take(session: SessionBase) -> str:
+    """Remove this session's nonce and return it if it is still fresh and unused."""
+    entry = session.pop(SESSION_NONCE, None)
+    if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
+        raise errors.NonceMissing("no nonce in this session")
+    age = time.time() - float(entry.get("created", 0))
+    if not 0 <= age <= NONCE_LIFETIME:
+        raise errors.NonceExpired(f"nonce is {int(age)}s old")
+    nonce = entry["value"]
+    # Two requests carrying the same session at once could both read the nonce before
+    # either saves the session; the cache lets only the first use it.
+    used_key = "card-nonce-used:" + hashlib.sha256(nonce.encode()).hexdigest()
+    if not cache.add(used_key, 1, timeout=NONCE_LIFETIME + 60):
+        raise errors.NonceMissing("nonce already used")
+    return nonce
+
+
+def _certificate_key(token: str) -> str | None:
+    """The SHA-256 of the token's certificate bytes, to count attempts per card."""
+    try:
+        value = json.loads(token).get("unverifiedCertificate")
+        return hashlib.sha256(base64.b64decode(value, validate=True)).hexdigest()
+    except (ValueError, TypeError, AttributeError, binascii.Error):
+        return None
+
+
+def card_token_authenticate(*, token: str, session: SessionBase, client_ip: str) -> Card:
+    """The active card that signed this session's nonce for SITE_URL, or a refusal.
+
+    The session's nonce is used up whatever the outcome. Attempts count against the
+    client's and the card's limits; a success takes its attempts back.
+    """
+    counted = [(CARD_TOKEN_CLIENT_LIMIT, client_ip or "-", "client")]
+    fingerprint = (
+        _certificate_key(token)
+        if isinstance(token, str) and len(token) <= TOKEN_MAX_LENGTH
+        else None
+    )
+    if fingerprint:
+        counted.append((CARD_TOKEN_CARD_LIMIT, fingerprint, "card"))
+    try:
+        _throttle(counted, what="token", client_ip=client_ip)
+        nonce = _nonce_take(session)
+        card = token_validate(token, nonce=nonce, origin=settings.SITE_URL)
+    except errors.CardError as exc:
+        session.pop(SESSION_NONCE, None)  # spent whatever the outcome
+        if not isinstance(exc, errors.CardSignInThrottled):
+            security_logger.warning(
+                "Card sign-in refused: code=%s reason=%s client_ip=%s certificate=%s",
+                exc.code,
+                exc,
+                client_ip or "-",
+                fingerprint or "-",
+            )
+        raise
+    for limit, key, _reason in counted:
+        limit.unhit(key)
+    security_logger.info(
+        "Card sign-in: serial=%s holder=%s client_ip=%s",
+        card.serial_number,
+        card.user.public_id,
+        client_ip or "-",
+    )
+    return card

@@ -1,0 +1,179 @@
+"""Card pages and endpoints: sign-in with the card, revocation for relying parties,
+and a holder's declaration of a lost card."""
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from identity.assurance import session_sign_in
+from identity.card import errors
+from identity.card.revocation import crl_der, ocsp_malformed, ocsp_respond
+from identity.card.selectors import card_active_for, cards_of
+from identity.card.services import card_declare_lost, card_nonce_issue, card_token_authenticate
+
+# A request body larger than the largest token and its envelope is refused unread.
+TOKEN_REQUEST_MAX_BYTES = 20_000
+OCSP_REQUEST_MAX_BYTES = 10_000
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or ""
+
+
+def _error_response(error: errors.CardError) -> JsonResponse:
+    response = JsonResponse(
+        {"error": error.code, "message": str(error.message)}, status=error.status
+    )
+    if isinstance(error, errors.CardSignInThrottled):
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _next_url(request: HttpRequest, candidate: Any) -> str:
+    if isinstance(candidate, str) and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+@never_cache
+@require_GET
+def sign_in_page(request: HttpRequest) -> HttpResponse:
+    """The card sign-in page; its script talks to the card agent on this computer."""
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    return render(
+        request,
+        "identity/card/sign_in.html",
+        {"agent_url": settings.CARD_AGENT_URL, "next": next_url},
+    )
+
+
+@never_cache
+@csrf_protect
+@require_POST
+def sign_in_nonce(request: HttpRequest) -> JsonResponse:
+    """A fresh nonce for this browser session, replacing any earlier one."""
+    try:
+        nonce = card_nonce_issue(session=request.session, client_ip=_client_ip(request))
+    except errors.CardError as exc:
+        return _error_response(exc)
+    return JsonResponse({"nonce": nonce})
+
+
+def _token_from_request(request: HttpRequest) -> tuple[str, Any]:
+    """The token's JSON text and the `next` address from a JSON or form body."""
+    if len(request.body) > TOKEN_REQUEST_MAX_BYTES:
+        raise errors.TokenInvalid("request body too large")
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body)
+        except ValueError as exc:
+            raise errors.TokenInvalid("body is not JSON") from exc
+        if not isinstance(body, dict):
+            raise errors.TokenInvalid("body is not a JSON object")
+        token, next_url = body.get("token"), body.get("next")
+    else:
+        token, next_url = request.POST.get("token"), request.POST.get("next")
+    if isinstance(token, dict):
+        token = json.dumps(token, separators=(",", ":"))
+    if not isinstance(token, str):
+        raise errors.TokenInvalid("no token")
+    return token, next_url
+
+
+@never_cache
+@csrf_protect
+@require_POST
+def sign_in_token(request: HttpRequest) -> JsonResponse:
+    """Check the card's token against this session's nonce; sign in at `high` if valid."""
+    try:
+        token, next_url = _token_from_request(request)
+        card = card_token_authenticate(
+            token=token, session=request.session, client_ip=_client_ip(request)
+        )
+    except errors.CardError as exc:  # a refusal, or a CA not set up (503)
+        return _error_response(exc)
+    session_sign_in(request, user=card.user, acr="high", amr=["sc", "pin"])
+    return JsonResponse({"redirect": _next_url(request, next_url)})
+
+
+@require_GET
+def crl(request: HttpRequest) -> HttpResponse:
+    """The issuing CA's current CRL (DER), public."""
+    response = HttpResponse(crl_der(), content_type="application/pkix-crl")
+    response["Cache-Control"] = "public, max-age=10"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def ocsp(request: HttpRequest) -> HttpResponse:
+    """The OCSP responder (RFC 6960), public: a DER request in the body."""
+    if len(request.body) > OCSP_REQUEST_MAX_BYTES:
+        return _ocsp_response(ocsp_malformed())
+    return _ocsp_response(ocsp_respond(request.body))
+
+
+@require_GET
+def ocsp_get(request: HttpRequest, encoded: str) -> HttpResponse:
+    """The OCSP responder's GET form: the request, base64 then URL-encoded, in the path."""
+    try:
+        request_der = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return _ocsp_response(ocsp_malformed())
+    return _ocsp_response(ocsp_respond(request_der))
+
+
+def _ocsp_response(der: bytes) -> HttpResponse:
+    response = HttpResponse(der, content_type="application/ocsp-response")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_required
+@never_cache
+@require_GET
+def card_account(request: HttpRequest) -> HttpResponse:
+    """The holder's cards, and the button to declare the active one lost."""
+    return render(
+        request,
+        "identity/card/account.html",
+        {"active_card": card_active_for(request.user), "cards": cards_of(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def card_declare_lost_view(request: HttpRequest) -> HttpResponse:
+    """Revoke the signed-in person's active card at once, as lost."""
+    try:
+        card_declare_lost(user=request.user)
+    except errors.NoActiveCard as exc:
+        messages.warning(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _(
+                "Your card is revoked: nobody can use it any more. "
+                "A registrar at a partner branch can issue you a new one."
+            ),
+        )
+    return redirect("identity:card")

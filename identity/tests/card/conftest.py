@@ -1,0 +1,158 @@
+"""A test card CA in a temporary CARD_CA_DIR, software card keys and Web eID tokens."""
+
+import base64
+import datetime
+import json
+from collections.abc import Callable
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from django.test import override_settings
+
+from identity.card.ca import ca_init, card_certificate_issue
+from identity.card.services import card_register, identity_check_record
+from identity.card.validation import signed_data
+from identity.models import Card, IdentityDocumentType, User
+from identity.roles import Role
+
+CA_PASSPHRASE = "test-card-ca-passphrase"
+ORIGIN = "https://uniqc.test"
+
+
+@pytest.fixture(scope="session")
+def card_ca_dir(tmp_path_factory) -> str:
+    directory = tmp_path_factory.mktemp("card-ca") / "ca"
+    with override_settings(CARD_CA_DIR=directory, CARD_CA_PASSPHRASE=CA_PASSPHRASE):
+        ca_init()
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def _card_settings(settings, card_ca_dir) -> None:
+    settings.CARD_CA_DIR = card_ca_dir
+    settings.CARD_CA_PASSPHRASE = CA_PASSPHRASE
+    settings.SITE_URL = ORIGIN
+
+
+@pytest.fixture
+def registrar(make_user) -> User:
+    return make_user("registrar@example.com", roles=(Role.REGISTRAR,), email_verified=True)
+
+
+@pytest.fixture
+def card_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+@pytest.fixture
+def issue_card(registrar) -> Callable[..., Card]:
+    """Check a document, certify `key` for `person`, register the card."""
+
+    def issue(person: User, key: ec.EllipticCurvePrivateKey) -> Card:
+        check = identity_check_record(
+            person=person,
+            document_type=IdentityDocumentType.DRIVERS_LICENCE,
+            document_last4="7K3Q",
+            branch="Desjardins, Plateau-Mont-Royal",
+            registrar=registrar,
+        )
+        certificate = card_certificate_issue(public_key=key.public_key(), user=person)
+        return card_register(
+            person=person, certificate=certificate, identity_check=check, registrar=registrar
+        )
+
+    return issue
+
+
+@pytest.fixture
+def card(alice, card_key, issue_card) -> Card:
+    return issue_card(alice, card_key)
+
+
+def card_certificate(card: Card) -> x509.Certificate:
+    return x509.load_der_x509_certificate(bytes(card.certificate_der))
+
+
+def token_make(
+    *,
+    key,
+    certificate: x509.Certificate,
+    nonce: str,
+    origin: str = ORIGIN,
+    algorithm: str = "ES256",
+    token_format: str = "web-eid:1.0",  # noqa: S107 - a format name, not a password
+    tamper: bool = False,
+) -> str:
+    """A Web eID token as the card agent makes it: raw R||S over H(origin) || H(nonce)."""
+    hash_algorithm = {"ES256": hashes.SHA256, "ES384": hashes.SHA384}[algorithm]()
+    der = key.sign(
+        signed_data(origin=origin, nonce=nonce, algorithm=algorithm), ec.ECDSA(hash_algorithm)
+    )
+    r, s = decode_dss_signature(der)
+    size = (key.curve.key_size + 7) // 8
+    signature = bytearray(r.to_bytes(size, "big") + s.to_bytes(size, "big"))
+    if tamper:
+        signature[5] ^= 0x01
+    return json.dumps(
+        {
+            "unverifiedCertificate": base64.b64encode(
+                certificate.public_bytes(serialization.Encoding.DER)
+            ).decode(),
+            "algorithm": algorithm,
+            "signature": base64.b64encode(bytes(signature)).decode(),
+            "format": token_format,
+            "appVersion": "https://uniqc.coop/agent/0.1.0",
+        }
+    )
+
+
+def certificate_forge(
+    *,
+    public_key,
+    issuer_key,
+    issuer_name: x509.Name,
+    subject_cn: str,
+    not_before: datetime.datetime | None = None,
+    not_after: datetime.datetime | None = None,
+    eku: list | None = None,
+) -> x509.Certificate:
+    """A card-like certificate with the given issuer and validity, for rejection tests."""
+    now = datetime.datetime.now(tz=datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, "Uniqc Coop"),
+                    x509.NameAttribute(x509.NameOID.COMMON_NAME, subject_cn),
+                ]
+            )
+        )
+        .issuer_name(issuer_name)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before or now - datetime.timedelta(days=1))
+        .not_valid_after(not_after or now + datetime.timedelta(days=365))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage(eku or [x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]),
+            critical=False,
+        )
+    )
+    return builder.sign(issuer_key, hashes.SHA256())

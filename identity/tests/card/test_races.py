@@ -1,0 +1,101 @@
+"""Card races between real transactions on PostgreSQL: each thread has its own connection."""
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.db import connection
+from django.test import Client
+
+from identity.card import errors, services
+from identity.card.ca import card_certificate_issue
+from identity.models import Card, CardStatus, IdentityDocumentType
+from identity.tests.card.conftest import card_certificate, token_make
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL's locks between real connections")
+
+
+def test_two_registrars_at_once_leave_one_active_card(alice, registrar, monkeypatch):
+    check = services.identity_check_record(
+        person=alice,
+        document_type=IdentityDocumentType.PASSPORT,
+        document_last4="9Z9Z",
+        branch="Caisse Rosemont",
+        registrar=registrar,
+    )
+    certificates = [
+        card_certificate_issue(
+            public_key=ec.generate_private_key(ec.SECP256R1()).public_key(), user=alice
+        )
+        for _ in range(2)
+    ]
+    # Both threads find no active card before either inserts one.
+    barrier = threading.Barrier(2, timeout=10)
+    card_active_for = services.card_active_for
+
+    def card_active_for_then_wait(user):
+        card = card_active_for(user)
+        barrier.wait()
+        return card
+
+    monkeypatch.setattr(services, "card_active_for", card_active_for_then_wait)
+
+    def register(n: int):
+        try:
+            return services.card_register(
+                person=alice, certificate=certificates[n], identity_check=check, registrar=registrar
+            )
+        except errors.CardError as exc:
+            return exc
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(register, range(2)))
+
+    assert sum(isinstance(o, errors.CardError) for o in outcomes) == 1
+    assert Card.objects.filter(user=alice, status=CardStatus.ACTIVE).count() == 1
+
+
+def test_one_nonce_sent_twice_at_once_signs_in_once(card, card_key, monkeypatch):
+    first = Client()
+    nonce = first.post("/login/card/nonce").json()["nonce"]
+    second = Client()
+    second.cookies = first.cookies  # the same browser session, two requests at once
+    token = token_make(key=card_key, certificate=card_certificate(card), nonce=nonce)
+    # Both requests read the session, nonce included, before either saves it.
+    barrier = threading.Barrier(2, timeout=10)
+    real_cache = services.cache
+
+    class WaitingCache:
+        def add(self, *args, **kwargs):
+            barrier.wait()
+            return real_cache.add(*args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(real_cache, name)
+
+    monkeypatch.setattr(services, "cache", WaitingCache())
+
+    def submit(client: Client) -> int:
+        try:
+            response = client.post(
+                "/login/card/token",
+                data=json.dumps({"token": token}),
+                content_type="application/json",
+            )
+            return response.status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(submit, [first, second]))
+    assert statuses == [200, 400]

@@ -1,0 +1,84 @@
+"""The agent through the real stack: pyscard -> pcscd -> vpcd -> the virtual card.
+
+These tests fail (they do not skip) when pcscd or vpcd is missing; see conftest.py.
+"""
+
+import base64
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from identity.card.agent import CardAgent, NoCard, PcscCardSource, PinBlocked, WrongPin, fixed_pin
+from identity.card.emulator import VirtualPivCard
+
+from .conftest import PIN, VPCD_READER, card_certificate, certificate_for
+from .test_agent_softcard import server_verifies
+
+ORIGIN = "https://uniqc.coop"
+NONCE = base64.b64encode(b"\x2a" * 32).decode()
+
+
+@pytest.fixture
+def agent(pcsc_card) -> CardAgent:
+    return CardAgent(PcscCardSource(reader=VPCD_READER))
+
+
+def test_pyscard_sees_the_virtual_reader(pcsc_card):
+    assert VPCD_READER in PcscCardSource().readers()
+
+
+def test_the_certificate_over_256_bytes_is_read_through_get_response(agent, pcsc_card):
+    certificate = card_certificate(pcsc_card).public_bytes(serialization.Encoding.DER)
+    assert len(certificate) > 256
+    assert agent.certificate() == certificate
+
+
+def test_sign_produces_a_token_the_server_verifies(agent, pcsc_card):
+    token = agent.sign(origin=ORIGIN, nonce=NONCE, pin_provider=fixed_pin(PIN))
+    assert server_verifies(token, origin=ORIGIN, nonce=NONCE) == card_certificate(pcsc_card)
+    assert pcsc_card.pin_verified is False  # pcscd powered the card off after the operation
+
+
+def test_wrong_pin_decreases_tries_then_blocks(agent, pcsc_card):
+    with pytest.raises(WrongPin) as first:
+        agent.sign(origin=ORIGIN, nonce=NONCE, pin_provider=fixed_pin("000000"))
+    with pytest.raises(WrongPin) as second:
+        agent.sign(origin=ORIGIN, nonce=NONCE, pin_provider=fixed_pin("000000"))
+    assert (first.value.tries_left, second.value.tries_left) == (2, 1)
+    with pytest.raises(PinBlocked):
+        agent.sign(origin=ORIGIN, nonce=NONCE, pin_provider=fixed_pin("000000"))
+    with pytest.raises(PinBlocked):
+        agent.sign(origin=ORIGIN, nonce=NONCE, pin_provider=fixed_pin(PIN))
+    assert pcsc_card.pin_tries_left == 0
+
+
+def test_issuance_through_pcsc(vpcd_emulator):
+    """Blank card: generate the key, write a long certificate (command chaining), set the
+    PIN, then sign with the new PIN."""
+    vpcd_emulator.card = VirtualPivCard()
+    agent = CardAgent(PcscCardSource(reader=VPCD_READER))
+    public_key = agent.generate_key(pin="123456")
+    certificate = certificate_for(public_key, padding=700)
+    agent.write_certificate(certificate, pin="123456")
+    agent.change_pin(old_pin="123456", new_pin="20261123")
+    assert agent.certificate() == certificate
+    token = agent.sign(origin=ORIGIN, nonce=NONCE, pin_provider=fixed_pin("20261123"))
+    assert server_verifies(token, origin=ORIGIN, nonce=NONCE).public_key() == public_key
+
+
+def test_an_empty_reader_is_no_card(pcsc_card):
+    """vpcd's second reader (TCP 35964) has no emulator behind it."""
+    agent = CardAgent(PcscCardSource(reader="Virtual PCD 00 01"))
+    with pytest.raises(NoCard) as missing:
+        agent.certificate()
+    assert missing.value.code == "no_card"
+    assert agent.status()["card"] is False
+
+
+def test_console_script_readers_and_certificate(pcsc_card, capsys):
+    from identity.card.agent import main
+
+    assert main(["readers"]) == 0
+    assert VPCD_READER in capsys.readouterr().out.splitlines()
+    assert main(["--reader", VPCD_READER, "certificate"]) == 0
+    assert "CN=uniqc:person:42" in capsys.readouterr().out
