@@ -2,14 +2,16 @@
 
 Prints JSON: a confidential client, an access token for userinfo, and a file of
 single-use refresh tokens (rotation makes each one good for exactly one request), one
-grant each. Run by bench/oidc_http.py; not a test fixture.
+grant each. The grants are what the consent flow leaves: the person consented to every
+claim of the scope, so userinfo releases them all, as it would for a real relying party.
+Run by bench/oidc_http.py; not a test fixture.
 """
 
 import json
 import os
 import secrets
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import django
@@ -17,11 +19,22 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 django.setup()
 
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from identity.models import OidcAccessToken, OidcGrant, OidcRefreshToken, User  # noqa: E402
-from identity.oidc.services import digest, oidc_client_create  # noqa: E402
+from identity.models import (  # noqa: E402
+    OidcAccessToken,
+    OidcClaimRelease,
+    OidcGrant,
+    OidcRefreshToken,
+    User,
+)
+from identity.oidc.claims import claims_requested  # noqa: E402
+from identity.oidc.services import (  # noqa: E402
+    digest,
+    oidc_client_create,
+    oidc_consent_record,
+)
 from identity.services import user_create  # noqa: E402
 
 SCOPE = "openid profile email"
@@ -36,14 +49,30 @@ def main(refresh_count: int, tokens_path: Path) -> None:
             given_name="Banc",
             family_name="D'essai",
             email_verified=True,
+            phone="514-555-0199",
+            street_address="1200, rue Saint-Jean",
+            locality="Québec",
+            region="QC",
+            postal_code="G1R 1S3",
+            birth_date=date(1984, 6, 24),
         )
         created = oidc_client_create(
             name=f"bench-{secrets.token_hex(4)}",
             redirect_uris=["https://bench.example.ca/callback"],
         )
         client = created.client
+        # What the consent page leaves when the person keeps every claim ticked.
+        released = claims_requested(
+            scope=SCOPE, claims_request={}, allowed_scopes=set(client.allowed_scopes.split())
+        )
+        oidc_consent_record(
+            user=user, client=client, claims_asked=released, claims_granted=released
+        )
+        OidcClaimRelease.objects.create(user=user, client=client, claims=released, released_at=now)
         grants = OidcGrant.objects.bulk_create(
-            OidcGrant(client=client, user=user, scope=SCOPE, created_at=now)
+            OidcGrant(
+                client=client, user=user, scope=SCOPE, released_claims=released, created_at=now
+            )
             for _ in range(refresh_count + 1)
         )
         access_token = secrets.token_urlsafe(32)
@@ -67,6 +96,10 @@ def main(refresh_count: int, tokens_path: Path) -> None:
             )
             for token, grant in zip(refresh_tokens, grants[1:], strict=True)
         )
+    # A running database has planner statistics (autovacuum keeps them); freshly loaded
+    # tables have none, and the planner would pick poor plans for the token lookups.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     tokens_path.write_text("\n".join(refresh_tokens) + "\n")
     json.dump(
         {

@@ -2,14 +2,18 @@
 
 Private keys are stored encrypted, parsed once per process and cached by kid; a request
 never re-parses a PEM. Retired keys stay published until every ID token they signed has
-expired.
+expired. The JWKS document is serialized once and served from memory; each process reads
+the published keys again at most every JWKS_RECHECK_SECONDS, and at once after a key is
+made in that process.
 """
 
 import base64
 import hashlib
 import hmac
+import json
 from datetime import timedelta
 from functools import cache
+from time import monotonic
 from typing import Any
 
 from cryptography.fernet import Fernet
@@ -26,7 +30,12 @@ RETIRED_KEY_MARGIN = timedelta(minutes=5)
 
 SEAL_KEY_LABEL = b"uniqc.identity.oidc.signing-key-seal.v1"
 
+# How stale another process's view of the published keys may be after a rotation.
+JWKS_RECHECK_SECONDS = 1.0
+
 _private_keys: dict[str, Key] = {}
+# (monotonic time after which to read the keys again, serialized JWKS), per process.
+_jwks_cached: tuple[float, bytes] | None = None
 
 
 @cache
@@ -57,12 +66,17 @@ def _key_row_create(alg: str) -> OidcSigningKey:
     key = _key_generate(alg)
     public = key.as_dict(private=False)
     public.update({"kid": key.kid, "alg": alg, "use": "sig"})
-    return OidcSigningKey.objects.create(
+    row = OidcSigningKey.objects.create(
         kid=key.kid,
         alg=alg,
         private_key_sealed=_sealer(settings.SECRET_KEY).encrypt(key.as_pem(private=True)).decode(),
         public_jwk=public,
     )
+    # Publish the new key from this process at once, and again once other connections can
+    # see it (a request in between may have read the keys without it).
+    jwks_forget()
+    transaction.on_commit(jwks_forget)
+    return row
 
 
 @transaction.atomic
@@ -110,3 +124,22 @@ def jwks_public() -> dict[str, Any]:
             signing_key_active(alg)
         return jwks_public()
     return {"keys": [jwk for _alg, _retired_at, jwk in published]}
+
+
+def jwks_document() -> bytes:
+    """The JWKS as served: serialized once, read again after JWKS_RECHECK_SECONDS (so a
+    rotation made elsewhere and a key reaching `not_after` show within that time)."""
+    global _jwks_cached
+    cached = _jwks_cached
+    now = monotonic()
+    if cached is not None and now < cached[0]:
+        return cached[1]
+    body = json.dumps(jwks_public(), separators=(",", ":")).encode()
+    _jwks_cached = (now + JWKS_RECHECK_SECONDS, body)
+    return body
+
+
+def jwks_forget() -> None:
+    """Drop this process's serialized JWKS, so that the next request reads the keys."""
+    global _jwks_cached
+    _jwks_cached = None

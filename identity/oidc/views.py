@@ -1,6 +1,8 @@
 """HTTP endpoints of the OpenID Connect provider. Policy lives in identity.oidc.server."""
 
+import json
 import time
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,7 +14,7 @@ from django.contrib.auth import logout
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -28,7 +30,7 @@ from identity.assurance import (
     level_satisfies,
     session_assurance,
 )
-from identity.models import IdTokenAlg, OidcAccessToken, OidcClient, OidcConsent
+from identity.models import IdTokenAlg, OidcClient, OidcConsent
 from identity.oidc.claims import (
     CLAIM_LABELS,
     CLAIMS_SUPPORTED,
@@ -39,8 +41,8 @@ from identity.oidc.claims import (
     claims_request_parse,
     claims_requested,
 )
-from identity.oidc.keys import jwks_public
-from identity.oidc.server import issuer, server
+from identity.oidc.keys import jwks_document, jwks_public
+from identity.oidc.server import access_token_for_userinfo, issuer, server
 from identity.oidc.services import digest, oidc_consent_record
 from identity.oidc.subjects import subject_for
 
@@ -261,10 +263,20 @@ def _consent_page(
     return render(request, "identity/oidc/consent.html", context)
 
 
+# Grants whose writes are atomic on their own (identity.oidc.server.tokens_rotate and
+# tokens_store_for_client): they need no transaction around the whole request.
+SELF_CONTAINED_GRANTS = frozenset({"refresh_token", "client_credentials"})
+
+
 @csrf_exempt
 @never_cache
 @require_POST
 def token(request: HttpRequest) -> HttpResponse:
+    """Token endpoint. The code grant claims its code while validating and stores tokens
+    later: one transaction, so that a concurrent reuse that revokes the grant sees them."""
+    grant_type = request.POST.get("grant_type", request.GET.get("grant_type"))
+    if grant_type in SELF_CONTAINED_GRANTS:
+        return server.create_token_response(request)
     with transaction.atomic():
         return server.create_token_response(request)
 
@@ -302,11 +314,7 @@ def userinfo(request: HttpRequest) -> HttpResponse:
         response = JsonResponse({"error": "invalid_request"}, status=401)
         response["WWW-Authenticate"] = "Bearer"
         return response
-    access = (
-        OidcAccessToken.objects.select_related("user", "client", "grant")
-        .filter(token_digest=digest(token_string.strip()))
-        .first()
-    )
+    access = access_token_for_userinfo(digest(token_string.strip()))
     if (
         access is None
         or access.is_expired()
@@ -331,9 +339,16 @@ def userinfo(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cache_control(public=True, max_age=3600)
 def discovery(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(
+    body = _discovery_document(issuer(), get_urlconf(), get_script_prefix())
+    return HttpResponse(body, content_type="application/json")
+
+
+@lru_cache(maxsize=8)
+def _discovery_document(site_url: str, urlconf: str | None, script_prefix: str) -> bytes:
+    """The provider metadata, serialized once per issuer and URL configuration."""
+    return json.dumps(
         {
-            "issuer": issuer(),
+            "issuer": site_url,
             "authorization_endpoint": _absolute("oidc:authorize"),
             "token_endpoint": _absolute("oidc:token"),
             "userinfo_endpoint": _absolute("oidc:userinfo"),
@@ -372,13 +387,13 @@ def discovery(request: HttpRequest) -> HttpResponse:
             "ui_locales_supported": ["fr-CA", "en-CA"],
             "claims_locales_supported": ["fr-CA", "en-CA"],
         }
-    )
+    ).encode()
 
 
 @require_GET
 @cache_control(public=True, max_age=300)
 def jwks(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(jwks_public())
+    return HttpResponse(jwks_document(), content_type="application/json")
 
 
 def _id_token_hint_claims(hint: str) -> dict[str, Any] | None:

@@ -1,0 +1,177 @@
+"""Queries per request on the provider's hot endpoints, so that a regression shows.
+
+On PostgreSQL each token grant writes in one statement (no BEGIN or COMMIT); elsewhere
+the same steps run in a transaction, which adds its own statements (savepoints here).
+"""
+
+import base64
+import secrets
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from identity.models import OidcAccessToken, OidcGrant, OidcRefreshToken, OidcSigningKey
+from identity.oidc import keys
+from identity.oidc.claims import claims_requested
+from identity.oidc.services import digest, membership_status_set, oidc_client_create
+
+pytestmark = pytest.mark.django_db
+
+ALL_SCOPES = "openid profile email address phone age locale"
+ON_POSTGRESQL = connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def http() -> Client:
+    return Client(HTTP_HOST="127.0.0.1")
+
+
+@pytest.fixture
+def confidential():
+    created = oidc_client_create(name="Ville de Québec", redirect_uris=["https://rp.example/cb"])
+    basic = f"{created.client.client_id}:{created.client_secret}".encode()
+    return created.client, "Basic " + base64.b64encode(basic).decode()
+
+
+def grant_for(client, user, scope: str) -> OidcGrant:
+    """A grant as the consent flow leaves it: every claim of the scope released."""
+    released = claims_requested(
+        scope=scope, claims_request={}, allowed_scopes=set(client.allowed_scopes.split())
+    )
+    return OidcGrant.objects.create(client=client, user=user, scope=scope, released_claims=released)
+
+
+def access_token_for(client, user, scope: str) -> str:
+    token = secrets.token_urlsafe(32)
+    OidcAccessToken.objects.create(
+        token_digest=digest(token),
+        grant=grant_for(client, user, scope),
+        client=client,
+        user=user,
+        scope=scope,
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    return token
+
+
+def refresh_token_for(client, user, scope: str) -> str:
+    token = secrets.token_urlsafe(32)
+    OidcRefreshToken.objects.create(
+        token_digest=digest(token),
+        grant=grant_for(client, user, scope),
+        client=client,
+        user=user,
+        scope=scope,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    return token
+
+
+def token_post(http: Client, basic: str, body: str):
+    return http.post(
+        "/oidc/token",
+        body,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic,
+    )
+
+
+def test_client_credentials(http, confidential, django_assert_max_num_queries):
+    _client, basic = confidential
+    # The client row, then one statement for the grant and its access token.
+    with django_assert_max_num_queries(2 if ON_POSTGRESQL else 5):
+        response = token_post(http, basic, "grant_type=client_credentials&scope=openid")
+    assert response.status_code == 200, response.content
+    assert OidcAccessToken.objects.get(token_digest=digest(response.json()["access_token"]))
+
+
+def test_refresh_token(http, confidential, alice, django_assert_max_num_queries):
+    client, basic = confidential
+    refresh = refresh_token_for(client, alice, "openid profile")
+    # The client row, the refresh token with its user, then one statement that claims it
+    # and stores its successors.
+    with django_assert_max_num_queries(3 if ON_POSTGRESQL else 7):
+        response = token_post(http, basic, f"grant_type=refresh_token&refresh_token={refresh}")
+    assert response.status_code == 200, response.content
+    assert OidcRefreshToken.objects.get(token_digest=digest(refresh)).used_at is not None
+    new = OidcRefreshToken.objects.get(token_digest=digest(response.json()["refresh_token"]))
+    assert new.used_at is None
+
+
+def test_refresh_token_reuse_still_revokes_the_grant(http, confidential, alice):
+    client, basic = confidential
+    refresh = refresh_token_for(client, alice, "openid")
+    first = token_post(http, basic, f"grant_type=refresh_token&refresh_token={refresh}")
+    assert first.status_code == 200
+    again = token_post(http, basic, f"grant_type=refresh_token&refresh_token={refresh}")
+    assert again.json()["error"] == "invalid_grant"
+    assert OidcGrant.objects.get().revoked_at is not None
+    assert not OidcAccessToken.objects.filter(revoked_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("scope", ["openid", ALL_SCOPES])
+def test_userinfo_is_one_query_whatever_the_scope(
+    http, confidential, alice, scope, django_assert_max_num_queries
+):
+    client, _basic = confidential
+    token = access_token_for(client, alice, scope)
+    with django_assert_max_num_queries(1):
+        response = http.get("/oidc/userinfo", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
+    assert response.json()["sub"]
+    if scope == ALL_SCOPES:
+        assert response.json()["email"] == alice.email
+
+
+def test_userinfo_membership_claims_cost_one_more_query(
+    http, confidential, alice, django_assert_max_num_queries
+):
+    client, _basic = confidential
+    membership_status_set(user=alice, is_member=True, category="consumer")
+    token = access_token_for(client, alice, "openid membership")
+    with django_assert_max_num_queries(2):
+        response = http.get("/oidc/userinfo", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.json()["member"] is True
+
+
+def test_discovery_needs_no_query(http, django_assert_num_queries):
+    http.get("/.well-known/openid-configuration")
+    with django_assert_num_queries(0):
+        response = http.get("/.well-known/openid-configuration")
+    assert response.json()["issuer"]
+
+
+def test_jwks_is_served_from_memory_between_key_reads(http, django_assert_num_queries):
+    keys.jwks_forget()
+    http.get("/.well-known/jwks.json")  # reads the keys (and makes the first ones)
+    with django_assert_num_queries(0):
+        response = http.get("/.well-known/jwks.json")
+    assert len(response.json()["keys"]) == 2
+    keys.jwks_forget()
+    with django_assert_num_queries(1):
+        http.get("/.well-known/jwks.json")
+
+
+def test_jwks_shows_a_rotation_in_this_process_at_once(http):
+    keys.jwks_forget()
+    http.get("/.well-known/jwks.json")
+    new = keys.signing_key_rotate(alg="ES256")
+    published = {key["kid"] for key in http.get("/.well-known/jwks.json").json()["keys"]}
+    assert new.kid in published
+
+
+def test_jwks_shows_a_rotation_in_another_process_within_the_recheck_time(http, monkeypatch):
+    keys.jwks_forget()
+    clock = [1000.0]
+    monkeypatch.setattr(keys, "monotonic", lambda: clock[0])
+    http.get("/.well-known/jwks.json")
+    # Another process rotates: this process hears nothing of it.
+    monkeypatch.setattr(keys, "jwks_forget", lambda: None)
+    new = keys.signing_key_rotate(alg="ES256")
+    clock[0] += keys.JWKS_RECHECK_SECONDS
+    published = {key["kid"] for key in http.get("/.well-known/jwks.json").json()["keys"]}
+    assert new.kid in published
+    assert OidcSigningKey.objects.filter(retired_at__isnull=False).count() == 1
