@@ -15,6 +15,8 @@ LEVELS = ("low", "substantial", "high")
 SESSION_ACR = "uniqc_acr"
 SESSION_AMR = "uniqc_amr"
 SESSION_AUTH_TIME = "uniqc_auth_time"
+# The card a card sign-in used; a passkey added in that session records it as its voucher.
+SESSION_CARD_ID = "uniqc_card_id"
 
 
 def session_sign_in(
@@ -41,3 +43,11 @@ def level_satisfies(level: str | None, required: str) -> bool:
     if level is None:
         return False
     return LEVELS.index(level) >= LEVELS.index(required)
+
+
+def session_card_id(request: HttpRequest) -> int | None:
+    """The id of the card this session was signed in with, or None if it was not a card."""
+    if not request.user.is_authenticated or request.session.get(SESSION_ACR) != "high":
+        return None
+    card_id = request.session.get(SESSION_CARD_ID)
+    return card_id if isinstance(card_id, int) else None

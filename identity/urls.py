@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from identity import views
 from identity.card import views as card_views
@@ -13,6 +13,7 @@ urlpatterns = [
     path("profil/", views.profile, name="profile"),
     path("carte/", card_views.card_account, name="card"),
     path("carte/perdue/", card_views.card_declare_lost_view, name="card_declare_lost"),
+    path("cles/", include("identity.passkeys.urls")),
     path("services-connectes/", connected.connected_services, name="connected_services"),
     path(
         "services-connectes/<str:client_id>/revoquer/",

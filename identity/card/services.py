@@ -34,6 +34,7 @@ from identity.models import (
     IdentityCheck,
     User,
 )
+from identity.passkeys.services import passkeys_revoke_for_card
 from identity.ratelimit import RateLimit
 
 security_logger = logging.getLogger("identity.security")
@@ -127,6 +128,7 @@ def card_revoke(*, card: Card, reason: str, acting_user: Any) -> Card:
         .update(status=CardStatus.REVOKED, revocation_reason=reason, revoked_at=now)
     )
     card.refresh_from_db()
+    passkeys_revoke_for_card(card=card)
     if updated:
         # The CRL cached before the commit must not be served after it.
         crl_cache_clear()

@@ -112,6 +112,7 @@ def sign_in_token(request: HttpRequest) -> JsonResponse:
     except errors.CardError as exc:  # a refusal, or a CA not set up (503)
         return _error_response(exc)
     session_sign_in(request, user=card.user, acr="high", amr=["sc", "pin"])
+    request.session["uniqc_card_id"] = card.pk
     return JsonResponse({"redirect": _next_url(request, next_url)})
 
 
