@@ -30,12 +30,14 @@ migrate: venv
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The card agent runs beside the server for the demo card, and stops with it.
 run: migrate
 	@$(PY) manage.py seed_demo
+	@$(PY) manage.py card_ca status >/dev/null 2>&1 || $(PY) manage.py card_ca init
 	@echo
 	@echo "Uniqc Coop is at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@echo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@PY=$(PY) HOST=$(HOST) PORT=$(PORT) scripts/demo-agent.sh $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The card agent's extra (pyscard) compiles against libpcsclite: installed for the tests
 # once the system packages are there; the web server never needs it.

@@ -16,7 +16,7 @@ NAVIGATION: list[tuple[str, Any, set[str] | None]] = [
     ("lockers:site_list", _("Pickup lockers"), None),
     ("marketplace:my_stores", _("My store"), {Role.STORE_STAFF}),
     ("lockers:courier_sites", _("Courier rounds"), {Role.COURIER}),
-    ("admin:identity_user_changelist", _("Identity checks"), {Role.REGISTRAR}),
+    ("card:registrar", _("Identity checks"), {Role.REGISTRAR}),
     ("admin:index", _("Coop administration"), {Role.COOP_ADMIN}),
 ]
 

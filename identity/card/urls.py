@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from identity.card import views
+from identity.card import registrar, views
 
 app_name = "card"
 
@@ -11,6 +11,21 @@ urlpatterns = [
     path("crl.der", views.crl, name="crl"),
     path("ocsp", views.ocsp, name="ocsp"),
     path("ocsp/<path:encoded>", views.ocsp_get, name="ocsp_get"),
+    # The registrar's counter at a partner branch.
+    path("guichet/", registrar.registrar_search, name="registrar"),
+    path("guichet/personne/<uuid:public_id>/", registrar.registrar_person, name="registrar_person"),
+    path("guichet/verification/<int:check_id>/", registrar.registrar_issue, name="registrar_issue"),
+    path(
+        "guichet/verification/<int:check_id>/certificat",
+        registrar.registrar_certificate,
+        name="registrar_certificate",
+    ),
+    path(
+        "guichet/verification/<int:check_id>/confirmation",
+        registrar.registrar_confirm,
+        name="registrar_confirm",
+    ),
+    path("guichet/carte/<int:card_id>/", registrar.registrar_card, name="registrar_card"),
 ]
 
 sign_in_urlpatterns = [
