@@ -1,4 +1,4 @@
-"""A test card CA in a temporary CARD_CA_DIR, software card keys and Web eID tokens."""
+"""The test card CA in settings, software card keys and Web eID tokens."""
 
 import base64
 import datetime
@@ -10,24 +10,17 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from django.test import override_settings
 
-from identity.card.ca import ca_init, card_certificate_issue
+from identity.card.ca import card_certificate_issue
 from identity.card.services import card_register, identity_check_record
 from identity.card.validation import signed_data
 from identity.models import Card, IdentityDocumentType, User
 from identity.roles import Role
+from identity.tests.card_fixtures import CA_PASSPHRASE
 
-CA_PASSPHRASE = "test-card-ca-passphrase"
 ORIGIN = "https://uniqc.test"
 
-
-@pytest.fixture(scope="session")
-def card_ca_dir(tmp_path_factory) -> str:
-    directory = tmp_path_factory.mktemp("card-ca") / "ca"
-    with override_settings(CARD_CA_DIR=directory, CARD_CA_PASSPHRASE=CA_PASSPHRASE):
-        ca_init()
-    return directory
+# `card_ca_dir` (the test CA, session-wide) is in identity/tests/card_fixtures.py.
 
 
 @pytest.fixture(autouse=True)
