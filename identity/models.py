@@ -283,6 +283,13 @@ class OidcClient(models.Model):
         return grant_type in ("authorization_code", "refresh_token")
 
 
+def digest_unique(table: str, field: str) -> models.UniqueConstraint:
+    """A unique digest column. A constraint rather than `unique=True`: on PostgreSQL the
+    field option also builds a `varchar_pattern_ops` index for LIKE queries, which digests
+    never see and every insert and update of a token would pay for."""
+    return models.UniqueConstraint(fields=[field], name=f"{table}_{field}_unique")
+
+
 class OidcGrant(models.Model):
     """One authorization and every token issued from it: revoked together."""
 
@@ -308,7 +315,7 @@ class OidcGrant(models.Model):
 class OidcAuthorizationCode(models.Model):
     """An authorization code, single use, valid at most 60 seconds."""
 
-    code_digest = models.CharField(max_length=64, unique=True)
+    code_digest = models.CharField(max_length=64)
     grant = models.OneToOneField(OidcGrant, on_delete=models.CASCADE, related_name="code")
     client = models.ForeignKey(OidcClient, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
@@ -329,6 +336,7 @@ class OidcAuthorizationCode(models.Model):
         verbose_name = _("authorization code")
         verbose_name_plural = _("authorization codes")
         constraints = [
+            digest_unique("identity_oidcauthorizationcode", "code_digest"),
             models.CheckConstraint(
                 condition=models.Q(expires_at__gt=models.F("created_at")),
                 name="identity_oidcauthorizationcode_expires_after_creation",
@@ -366,7 +374,7 @@ class OidcAuthorizationCode(models.Model):
 class OidcAccessToken(models.Model):
     """A bearer access token, known by its digest."""
 
-    token_digest = models.CharField(max_length=64, unique=True)
+    token_digest = models.CharField(max_length=64)
     grant = models.ForeignKey(OidcGrant, on_delete=models.CASCADE, related_name="access_tokens")
     client = models.ForeignKey(OidcClient, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(
@@ -380,6 +388,7 @@ class OidcAccessToken(models.Model):
     class Meta:
         verbose_name = _("access token")
         verbose_name_plural = _("access tokens")
+        constraints = [digest_unique("identity_oidcaccesstoken", "token_digest")]
 
     def __str__(self) -> str:
         return f"access token #{self.pk}"
@@ -410,7 +419,7 @@ class OidcAccessToken(models.Model):
 class OidcRefreshToken(models.Model):
     """A refresh token, rotated on use; presenting a used one revokes its grant."""
 
-    token_digest = models.CharField(max_length=64, unique=True)
+    token_digest = models.CharField(max_length=64)
     grant = models.ForeignKey(OidcGrant, on_delete=models.CASCADE, related_name="refresh_tokens")
     client = models.ForeignKey(OidcClient, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
@@ -424,6 +433,7 @@ class OidcRefreshToken(models.Model):
         verbose_name = _("refresh token")
         verbose_name_plural = _("refresh tokens")
         constraints = [
+            digest_unique("identity_oidcrefreshtoken", "token_digest"),
             models.UniqueConstraint(
                 fields=["grant"],
                 condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
