@@ -102,10 +102,18 @@ def _required_level(acr_values: str | None) -> str | None:
     return min(asked, key=LEVELS.index) if asked else None
 
 
-def _sign_in_redirect(request: HttpRequest, data: dict[str, str]) -> HttpResponse:
+def _sign_in_redirect(
+    request: HttpRequest, data: dict[str, str], required: str | None
+) -> HttpResponse:
+    """Send the person to the sign-in that reaches the level asked, then back here.
+
+    `high` is only reached with the card; the password page also offers passkeys
+    (`substantial`).
+    """
     params = {**data, LOGIN_AFTER_PARAM: str(int(time.time()))}
     next_url = reverse("oidc:authorize") + "?" + urlencode(params)
-    return redirect(reverse("identity:login") + "?" + urlencode({"next": next_url}))
+    sign_in = reverse("card_login:sign_in") if required == "high" else reverse("identity:login")
+    return redirect(sign_in + "?" + urlencode({"next": next_url}))
 
 
 @csrf_exempt  # OIDC Core 3.1.2.1: a relying party may POST the authorization request.
@@ -183,9 +191,6 @@ def _authorize_granted(
     max_age = _int_param(data, "max_age")
     required = _required_level(data.get("acr_values"))
 
-    if required == "high" and not level_satisfies(acr, required):
-        # Card sign-in does not exist yet: nothing can raise the session to `high`.
-        raise UnmetAuthenticationRequirementsError("Card sign-in is not available yet.")
     needs_sign_in = user is None
     if "login" in prompts and not fresh:
         needs_sign_in = True
@@ -198,7 +203,7 @@ def _authorize_granted(
     if needs_sign_in:
         if "none" in prompts:
             raise LoginRequiredError()
-        return _sign_in_redirect(request, data)
+        return _sign_in_redirect(request, data, required)
 
     client: OidcClient = grant.request.client
     requested = claims_requested(

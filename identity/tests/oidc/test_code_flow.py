@@ -1,6 +1,7 @@
 """The authorization endpoint, as a standard relying party library and a browser use it."""
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from authlib.oidc.core.grants.util import create_half_hash
@@ -189,16 +190,35 @@ def test_max_age_forces_a_new_sign_in_and_auth_time_is_returned(provider, regist
     assert provider.id_token_claims(token["id_token"])["auth_time"] >= before_sign_in
 
 
-def test_acr_values_high_is_unmet_until_card_sign_in_exists(provider, register, alice):
+def test_acr_values_high_sends_a_password_session_to_card_sign_in(provider, register, alice):
     registered = register()
     provider.sign_in()
     url = provider.authorization_url(
         registered, response_type="code", scope="openid", acr_values="high", state="s3"
     )
-    params = query_params(provider.visit(url))
+    response = provider.browser.get(url, allow_redirects=False)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/login/card?next=")
+    # Coming back after a fresh sign-in that is not the card's is not enough.
+    next_url = parse_qs(urlsplit(location).query)["next"][0]
+    provider.sign_in(alice.email)
+    params = query_params(provider.visit(provider.base_url + next_url))
     assert params["error"] == "unmet_authentication_requirements"
     assert params["iss"] == provider.base_url
     assert params["state"] == "s3"
+
+
+def test_acr_values_high_with_prompt_none_and_a_password_session_is_login_required(
+    provider, register, alice
+):
+    registered = register()
+    provider.sign_in()
+    url = provider.authorization_url(
+        registered, response_type="code", scope="openid", acr_values="high", prompt="none"
+    )
+    params = query_params(provider.visit(url))
+    assert params["error"] == "login_required"
 
 
 def test_acr_values_substantial_sends_to_sign_in_then_unmet(provider, register, alice):
