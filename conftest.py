@@ -213,3 +213,23 @@ def store_worker(make_person):
 @pytest.fixture
 def courier(make_person):
     return make_person("courier@example.com", "courier")
+
+
+@pytest.fixture
+def sign_in_at():
+    """Sign a person in on a test client as if through a method of the given level."""
+    from identity.assurance import SESSION_ACR, SESSION_AMR, SESSION_AUTH_TIME
+
+    methods = {"low": ["pwd"], "substantial": ["hwk", "user", "mfa"], "high": ["sc", "pin"]}
+
+    def sign_in(client, user, acr: str):
+        import time
+
+        client.force_login(user)
+        session = client.session
+        session[SESSION_ACR] = acr
+        session[SESSION_AMR] = methods[acr]
+        session[SESSION_AUTH_TIME] = int(time.time())
+        session.save()
+
+    return sign_in

@@ -6,6 +6,8 @@ or passkey tables.
 """
 
 import time
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib.auth import login
@@ -51,3 +53,50 @@ def session_card_id(request: HttpRequest) -> int | None:
         return None
     card_id = request.session.get(SESSION_CARD_ID)
     return card_id if isinstance(card_id, int) else None
+
+
+def _sign_in_url_for(level: str) -> str:
+    from django.urls import reverse
+
+    return reverse("card_login:sign_in" if level == "high" else "identity:login")
+
+
+def require_assurance(level: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let a view run only for a session signed in at `level` or above.
+
+    Anyone below is sent to the sign-in that reaches the level (the card for `high`; the
+    sign-in page, which offers passkeys, for `substantial`) and brought back: to this page
+    for a GET, to the page the form was on for any other method.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"unknown assurance level {level!r}")
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if level_satisfies(session_assurance(request), level):
+                return view(request, *args, **kwargs)
+            from django.contrib import messages
+            from django.shortcuts import redirect
+            from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+            from django.utils.translation import gettext as _
+
+            back = request.get_full_path()
+            if request.method != "GET":
+                back = request.META.get("HTTP_REFERER", "")
+                if not url_has_allowed_host_and_scheme(
+                    back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+                ):
+                    back = "/"
+            if request.user.is_authenticated:
+                messages.info(
+                    request,
+                    _("This step needs your card.")
+                    if level == "high"
+                    else _("This step needs your passkey or your card."),
+                )
+            return redirect(_sign_in_url_for(level) + "?" + urlencode({"next": back}))
+
+        return wrapped
+
+    return decorator

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from identity.assurance import session_sign_in
+from identity.assurance import require_assurance, session_sign_in
 from identity.card import errors
 from identity.card.revocation import crl_der, ocsp_malformed, ocsp_respond
 from identity.card.selectors import card_active_for, cards_of
@@ -161,10 +161,14 @@ def card_account(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 @require_http_methods(["POST"])
+@require_assurance("substantial")
 def card_declare_lost_view(request: HttpRequest) -> HttpResponse:
-    """Revoke the signed-in person's active card at once, as lost."""
+    """Revoke the signed-in person's active card at once, as lost.
+
+    A session signed in with a passkey (or the card) may do it; a password is not enough,
+    so that a guessed password cannot take someone's card away.
+    """
     try:
         card_declare_lost(user=request.user)
     except errors.NoActiveCard as exc:

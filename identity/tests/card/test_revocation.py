@@ -3,6 +3,7 @@ and a holder declaring their card lost."""
 
 import base64
 import datetime
+from urllib.parse import urlencode
 
 import pytest
 from cryptography import x509
@@ -160,8 +161,8 @@ def test_crl_and_ocsp_need_no_sign_in_and_no_csrf(card):
 # --- A holder declares their card lost ------------------------------------------------
 
 
-def test_holder_declares_their_card_lost(client, alice, card):
-    client.force_login(alice)
+def test_holder_declares_their_card_lost(client, alice, card, sign_in_at):
+    sign_in_at(client, alice, "substantial")
     page = client.get(reverse("identity:card"))
     assert page.status_code == 200
     assert reverse("identity:card_declare_lost") in page.content.decode()
@@ -178,8 +179,8 @@ def test_holder_declares_their_card_lost(client, alice, card):
     assert crl.get_revoked_certificate_by_serial_number(card_certificate(card).serial_number)
 
 
-def test_declaring_lost_without_a_card_changes_nothing(client, alice):
-    client.force_login(alice)
+def test_declaring_lost_without_a_card_changes_nothing(client, alice, sign_in_at):
+    sign_in_at(client, alice, "substantial")
     response = client.post(reverse("identity:card_declare_lost"), follow=True)
     assert response.status_code == 200
     assert list(response.context["messages"])
@@ -193,20 +194,39 @@ def test_declaring_lost_needs_a_signed_in_holder(client, card):
     assert card.status == CardStatus.ACTIVE
 
 
-def test_declaring_lost_needs_post(client, alice, card):
-    client.force_login(alice)
+def test_declaring_lost_needs_post(client, alice, card, sign_in_at):
+    sign_in_at(client, alice, "substantial")
     assert client.get(reverse("identity:card_declare_lost")).status_code == 405
 
 
-def test_declaring_lost_only_touches_ones_own_card(client, card, make_user, card_key, issue_card):
+def test_declaring_lost_only_touches_ones_own_card(
+    client, card, make_user, card_key, issue_card, sign_in_at
+):
     bob = make_user("bob@example.com")
     bob_card = issue_card(bob, ec.generate_private_key(ec.SECP256R1()))
-    client.force_login(bob)
+    sign_in_at(client, bob, "substantial")
     client.post(reverse("identity:card_declare_lost"))
     card.refresh_from_db()
     bob_card.refresh_from_db()
     assert card.status == CardStatus.ACTIVE
     assert bob_card.status == CardStatus.REVOKED
+
+
+def test_declaring_lost_with_a_password_session_asks_for_a_passkey(client, alice, card, sign_in_at):
+    sign_in_at(client, alice, "low")
+    account = reverse("identity:card")
+    response = client.post(reverse("identity:card_declare_lost"), HTTP_REFERER=account)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("identity:login") + "?" + urlencode({"next": account})
+    card.refresh_from_db()
+    assert card.status == CardStatus.ACTIVE
+
+
+def test_declaring_lost_with_the_card_itself_works(client, alice, card, sign_in_at):
+    sign_in_at(client, alice, "high")
+    client.post(reverse("identity:card_declare_lost"))
+    card.refresh_from_db()
+    assert card.status == CardStatus.REVOKED
 
 
 def test_suspended_card_is_on_hold_for_relying_parties(client, card):
