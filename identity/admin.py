@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from identity.card.admin import card_admin_register
 from identity.forms import AdminUserAddForm, AdminUserChangeForm
 from identity.models import User
 from identity.oidc.admin import oidc_admin_register
@@ -90,3 +91,4 @@ class UserAdmin(DjangoUserAdmin):
 
 
 oidc_admin_register(admin.site)
+card_admin_register(admin.site)

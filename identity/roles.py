@@ -24,12 +24,21 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SHOPPER: ["identity.shop"],
     Role.STORE_STAFF: ["identity.shop", "identity.work_in_store"],
     Role.COURIER: ["identity.carry_parcels"],
-    Role.REGISTRAR: ["identity.issue_cards", "identity.view_user"],
+    Role.REGISTRAR: [
+        "identity.issue_cards",
+        "identity.view_user",
+        "identity.view_card",
+        "identity.view_identitycheck",
+        "identity.view_passkey",
+    ],
     Role.COOP_ADMIN: [
         "identity.shop",
         "identity.administer_coop",
         "identity.view_user",
         "identity.change_user",
+        "identity.view_card",
+        "identity.view_identitycheck",
+        "identity.view_passkey",
         "auth.view_group",
     ],
 }
