@@ -32,6 +32,11 @@ seed: migrate
 
 # The card agent runs beside the server for the demo card, and stops with it.
 run: migrate
+	@# Where the PC/SC stack is installed, the demo card is the virtual card behind pcscd;
+	@# that needs the card agent's pyscard. Elsewhere the demo uses a software card.
+	@if [ -x /usr/sbin/pcscd ] && [ -e /usr/include/PCSC/winscard.h ] && command -v swig >/dev/null; then \
+	  $(PY) -c "import smartcard" 2>/dev/null || $(PY) -m pip install --quiet -c constraints.txt -e ".[dev,card]"; \
+	fi
 	@$(PY) manage.py seed_demo
 	@$(PY) manage.py card_ca status >/dev/null 2>&1 || $(PY) manage.py card_ca init
 	@echo
