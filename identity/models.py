@@ -371,7 +371,29 @@ class OidcAuthorizationCode(models.Model):
         return list(self.amr)
 
 
-class OidcAccessToken(models.Model):
+class OidcTokenMethods:
+    """What Authlib asks of a stored token (its TokenMixin), shared by both token models."""
+
+    def check_client(self, client: OidcClient) -> bool:
+        return self.client_id == client.pk
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_expires_in(self) -> int:
+        return int((self.expires_at - self.created_at).total_seconds())
+
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    def get_user(self) -> "User | None":
+        return self.user
+
+    def get_client(self) -> OidcClient:
+        return self.client
+
+
+class OidcAccessToken(OidcTokenMethods, models.Model):
     """A bearer access token, known by its digest."""
 
     token_digest = models.CharField(max_length=64)
@@ -393,30 +415,11 @@ class OidcAccessToken(models.Model):
     def __str__(self) -> str:
         return f"access token #{self.pk}"
 
-    # Authlib TokenMixin.
-    def check_client(self, client: OidcClient) -> bool:
-        return self.client_id == client.pk
-
-    def get_scope(self) -> str:
-        return self.scope
-
-    def get_expires_in(self) -> int:
-        return int((self.expires_at - self.created_at).total_seconds())
-
-    def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
-
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
-    def get_user(self) -> "User | None":
-        return self.user
 
-    def get_client(self) -> OidcClient:
-        return self.client
-
-
-class OidcRefreshToken(models.Model):
+class OidcRefreshToken(OidcTokenMethods, models.Model):
     """A refresh token, rotated on use; presenting a used one revokes its grant."""
 
     token_digest = models.CharField(max_length=64)
@@ -444,27 +447,8 @@ class OidcRefreshToken(models.Model):
     def __str__(self) -> str:
         return f"refresh token #{self.pk}"
 
-    # Authlib TokenMixin.
-    def check_client(self, client: OidcClient) -> bool:
-        return self.client_id == client.pk
-
-    def get_scope(self) -> str:
-        return self.scope
-
-    def get_expires_in(self) -> int:
-        return int((self.expires_at - self.created_at).total_seconds())
-
-    def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
-
     def is_revoked(self) -> bool:
         return self.revoked_at is not None or self.used_at is not None
-
-    def get_user(self) -> "User":
-        return self.user
-
-    def get_client(self) -> OidcClient:
-        return self.client
 
 
 class OidcSigningKey(models.Model):
