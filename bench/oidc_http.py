@@ -6,7 +6,8 @@ measured in the same run, each as a share of that ceiling, with Keycloak's publi
 per-vCPU figures for comparison (shared/FACTS.md). Never fails on speed.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/uniqc_bench,
-dropped and re-created), BENCH_SECONDS (10), BENCH_CONNECTIONS (16), BENCH_WORKERS (2).
+dropped and re-created), BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16),
+BENCH_WORKERS (2).
 """
 
 import json
@@ -14,6 +15,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,9 @@ PYTHON = sys.executable
 PORT = int(os.environ.get("BENCH_PORT", "18765"))
 BASE = f"http://127.0.0.1:{PORT}"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+# This machine is shared: one pass can be 30 % off the next. Each round measures every
+# endpoint once, in the same order; the table shows each figure's median over the rounds.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 DATABASE_URL = os.environ.get(
@@ -173,6 +178,60 @@ def _latency_ms(output: str, percentile: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def _split_tokens(path: Path, workdir: Path, rounds: int) -> list[str]:
+    """One file of unused refresh tokens per round: a token presented twice is reuse."""
+    tokens = path.read_text().split()
+    size = len(tokens) // rounds
+    files = []
+    for index in range(rounds):
+        part = workdir / f"refresh-tokens-{index}.txt"
+        part.write_text("\n".join(tokens[index * size : (index + 1) * size]) + "\n")
+        files.append(str(part))
+    return files
+
+
+def _round(workdir: Path, fixtures: dict, basic: str, tokens_file: str) -> list[dict]:
+    return [
+        wrk("trivial Django view (ceiling)", "GET", "/bench/trivial", workdir),
+        wrk("discovery", "GET", "/.well-known/openid-configuration", workdir),
+        wrk("JWKS", "GET", "/.well-known/jwks.json", workdir),
+        wrk("userinfo", "GET", "/oidc/userinfo", workdir, bearer=fixtures["access_token"]),
+        wrk(
+            "token: client_credentials",
+            "POST",
+            "/oidc/token",
+            workdir,
+            body="grant_type=client_credentials&scope=openid",
+            auth=basic,
+        ),
+        wrk(
+            "token: refresh_token",
+            "POST",
+            "/oidc/token",
+            workdir,
+            body="grant_type=refresh_token&refresh_token=",
+            auth=basic,
+            tokens_file=tokens_file,
+        ),
+    ]
+
+
+def _medians(rounds: list[list[dict]]) -> list[dict]:
+    """Each endpoint's median rate and latencies over the rounds; errors are summed."""
+    rows = []
+    for measures in zip(*rounds, strict=True):
+        rows.append(
+            {
+                "name": measures[0]["name"],
+                "rate": statistics.median(m["rate"] for m in measures),
+                "p50": statistics.median(m["p50"] for m in measures),
+                "p99": statistics.median(m["p99"] for m in measures),
+                "errors": sum(m["errors"] for m in measures),
+            }
+        )
+    return rows
+
+
 def main() -> None:
     missing = missing_prerequisites()
     if missing:
@@ -203,29 +262,13 @@ def main() -> None:
         server = gunicorn_start(env)
         try:
             wrk("warm-up", "GET", "/bench/trivial", workdir, seconds=2)
-            results = [
-                wrk("trivial Django view (ceiling)", "GET", "/bench/trivial", workdir),
-                wrk("discovery", "GET", "/.well-known/openid-configuration", workdir),
-                wrk("JWKS", "GET", "/.well-known/jwks.json", workdir),
-                wrk("userinfo", "GET", "/oidc/userinfo", workdir, bearer=fixtures["access_token"]),
-                wrk(
-                    "token: client_credentials",
-                    "POST",
-                    "/oidc/token",
-                    workdir,
-                    body="grant_type=client_credentials&scope=openid",
-                    auth=basic,
-                ),
-                wrk(
-                    "token: refresh_token",
-                    "POST",
-                    "/oidc/token",
-                    workdir,
-                    body="grant_type=refresh_token&refresh_token=",
-                    auth=basic,
-                    tokens_file=fixtures["refresh_tokens_file"],
-                ),
+            rounds = [
+                _round(workdir, fixtures, basic, tokens_file)
+                for tokens_file in _split_tokens(
+                    Path(fixtures["refresh_tokens_file"]), workdir, ROUNDS
+                )
             ]
+            results = _medians(rounds)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
@@ -233,7 +276,8 @@ def main() -> None:
     cores = os.cpu_count() or 1
     print(
         f"\nOIDC over HTTP: gunicorn {WORKERS} workers (gthread), PostgreSQL, "
-        f"wrk {CONNECTIONS} connections, {SECONDS} s each, {cores} CPUs on one machine"
+        f"wrk {CONNECTIONS} connections, {SECONDS} s each, median of {ROUNDS} rounds, "
+        f"{cores} CPUs on one machine"
     )
     print(
         f"{'endpoint':<32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'share':>7} "
