@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from identity.errors import SignInThrottled
 from identity.models import Language, Province, User
+from identity.ratelimit import client_ip
 from identity.services import password_reset_request, user_authenticate, user_password_set
 
 
@@ -104,7 +105,7 @@ class SignInForm(forms.Form):
                 self.user = user_authenticate(
                     email=email,
                     password=password,
-                    client_ip=self.request.META.get("REMOTE_ADDR") or "",
+                    client_ip=client_ip(self.request),
                     request=self.request,
                 )
             except SignInThrottled as exc:

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.http import HttpRequest
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,12 @@ class RateLimit:
         base = self._base(key)
         end = self._window_end(base, open_new=False)
         cache.delete_many([f"{base}:end", f"{base}:{end}"])
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address that per-client limits count: the peer of this connection.
+
+    Behind a reverse proxy every visitor has the proxy's address; that deployment must
+    hand Django the real client address (one place to change: here).
+    """
+    return request.META.get("REMOTE_ADDR") or ""

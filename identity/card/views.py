@@ -23,14 +23,11 @@ from identity.card import errors
 from identity.card.revocation import crl_der, ocsp_malformed, ocsp_respond
 from identity.card.selectors import card_active_for, cards_of
 from identity.card.services import card_declare_lost, card_nonce_issue, card_token_authenticate
+from identity.ratelimit import client_ip
 
 # A request body larger than the largest token and its envelope is refused unread.
 TOKEN_REQUEST_MAX_BYTES = 20_000
 OCSP_REQUEST_MAX_BYTES = 10_000
-
-
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or ""
 
 
 def _error_response(error: errors.CardError) -> JsonResponse:
@@ -72,7 +69,7 @@ def sign_in_page(request: HttpRequest) -> HttpResponse:
 def sign_in_nonce(request: HttpRequest) -> JsonResponse:
     """A fresh nonce for this browser session, replacing any earlier one."""
     try:
-        nonce = card_nonce_issue(session=request.session, client_ip=_client_ip(request))
+        nonce = card_nonce_issue(session=request.session, client_ip=client_ip(request))
     except errors.CardError as exc:
         return _error_response(exc)
     return JsonResponse({"nonce": nonce})
@@ -107,7 +104,7 @@ def sign_in_token(request: HttpRequest) -> JsonResponse:
     try:
         token, next_url = _token_from_request(request)
         card = card_token_authenticate(
-            token=token, session=request.session, client_ip=_client_ip(request)
+            token=token, session=request.session, client_ip=client_ip(request)
         )
     except errors.CardError as exc:  # a refusal, or a CA not set up (503)
         return _error_response(exc)

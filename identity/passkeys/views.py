@@ -27,13 +27,10 @@ from identity.passkeys.services import (
     passkey_remove,
     passkey_rename,
 )
+from identity.ratelimit import client_ip
 
 # A request body larger than any credential and its envelope is refused unread.
 CREDENTIAL_REQUEST_MAX_BYTES = 64_000
-
-
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or ""
 
 
 def _error_response(error: errors.PasskeyError) -> JsonResponse:
@@ -158,7 +155,7 @@ def sign_in_options(request: HttpRequest) -> JsonResponse:
     """Request options for a usernameless passkey sign-in, bound to this session."""
     try:
         options = passkey_authentication_options(
-            session=request.session, client_ip=_client_ip(request)
+            session=request.session, client_ip=client_ip(request)
         )
     except errors.PasskeyError as exc:
         return _error_response(exc)
@@ -175,7 +172,7 @@ def sign_in(request: HttpRequest) -> JsonResponse:
         result = passkey_authenticate(
             session=request.session,
             credential=body.get("credential"),
-            client_ip=_client_ip(request),
+            client_ip=client_ip(request),
         )
     except errors.PasskeyError as exc:
         return _error_response(exc)
