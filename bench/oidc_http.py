@@ -33,6 +33,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/uniqc_bench"
 )
@@ -102,7 +103,7 @@ def gunicorn_start(env: dict[str, str]) -> subprocess.Popen:
             "--worker-class",
             "gthread",
             "--threads",
-            "4",
+            str(THREADS),
             "--bind",
             f"127.0.0.1:{PORT}",
             "--log-level",

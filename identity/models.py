@@ -210,6 +210,9 @@ class OidcClient(models.Model):
     terms_url = models.URLField(_("terms of service URL"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Every change moves it: the token endpoint's copies of a client are checked against
+    # it (identity.oidc.clients).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("OpenID Connect client")

@@ -10,11 +10,12 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache, cached_property
-from typing import Any, TypeVar
+from functools import cached_property
+from typing import Any
 
 from authlib.integrations.django_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
+from authlib.oauth2.rfc6749.authenticate_client import ClientAuthentication
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge, create_s256_code_challenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -22,7 +23,6 @@ from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.grants.util import create_half_hash
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model, QuerySet
 from django.utils import timezone
 from joserfc import jwt
 
@@ -38,17 +38,21 @@ from identity.models import (
     User,
 )
 from identity.oidc.claims import claim_names_for, claim_values
+from identity.oidc.clients import (
+    ClientChanged,
+    client_copies,
+    client_is_current,
+    client_still_current,
+)
 from identity.oidc.keys import ID_TOKEN_LIFETIME_SECONDS, signing_key_active
 from identity.oidc.services import digest, oidc_grant_revoke
+from identity.oidc.sql import JoinedRead, row_insert, row_unique, statement_run
 from identity.oidc.subjects import subject_for
 
 ACCESS_TOKEN_LIFETIME_SECONDS = 3600
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
 CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 ALL_AUTH_METHODS = [*CONFIDENTIAL_AUTH_METHODS, "none"]
-
-
-RowT = TypeVar("RowT", bound=Model)
 
 
 def issuer() -> str:
@@ -61,65 +65,35 @@ def token_new(**_context: Any) -> str:
     return secrets.token_urlsafe(32)
 
 
-def row_unique(queryset: QuerySet[RowT]) -> RowT | None:
-    """The row of a lookup on a unique column, or None; unlike .first(), without the
-    ORDER BY that such a lookup does not need."""
-    for row in queryset.order_by()[:1]:
-        return row
-    return None
-
-
-# The token endpoint's statements, written out: building them through the ORM costs a few
-# hundred microseconds each, more than the database spends running them, and the token
-# endpoint runs them for every token. Rows still go in with their fields' own conversions.
+# The token endpoint's statements (identity.oidc.sql says why they are written out).
 REFRESH_CLAIM_SQL = """
     UPDATE identity_oidcrefreshtoken SET used_at = %s
     WHERE id = %s AND used_at IS NULL AND revoked_at IS NULL
 """
 
 
-@cache
-def _insert_sql(model: type[Model], names: tuple[str, ...]) -> str:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
-    placeholders = ", ".join(["%s"] * len(names))
-    # Identifiers come from the model's metadata; every value is a query parameter.
-    return (
-        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES ({placeholders}) RETURNING {quote(model._meta.pk.column)}"
-    )
-
-
-def row_insert(model: type[Model], **values: Any) -> int:
-    """Insert one row of `model` (values by field name or attname) and return its id;
-    each value is prepared by its field, as Model.save() would."""
-    params = [
-        model._meta.get_field(name).get_db_prep_save(value, connection)
-        for name, value in values.items()
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, tuple(values)), params)
-        return cursor.fetchone()[0]
-
-
 def refresh_token_claim(*, pk: int, now: datetime) -> bool:
     """Mark a live refresh token used, in one conditional UPDATE; False if it no longer was."""
-    with connection.cursor() as cursor:
-        cursor.execute(REFRESH_CLAIM_SQL, [connection.ops.adapt_datetimefield_value(now), pk])
-        return cursor.rowcount == 1
+    return statement_run(REFRESH_CLAIM_SQL, [now, pk]) == 1
 
 
 # On PostgreSQL each grant's writes are one statement, atomic without a transaction of its
 # own: no BEGIN and COMMIT round trips. Other databases run the same steps in a transaction.
+# The grant row goes in only if the client is still as this process knows it
+# (identity.oidc.clients); the access token goes in only with its grant.
 CLIENT_CREDENTIALS_ISSUE_SQL = """
     WITH grant_row AS (
         INSERT INTO identity_oidcgrant (client_id, scope, claims, released_claims, created_at)
-        VALUES (%(client_id)s, %(scope)s, '{}', '[]', %(now)s)
-        RETURNING id
+        SELECT client.id, %(scope)s, '{}'::jsonb, '[]'::jsonb, %(now)s
+        FROM identity_oidcclient client
+        WHERE client.id = %(client_id)s AND client.is_active
+            AND client.updated_at = %(client_updated_at)s
+            AND client.client_secret_digest = %(client_secret_digest)s
+        RETURNING id, client_id
     )
     INSERT INTO identity_oidcaccesstoken
         (token_digest, grant_id, client_id, scope, created_at, expires_at)
-    SELECT %(access_digest)s, grant_row.id, %(client_id)s, %(scope)s, %(now)s,
+    SELECT %(access_digest)s, grant_row.id, grant_row.client_id, %(scope)s, %(now)s,
            %(access_expires_at)s
     FROM grant_row
 """
@@ -130,18 +104,18 @@ REFRESH_ROTATE_SQL = """
     WITH claimed AS (
         UPDATE identity_oidcrefreshtoken SET used_at = %(now)s
         WHERE id = %(refresh_id)s AND used_at IS NULL AND revoked_at IS NULL
-        RETURNING grant_id
+        RETURNING grant_id, client_id, user_id
     ),
     access AS (
         INSERT INTO identity_oidcaccesstoken
             (token_digest, grant_id, client_id, user_id, scope, created_at, expires_at)
-        SELECT %(access_digest)s, grant_id, %(client_id)s, %(user_id)s, %(scope)s, %(now)s,
+        SELECT %(access_digest)s, grant_id, client_id, user_id, %(scope)s, %(now)s,
                %(access_expires_at)s
         FROM claimed
     )
     INSERT INTO identity_oidcrefreshtoken
         (token_digest, grant_id, client_id, user_id, scope, created_at, expires_at)
-    SELECT %(refresh_digest)s, grant_id, %(client_id)s, %(user_id)s, %(scope)s, %(now)s,
+    SELECT %(refresh_digest)s, grant_id, client_id, user_id, %(scope)s, %(now)s,
            %(refresh_expires_at)s
     FROM claimed
 """
@@ -151,7 +125,7 @@ REFRESH_ROTATE_SQL = """
 class TokenRows:
     """What one token response stores: digests of the tokens, never the tokens."""
 
-    client_id: int
+    client: OidcClient
     user_id: int | None
     scope: str
     now: datetime
@@ -160,13 +134,25 @@ class TokenRows:
     refresh_digest: str | None
     refresh_expires_at: datetime
 
+    def params(self, **extra: Any) -> dict[str, Any]:
+        """The named parameters of the token statements, with the client's state as this
+        process knows it."""
+        values = {name: value for name, value in vars(self).items() if name != "client"}
+        return {
+            **values,
+            "client_id": self.client.pk,
+            "client_updated_at": self.client.updated_at,
+            "client_secret_digest": self.client.client_secret_digest,
+            **extra,
+        }
+
 
 def _tokens_insert(*, grant_id: int, rows: TokenRows) -> None:
     row_insert(
         OidcAccessToken,
         token_digest=rows.access_digest,
         grant_id=grant_id,
-        client_id=rows.client_id,
+        client_id=rows.client.pk,
         user_id=rows.user_id,
         scope=rows.scope,
         created_at=rows.now,
@@ -177,7 +163,7 @@ def _tokens_insert(*, grant_id: int, rows: TokenRows) -> None:
             OidcRefreshToken,
             token_digest=rows.refresh_digest,
             grant_id=grant_id,
-            client_id=rows.client_id,
+            client_id=rows.client.pk,
             user_id=rows.user_id,
             scope=rows.scope,
             created_at=rows.now,
@@ -191,15 +177,18 @@ def tokens_store(*, grant_id: int, rows: TokenRows) -> None:
 
 
 def tokens_store_for_client(*, rows: TokenRows) -> None:
-    """Store a client-credentials access token under a grant of its own."""
+    """Store a client-credentials access token under a grant of its own; ClientChanged,
+    with nothing stored, if the client is no longer as this process knows it."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(CLIENT_CREDENTIALS_ISSUE_SQL, vars(rows))
+        if statement_run(CLIENT_CREDENTIALS_ISSUE_SQL, rows.params()) != 1:
+            raise ClientChanged(rows.client.client_id)
         return
     with transaction.atomic():
+        if not client_still_current(rows.client):
+            raise ClientChanged(rows.client.client_id)
         grant_id = row_insert(
             OidcGrant,
-            client_id=rows.client_id,
+            client_id=rows.client.pk,
             scope=rows.scope,
             claims={},
             released_claims=[],
@@ -214,9 +203,7 @@ def tokens_rotate(*, refresh_id: int, grant_id: int, rows: TokenRows) -> bool:
     if rows.refresh_digest is None:
         raise ValueError("a rotation issues a new refresh token")
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(REFRESH_ROTATE_SQL, {**vars(rows), "refresh_id": refresh_id})
-            return cursor.rowcount == 1
+        return statement_run(REFRESH_ROTATE_SQL, rows.params(refresh_id=refresh_id)) == 1
     with transaction.atomic():
         if not refresh_token_claim(pk=refresh_id, now=rows.now):
             return False
@@ -224,70 +211,13 @@ def tokens_rotate(*, refresh_id: int, grant_id: int, rows: TokenRows) -> bool:
         return True
 
 
-class JoinedRead:
-    """One SELECT over joined tables that yields an instance of each model with only the
-    named fields, converted as the ORM converts them. Its SQL and converters are built
-    once per process: compiling a select_related query costs the ORM more than the
-    database spends running it."""
-
-    def __init__(
-        self, reads: tuple[tuple[type[Model], str, tuple[str, ...] | None], ...], source: str
-    ) -> None:
-        # (model, table alias, attnames or None for every field); source: FROM ... WHERE ...
-        self.reads = reads
-        self.source = source
-
-    @cached_property
-    def _plan(self) -> tuple[str, list[tuple[type[Model], list[str], list[Any]]]]:
-        quote = connection.ops.quote_name
-        columns: list[str] = []
-        plan = []
-        for model, alias, wanted in self.reads:
-            fields = [
-                field
-                for field in model._meta.concrete_fields
-                if wanted is None or field.attname in wanted
-            ]
-            columns += [f"{alias}.{quote(field.column)}" for field in fields]
-            converters = []
-            for field in fields:
-                column = field.get_col(alias)
-                functions = connection.ops.get_db_converters(column)
-                converters.append((column, functions + field.get_db_converters(connection)))
-            # Model.from_db takes the values in the order of the model's concrete fields.
-            plan.append((model, [field.attname for field in fields], converters))
-        return f"SELECT {', '.join(columns)} {self.source}", plan
-
-    def one(self, *params: Any) -> list[Any] | None:
-        """The instances of the row found (None for a model a LEFT JOIN did not find), or
-        None when there is no row."""
-        sql, plan = self._plan
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        instances: list[Any] = []
-        start = 0
-        for model, attnames, converters in plan:
-            values = list(row[start : start + len(attnames)])
-            start += len(attnames)
-            for index, (column, functions) in enumerate(converters):
-                for function in functions:
-                    values[index] = function(values[index], column, connection)
-            primary_key = values[attnames.index(model._meta.pk.attname)]
-            instances.append(
-                None if primary_key is None else model.from_db(connection.alias, attnames, values)
-            )
-        return instances
-
-
 CLIENT_ACTIVE = JoinedRead(
     ((OidcClient, "client", None),),
     "FROM identity_oidcclient client WHERE client.client_id = %s AND client.is_active",
 )
-# What the refresh grant reads: the token's state and binding, and whether its user is active.
-REFRESH_TOKEN_WITH_USER = JoinedRead(
+# What the refresh grant reads: the token's state and binding, whether its user is active,
+# and its client's state, to check this process's copy of the client against.
+REFRESH_TOKEN_WITH_USER_AND_CLIENT = JoinedRead(
     (
         (
             OidcRefreshToken,
@@ -305,8 +235,11 @@ REFRESH_TOKEN_WITH_USER = JoinedRead(
             ),
         ),
         (User, "person", ("id", "is_active")),
+        (OidcClient, "client", ("id", "is_active", "updated_at", "client_secret_digest")),
     ),
-    "FROM identity_oidcrefreshtoken token JOIN identity_user person ON person.id = token.user_id"
+    "FROM identity_oidcrefreshtoken token"
+    " JOIN identity_user person ON person.id = token.user_id"
+    " JOIN identity_oidcclient client ON client.id = token.client_id"
     " WHERE token.token_digest = %s",
 )
 # What userinfo reads: the token's state, the grant's claims, what the subject is derived
@@ -387,8 +320,23 @@ class OidcServer(AuthorizationServer):
         )
 
     def query_client(self, client_id: str) -> OidcClient | None:
+        """The active client, read now."""
         found = CLIENT_ACTIVE.one(client_id)
         return found[0] if found else None
+
+    def query_client_copy(self, client_id: str) -> OidcClient | None:
+        """The active client as this process keeps it, for the token endpoint only: every
+        token statement checks the copy (identity.oidc.clients)."""
+        return client_copies.get(client_id, self.query_client)
+
+    def authenticate_client(self, request: Any, methods: list[str], endpoint: str = "token"):
+        if endpoint != "token":
+            return super().authenticate_client(request, methods, endpoint)
+        return self._token_client_auth(request, methods, endpoint)
+
+    @cached_property
+    def _token_client_auth(self) -> ClientAuthentication:
+        return ClientAuthentication(self.query_client_copy)
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
         """Store digests of the issued tokens under the grant they belong to."""
@@ -398,9 +346,10 @@ class OidcServer(AuthorizationServer):
         old_refresh = getattr(request, "refresh_token", None)
         refresh_token = token.get("refresh_token")
         rows = TokenRows(
-            client_id=client.pk,
+            client=client,
             user_id=request.user.pk if request.user is not None else None,
-            scope=token["scope"],
+            # A client-credentials request may ask for no scope: its token has none.
+            scope=token.get("scope", ""),
             now=now,
             access_digest=digest(token["access_token"]),
             access_expires_at=now + timedelta(seconds=token["expires_in"]),
@@ -415,6 +364,9 @@ class OidcServer(AuthorizationServer):
                 oidc_grant_revoke(grant=old_refresh.grant)
                 raise InvalidGrantError()
         elif code is not None:
+            # In the token request's transaction: a change found here undoes the code's claim.
+            if not client_still_current(client):
+                raise ClientChanged(client.client_id)
             OidcClaimRelease.objects.create(
                 user=request.user, client=client, claims=code.grant.released_claims, released_at=now
             )
@@ -515,11 +467,14 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def authenticate_refresh_token(self, refresh_token: str) -> OidcRefreshToken | None:
         """A live refresh token; presenting a used or revoked one revokes its grant.
         The token is claimed in save_token, after the client binding was checked."""
-        found = REFRESH_TOKEN_WITH_USER.one(digest(refresh_token))
+        found = REFRESH_TOKEN_WITH_USER_AND_CLIENT.one(digest(refresh_token))
         if found is None:
             return None
-        row, user = found
+        row, user, client_row = found
         row.user = user
+        copy = self.request.client
+        if row.client_id == copy.pk and not client_is_current(copy=copy, row=client_row):
+            raise ClientChanged(copy.client_id)
         if row.used_at is not None or row.revoked_at is not None:
             oidc_grant_revoke(grant=row.grant)
             return None

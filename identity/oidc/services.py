@@ -77,8 +77,8 @@ def oidc_client_secret_reset(*, client: OidcClient) -> str:
     if client.is_public:
         raise ValueError("a public client has no secret")
     secret = secrets.token_urlsafe(32)
-    OidcClient.objects.filter(pk=client.pk).update(client_secret_digest=digest(secret))
     client.client_secret_digest = digest(secret)
+    client.save(update_fields=["client_secret_digest", "updated_at"])
     for grant in OidcGrant.objects.filter(client=client, revoked_at__isnull=True):
         oidc_grant_revoke(grant=grant)
     return secret

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
+from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidClientError, InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from django.contrib.auth import logout
 from django.db import transaction
@@ -41,6 +41,7 @@ from identity.oidc.claims import (
     claims_request_parse,
     claims_requested,
 )
+from identity.oidc.clients import ClientChanged, client_copies
 from identity.oidc.keys import jwks_document, jwks_public
 from identity.oidc.server import access_token_for_userinfo, issuer, server
 from identity.oidc.services import digest, oidc_consent_record
@@ -273,17 +274,37 @@ def _consent_page(
 SELF_CONTAINED_GRANTS = frozenset({"refresh_token", "client_credentials"})
 
 
+def _token_response(request: HttpRequest, grant_type: str | None) -> HttpResponse:
+    if grant_type in SELF_CONTAINED_GRANTS:
+        return server.create_token_response(request)
+    with transaction.atomic():
+        return server.create_token_response(request)
+
+
 @csrf_exempt
 @never_cache
 @require_POST
 def token(request: HttpRequest) -> HttpResponse:
     """Token endpoint. The code grant claims its code while validating and stores tokens
-    later: one transaction, so that a concurrent reuse that revokes the grant sees them."""
+    later: one transaction, so that a concurrent reuse that revokes the grant sees them.
+    A request answered from an out-of-date copy of its client stored nothing; it is
+    answered again from the client's row (identity.oidc.clients)."""
     grant_type = request.POST.get("grant_type", request.GET.get("grant_type"))
-    if grant_type in SELF_CONTAINED_GRANTS:
-        return server.create_token_response(request)
-    with transaction.atomic():
-        return server.create_token_response(request)
+    try:
+        return _token_response(request, grant_type)
+    except ClientChanged as changed:
+        client_copies.forget(changed.client_id)
+    try:
+        return _token_response(request, grant_type)
+    except ClientChanged as changed:
+        # Changed again between our read and our write: the client's state is in flux.
+        client_copies.forget(changed.client_id)
+        by_basic = request.headers.get("Authorization", "")[:6].lower() == "basic "
+        error = InvalidClientError(
+            description="The client changed during the request.",
+            status_code=401 if by_basic else 400,
+        )
+        return server.handle_error_response(request, error)
 
 
 @csrf_exempt

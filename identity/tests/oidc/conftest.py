@@ -1,8 +1,10 @@
 """An OpenID Connect relying party's view of Uniqc: a real client library over HTTP."""
 
+import base64
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
@@ -10,10 +12,14 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
+from django.test import Client
+from django.utils import timezone
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from identity.oidc.services import oidc_client_create
+from identity.models import OidcAccessToken, OidcGrant, OidcRefreshToken
+from identity.oidc.claims import claims_requested
+from identity.oidc.services import digest, oidc_client_create
 from identity.tests.conftest import PASSWORD
 
 REDIRECT_URI = "https://rp.example/callback"
@@ -206,3 +212,57 @@ def register() -> Callable[..., Registered]:
 def query_params(location: str) -> dict[str, str]:
     """The parameters of a redirect to the relying party."""
     return {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}
+
+
+# Direct requests through Django's test client, for what no relying party library shows.
+
+
+@pytest.fixture
+def http() -> Client:
+    return Client(HTTP_HOST="127.0.0.1")
+
+
+@pytest.fixture
+def confidential():
+    created = oidc_client_create(name="Ville de Québec", redirect_uris=["https://rp.example/cb"])
+    basic = f"{created.client.client_id}:{created.client_secret}".encode()
+    return created.client, "Basic " + base64.b64encode(basic).decode()
+
+
+def grant_for(client, user, scope: str) -> OidcGrant:
+    """A grant as the consent flow leaves it: every claim of the scope released."""
+    released = claims_requested(
+        scope=scope, claims_request={}, allowed_scopes=set(client.allowed_scopes.split())
+    )
+    return OidcGrant.objects.create(client=client, user=user, scope=scope, released_claims=released)
+
+
+def _token_for(model, client, user, scope: str, lifetime: timedelta) -> str:
+    """A live token of `model` under a grant of its own; the token itself."""
+    token = secrets.token_urlsafe(32)
+    model.objects.create(
+        token_digest=digest(token),
+        grant=grant_for(client, user, scope),
+        client=client,
+        user=user,
+        scope=scope,
+        expires_at=timezone.now() + lifetime,
+    )
+    return token
+
+
+def access_token_for(client, user, scope: str) -> str:
+    return _token_for(OidcAccessToken, client, user, scope, timedelta(hours=1))
+
+
+def refresh_token_for(client, user, scope: str) -> str:
+    return _token_for(OidcRefreshToken, client, user, scope, timedelta(days=1))
+
+
+def token_post(http: Client, basic: str, body: str):
+    return http.post(
+        "/oidc/token",
+        body,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic,
+    )

@@ -161,6 +161,20 @@ def test_client_credentials_for_a_confidential_client(provider, register):
     assert "refresh_token" not in token
 
 
+def test_client_credentials_without_a_scope_gives_a_token_with_none(provider, register):
+    registered = register()
+    response = requests.post(
+        provider.config["token_endpoint"],
+        data={"grant_type": "client_credentials"},
+        auth=(registered.client_id, registered.client_secret),
+        timeout=5,
+    )
+    assert response.status_code == 200, response.content
+    assert "scope" not in response.json()
+    stored = OidcAccessToken.objects.get(token_digest=digest(response.json()["access_token"]))
+    assert stored.scope == ""
+
+
 def test_client_credentials_refused_to_a_public_client(provider, register):
     registered = register(is_public=True)
     response = requests.post(
