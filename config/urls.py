@@ -6,13 +6,15 @@ from config import views
 from identity.card.urls import sign_in_urlpatterns as card_sign_in_urlpatterns
 
 urlpatterns = [
+    # First: relying parties call the token and userinfo endpoints far more often than
+    # people load pages, and every pattern tried before theirs costs each of those calls.
+    path("", include("identity.oidc.urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("identity.urls")),
     path("carte/", include("identity.card.urls")),
     path("login/", include((card_sign_in_urlpatterns, "card_login"))),
-    path("", include("identity.oidc.urls")),
     path("boutiques/", include("marketplace.urls")),
     path("casiers/", include("lockers.urls")),
     path("admin/", admin.site.urls),

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the browser's middleware, which the endpoints it names skip.
+    "config.middleware.MachineEndpointsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -48,6 +50,17 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+]
+
+# Endpoints called by programs rather than people, answered without the browser's
+# middleware (config.middleware.MachineEndpointsMiddleware): URL names.
+MACHINE_ENDPOINTS = [
+    "oidc:token",
+    "oidc:userinfo",
+    "oidc:introspect",
+    "oidc:revoke",
+    "oidc:jwks",
+    "oidc:discovery",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from functools import cache, cached_property
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Model, QuerySet
 
@@ -41,24 +41,23 @@ def statement_cursor() -> Iterator[CursorWrapper]:
     """A cursor for the statements of this module: prepared on PostgreSQL, Django's own
     elsewhere. Either way errors are Django's and the queries are logged when Django
     logs queries (DEBUG, assertNumQueries)."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    # The connection itself rather than django.db.connection, a proxy that looks the
+    # connection up again on each attribute read.
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
             yield cursor
         return
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    database = connection.connection
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    database = db.connection
     if database.prepare_threshold is None:
         # Django turns preparing off for the connection: its own queries are bound on the
         # client and never prepared. Statements here ask for it one by one; none is
         # prepared for having merely run often.
         database.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
     raw = _prepared_cursor_class()(database)
-    wrapped = (
-        connection.make_debug_cursor(raw)
-        if connection.queries_logged
-        else connection.make_cursor(raw)
-    )
+    wrapped = db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
     with wrapped as cursor:
         yield cursor
 
@@ -145,6 +144,7 @@ class JoinedRead:
             row = cursor.fetchone()
         if row is None:
             return None
+        db = connections[DEFAULT_DB_ALIAS]
         instances: list[Any] = []
         start = 0
         for model, attnames, converters in plan:
@@ -152,9 +152,9 @@ class JoinedRead:
             start += len(attnames)
             for index, (column, functions) in enumerate(converters):
                 for function in functions:
-                    values[index] = function(values[index], column, connection)
+                    values[index] = function(values[index], column, db)
             primary_key = values[attnames.index(model._meta.pk.attname)]
             instances.append(
-                None if primary_key is None else model.from_db(connection.alias, attnames, values)
+                None if primary_key is None else model.from_db(db.alias, attnames, values)
             )
         return instances

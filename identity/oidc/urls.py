@@ -5,12 +5,13 @@ from identity.oidc import views
 app_name = "oidc"
 
 urlpatterns = [
-    path(".well-known/openid-configuration", views.discovery, name="discovery"),
-    path(".well-known/jwks.json", views.jwks, name="jwks"),
-    path("oidc/authorize", views.authorize, name="authorize"),
-    path("oidc/authorize/consent", views.authorize_consent, name="authorize_consent"),
+    # The most called first.
     path("oidc/token", views.token, name="token"),
     path("oidc/userinfo", views.userinfo, name="userinfo"),
+    path(".well-known/jwks.json", views.jwks, name="jwks"),
+    path(".well-known/openid-configuration", views.discovery, name="discovery"),
+    path("oidc/authorize", views.authorize, name="authorize"),
+    path("oidc/authorize/consent", views.authorize_consent, name="authorize_consent"),
     path("oidc/introspect", views.introspect, name="introspect"),
     path("oidc/revoke", views.revoke, name="revoke"),
     path("oidc/logout", views.end_session, name="end_session"),

@@ -2,7 +2,8 @@
 
 import json
 import time
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -54,6 +55,21 @@ LOGIN_AFTER_PARAM = "uniqc_login_after"
 
 class UnmetAuthenticationRequirementsError(OAuth2Error):
     error = "unmet_authentication_requirements"
+
+
+def no_store(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Responses carrying tokens or claims are never stored (RFC 6749 section 5.1). Set
+    outright: never_cache also computes Expires and merges directives, a cost the token
+    endpoint would pay on every request for nothing."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("Pragma", "no-cache")
+        return response
+
+    return wrapped
 
 
 def _absolute(name: str) -> str:
@@ -282,7 +298,7 @@ def _token_response(request: HttpRequest, grant_type: str | None) -> HttpRespons
 
 
 @csrf_exempt
-@never_cache
+@no_store
 @require_POST
 def token(request: HttpRequest) -> HttpResponse:
     """Token endpoint. The code grant claims its code while validating and stores tokens
@@ -308,14 +324,14 @@ def token(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-@never_cache
+@no_store
 @require_POST
 def introspect(request: HttpRequest) -> HttpResponse:
     return server.create_endpoint_response("introspection", request)
 
 
 @csrf_exempt
-@never_cache
+@no_store
 @require_POST
 def revoke(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
@@ -329,7 +345,7 @@ def _invalid_token() -> HttpResponse:
 
 
 @csrf_exempt
-@never_cache
+@no_store
 @require_http_methods(["GET", "POST"])
 def userinfo(request: HttpRequest) -> HttpResponse:
     """Claims about the person, for an access token in the header or the form body."""

@@ -175,6 +175,26 @@ def test_client_credentials_without_a_scope_gives_a_token_with_none(provider, re
     assert stored.scope == ""
 
 
+def test_token_and_userinfo_responses_are_never_stored(provider, register, alice):
+    registered = register()
+    provider.sign_in()
+    token, _ = provider.code_flow(registered, scope="openid")
+    userinfo = requests.get(
+        provider.config["userinfo_endpoint"],
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        timeout=5,
+    )
+    refused = requests.post(
+        provider.config["token_endpoint"],
+        data={"grant_type": "client_credentials"},
+        auth=(registered.client_id, "wrong"),
+        timeout=5,
+    )
+    for response in (userinfo, refused):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Pragma"] == "no-cache"
+
+
 def test_client_credentials_refused_to_a_public_client(provider, register):
     registered = register(is_public=True)
     response = requests.post(
