@@ -84,6 +84,19 @@ def main(refresh_count: int, tokens_path: Path) -> None:
             scope=SCOPE,
             expires_at=now + timedelta(hours=2),
         )
+        # Each grant has had an access token, as in a running provider: the token tables
+        # are as large as their use makes them, and so are the planner's statistics.
+        OidcAccessToken.objects.bulk_create(
+            OidcAccessToken(
+                token_digest=digest(secrets.token_urlsafe(32)),
+                grant=grant,
+                client=client,
+                user=user,
+                scope=SCOPE,
+                expires_at=now + timedelta(hours=1),
+            )
+            for grant in grants[1:]
+        )
         refresh_tokens = [secrets.token_urlsafe(32) for _ in range(refresh_count)]
         OidcRefreshToken.objects.bulk_create(
             OidcRefreshToken(

@@ -7,7 +7,8 @@ per-vCPU figures for comparison (shared/FACTS.md). Never fails on speed.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/uniqc_bench,
 dropped and re-created), BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16),
-BENCH_WORKERS (2).
+BENCH_WORKERS (2), BENCH_THREADS (4 per worker), BENCH_REFRESH_PER_SECOND (3000: how
+many single-use refresh tokens to make per second measured).
 """
 
 import json
@@ -97,6 +98,9 @@ def gunicorn_start(env: dict[str, str]) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             str(Path(PYTHON).parent / "gunicorn"),
+            # The production settings; the bench sets the size and the address.
+            "--config",
+            "config/gunicorn.conf.py",
             "bench.wsgi",
             "--workers",
             str(WORKERS),
@@ -244,7 +248,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="uniqc-bench-") as tmp:
         workdir = Path(tmp)
         database_recreate(env)
-        refresh_count = int(os.environ.get("BENCH_REFRESH_TOKENS", "40000"))
+        # Rotation makes each refresh token good for one request: enough for every round
+        # at several times the rate measured here.
+        refresh_count = ROUNDS * SECONDS * int(os.environ.get("BENCH_REFRESH_PER_SECOND", "3000"))
         fixtures = json.loads(
             subprocess.run(
                 [PYTHON, "-m", "bench.oidc_fixtures", str(refresh_count), str(workdir / "rt.txt")],
@@ -270,6 +276,7 @@ def main() -> None:
                 )
             ]
             results = _medians(rounds)
+            per_round = {measures[0]["name"]: measures for measures in zip(*rounds, strict=True)}
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
@@ -292,6 +299,11 @@ def main() -> None:
             f"{row['rate'] / ceiling:>7.0%} {row['errors']:>7}  "
             f"{f'{keycloak}/s x {cores} = {keycloak * cores}/s' if keycloak else ''}"
         )
+
+    print("\nEach round (req/s, p99 ms): the machine's own variation")
+    for name, measures in per_round.items():
+        cells = "  ".join(f"{m['rate']:>7,.0f} {m['p99']:>6.1f}" for m in measures)
+        print(f"{name:<32} {cells}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ PRODUCTION_ENV = {
 }
 
 
-def manage(*args: str, **overrides: str) -> subprocess.CompletedProcess:
+def production_run(command: list[str], **overrides: str | None) -> subprocess.CompletedProcess:
+    """Run `command` in the production environment; an override of None unsets it."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -36,14 +37,11 @@ def manage(*args: str, **overrides: str) -> subprocess.CompletedProcess:
             env.pop(key, None)
         else:
             env[key] = value
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def manage(*args: str, **overrides: str | None) -> subprocess.CompletedProcess:
+    return production_run([sys.executable, "manage.py", *args], **overrides)
 
 
 def test_production_check_deploy_reports_nothing():
@@ -98,3 +96,26 @@ def test_local_settings_default_to_embedded_services():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "True", "''", "True"]
+
+
+GUNICORN = [str(Path(sys.executable).parent / "gunicorn")]
+
+
+def gunicorn(flag: str, **overrides: str) -> subprocess.CompletedProcess:
+    """gunicorn with the production settings and config/gunicorn.conf.py."""
+    return production_run(
+        [*GUNICORN, flag, "--config", "config/gunicorn.conf.py", "config.wsgi"], **overrides
+    )
+
+
+def test_gunicorn_settings_load_the_production_app():
+    checked = gunicorn("--check-config")
+    assert checked.returncode == 0, checked.stderr
+    printed = gunicorn("--print-config", WEB_CONCURRENCY="3").stdout
+    settings = {
+        name.strip(): value.strip()
+        for name, _, value in (line.partition("=") for line in printed.splitlines())
+    }
+    assert settings["worker_class"] == "gthread"
+    assert settings["preload_app"] == "True"
+    assert settings["workers"] == "3"

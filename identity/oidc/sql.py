@@ -9,6 +9,10 @@ out through their fields' own conversions, as Model.save() and the ORM's reads d
 
 Prepared statements belong to a connection; a pooler in transaction mode (PgBouncer
 before 1.21) would hand them to the wrong one. Uniqc connects to PostgreSQL directly.
+A prepared statement's plan is kept until its tables' statistics change. Every lookup
+here is by a unique digest, which the planner sends to the index once a table holds more
+than a few pages; a plan made while a table was nearly empty may scan it until autovacuum
+next analyzes it, within a minute of it growing by a tenth, on a new installation only.
 """
 
 from collections.abc import Iterator
