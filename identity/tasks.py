@@ -16,6 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from identity import services
 from identity.models import User
+from identity.oidc.services import oidc_tokens_prune
 from identity.tokens import email_verification_token
 
 logger = logging.getLogger(__name__)
@@ -81,3 +82,13 @@ def send_password_reset_email(user_id: int) -> None:
 def prune_unverified_accounts() -> int:
     """Nightly (CELERY_BEAT_SCHEDULE): delete accounts never verified and left unused."""
     return services.user_prune_unverified()
+
+
+@shared_task
+def prune_oidc_tokens() -> dict:
+    """Hourly (CELERY_BEAT_SCHEDULE): delete expired and revoked tokens, old codes, and
+    the grants they leave empty; a service asking for a token a second keeps the tables
+    no larger than an hour of its tokens."""
+    counts = oidc_tokens_prune()
+    logger.info("OpenID Connect rows pruned: %s", counts)
+    return counts

@@ -176,6 +176,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "identity.tasks.prune_unverified_accounts",
         "schedule": crontab(minute=17, hour=3),
     },
+    "identity-prune-oidc-tokens": {
+        "task": "identity.tasks.prune_oidc_tokens",
+        "schedule": crontab(minute=23),
+    },
 }
 
 # --- Locker controllers ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.db import connection
 
 from identity.models import OidcAccessToken, OidcGrant, OidcRefreshToken, OidcSigningKey
 from identity.oidc import keys
-from identity.oidc.services import digest, membership_status_set
+from identity.oidc.services import digest, membership_status_set, oidc_client_secret_reset
 from identity.tests.oidc.conftest import access_token_for, refresh_token_for, token_post
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +120,18 @@ def test_jwks_shows_a_rotation_in_another_process_within_the_recheck_time(http, 
     published = {key["kid"] for key in http.get("/.well-known/jwks.json").json()["keys"]}
     assert new.kid in published
     assert OidcSigningKey.objects.filter(retired_at__isnull=False).count() == 1
+
+
+@pytest.mark.parametrize("grants", [1, 25])
+def test_a_secret_reset_ends_every_grant_in_the_same_number_of_queries(
+    http, confidential, alice, grants, django_assert_max_num_queries
+):
+    client, basic = confidential
+    for _ in range(grants):
+        token_post(http, basic, "grant_type=client_credentials&scope=openid")
+    refresh_token_for(client, alice, "openid")
+    with django_assert_max_num_queries(6):
+        oidc_client_secret_reset(client=client)
+    assert not OidcGrant.objects.filter(client=client, revoked_at__isnull=True).exists()
+    assert not OidcAccessToken.objects.filter(client=client, revoked_at__isnull=True).exists()
+    assert not OidcRefreshToken.objects.filter(client=client, revoked_at__isnull=True).exists()
