@@ -46,7 +46,7 @@ from identity.oidc.clients import (
 )
 from identity.oidc.keys import ID_TOKEN_LIFETIME_SECONDS, signing_key_active
 from identity.oidc.services import digest, oidc_grant_revoke
-from identity.oidc.sql import JoinedRead, row_insert, row_unique, statement_run
+from identity.oidc.sql import JoinedRead, row_insert, row_unique, statement_cursor, statement_run
 from identity.oidc.subjects import subject_for
 
 ACCESS_TOKEN_LIFETIME_SECONDS = 3600
@@ -97,28 +97,40 @@ CLIENT_CREDENTIALS_ISSUE_SQL = """
            %(access_expires_at)s
     FROM grant_row
 """
-# The UPDATE claims the presented token; the INSERTs read its result, so they store the
-# successors only if the claim succeeded. A concurrent rotation of the same token waits
-# on the row lock, then finds it used and stores nothing.
-REFRESH_ROTATE_SQL = """
-    WITH claimed AS (
-        UPDATE identity_oidcrefreshtoken SET used_at = %(now)s
-        WHERE id = %(refresh_id)s AND used_at IS NULL AND revoked_at IS NULL
-        RETURNING grant_id, client_id, user_id
-    ),
+# A refresh token's successors, stored from the row a `claimed` CTE returned (grant,
+# client, person, scope): nothing is stored unless the presented token was claimed.
+REFRESH_SUCCESSORS_SQL = """
     access AS (
         INSERT INTO identity_oidcaccesstoken
             (token_digest, grant_id, client_id, user_id, scope, created_at, expires_at)
-        SELECT %(access_digest)s, grant_id, client_id, user_id, %(scope)s, %(now)s,
+        SELECT %(access_digest)s, grant_id, client_id, user_id, scope, %(now)s,
                %(access_expires_at)s
         FROM claimed
+    ),
+    refresh AS (
+        INSERT INTO identity_oidcrefreshtoken
+            (token_digest, grant_id, client_id, user_id, scope, created_at, expires_at)
+        SELECT %(refresh_digest)s, grant_id, client_id, user_id, scope, %(now)s,
+               %(refresh_expires_at)s
+        FROM claimed
     )
-    INSERT INTO identity_oidcrefreshtoken
-        (token_digest, grant_id, client_id, user_id, scope, created_at, expires_at)
-    SELECT %(refresh_digest)s, grant_id, client_id, user_id, %(scope)s, %(now)s,
-           %(refresh_expires_at)s
-    FROM claimed
+    SELECT scope FROM claimed
 """
+# The general path's rotation: the token was read and checked; the UPDATE claims it if it
+# is still live. A concurrent rotation of the same token waits on the row lock, then finds
+# it used and stores nothing.
+REFRESH_ROTATE_SQL = "".join(
+    (
+        """
+    WITH claimed AS (
+        UPDATE identity_oidcrefreshtoken SET used_at = %(now)s
+        WHERE id = %(refresh_id)s AND used_at IS NULL AND revoked_at IS NULL
+        RETURNING grant_id, client_id, user_id, %(scope)s AS scope
+    ),
+""",
+        REFRESH_SUCCESSORS_SQL,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -209,6 +221,43 @@ def tokens_rotate(*, refresh_id: int, grant_id: int, rows: TokenRows) -> bool:
             return False
         _tokens_insert(grant_id=grant_id, rows=rows)
         return True
+
+
+# The refresh grant in one statement (PostgreSQL): the presented token is claimed only if
+# it is live, its own client's, its person active and the client as this process knows
+# it; its successors go in only if it was claimed. No row back: the general path finds
+# out why (identity.oidc.server.RefreshTokenGrant).
+REFRESH_PRESENTED_ROTATE_SQL = "".join(
+    (
+        """
+    WITH claimed AS (
+        UPDATE identity_oidcrefreshtoken token SET used_at = %(now)s
+        FROM identity_user person, identity_oidcclient client
+        WHERE token.token_digest = %(presented_digest)s
+            AND token.used_at IS NULL AND token.revoked_at IS NULL
+            AND token.expires_at > %(now)s
+            AND token.client_id = %(client_id)s
+            AND person.id = token.user_id AND person.is_active
+            AND client.id = token.client_id AND client.is_active
+            AND client.updated_at = %(client_updated_at)s
+            AND client.client_secret_digest = %(client_secret_digest)s
+        RETURNING token.grant_id, token.client_id, token.user_id, token.scope
+    ),
+""",
+        REFRESH_SUCCESSORS_SQL,
+    )
+)
+
+
+def tokens_rotate_presented(*, presented: str, rows: TokenRows) -> str | None:
+    """Rotate the presented refresh token in one statement (PostgreSQL): the scope of
+    the tokens stored, or None, with nothing stored, if it could not be rotated."""
+    with statement_cursor() as cursor:
+        cursor.execute(
+            REFRESH_PRESENTED_ROTATE_SQL, rows.params(presented_digest=digest(presented))
+        )
+        found = cursor.fetchone()
+    return None if found is None else found[0]
 
 
 CLIENT_ACTIVE = JoinedRead(
@@ -461,8 +510,50 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
+    """Rotated refresh tokens. On PostgreSQL, a request that narrows no scope is answered
+    with one statement that checks, claims and rotates (REFRESH_PRESENTED_ROTATE_SQL);
+    when it rotates nothing, Authlib's general path runs and gives the answer it would
+    have given, revoking the grant of a replayed token. Elsewhere, the general path."""
+
     TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
+    presented: str | None = None
+
+    def validate_token_request(self) -> None:
+        if connection.vendor != "postgresql" or self.request.payload.scope:
+            super().validate_token_request()
+            return
+        self.request.client = self._validate_request_client()
+        presented = self.request.form.get("refresh_token")
+        if presented is None:
+            raise InvalidRequestError("Missing 'refresh_token' in request.")
+        self.presented = presented
+
+    def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        if self.presented is None:
+            return super().create_token_response()
+        token = self.generate_token(include_refresh_token=True)
+        now = timezone.now()
+        rows = TokenRows(
+            client=self.request.client,
+            user_id=None,
+            scope="",
+            now=now,
+            access_digest=digest(token["access_token"]),
+            access_expires_at=now + timedelta(seconds=token["expires_in"]),
+            refresh_digest=digest(token["refresh_token"]),
+            refresh_expires_at=now + REFRESH_TOKEN_LIFETIME,
+        )
+        scope = tokens_rotate_presented(presented=self.presented, rows=rows)
+        if scope is None:
+            # Unknown, replayed, expired, another client's, its person gone, or this
+            # process's copy of the client out of date: the general path tells which.
+            self.presented = None
+            super().validate_token_request()
+            return super().create_token_response()
+        if scope:
+            token["scope"] = scope
+        return 200, token, self.TOKEN_RESPONSE_HEADER
 
     def authenticate_refresh_token(self, refresh_token: str) -> OidcRefreshToken | None:
         """A live refresh token; presenting a used or revoked one revokes its grant.
