@@ -258,3 +258,40 @@ def test_revoking_a_refresh_token_ends_the_grant(provider, register, alice):
         timeout=5,
     ).json()
     assert introspected == {"active": False}
+
+
+def test_a_public_client_revokes_its_own_refresh_token_with_its_id(provider, register, alice):
+    # RFC 7009 section 5: a client without a secret identifies itself by client_id.
+    registered = register(is_public=True)
+    provider.sign_in()
+    token, _ = provider.code_flow(registered)
+    revocation = provider.config["revocation_endpoint"]
+    response = requests.post(
+        revocation,
+        data={"token": token["refresh_token"], "client_id": registered.client_id},
+        timeout=5,
+    )
+    assert response.status_code == 200, response.content
+    assert userinfo_status(provider, token["access_token"]) == 401
+    refreshed = requests.post(
+        provider.config["token_endpoint"],
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": token["refresh_token"],
+            "client_id": registered.client_id,
+        },
+        timeout=5,
+    )
+    assert refreshed.json()["error"] == "invalid_grant"
+
+
+def test_a_public_client_cannot_introspect(provider, register, alice):
+    registered = register(is_public=True)
+    provider.sign_in()
+    token, _ = provider.code_flow(registered)
+    response = requests.post(
+        provider.config["introspection_endpoint"],
+        data={"token": token["access_token"], "client_id": registered.client_id},
+        timeout=5,
+    )
+    assert response.status_code == 401
