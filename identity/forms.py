@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from identity.errors import SignInThrottled
 from identity.models import Language, Province, User
 from identity.ratelimit import client_ip
+from identity.selectors import PROVEN_FIELDS
 from identity.services import password_reset_request, user_authenticate, user_password_set
 
 
@@ -180,6 +181,18 @@ class ProfileForm(forms.Form):
         choices=Language.choices,
         help_text=_("The site and our messages use this language."),
     )
+
+    def __init__(self, *args: Any, proven: bool = False, **kwargs: Any) -> None:
+        """`proven`: a registrar has proven the names and birth date; they are shown,
+        not editable (a posted value is ignored for the one shown)."""
+        super().__init__(*args, **kwargs)
+        if proven:
+            for name in PROVEN_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _(
+                    "Proven by a registrar from an identity document. To correct it, see "
+                    "a registrar with the document."
+                )
 
     @classmethod
     def initial_for(cls, user: User) -> dict[str, Any]:

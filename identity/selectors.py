@@ -7,8 +7,17 @@ from django.core.exceptions import PermissionDenied
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
-from identity.models import User
+from identity.models import IdentityCheck, User
 from identity.tokens import email_verification_token
+
+# What a registrar proved from an identity document: once proven, the person no longer
+# changes them alone (the age_over_18 claim, the card's subject, rest on them).
+PROVEN_FIELDS = frozenset({"given_name", "family_name", "birth_date"})
+
+
+def identity_proven(user: User) -> bool:
+    """Whether a registrar has checked an identity document of this person."""
+    return IdentityCheck.objects.filter(person=user).exists()
 
 
 def access_user_profile_change(
@@ -16,15 +25,22 @@ def access_user_profile_change(
 ) -> None:
     """Raise PermissionDenied unless `acting_user` may change these `fields` of `user`.
 
-    A person changes their own profile; a coop admin (identity.change_user) anyone's.
-    `fields` names the profile attributes the edit changes. Once cards prove who a person
-    is, the rule that their names and birth date no longer change freely goes here.
+    A person changes their own profile, except their names and birth date once a
+    registrar has proven them: then a registrar (identity.issue_cards), who sees the
+    document, or a coop admin (identity.change_user) corrects them. A coop admin may
+    change anyone's profile.
     """
     if not acting_user.is_authenticated:
         raise PermissionDenied
-    if acting_user.pk == user.pk:
-        return
     if acting_user.has_perm("identity.change_user"):
+        return
+    if PROVEN_FIELDS.intersection(fields) and identity_proven(user):
+        if acting_user.has_perm("identity.issue_cards"):
+            return
+        raise PermissionDenied(
+            "Names and birth date proven by a registrar are corrected by a registrar."
+        )
+    if acting_user.pk == user.pk:
         return
     raise PermissionDenied
 

@@ -237,8 +237,8 @@ def user_profile_update(*, user: User, acting_user: Any, **fields: Any) -> User:
     coordinates computed from the old one are cleared, since they no longer describe it.
 
     Whether `acting_user` may make this edit is decided only by access_user_profile_change,
-    given the names of the fields that actually change. The future lock on names and birth
-    date once a person's identity is proven (with a card) belongs there, not here.
+    given the names of the fields that actually change (names and birth date lock once a
+    registrar has proven them).
     """
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:

@@ -31,7 +31,7 @@ from identity.forms import (
     SignUpForm,
     form_errors_add,
 )
-from identity.selectors import email_verification_link_valid, user_from_uidb64
+from identity.selectors import email_verification_link_valid, identity_proven, user_from_uidb64
 from identity.services import (
     email_verification_send,
     email_verify,
@@ -182,8 +182,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     """Show and change one's profile; an HTMX request gets the form alone back."""
     user = request.user
     saved = False
+    proven = identity_proven(user)
     if request.method == "POST":
-        form = ProfileForm(request.POST, initial=ProfileForm.initial_for(user))
+        form = ProfileForm(request.POST, initial=ProfileForm.initial_for(user), proven=proven)
         if form.is_valid():
             language_before = user.preferred_language
             try:
@@ -203,9 +204,9 @@ def profile(request: HttpRequest) -> HttpResponse:
                         _language_cookie_set(response, user.preferred_language)
                     return response
                 saved = True
-                form = ProfileForm(initial=ProfileForm.initial_for(user))
+                form = ProfileForm(initial=ProfileForm.initial_for(user), proven=proven)
     else:
-        form = ProfileForm(initial=ProfileForm.initial_for(user))
+        form = ProfileForm(initial=ProfileForm.initial_for(user), proven=proven)
     context: dict[str, Any] = {"form": form, "saved": saved}
     template = "identity/includes/profile_form.html" if request.htmx else "identity/profile.html"
     response = render(request, template, context)
