@@ -13,6 +13,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from identity.geo import coordinate_constraints
 from identity.validators import validate_phone, validate_postal_code
@@ -613,9 +614,11 @@ class IdentityCheck(models.Model):
 
 
 class CardStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    SUSPENDED = "suspended", _("Suspended")
-    REVOKED = "revoked", _("Revoked")
+    # In context: French agrees the word with "carte" (feminine); a store's status, with
+    # "commerce" (masculine).
+    ACTIVE = "active", pgettext_lazy("card status", "Active")
+    SUSPENDED = "suspended", pgettext_lazy("card status", "Suspended")
+    REVOKED = "revoked", pgettext_lazy("card status", "Revoked")
 
 
 class CardRevocationReason(models.TextChoices):

@@ -285,6 +285,19 @@ def test_django_reads_the_catalogue(english, french):
         assert translate(english) == french
 
 
+def test_a_status_agrees_with_what_it_describes():
+    from django.utils import translation
+
+    from identity.models import CardStatus
+    from marketplace.models import StoreStatus
+
+    with translation.override("fr"):
+        # Une carte suspendue, un commerce suspendu.
+        assert str(CardStatus.SUSPENDED.label) == "Suspendue"
+        assert str(CardStatus.REVOKED.label) == "Révoquée"
+        assert str(StoreStatus.SUSPENDED.label) == "Suspendu"
+
+
 @pytest.mark.skipif(
     not (shutil.which("xgettext") and shutil.which("msgmerge") and shutil.which("msguniq")),
     reason="makemessages needs GNU gettext (xgettext, msgmerge, msguniq)",
