@@ -13,10 +13,12 @@ instead of locking the key out for ever.
 
 import contextlib
 import hashlib
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -89,9 +91,22 @@ class RateLimit:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address that per-client limits count: the peer of this connection.
+    """The address that per-client limits count.
 
-    Behind a reverse proxy every visitor has the proxy's address; that deployment must
-    hand Django the real client address (one place to change: here).
+    Facing clients directly (TRUSTED_PROXY_COUNT = 0), the peer of the connection. Behind
+    N trusted reverse proxies, the address the outermost one received the request from:
+    the Nth entry from the right of X-Forwarded-For. Entries further left were written by
+    the client and are never believed. A header shorter than N, or an entry that is not
+    an address, means the request did not come through the proxies: the peer is counted.
     """
-    return request.META.get("REMOTE_ADDR") or ""
+    peer = request.META.get("REMOTE_ADDR") or ""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return peer
+    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if len(forwarded) < proxies:
+        return peer
+    try:
+        return str(ipaddress.ip_address(forwarded[-proxies]))
+    except ValueError:
+        return peer

@@ -119,3 +119,10 @@ def test_gunicorn_settings_load_the_production_app():
     assert settings["worker_class"] == "gthread"
     assert settings["preload_app"] == "True"
     assert settings["workers"] == "3"
+
+
+def test_production_counts_clients_behind_one_proxy_unless_told_otherwise():
+    read = "from django.conf import settings; print(settings.TRUSTED_PROXY_COUNT)"
+    # The shell may print a line of its own first; the last line is ours.
+    assert manage("shell", "-c", read).stdout.splitlines()[-1] == "1"
+    assert manage("shell", "-c", read, TRUSTED_PROXY_COUNT="2").stdout.splitlines()[-1] == "2"

@@ -119,6 +119,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # Links in verification and reset mails stay valid this long (seconds).
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Reverse proxies in front of Django, each appending the address it received from to
+# X-Forwarded-For: the client address that rate limits count is that many entries from
+# the right (identity.ratelimit.client_ip). 0: Django faces clients directly.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Cards ---------------------------------------------------------------------------
 # The coop's certificate authority: its keys, encrypted with CARD_CA_PASSPHRASE, live in

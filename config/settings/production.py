@@ -49,7 +49,10 @@ def card_ca_settings_check(directory: str, passphrase: str) -> Path:
 CARD_CA_PASSPHRASE = env("CARD_CA_PASSPHRASE", default="")
 CARD_CA_DIR = card_ca_settings_check(env("CARD_CA_DIR", default=""), CARD_CA_PASSPHRASE)
 
+# Production runs behind one TLS-terminating reverse proxy, which sets X-Forwarded-Proto
+# and appends the client's address to X-Forwarded-For; Django is not reachable otherwise.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -169,3 +169,43 @@ def test_on_redis_the_window_closes(redis_cache):
     assert limit.take("k") is False
     time.sleep(1.2)
     assert limit.take("k") is True
+
+
+# --- Which address is counted -----------------------------------------------------------
+
+
+def request_from(peer: str, forwarded: str | None = None):
+    from django.test import RequestFactory
+
+    headers = {} if forwarded is None else {"X-Forwarded-For": forwarded}
+    return RequestFactory(REMOTE_ADDR=peer, headers=headers).get("/")
+
+
+def test_facing_clients_the_peer_is_counted_whatever_the_header_says(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert ratelimit.client_ip(request_from("203.0.113.9", "198.51.100.1")) == "203.0.113.9"
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "counted"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        # The client wrote the first entry itself; the proxy appended the real one.
+        ("198.51.100.1, 203.0.113.9", "203.0.113.9"),
+        ("2001:db8::1", "2001:db8::1"),
+        # Not through the proxy, or nonsense: the peer.
+        (None, "10.0.0.2"),
+        ("", "10.0.0.2"),
+        ("not-an-address", "10.0.0.2"),
+    ],
+)
+def test_behind_one_proxy_the_address_it_received_from_is_counted(settings, forwarded, counted):
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert ratelimit.client_ip(request_from("10.0.0.2", forwarded)) == counted
+
+
+def test_behind_two_proxies_the_second_entry_from_the_right_is_counted(settings):
+    settings.TRUSTED_PROXY_COUNT = 2
+    request = request_from("10.0.0.3", "198.51.100.1, 203.0.113.9, 10.0.0.2")
+    assert ratelimit.client_ip(request) == "203.0.113.9"
+    assert ratelimit.client_ip(request_from("10.0.0.3", "203.0.113.9")) == "10.0.0.3"
