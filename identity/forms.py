@@ -21,6 +21,7 @@ from identity.models import Language, Province, User
 from identity.ratelimit import client_ip
 from identity.selectors import PROVEN_FIELDS
 from identity.services import password_reset_request, user_authenticate, user_password_set
+from identity.validators import postal_code_normalize
 
 
 def form_errors_add(form: forms.Form, error: ValidationError) -> None:
@@ -242,3 +243,11 @@ class AdminUserChangeForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class PostalCodeAdminForm(forms.ModelForm):
+    """Admin form for a place with a Canadian postal code (stores, locker sites): the code
+    is written as Canada Post writes it before the model validates it, as services do."""
+
+    def clean_postal_code(self) -> str:
+        return postal_code_normalize(self.cleaned_data.get("postal_code") or "")

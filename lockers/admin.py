@@ -1,9 +1,14 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import SlugSetOnceAdminMixin
+from identity.forms import PostalCodeAdminForm
 from lockers.models import Compartment, CompartmentState, Site
+from lockers.services import SITE_FIELDS, site_create, site_update
 
 
 class CompartmentInline(admin.TabularInline):
@@ -14,7 +19,7 @@ class CompartmentInline(admin.TabularInline):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(SlugSetOnceAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "host_kind",
@@ -37,6 +42,18 @@ class SiteAdmin(admin.ModelAdmin):
         ),
         (_("Hours"), {"fields": ["access_hours", "opening_hours"]}),
     ]
+
+    form = PostalCodeAdminForm
+
+    def save_model(self, request: HttpRequest, obj: Site, form: Any, change: bool) -> None:
+        """Write through lockers' services, like every other write of a site."""
+        values = {name: form.cleaned_data[name] for name in SITE_FIELDS & set(form.cleaned_data)}
+        if change:
+            site = site_update(site=Site.objects.get(pk=obj.pk), **values)
+        else:
+            site = site_create(slug=form.cleaned_data["slug"], **values)
+        obj.pk = site.pk
+        obj.refresh_from_db()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Site]:
         return (

@@ -1,11 +1,15 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.admin import SlugSetOnceAdminMixin
+from identity.forms import PostalCodeAdminForm
 from marketplace.models import Listing, Store, StoreStaff, StoreStatus, Variant
-from marketplace.services import store_status_set
+from marketplace.services import STORE_FIELDS, store_create, store_status_set, store_update
 
 
 class StoreStaffInline(admin.TabularInline):
@@ -22,7 +26,7 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(Store)
-class StoreAdmin(admin.ModelAdmin):
+class StoreAdmin(SlugSetOnceAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "locality",
@@ -57,6 +61,20 @@ class StoreAdmin(admin.ModelAdmin):
         ),
         (_("Sales taxes"), {"fields": ["gst_registered", "qst_registered"]}),
     ]
+
+    form = PostalCodeAdminForm
+
+    def save_model(self, request: HttpRequest, obj: Store, form: Any, change: bool) -> None:
+        """Write through marketplace's services, like every other write of a store."""
+        values = {name: form.cleaned_data[name] for name in STORE_FIELDS & set(form.cleaned_data)}
+        status = form.cleaned_data["status"]
+        if change:
+            store = store_update(store=Store.objects.get(pk=obj.pk), **values)
+            store_status_set(store=store, status=status)
+        else:
+            store = store_create(slug=form.cleaned_data["slug"], status=status, **values)
+        obj.pk = store.pk
+        obj.refresh_from_db()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Store]:
         return super().get_queryset(request).annotate(listing_count=Count("listings"))

@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 
 from identity.models import User
-from lockers.models import Compartment, Site
+from lockers.models import Compartment, HostKind, Site
+from tests.admin_forms import admin_post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -22,3 +23,45 @@ def test_admin_pages_render(client, make_site, model):
     )
     assert client.get(change).status_code == 200
     assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 200
+
+
+SITE_FORM = {
+    "name": "Casiers Saint-Roch",
+    "slug": "casiers-saint-roch",
+    "host_kind": HostKind.DESJARDINS,
+    "host_name": "Caisse Desjardins de Québec",
+    "is_active": "on",
+    "street_address": "550, boulevard Charest Est",
+    "locality": "Québec",
+    "postal_code": "g1k3j3",
+    "latitude": "46.812000",
+    "longitude": "-71.222000",
+    "access_hours": "Tous les jours de 6 h à 23 h",
+    "opening_hours": "{}",
+}
+
+
+@pytest.fixture
+def admin(client):
+    client.force_login(
+        User.objects.create_superuser("root@example.com", "pw", given_name="A", family_name="B")
+    )
+    return client
+
+
+def test_a_site_added_in_the_admin_goes_through_the_services(admin):
+    url = reverse("admin:lockers_site_add")
+    response = admin.post(url, admin_post_data(admin, url, SITE_FORM))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Site.objects.get(slug="casiers-saint-roch").postal_code == "G1K 3J3"
+
+
+def test_a_site_changed_in_the_admin_keeps_its_slug(admin, make_site):
+    site = make_site()
+    url = reverse("admin:lockers_site_change", args=[site.pk])
+    fields = {**SITE_FORM, "slug": "elsewhere", "host_name": "Caisse du Centre"}
+    response = admin.post(url, admin_post_data(admin, url, fields))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    site.refresh_from_db()
+    assert (site.host_name, site.postal_code) == ("Caisse du Centre", "G1K 3J3")
+    assert site.slug != "elsewhere"

@@ -1,0 +1,17 @@
+"""Admin pieces shared by the apps."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+class SlugSetOnceAdminMixin:
+    """A slug is an address others keep (links, a locker controller's topics): it is
+    typed, prefilled from the name, when the object is added, and only shown after."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "slug"] if obj is not None else fields
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict:
+        return {} if obj is not None else super().get_prepopulated_fields(request, obj)
