@@ -22,7 +22,7 @@ from identity.models import OidcClient
 # A copy is also dropped after this long, so that a client no one changes still has its
 # copy refreshed now and then (name, logo: what no issuance check looks at).
 CLIENT_COPY_SECONDS = 300.0
-# Copies are made only for clients that authenticated; a bound keeps memory flat anyway.
+# Copies are made only of active clients that exist; a bound keeps memory flat anyway.
 CLIENT_COPIES_MAX = 1000
 
 
