@@ -160,26 +160,21 @@ class TokenRows:
 
 
 def _tokens_insert(*, grant_id: int, rows: TokenRows) -> None:
-    row_insert(
-        OidcAccessToken,
-        token_digest=rows.access_digest,
-        grant_id=grant_id,
-        client_id=rows.client.pk,
-        user_id=rows.user_id,
-        scope=rows.scope,
-        created_at=rows.now,
-        expires_at=rows.access_expires_at,
-    )
-    if rows.refresh_digest is not None:
+    for model, token_digest, expires_at in (
+        (OidcAccessToken, rows.access_digest, rows.access_expires_at),
+        (OidcRefreshToken, rows.refresh_digest, rows.refresh_expires_at),
+    ):
+        if token_digest is None:
+            continue  # a client-credentials grant has no refresh token
         row_insert(
-            OidcRefreshToken,
-            token_digest=rows.refresh_digest,
+            model,
+            token_digest=token_digest,
             grant_id=grant_id,
             client_id=rows.client.pk,
             user_id=rows.user_id,
             scope=rows.scope,
             created_at=rows.now,
-            expires_at=rows.refresh_expires_at,
+            expires_at=expires_at,
         )
 
 
