@@ -7,7 +7,6 @@ record lookup (one indexed query by fingerprint), which depends on the database.
 import base64
 import json
 import tempfile
-import time
 import uuid
 from types import SimpleNamespace
 
@@ -16,16 +15,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from django.test import override_settings
 
+from bench.timing import rate
+
 ORIGIN = "https://uniqc.coop"
-
-
-def _rate(function, seconds: float = 1.0) -> float:
-    count, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        for _ in range(50):
-            function()
-        count += 50
-    return count / elapsed
 
 
 def run() -> list[tuple[str, float, str]]:
@@ -70,8 +62,8 @@ def run() -> list[tuple[str, float, str]]:
             validation.signature_check(parsed, origin=ORIGIN, nonce=nonce)
 
         rows = [
-            ("card: bare ECDSA P-256 verification", _rate(bare_verify), "verifications/s"),
-            ("card: token validation (no DB lookup)", _rate(validate), "tokens/s"),
+            ("card: bare ECDSA P-256 verification", rate(bare_verify), "verifications/s"),
+            ("card: token validation (no DB lookup)", rate(validate), "tokens/s"),
         ]
         ca_cache_clear()
     return rows

@@ -12,22 +12,14 @@ import hashlib
 import json
 import os
 import struct
-import time
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from bench.timing import rate
+
 ORIGIN = "https://uniqc.coop"
 RP_ID = "uniqc.coop"
-
-
-def _rate(function, seconds: float = 1.0) -> float:
-    count, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        for _ in range(50):
-            function()
-        count += 50
-    return count / elapsed
 
 
 def _b64url(data: bytes) -> str:
@@ -84,6 +76,6 @@ def run() -> list[tuple[str, float, str]]:
 
     verify_assertion()  # fails loudly here, not as a meaningless figure, if it is wrong
     return [
-        ("passkey: bare ECDSA P-256 verification", _rate(bare_verify), "verifications/s"),
-        ("passkey: assertion verification (no DB)", _rate(verify_assertion), "assertions/s"),
+        ("passkey: bare ECDSA P-256 verification", rate(bare_verify), "verifications/s"),
+        ("passkey: assertion verification (no DB)", rate(verify_assertion), "assertions/s"),
     ]
