@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from config.writes import changed_fields_save
 from identity.validators import postal_code_normalize
 from lockers.models import SIZE_CLASS_LABEL_LETTER, Compartment, HostKind, Site, SizeClass
 
@@ -89,17 +90,7 @@ def site_create(
 @transaction.atomic
 def site_update(*, site: Site, **fields: Any) -> Site:
     """Change the given fields of `site`; nothing is written when every value is the same."""
-    unknown = set(fields) - SITE_FIELDS
-    if unknown:
-        raise TypeError(f"site_update() cannot change {', '.join(sorted(unknown))}")
-    values = _site_fields_normalize(dict(fields))
-    changed = [name for name, value in values.items() if getattr(site, name) != value]
-    if not changed:
-        return site
-    for name in changed:
-        setattr(site, name, values[name])
-    site.full_clean()
-    site.save(update_fields=changed)
+    changed_fields_save(site, _site_fields_normalize(dict(fields)), SITE_FIELDS)
     return site
 
 

@@ -9,8 +9,9 @@ created: the coop's approval of a store and a variant's stock are set on creatio
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 
+from config.writes import changed_fields_save
 from identity.models import User
 from identity.validators import postal_code_normalize
 from lockers.models import SizeClass
@@ -56,21 +57,6 @@ def _store_fields_normalize(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _changes_save(instance: models.Model, values: dict[str, Any], allowed: frozenset[str]) -> bool:
-    """Set the values that differ, validate and save only those; True when one changed."""
-    unknown = set(values) - allowed
-    if unknown:
-        raise TypeError(f"cannot change {', '.join(sorted(unknown))}")
-    changed = [name for name, value in values.items() if getattr(instance, name) != value]
-    if not changed:
-        return False
-    for name in changed:
-        setattr(instance, name, values[name])
-    instance.full_clean()
-    instance.save(update_fields=[instance._meta.get_field(name).attname for name in changed])
-    return True
-
-
 @transaction.atomic
 def store_create(
     *,
@@ -114,7 +100,7 @@ def store_create(
 @transaction.atomic
 def store_update(*, store: Store, **fields: Any) -> Store:
     """Change a store's description fields (not its slug or status); no write if unchanged."""
-    _changes_save(store, _store_fields_normalize(dict(fields)), STORE_FIELDS)
+    changed_fields_save(store, _store_fields_normalize(dict(fields)), STORE_FIELDS)
     return store
 
 
@@ -136,7 +122,7 @@ def store_upsert(
 @transaction.atomic
 def store_status_set(*, store: Store, status: StoreStatus | str) -> Store:
     """Approve, suspend or return a store to pending; only approved stores are listed."""
-    _changes_save(store, {"status": StoreStatus(status)}, frozenset({"status"}))
+    changed_fields_save(store, {"status": StoreStatus(status)}, frozenset({"status"}))
     return store
 
 
@@ -151,7 +137,7 @@ def store_staff_set(
         membership.full_clean()
         membership.save()
         return membership
-    _changes_save(membership, {"role": StoreRole(role)}, frozenset({"role"}))
+    changed_fields_save(membership, {"role": StoreRole(role)}, frozenset({"role"}))
     return membership
 
 
@@ -178,7 +164,7 @@ def listing_upsert(
         listing.full_clean()
         listing.save()
         return listing, True
-    _changes_save(listing, values, LISTING_FIELDS)
+    changed_fields_save(listing, values, LISTING_FIELDS)
     return listing, False
 
 
@@ -209,5 +195,5 @@ def variant_upsert(
         variant.full_clean()
         variant.save()
         return variant, True
-    _changes_save(variant, values, VARIANT_FIELDS)
+    changed_fields_save(variant, values, VARIANT_FIELDS)
     return variant, False
