@@ -33,22 +33,21 @@ def form_errors_add(form: forms.Form, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
+def person_name_field(label: str, autocomplete: str) -> forms.CharField:
+    """A given or family name, as sign-up and the profile both ask for it."""
+    return forms.CharField(
+        label=label, max_length=150, widget=forms.TextInput(attrs={"autocomplete": autocomplete})
+    )
+
+
 class SignUpForm(forms.Form):
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
-    given_name = forms.CharField(
-        label=_("Given name"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    family_name = forms.CharField(
-        label=_("Family name"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
+    given_name = person_name_field(_("Given name"), "given-name")
+    family_name = person_name_field(_("Family name"), "family-name")
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -131,16 +130,8 @@ class SignInForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    given_name = forms.CharField(
-        label=_("Given name"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    family_name = forms.CharField(
-        label=_("Family name"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
+    given_name = person_name_field(_("Given name"), "given-name")
+    family_name = person_name_field(_("Family name"), "family-name")
     birth_date = forms.DateField(
         label=_("Birth date"),
         required=False,
