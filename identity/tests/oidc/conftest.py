@@ -59,6 +59,22 @@ class Provider:
     browser: requests.Session
     sessions: list[requests.Session] = field(default_factory=list)
 
+    def token_request(
+        self, data: dict[str, str], *, auth: tuple[str, str] | None = None, timeout: float = 5
+    ) -> requests.Response:
+        """A POST to the token endpoint as a program sends it: HTTP Basic `auth`, or none."""
+        return requests.post(self.config["token_endpoint"], data=data, auth=auth, timeout=timeout)
+
+    def redeem(
+        self, registered: "Registered", code: str, *, timeout: float = 5
+    ) -> requests.Response:
+        """Exchange an authorization code as `registered`, authenticated with its secret."""
+        return self.token_request(
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+            auth=registered.basic_auth,
+            timeout=timeout,
+        )
+
     def sign_in(self, email: str = "alice@example.com", password: str = PASSWORD) -> None:
         """Post the sign-in form, as a person does."""
         login_url = self.base_url + "/compte/connexion/"
@@ -183,6 +199,11 @@ class Registered:
     client_id: str
     client_secret: str | None
     client: Any
+
+    @property
+    def basic_auth(self) -> tuple[str, str | None]:
+        """Its credentials, for HTTP Basic (client_secret_basic)."""
+        return (self.client_id, self.client_secret)
 
 
 @pytest.fixture

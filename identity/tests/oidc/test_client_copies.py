@@ -5,7 +5,6 @@ nothing before the request is answered again."""
 import base64
 
 import pytest
-import requests
 from django.db import connection
 
 from identity.models import (
@@ -19,7 +18,7 @@ from identity.models import (
 from identity.oidc import server
 from identity.oidc.clients import ClientChanged
 from identity.oidc.services import digest, oidc_client_secret_reset
-from identity.tests.oidc.conftest import REDIRECT_URI, query_params, refresh_token_for, token_post
+from identity.tests.oidc.conftest import query_params, refresh_token_for, token_post
 
 pytestmark = pytest.mark.django_db
 
@@ -115,11 +114,8 @@ def test_a_client_that_keeps_changing_during_the_request_is_refused(http, copied
 @pytest.mark.django_db(transaction=True)
 def test_a_code_redeemed_after_a_client_change_is_redeemed_once(provider, register, alice):
     registered = register()
-    auth = (registered.client_id, registered.client_secret)
-    token_endpoint = provider.config["token_endpoint"]
-    warm = requests.post(
-        token_endpoint, data={"grant_type": "client_credentials"}, auth=auth, timeout=5
-    )
+    auth = registered.basic_auth
+    warm = provider.token_request({"grant_type": "client_credentials"}, auth=auth)
     assert warm.status_code == 200
     provider.sign_in()
     url = provider.authorization_url(registered, response_type="code", scope="openid")
@@ -128,12 +124,7 @@ def test_a_code_redeemed_after_a_client_change_is_redeemed_once(provider, regist
     client.terms_url = "https://rp.example/conditions"
     client.save()
 
-    response = requests.post(
-        token_endpoint,
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
-        auth=auth,
-        timeout=5,
-    )
+    response = provider.redeem(registered, code)
     assert response.status_code == 200, response.content
     stored = OidcAuthorizationCode.objects.get(code_digest=digest(code))
     assert stored.used_at is not None

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from identity.models import OidcAccessToken, OidcGrant, OidcRefreshToken
 from identity.oidc import server as server_module
-from identity.tests.oidc.conftest import REDIRECT_URI, query_params
+from identity.tests.oidc.conftest import query_params
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -39,15 +39,6 @@ def both_read_before_either_writes(monkeypatch):
     return arm
 
 
-def redeem(provider, registered, code: str) -> requests.Response:
-    return requests.post(
-        provider.config["token_endpoint"],
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
-        auth=(registered.client_id, registered.client_secret),
-        timeout=15,
-    )
-
-
 def race(post) -> list[requests.Response]:
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(lambda _n: post(), range(2)))
@@ -60,7 +51,7 @@ def test_one_code_redeemed_twice_at_once(provider, register, alice, both_read_be
     code = query_params(provider.visit(url))["code"]
     both_read_before_either_writes()
 
-    responses = race(lambda: redeem(provider, registered, code))
+    responses = race(lambda: provider.redeem(registered, code, timeout=15))
 
     assert sorted(response.status_code for response in responses) == [200, 400]
     assert OidcGrant.objects.get().revoked_at is not None
@@ -74,14 +65,15 @@ def test_one_refresh_token_used_twice_at_once(
     registered = register()
     provider.sign_in()
     url = provider.authorization_url(registered, response_type="code", scope="openid")
-    token = redeem(provider, registered, query_params(provider.visit(url))["code"]).json()
+    token = provider.redeem(
+        registered, query_params(provider.visit(url))["code"], timeout=15
+    ).json()
     both_read_before_either_writes()
 
     responses = race(
-        lambda: requests.post(
-            provider.config["token_endpoint"],
-            data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
-            auth=(registered.client_id, registered.client_secret),
+        lambda: provider.token_request(
+            {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+            auth=registered.basic_auth,
             timeout=15,
         )
     )

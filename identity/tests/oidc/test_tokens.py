@@ -6,7 +6,7 @@ from authlib.integrations.requests_client import OAuthError
 
 from identity.models import OidcAccessToken, OidcRefreshToken
 from identity.oidc.services import digest
-from identity.tests.oidc.conftest import REDIRECT_URI, query_params
+from identity.tests.oidc.conftest import query_params
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,32 +47,21 @@ def _authorization_code(provider, registered) -> str:
     return query_params(provider.visit(url))["code"]
 
 
-def _redeem(provider, registered, code: str) -> requests.Response:
-    return requests.post(
-        provider.config["token_endpoint"],
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
-        auth=(registered.client_id, registered.client_secret),
-        timeout=5,
-    )
-
-
 def test_code_used_twice_is_invalid_grant_and_revokes_its_tokens(provider, register, alice):
     registered = register()
     provider.sign_in()
     code = _authorization_code(provider, registered)
-    first = _redeem(provider, registered, code)
+    first = provider.redeem(registered, code)
     assert first.status_code == 200
     assert userinfo_status(provider, first.json()["access_token"]) == 200
 
-    second = _redeem(provider, registered, code)
+    second = provider.redeem(registered, code)
     assert second.status_code == 400
     assert second.json()["error"] == "invalid_grant"
     assert userinfo_status(provider, first.json()["access_token"]) == 401
-    refresh = requests.post(
-        provider.config["token_endpoint"],
-        data={"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"]},
-        auth=(registered.client_id, registered.client_secret),
-        timeout=5,
+    refresh = provider.token_request(
+        {"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"]},
+        auth=registered.basic_auth,
     )
     assert refresh.json()["error"] == "invalid_grant"
 
@@ -86,7 +75,7 @@ def test_code_is_stored_only_as_a_digest(provider, register, alice):
     stored = OidcAuthorizationCode.objects.get()
     assert stored.code_digest == digest(code)
     assert (stored.expires_at - stored.created_at).total_seconds() <= 60
-    token = _redeem(provider, registered, code).json()
+    token = provider.redeem(registered, code).json()
     assert OidcAccessToken.objects.filter(token_digest=digest(token["access_token"])).exists()
     assert OidcRefreshToken.objects.filter(token_digest=digest(token["refresh_token"])).exists()
 
@@ -95,7 +84,7 @@ def test_code_of_another_client_is_invalid_grant(provider, register, alice):
     registered, other = register(), register(name="Other")
     provider.sign_in()
     code = _authorization_code(provider, registered)
-    assert _redeem(provider, other, code).json()["error"] == "invalid_grant"
+    assert provider.redeem(other, code).json()["error"] == "invalid_grant"
 
 
 def test_wrong_client_secret_is_invalid_client(provider, register, alice):
@@ -103,7 +92,7 @@ def test_wrong_client_secret_is_invalid_client(provider, register, alice):
     provider.sign_in()
     code = _authorization_code(provider, registered)
     registered.client_secret = "wrong"
-    response = _redeem(provider, registered, code)
+    response = provider.redeem(registered, code)
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
@@ -163,11 +152,8 @@ def test_client_credentials_for_a_confidential_client(provider, register):
 
 def test_client_credentials_without_a_scope_gives_a_token_with_none(provider, register):
     registered = register()
-    response = requests.post(
-        provider.config["token_endpoint"],
-        data={"grant_type": "client_credentials"},
-        auth=(registered.client_id, registered.client_secret),
-        timeout=5,
+    response = provider.token_request(
+        {"grant_type": "client_credentials"}, auth=registered.basic_auth
     )
     assert response.status_code == 200, response.content
     assert "scope" not in response.json()
@@ -184,11 +170,8 @@ def test_token_and_userinfo_responses_are_never_stored(provider, register, alice
         headers={"Authorization": f"Bearer {token['access_token']}"},
         timeout=5,
     )
-    refused = requests.post(
-        provider.config["token_endpoint"],
-        data={"grant_type": "client_credentials"},
-        auth=(registered.client_id, "wrong"),
-        timeout=5,
+    refused = provider.token_request(
+        {"grant_type": "client_credentials"}, auth=(registered.client_id, "wrong")
     )
     for response in (userinfo, refused):
         assert response.headers["Cache-Control"] == "no-store"
@@ -197,10 +180,8 @@ def test_token_and_userinfo_responses_are_never_stored(provider, register, alice
 
 def test_client_credentials_refused_to_a_public_client(provider, register):
     registered = register(is_public=True)
-    response = requests.post(
-        provider.config["token_endpoint"],
-        data={"grant_type": "client_credentials", "client_id": registered.client_id},
-        timeout=5,
+    response = provider.token_request(
+        {"grant_type": "client_credentials", "client_id": registered.client_id}
     )
     assert response.status_code == 400
     assert response.json()["error"] == "unauthorized_client"
@@ -209,11 +190,9 @@ def test_client_credentials_refused_to_a_public_client(provider, register):
 @pytest.mark.parametrize("grant_type", ["password", "implicit"])
 def test_password_and_implicit_grants_do_not_exist(provider, register, grant_type):
     registered = register()
-    response = requests.post(
-        provider.config["token_endpoint"],
-        data={"grant_type": grant_type, "username": "a", "password": "b"},
-        auth=(registered.client_id, registered.client_secret),
-        timeout=5,
+    response = provider.token_request(
+        {"grant_type": grant_type, "username": "a", "password": "b"},
+        auth=registered.basic_auth,
     )
     assert response.json()["error"] == "unsupported_grant_type"
 
@@ -226,7 +205,7 @@ def test_introspection_of_own_token_and_refusal_without_secret(provider, registe
     response = requests.post(
         endpoint,
         data={"token": token["access_token"]},
-        auth=(registered.client_id, registered.client_secret),
+        auth=registered.basic_auth,
         timeout=5,
     )
     body = response.json()
@@ -246,7 +225,7 @@ def test_revoking_a_refresh_token_ends_the_grant(provider, register, alice):
     response = requests.post(
         provider.config["revocation_endpoint"],
         data={"token": token["refresh_token"], "token_type_hint": "refresh_token"},
-        auth=(registered.client_id, registered.client_secret),
+        auth=registered.basic_auth,
         timeout=5,
     )
     assert response.status_code == 200
@@ -254,7 +233,7 @@ def test_revoking_a_refresh_token_ends_the_grant(provider, register, alice):
     introspected = requests.post(
         provider.config["introspection_endpoint"],
         data={"token": token["refresh_token"]},
-        auth=(registered.client_id, registered.client_secret),
+        auth=registered.basic_auth,
         timeout=5,
     ).json()
     assert introspected == {"active": False}
@@ -273,14 +252,12 @@ def test_a_public_client_revokes_its_own_refresh_token_with_its_id(provider, reg
     )
     assert response.status_code == 200, response.content
     assert userinfo_status(provider, token["access_token"]) == 401
-    refreshed = requests.post(
-        provider.config["token_endpoint"],
-        data={
+    refreshed = provider.token_request(
+        {
             "grant_type": "refresh_token",
             "refresh_token": token["refresh_token"],
             "client_id": registered.client_id,
-        },
-        timeout=5,
+        }
     )
     assert refreshed.json()["error"] == "invalid_grant"
 
