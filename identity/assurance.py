@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import login
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 LEVELS = ("low", "substantial", "high")
 SESSION_ACR = "uniqc_acr"
@@ -61,6 +62,16 @@ def _sign_in_url_for(level: str) -> str:
     return reverse("card_login:sign_in" if level == "high" else "identity:login")
 
 
+def url_on_this_site_or(request: HttpRequest, candidate: Any, default: str) -> str:
+    """`candidate` if it is a URL of this site (same host, and https when the request is),
+    else `default`: where a person is sent back after signing in, never elsewhere."""
+    if isinstance(candidate, str) and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
 def require_assurance(level: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Let a view run only for a session signed in at `level` or above.
 
@@ -78,16 +89,12 @@ def require_assurance(level: str) -> Callable[[Callable[..., Any]], Callable[...
                 return view(request, *args, **kwargs)
             from django.contrib import messages
             from django.shortcuts import redirect
-            from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+            from django.utils.http import urlencode
             from django.utils.translation import gettext as _
 
             back = request.get_full_path()
             if request.method != "GET":
-                back = request.META.get("HTTP_REFERER", "")
-                if not url_has_allowed_host_and_scheme(
-                    back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-                ):
-                    back = "/"
+                back = url_on_this_site_or(request, request.META.get("HTTP_REFERER"), "/")
             if request.user.is_authenticated:
                 messages.info(
                     request,

@@ -12,13 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from identity.assurance import require_assurance, session_sign_in
+from identity.assurance import require_assurance, session_sign_in, url_on_this_site_or
 from identity.card import errors
 from identity.card.revocation import crl_der, ocsp_malformed, ocsp_respond
 from identity.card.selectors import card_active_for, cards_of
@@ -39,23 +38,11 @@ def _error_response(error: errors.CardError) -> JsonResponse:
     return response
 
 
-def _next_url(request: HttpRequest, candidate: Any) -> str:
-    if isinstance(candidate, str) and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse(settings.LOGIN_REDIRECT_URL)
-
-
 @never_cache
 @require_GET
 def sign_in_page(request: HttpRequest) -> HttpResponse:
     """The card sign-in page; its script talks to the card agent on this computer."""
-    next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = ""
+    next_url = url_on_this_site_or(request, request.GET.get("next"), "")
     return render(
         request,
         "identity/card/sign_in.html",
@@ -110,7 +97,9 @@ def sign_in_token(request: HttpRequest) -> JsonResponse:
         return _error_response(exc)
     session_sign_in(request, user=card.user, acr="high", amr=["sc", "pin"])
     request.session["uniqc_card_id"] = card.pk
-    return JsonResponse({"redirect": _next_url(request, next_url)})
+    return JsonResponse(
+        {"redirect": url_on_this_site_or(request, next_url, reverse(settings.LOGIN_REDIRECT_URL))}
+    )
 
 
 @require_GET

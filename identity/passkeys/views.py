@@ -10,13 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from identity.assurance import session_card_id, session_sign_in
+from identity.assurance import session_card_id, session_sign_in, url_on_this_site_or
 from identity.passkeys import errors
 from identity.passkeys.selectors import access_passkey, passkeys_of
 from identity.passkeys.services import (
@@ -52,14 +51,6 @@ def _json_body(request: HttpRequest, invalid: type[errors.PasskeyError]) -> dict
     if not isinstance(body, dict):
         raise invalid("body is not a JSON object")
     return body
-
-
-def _next_url(request: HttpRequest, candidate: Any) -> str:
-    if isinstance(candidate, str) and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse(settings.LOGIN_REDIRECT_URL)
 
 
 @login_required
@@ -177,4 +168,10 @@ def sign_in(request: HttpRequest) -> JsonResponse:
     except errors.PasskeyError as exc:
         return _error_response(exc)
     session_sign_in(request, user=result.passkey.user, acr="substantial", amr=result.amr)
-    return JsonResponse({"redirect": _next_url(request, body.get("next"))})
+    return JsonResponse(
+        {
+            "redirect": url_on_this_site_or(
+                request, body.get("next"), reverse(settings.LOGIN_REDIRECT_URL)
+            )
+        }
+    )
