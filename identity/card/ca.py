@@ -50,6 +50,29 @@ _cache: dict[tuple[str, str], Any] = {}
 _cache_lock = threading.RLock()
 
 
+def key_usage(**allowed: bool) -> x509.KeyUsage:
+    """A KeyUsage extension allowing only the uses named (x509.KeyUsage's keywords)."""
+    uses = dict.fromkeys(
+        (
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        ),
+        False,
+    )
+    return x509.KeyUsage(**{**uses, **allowed})
+
+
+# A card's key signs sign-in challenges, nothing else.
+CARD_KEY_USAGE = key_usage(digital_signature=True)
+
+
 def ca_dir() -> Path:
     return Path(settings.CARD_CA_DIR)
 
@@ -112,17 +135,7 @@ def _ca_certificate(
         .not_valid_after(now + lifetime)
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            key_usage(key_cert_sign=True, crl_sign=True),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
@@ -286,17 +299,7 @@ def card_certificate_issue(*, public_key: CertificatePublicKeyTypes, user: Any) 
         .not_valid_after(now + CARD_LIFETIME)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            CARD_KEY_USAGE,
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from identity.card.ca import card_certificate_issue
+from identity.card.ca import CARD_KEY_USAGE, card_certificate_issue
 from identity.card.services import card_register, identity_check_record
 from identity.card.validation import signed_data
 from identity.models import Card, IdentityDocumentType, User
@@ -129,20 +129,7 @@ def certificate_forge(
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before or now - datetime.timedelta(days=1))
         .not_valid_after(not_after or now + datetime.timedelta(days=365))
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(CARD_KEY_USAGE, critical=True)
         .add_extension(
             x509.ExtendedKeyUsage(eku or [x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]),
             critical=False,
