@@ -90,6 +90,29 @@ class RateLimit:
         cache.delete_many([f"{base}:end", f"{base}:{end}"])
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why attempts were refused: the limits spent ("account+client") and when to retry."""
+
+    reason: str
+    retry_after: int
+
+
+def attempts_count(counted: list[tuple[RateLimit, str, str]]) -> Refusal | None:
+    """Count one attempt on each (limit, key, reason). If any limit is spent, take every
+    attempt back (a refusal is not an attempt) and say which and for how long; else None.
+    Counting before checking means requests sent at once cannot get past a limit."""
+    over = [(limit, key, reason) for limit, key, reason in counted if limit.hit(key) > limit.limit]
+    if not over:
+        return None
+    for limit, key, _reason in counted:
+        limit.unhit(key)
+    return Refusal(
+        reason="+".join(reason for _limit, _key, reason in over),
+        retry_after=max(limit.retry_after(key) for limit, key, _reason in over) or 1,
+    )
+
+
 def client_ip(request: HttpRequest) -> str:
     """The address that per-client limits count.
 

@@ -24,7 +24,7 @@ from identity.errors import (
     VerificationResendTooSoon,
 )
 from identity.models import User
-from identity.ratelimit import RateLimit
+from identity.ratelimit import RateLimit, attempts_count
 from identity.roles import STAFF_ROLES, Role
 from identity.selectors import (
     access_user_profile_change,
@@ -171,25 +171,17 @@ def user_authenticate(
     counted = [(SIGN_IN_ACCOUNT_LIMIT, email, "account")]
     if client_ip:
         counted.append((SIGN_IN_CLIENT_LIMIT, client_ip, "client"))
-    over = []
-    for limit, key, reason in counted:
-        if limit.hit(key) > limit.limit:
-            over.append((limit, key, reason))
-    if over:
-        # A refusal is not a failure: it does not count towards any limit.
-        for limit, key, _reason in counted:
-            limit.unhit(key)
-        retry_after = max(limit.retry_after(key) for limit, key, _reason in over) or 1
-        reason = "+".join(reason for _limit, _key, reason in over)
+    refused = attempts_count(counted)
+    if refused is not None:
         security_logger.warning(
             "Password sign-in refused (too many failures for %s): email=%s client_ip=%s "
             "retry_after=%ss",
-            reason,
+            refused.reason,
             email,
             client_ip or "-",
-            retry_after,
+            refused.retry_after,
         )
-        raise SignInThrottled(retry_after=retry_after, reason=reason)
+        raise SignInThrottled(retry_after=refused.retry_after, reason=refused.reason)
     user = authenticate(request, email=email, password=password)
     if user is not None:
         SIGN_IN_ACCOUNT_LIMIT.reset(email)

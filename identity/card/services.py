@@ -35,7 +35,7 @@ from identity.models import (
     User,
 )
 from identity.passkeys.services import passkeys_revoke_for_card
-from identity.ratelimit import RateLimit
+from identity.ratelimit import RateLimit, attempts_count
 
 security_logger = logging.getLogger("identity.security")
 
@@ -164,22 +164,18 @@ CARD_TOKEN_CARD_LIMIT = RateLimit("card-token-card", limit=10, window=15 * 60)
 
 def _throttle(counted: list[tuple[RateLimit, str, str]], *, what: str, client_ip: str) -> None:
     """Count one attempt on each limit; refuse (and take the attempts back) if any is spent."""
-    over = [(limit, key, reason) for limit, key, reason in counted if limit.hit(key) > limit.limit]
-    if not over:
+    refused = attempts_count(counted)
+    if refused is None:
         return
-    for limit, key, _reason in counted:
-        limit.unhit(key)
-    retry_after = max(limit.retry_after(key) for limit, key, _reason in over) or 1
-    reason = "+".join(reason for _limit, _key, reason in over)
     security_logger.warning(
         "Card sign-in refused: code=card_sign_in_throttled what=%s limit=%s client_ip=%s "
         "retry_after=%ss",
         what,
-        reason,
+        refused.reason,
         client_ip or "-",
-        retry_after,
+        refused.retry_after,
     )
-    raise errors.CardSignInThrottled(retry_after=retry_after, reason=reason)
+    raise errors.CardSignInThrottled(retry_after=refused.retry_after, reason=refused.reason)
 
 
 def card_nonce_issue(*, session: SessionBase, client_ip: str) -> str:
