@@ -146,6 +146,25 @@ class TokenRows:
     refresh_digest: str | None
     refresh_expires_at: datetime
 
+    @classmethod
+    def issued_now(
+        cls, token: dict[str, Any], *, client: OidcClient, user_id: int | None
+    ) -> "TokenRows":
+        """The rows of an Authlib token response issued now."""
+        now = timezone.now()
+        refresh_token = token.get("refresh_token")
+        return cls(
+            client=client,
+            user_id=user_id,
+            # A client-credentials request may ask for no scope: its token has none.
+            scope=token.get("scope", ""),
+            now=now,
+            access_digest=digest(token["access_token"]),
+            access_expires_at=now + timedelta(seconds=token["expires_in"]),
+            refresh_digest=digest(refresh_token) if refresh_token else None,
+            refresh_expires_at=now + REFRESH_TOKEN_LIFETIME,
+        )
+
     def params(self, **extra: Any) -> dict[str, Any]:
         """The named parameters of the token statements, with the client's state as this
         process knows it."""
@@ -384,22 +403,11 @@ class OidcServer(AuthorizationServer):
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
         """Store digests of the issued tokens under the grant they belong to."""
-        now = timezone.now()
         client = request.client
         code = getattr(request, "authorization_code", None)
         old_refresh = getattr(request, "refresh_token", None)
-        refresh_token = token.get("refresh_token")
-        rows = TokenRows(
-            client=client,
-            user_id=request.user.pk if request.user is not None else None,
-            # A client-credentials request may ask for no scope: its token has none.
-            scope=token.get("scope", ""),
-            now=now,
-            access_digest=digest(token["access_token"]),
-            access_expires_at=now + timedelta(seconds=token["expires_in"]),
-            refresh_digest=digest(refresh_token) if refresh_token else None,
-            refresh_expires_at=now + REFRESH_TOKEN_LIFETIME,
-        )
+        user_id = request.user.pk if request.user is not None else None
+        rows = TokenRows.issued_now(token, client=client, user_id=user_id)
         if old_refresh is not None:
             # Claim the presented refresh token; losing a race is a reuse.
             if not tokens_rotate(
@@ -412,7 +420,10 @@ class OidcServer(AuthorizationServer):
             if not client_still_current(client):
                 raise ClientChanged(client.client_id)
             OidcClaimRelease.objects.create(
-                user=request.user, client=client, claims=code.grant.released_claims, released_at=now
+                user=request.user,
+                client=client,
+                claims=code.grant.released_claims,
+                released_at=rows.now,
             )
             tokens_store(grant_id=code.grant_id, rows=rows)
         else:
@@ -528,17 +539,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         if self.presented is None:
             return super().create_token_response()
         token = self.generate_token(include_refresh_token=True)
-        now = timezone.now()
-        rows = TokenRows(
-            client=self.request.client,
-            user_id=None,
-            scope="",
-            now=now,
-            access_digest=digest(token["access_token"]),
-            access_expires_at=now + timedelta(seconds=token["expires_in"]),
-            refresh_digest=digest(token["refresh_token"]),
-            refresh_expires_at=now + REFRESH_TOKEN_LIFETIME,
-        )
+        # The person and scope come from the presented token, in the statement.
+        rows = TokenRows.issued_now(token, client=self.request.client, user_id=None)
         scope = tokens_rotate_presented(presented=self.presented, rows=rows)
         if scope is None:
             # Unknown, replayed, expired, another client's, its person gone, or this
