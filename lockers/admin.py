@@ -5,7 +5,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import SlugSetOnceAdminMixin
+from core.admin import SlugSetOnceAdminMixin
 from identity.forms import PostalCodeAdminForm
 from lockers.models import Compartment, CompartmentState, Site
 from lockers.services import SITE_FIELDS, site_create, site_update

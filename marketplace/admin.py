@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config.admin import SlugSetOnceAdminMixin
+from core.admin import SlugSetOnceAdminMixin
 from identity.forms import PostalCodeAdminForm
 from marketplace.models import Listing, Store, StoreStaff, StoreStatus, Variant
 from marketplace.services import STORE_FIELDS, store_create, store_status_set, store_update

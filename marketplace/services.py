@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from config.writes import changed_fields_save
+from core.writes import changed_fields_save
 from identity.models import User
 from identity.validators import postal_code_normalize
 from lockers.models import SizeClass
