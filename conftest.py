@@ -56,6 +56,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say how many `services` tests ran: the embedded run cannot see the code paths that
+    only PostgreSQL, Redis or Mosquitto take (race tests, prepared statements), and a
+    reader of the output must see whether this run covered them."""
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    for outcome in counts:
+        for report in terminalreporter.stats.get(outcome, []):
+            if report.when in ("call", "setup") and "services" in report.keywords:
+                counts[outcome] += 1
+    if not any(counts.values()):
+        return
+    where = (
+        "PostgreSQL, Redis and Mosquitto"
+        if services_required() or not _missing_services()
+        else "embedded run: skipped, they run in the service run (.ci/run, run 2)"
+    )
+    terminalreporter.write_line(
+        f"services tests ({where}): {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['skipped']} skipped"
+    )
+
+
 def _database_url(settings_dict: dict) -> str:
     """A DATABASE_URL naming the test database this process uses."""
     engine = settings_dict["ENGINE"]
