@@ -1,9 +1,10 @@
 """OpenID Connect endpoints over HTTP: gunicorn on PostgreSQL, wrk on loopback.
 
-Prints requests per second and p50/p99 latency for the token endpoint (client
-credentials, refresh token), userinfo, JWKS and discovery, beside a trivial Django view
-measured in the same run, each as a share of that ceiling, with Keycloak's published
-per-vCPU figures for comparison (shared/FACTS.md). Never fails on speed.
+Prints requests per second (median, slowest and fastest round) and p50/p99 latency for
+the token endpoint (client credentials, refresh token), userinfo, JWKS and discovery,
+beside a trivial Django view measured in the same run, each as a share of that ceiling,
+with Keycloak's published per-vCPU figures for comparison (shared/FACTS.md), and the
+ceiling's spread between rounds. Never fails on speed.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/uniqc_bench,
 dropped and re-created), BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16),
@@ -222,13 +223,17 @@ def _round(workdir: Path, fixtures: dict, basic: str, tokens_file: str) -> list[
 
 
 def _medians(rounds: list[list[dict]]) -> list[dict]:
-    """Each endpoint's median rate and latencies over the rounds; errors are summed."""
+    """Each endpoint's median rate and latencies over the rounds, with its slowest and
+    fastest round's rate (the spread); errors are summed."""
     rows = []
     for measures in zip(*rounds, strict=True):
+        rates = [m["rate"] for m in measures]
         rows.append(
             {
                 "name": measures[0]["name"],
-                "rate": statistics.median(m["rate"] for m in measures),
+                "rate": statistics.median(rates),
+                "min": min(rates),
+                "max": max(rates),
                 "p50": statistics.median(m["p50"] for m in measures),
                 "p99": statistics.median(m["p99"] for m in measures),
                 "errors": sum(m["errors"] for m in measures),
@@ -288,17 +293,24 @@ def main() -> None:
         f"{cores} CPUs on one machine"
     )
     print(
-        f"{'endpoint':<32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'share':>7} "
-        f"{'errors':>7}  Keycloak/vCPU"
+        f"{'endpoint':<32} {'req/s':>9} {'min':>7} {'max':>7} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'share':>7} {'errors':>7}  Keycloak/vCPU"
     )
-    print("-" * 92)
+    print("-" * 108)
     for row in results:
         keycloak = KEYCLOAK_PER_VCPU.get(row["name"])
         print(
-            f"{row['name']:<32} {row['rate']:>9,.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
+            f"{row['name']:<32} {row['rate']:>9,.0f} {row['min']:>7,.0f} {row['max']:>7,.0f} "
+            f"{row['p50']:>8.2f} {row['p99']:>8.2f} "
             f"{row['rate'] / ceiling:>7.0%} {row['errors']:>7}  "
             f"{f'{keycloak}/s x {cores} = {keycloak * cores}/s' if keycloak else ''}"
         )
+    trivial = results[0]
+    print(
+        f"\nCeiling between rounds: {trivial['min']:,.0f} to {trivial['max']:,.0f} req/s "
+        f"(fastest {trivial['max'] / trivial['min']:.2f}x the slowest); a wide spread means "
+        "the rounds were not alike (connections unevenly spread, or a busy machine)."
+    )
 
     print("\nEach round (req/s, p99 ms): the machine's own variation")
     for name, measures in per_round.items():

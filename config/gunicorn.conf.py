@@ -15,6 +15,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Load Django once in the master, before forking: workers share its memory pages.
 preload_app = True
 keepalive = 5
+# One listening socket per worker (SO_REUSEPORT), so that the kernel spreads new
+# connections across workers. With the single socket they share otherwise, whichever
+# worker wakes first accepts a burst of connections: with wrk's 16, one worker held 15
+# or all 16 in four runs of six, the other idling; with this, 6 to 10 each. The cost: a
+# worker that exits drops the connections still queued on its own socket.
+reuse_port = True
 
 
 def when_ready(server) -> None:

@@ -16,8 +16,10 @@ from typing import Any
 JSON_MAX_DEPTH = 32
 
 # Strings (with their escapes) are removed before brackets are counted, so that a `[`
-# inside a string is not nesting.
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# inside a string is not nesting. An unterminated string runs to the end, as the JSON
+# parser reads it: the closing quote is optional so that a match never fails and
+# restarts at the next quote (quadratic time on `"\"\"\"...`).
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 

@@ -118,6 +118,7 @@ def test_gunicorn_settings_load_the_production_app():
     }
     assert settings["worker_class"] == "gthread"
     assert settings["preload_app"] == "True"
+    assert settings["reuse_port"] == "True"  # a socket per worker: connections spread
     assert settings["workers"] == "3"
 
 

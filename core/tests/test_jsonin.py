@@ -1,4 +1,5 @@
 import json
+import time
 
 import pytest
 from hypothesis import given
@@ -64,3 +65,17 @@ def test_any_input_is_parsed_or_refused_with_a_code(data):
         json_parse(data, max_bytes=150, max_depth=8, object_only=False)
     except JsonInputError as error:
         assert error.code in {"json_too_large", "json_too_deep", "json_invalid"}
+
+
+def test_an_unterminated_string_costs_linear_time():
+    # A quote then escaped quotes, never closed: the string pattern used to restart at each
+    # quote and scan to the end, 64 kB (a passkey body) cost about 14 s of CPU.
+    text = '"' + '\\"' * 32_000
+    started = time.monotonic()
+    assert refused(text) == "json_invalid"
+    assert time.monotonic() - started < 2
+
+
+def test_brackets_after_an_unterminated_string_are_inside_it():
+    assert json_depth('{"a": "[[[[') == 1
+    assert refused('{"a": "' + "[" * 15_000) == "json_invalid"

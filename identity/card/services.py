@@ -3,7 +3,6 @@
 import base64
 import binascii
 import hashlib
-import json
 import logging
 import secrets
 import time
@@ -17,6 +16,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.jsonin import json_parse
 from identity.card import errors
 from identity.card.ca import issuing_certificate
 from identity.card.revocation import crl_cache_clear
@@ -211,7 +211,7 @@ def _nonce_take(session: SessionBase) -> str:
 def _certificate_key(token: str) -> str | None:
     """The SHA-256 of the token's certificate bytes, to count attempts per card."""
     try:
-        value = json.loads(token).get("unverifiedCertificate")
+        value = json_parse(token, max_bytes=TOKEN_MAX_LENGTH).get("unverifiedCertificate")
         return hashlib.sha256(base64.b64decode(value, validate=True)).hexdigest()
     except (ValueError, TypeError, AttributeError, binascii.Error):
         return None

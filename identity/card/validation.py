@@ -9,7 +9,6 @@ validity period, key usage and extended key usage, chain to the issuing CA, revo
 import base64
 import binascii
 import datetime
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from core.jsonin import JsonInputError, json_parse
 from identity.card import errors
 from identity.card.ca import issuing_certificate
 from identity.card.selectors import card_by_fingerprint
@@ -99,11 +99,9 @@ def token_parse(token: str) -> ParsedToken:
     if not TOKEN_MIN_LENGTH <= len(token) <= TOKEN_MAX_LENGTH:
         raise errors.TokenInvalid(f"token length {len(token)} outside 100..10000")
     try:
-        data = json.loads(token)
-    except ValueError as exc:
-        raise errors.TokenInvalid("token is not JSON") from exc
-    if not isinstance(data, dict):
-        raise errors.TokenInvalid("token is not a JSON object")
+        data = json_parse(token, max_bytes=TOKEN_MAX_LENGTH)
+    except JsonInputError as exc:
+        raise errors.TokenInvalid(f"token refused: {exc.code}") from exc
     missing = [field for field in TOKEN_FIELDS if field not in data]
     if missing:
         raise errors.TokenInvalid(f"token lacks {', '.join(missing)}")

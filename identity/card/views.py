@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.jsonin import JsonInputError, json_parse
 from identity.assurance import require_assurance, session_sign_in, url_on_this_site_or
 from identity.card import errors
 from identity.card.revocation import crl_der, ocsp_malformed, ocsp_respond
@@ -68,11 +69,9 @@ def _token_from_request(request: HttpRequest) -> tuple[str, Any]:
         raise errors.TokenInvalid("request body too large")
     if request.content_type == "application/json":
         try:
-            body = json.loads(request.body)
-        except ValueError as exc:
-            raise errors.TokenInvalid("body is not JSON") from exc
-        if not isinstance(body, dict):
-            raise errors.TokenInvalid("body is not a JSON object")
+            body = json_parse(request.body, max_bytes=TOKEN_REQUEST_MAX_BYTES)
+        except JsonInputError as exc:
+            raise errors.TokenInvalid(f"body refused: {exc.code}") from exc
         token, next_url = body.get("token"), body.get("next")
     else:
         token, next_url = request.POST.get("token"), request.POST.get("next")

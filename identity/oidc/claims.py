@@ -4,7 +4,6 @@ Claims are computed when they are released (age_over_18 on the day of release), 
 relying party never receives the attribute it is derived from.
 """
 
-import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.jsonin import JsonInputError, json_parse
 from identity.models import MembershipStatus, User
 
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
@@ -54,6 +54,10 @@ CLAIM_LABELS = {
 }
 
 
+# Every supported claim with `essential` and a few `values` fits in far less.
+CLAIMS_REQUEST_MAX_BYTES = 8_000
+
+
 class ClaimsRequestError(ValueError):
     """The `claims` authorization parameter is not a valid claims request."""
 
@@ -63,11 +67,9 @@ def claims_request_parse(raw: str | None) -> dict[str, dict[str, Any]]:
     if not raw:
         return {}
     try:
-        value = json.loads(raw)
-    except ValueError as error:
-        raise ClaimsRequestError("claims is not JSON") from error
-    if not isinstance(value, dict):
-        raise ClaimsRequestError("claims is not a JSON object")
+        value = json_parse(raw, max_bytes=CLAIMS_REQUEST_MAX_BYTES)
+    except JsonInputError as error:
+        raise ClaimsRequestError(f"claims refused: {error.message}") from error
     parsed: dict[str, dict[str, Any]] = {}
     for target in ("userinfo", "id_token"):
         members = value.get(target)

@@ -91,6 +91,13 @@ class PasskeyUnknown(PasskeySignInError):
     status = 401
 
 
+class SignInRequestInvalid(PasskeySignInError):
+    """A sign-in request whose body is not a JSON object within the size and depth limits
+    (a malformed request, 400, unlike an assertion that does not verify, 401)."""
+
+    code = "sign_in_request_invalid"
+
+
 class AssertionInvalid(PasskeySignInError):
     code = "assertion_invalid"
     message = _("Your device's answer could not be verified. Please try again.")

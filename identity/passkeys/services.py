@@ -36,6 +36,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from core.jsonin import JsonInputError, json_parse
 from identity.models import Card, CardStatus, Passkey, User
 from identity.passkeys import errors
 from identity.passkeys.selectors import (
@@ -54,6 +55,7 @@ CEREMONY_TIMEOUT_MS = 2 * 60 * 1000
 SESSION_REGISTER_CHALLENGE = "uniqc_passkey_register_challenge"
 SESSION_SIGN_IN_CHALLENGE = "uniqc_passkey_sign_in_challenge"
 NAME_MAX_LENGTH = 64
+CREDENTIAL_MAX_BYTES = 64_000
 # Sign-in attempts per client address: options asked for, and assertions submitted.
 PASSKEY_OPTIONS_CLIENT_LIMIT = RateLimit("passkey-options-client", limit=30, window=5 * 60)
 PASSKEY_SIGN_IN_CLIENT_LIMIT = RateLimit("passkey-sign-in-client", limit=20, window=15 * 60)
@@ -79,12 +81,17 @@ def _challenge_take(session: SessionBase, key: str) -> bytes:
     return base64url_to_bytes(stored["challenge"])
 
 
-def _credential_json(credential: Any) -> str:
-    if isinstance(credential, dict):
-        return json.dumps(credential)
+def _credential(credential: Any) -> dict[str, Any]:
+    """The browser's credential as a JSON object; sent as JSON text, it is read within
+    the size and depth limits."""
     if isinstance(credential, str):
-        return credential
-    raise errors.RegistrationInvalid("no credential")
+        try:
+            credential = json_parse(credential, max_bytes=CREDENTIAL_MAX_BYTES)
+        except JsonInputError as exc:
+            raise errors.RegistrationInvalid(f"credential refused: {exc.code}") from exc
+    if not isinstance(credential, dict):
+        raise errors.RegistrationInvalid("no credential")
+    return credential
 
 
 def _name_clean(name: Any) -> str:
@@ -136,7 +143,7 @@ def passkey_register(
     challenge = _challenge_take(session, SESSION_REGISTER_CHALLENGE)
     origin, rp_id = relying_party()
     try:
-        parsed = parse_registration_credential_json(_credential_json(credential))
+        parsed = parse_registration_credential_json(_credential(credential))
         verified = verify_registration_response(
             credential=parsed,
             expected_challenge=challenge,
@@ -240,7 +247,7 @@ def passkey_authenticate(*, session: SessionBase, credential: Any, client_ip: st
     challenge = _challenge_take(session, SESSION_SIGN_IN_CHALLENGE)
     origin, rp_id = relying_party()
     try:
-        parsed = parse_authentication_credential_json(_credential_json(credential))
+        parsed = parse_authentication_credential_json(_credential(credential))
     except (WebAuthnException, errors.PasskeyError) as exc:
         _refuse(errors.AssertionInvalid(), client_ip=client_ip, detail=str(exc))
     passkey = passkey_for_credential(parsed.raw_id)

@@ -1,7 +1,6 @@
 """Passkey pages and endpoints: the holder's list, adding one after a card sign-in,
 renaming, removal, and usernameless sign-in."""
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from core.jsonin import JsonInputError, json_parse
 from identity.assurance import session_card_id, session_sign_in, url_on_this_site_or
 from identity.passkeys import errors
 from identity.passkeys.selectors import access_passkey, passkeys_of
@@ -42,15 +42,11 @@ def _error_response(error: errors.PasskeyError) -> JsonResponse:
 
 
 def _json_body(request: HttpRequest, invalid: type[errors.PasskeyError]) -> dict[str, Any]:
-    if len(request.body) > CREDENTIAL_REQUEST_MAX_BYTES:
-        raise invalid("request body too large")
+    """The body as a JSON object within the size and depth limits, or `invalid`."""
     try:
-        body = json.loads(request.body)
-    except ValueError as exc:
-        raise invalid("body is not JSON") from exc
-    if not isinstance(body, dict):
-        raise invalid("body is not a JSON object")
-    return body
+        return json_parse(request.body, max_bytes=CREDENTIAL_REQUEST_MAX_BYTES)
+    except JsonInputError as exc:
+        raise invalid(f"body refused: {exc.code}") from exc
 
 
 @login_required
@@ -159,7 +155,7 @@ def sign_in_options(request: HttpRequest) -> JsonResponse:
 def sign_in(request: HttpRequest) -> JsonResponse:
     """Check a passkey's assertion; sign its holder in at `substantial` if valid."""
     try:
-        body = _json_body(request, errors.AssertionInvalid)
+        body = _json_body(request, errors.SignInRequestInvalid)
         result = passkey_authenticate(
             session=request.session,
             credential=body.get("credential"),

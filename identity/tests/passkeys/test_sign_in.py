@@ -152,8 +152,8 @@ def test_malformed_body_is_refused(authenticator):
     post_json(client, OPTIONS)
     refused(
         client.post(SIGN_IN, "not json", content_type="application/json"),
-        "assertion_invalid",
-        401,
+        "sign_in_request_invalid",
+        400,
     )
 
 
