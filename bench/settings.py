@@ -2,8 +2,11 @@
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
+from core.keyring import seal_key_from_secret_key
 
 SECRET_KEY = env("SECRET_KEY", default="bench-" + "k" * 60)
+OIDC_PAIRWISE_SALT = env("OIDC_PAIRWISE_SALT", default="bench-salt-" + "s" * 40)
+KEY_ENCRYPTION_KEY = env.list("KEY_ENCRYPTION_KEY", default=[seal_key_from_secret_key(SECRET_KEY)])
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "bench.urls"

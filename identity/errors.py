@@ -1,5 +1,7 @@
 """The identity app's exceptions; each carries a stable `code` for logs and API clients."""
 
+import datetime
+
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,3 +40,21 @@ class SignInThrottled(IdentityError):
         super().__init__()
         self.retry_after = retry_after
         self.reason = reason
+
+
+class SigningKeyNotStaged(IdentityError):
+    """`oidc_keys promote` with no key staged for the algorithm."""
+
+    code = "signing_key_not_staged"
+    message = _("No signing key is staged for this algorithm; stage one first.")
+
+
+class SigningKeyPromotionTooEarly(IdentityError):
+    """A staged key may sign only once every relying party's cached JWKS holds it."""
+
+    code = "signing_key_promotion_too_early"
+    message = _("The staged key is not published long enough yet to sign.")
+
+    def __init__(self, *, due_at: datetime.datetime) -> None:
+        super().__init__()
+        self.due_at = due_at

@@ -2,7 +2,6 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from urllib.parse import urlsplit
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -187,11 +186,19 @@ class OidcClient(models.Model):
         default=False,
         help_text=_("A coop service: receives the public subject identifier, no consent asked."),
     )
+    # The host whose clients share pairwise subjects: the redirect URIs' one host, or the
+    # host of sector_identifier_uri. Recorded at registration and never changed, since
+    # every `sub` the client has received is derived from it (identity.oidc.subjects).
     sector_identifier = models.CharField(
-        _("sector identifier"),
-        max_length=253,
+        _("sector identifier"), max_length=253, blank=True, editable=False
+    )
+    sector_identifier_uri = models.URLField(
+        _("sector identifier URI"),
         blank=True,
-        help_text=_("Host whose clients share subject identifiers; default: the redirect host."),
+        help_text=_(
+            "Required when the redirect URIs are on more than one host: an https address "
+            "serving a JSON array of the client's redirect URIs. Its host is the sector."
+        ),
     )
     id_token_alg = models.CharField(
         _("ID token signing algorithm"),
@@ -225,13 +232,17 @@ class OidcClient(models.Model):
                 | (models.Q(is_public=False) & ~models.Q(client_secret_digest="")),
                 name="identity_oidcclient_secret_iff_confidential",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(sector_identifier=""),
+                name="identity_oidcclient_sector_identifier_set",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
     def clean(self) -> None:
-        from identity.oidc.validation import redirect_uris_validate
+        from identity.oidc.validation import client_sector_validate, redirect_uris_validate
 
         errors = {}
         for field in ("redirect_uris", "post_logout_redirect_uris"):
@@ -242,16 +253,20 @@ class OidcClient(models.Model):
         unknown = set(self.allowed_scopes.split()) - set(OIDC_SCOPES)
         if unknown:
             errors["allowed_scopes"] = [_("Unknown scopes: %s") % " ".join(sorted(unknown))]
+        if "redirect_uris" not in errors:
+            try:
+                client_sector_validate(self)
+            except ValidationError as error:
+                errors.update(error.message_dict)
         if errors:
             raise ValidationError(errors)
 
-    @property
-    def sector(self) -> str:
-        """The host whose clients share pairwise subjects."""
-        if self.sector_identifier:
-            return self.sector_identifier
-        hosts = sorted({urlsplit(uri).hostname or "" for uri in self.redirect_uris})
-        return hosts[0] if hosts else self.client_id
+    def validate_constraints(self, exclude: set[str] | None = None) -> None:
+        # An empty sector means clean() could not derive it and has said why; the
+        # constraint would only repeat it (the database still enforces it on save).
+        if not self.sector_identifier:
+            exclude = {*(exclude or ()), "sector_identifier"}
+        super().validate_constraints(exclude=exclude)
 
     # Authlib ClientMixin.
     def get_client_id(self) -> str:
@@ -456,15 +471,19 @@ class OidcRefreshToken(OidcTokenMethods, models.Model):
 
 
 class OidcSigningKey(models.Model):
-    """A key that signs ID tokens. One active key per algorithm; retired keys stay in the
-    JWKS until `not_after`, when no token they signed is still valid."""
+    """A key that signs ID tokens (identity/oidc/keys.py). Per algorithm: at most one staged
+    key (published, not signing yet), one active key; retired keys stay in the JWKS until
+    `not_after`, when no token they signed is still valid."""
 
     kid = models.CharField(max_length=64, unique=True)
     alg = models.CharField(max_length=5, choices=IdTokenAlg.choices)
-    # The private key's PEM, encrypted (Fernet) under a key derived from SECRET_KEY.
+    # The private key's PEM, encrypted (Fernet) under the first KEY_ENCRYPTION_KEY.
     private_key_sealed = models.TextField(editable=False)
     public_jwk = models.JSONField()
+    # When it was staged (published).
     created_at = models.DateTimeField(default=timezone.now)
+    # When it began to sign; null while staged.
+    promoted_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     not_after = models.DateTimeField(null=True, blank=True)
 
@@ -475,8 +494,17 @@ class OidcSigningKey(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["alg"],
-                condition=models.Q(retired_at__isnull=True),
+                condition=models.Q(promoted_at__isnull=False, retired_at__isnull=True),
                 name="identity_oidcsigningkey_one_active_per_alg",
+            ),
+            models.UniqueConstraint(
+                fields=["alg"],
+                condition=models.Q(promoted_at__isnull=True, retired_at__isnull=True),
+                name="identity_oidcsigningkey_one_staged_per_alg",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(retired_at__isnull=True) | models.Q(promoted_at__isnull=False),
+                name="identity_oidcsigningkey_retired_after_signing",
             ),
         ]
 

@@ -7,6 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
+
+from config.settings.base import DEVELOPMENT_SECRET_KEY, TEST_KEY_ENCRYPTION_KEY
+from core.keyring import seal_key_from_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +25,8 @@ PRODUCTION_ENV = {
     "CACHE_URL": "redis://redis.internal:6379/1",
     "CARD_CA_DIR": "/srv/uniqc/ca",
     "CARD_CA_PASSPHRASE": secrets.token_urlsafe(32),
+    "OIDC_PAIRWISE_SALT": secrets.token_urlsafe(32),
+    "KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
 }
 
 
@@ -66,11 +72,76 @@ def test_production_refuses_bad_secret_key(key, message):
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("salt", "message"),
+    [
+        (None, "OIDC_PAIRWISE_SALT must be set"),
+        ("", "OIDC_PAIRWISE_SALT must be set"),
+        (DEVELOPMENT_SECRET_KEY, "OIDC_PAIRWISE_SALT is a development value"),
+        ("django-insecure-uniqc-test-pairwise-salt", "OIDC_PAIRWISE_SALT is a development value"),
+        ("short", "at least 32"),
+        ("b" * 40, "at least 32"),
+    ],
+)
+def test_production_refuses_bad_pairwise_salt(salt, message):
+    result = manage("check", OIDC_PAIRWISE_SALT=salt)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (None, "KEY_ENCRYPTION_KEY must be set"),
+        ("", "KEY_ENCRYPTION_KEY must be set"),
+        (seal_key_from_secret_key(DEVELOPMENT_SECRET_KEY), "development key"),
+        (TEST_KEY_ENCRYPTION_KEY, "development key"),
+        (f"{Fernet.generate_key().decode()},{TEST_KEY_ENCRYPTION_KEY}", "development key"),
+        ("not-a-fernet-key", "32 url-safe base64-encoded bytes"),
+    ],
+    ids=["unset", "empty", "local", "test", "second-of-two", "malformed"],
+)
+def test_production_refuses_bad_key_encryption_key(keys, message):
+    result = manage("check", KEY_ENCRYPTION_KEY=keys)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_production_accepts_a_key_encryption_key_list_being_rotated():
+    read = "from django.conf import settings; print(len(settings.KEY_ENCRYPTION_KEY))"
+    two = ",".join(Fernet.generate_key().decode() for _ in range(2))
+    assert manage("shell", "-c", read, KEY_ENCRYPTION_KEY=two).stdout.splitlines()[-1] == "2"
+
+
 @pytest.mark.parametrize("variable", ["DATABASE_URL", "EMAIL_URL", "CACHE_URL"])
 def test_production_refuses_missing_service(variable):
     result = manage("check", **{variable: None})
     assert result.returncode != 0
     assert f"{variable} must be set in production" in result.stderr
+
+
+def test_local_settings_default_to_what_secret_key_derived_before():
+    """A development database made when SECRET_KEY derived the pairwise subjects and sealed
+    the signing keys keeps both: the local defaults are those derivations."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECRET_KEY", "OIDC_PAIRWISE_SALT", "KEY_ENCRYPTION_KEY")
+    }
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    code = (
+        "import django; django.setup(); from django.conf import settings as s;"
+        "from core.keyring import seal_key_from_secret_key as derive;"
+        "print(s.OIDC_PAIRWISE_SALT == s.SECRET_KEY,"
+        " s.KEY_ENCRYPTION_KEY == [derive(s.SECRET_KEY)])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
 
 
 def test_local_settings_default_to_embedded_services():

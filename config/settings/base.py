@@ -6,6 +6,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from core.keyring import seal_key_from_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -123,6 +125,23 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 # X-Forwarded-For: the client address that rate limits count is that many entries from
 # the right (identity.ratelimit.client_ip). 0: Django faces clients directly.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# --- OpenID Connect secrets -----------------------------------------------------------
+# Pairwise subjects are an HMAC of (sector, person) under a key derived from
+# OIDC_PAIRWISE_SALT: changing it changes every subject a relying party knows, so it is
+# set once and never rotated. Signing keys' private PEMs are sealed (Fernet) under
+# KEY_ENCRYPTION_KEY, a list: sealed with the first, opened with any, so a new key goes
+# first and `manage.py oidc_keys reseal` moves every key under it before the old one is
+# dropped. Neither has a default here: local, test and bench settings give development
+# values, production refuses them (config/settings/production.py).
+DEVELOPMENT_SECRET_KEY = "django-insecure-uniqc-development-key-do-not-deploy"
+TEST_KEY_ENCRYPTION_KEY = "dW5pcWMtdGVzdC1rZXktZW5jcnlwdGlvbi1rZXktMDE="
+DEVELOPMENT_KEY_ENCRYPTION_KEYS = (
+    seal_key_from_secret_key(DEVELOPMENT_SECRET_KEY),
+    TEST_KEY_ENCRYPTION_KEY,
+)
+OIDC_PAIRWISE_SALT = env("OIDC_PAIRWISE_SALT", default="")
+KEY_ENCRYPTION_KEY = env.list("KEY_ENCRYPTION_KEY", default=[])
 
 # --- Cards ---------------------------------------------------------------------------
 # The coop's certificate authority: its keys, encrypted with CARD_CA_PASSPHRASE, live in

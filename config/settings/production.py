@@ -2,10 +2,19 @@
 
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CARD_CA_DEVELOPMENT_PASSPHRASE, SECRET_KEY, env
+from .base import (
+    BASE_DIR,
+    CARD_CA_DEVELOPMENT_PASSPHRASE,
+    DEVELOPMENT_KEY_ENCRYPTION_KEYS,
+    KEY_ENCRYPTION_KEY,
+    OIDC_PAIRWISE_SALT,
+    SECRET_KEY,
+    env,
+)
 
 DEV_KEY_PREFIX = "django-insecure"
 
@@ -22,6 +31,38 @@ def secret_key_check(key: str) -> str:
 
 
 SECRET_KEY = secret_key_check(SECRET_KEY)
+
+
+def pairwise_salt_check(salt: str) -> str:
+    """Refuse a missing, short or development pairwise salt."""
+    if not salt:
+        raise ImproperlyConfigured("OIDC_PAIRWISE_SALT must be set in production.")
+    if salt.startswith(DEV_KEY_PREFIX):
+        raise ImproperlyConfigured("OIDC_PAIRWISE_SALT is a development value.")
+    if len(salt) < 32 or len(set(salt)) < 5:
+        raise ImproperlyConfigured("OIDC_PAIRWISE_SALT must be at least 32 random characters.")
+    return salt
+
+
+def key_encryption_keys_check(keys: list[str]) -> list[str]:
+    """Refuse a missing, malformed or development key-encryption key list."""
+    if not keys:
+        raise ImproperlyConfigured("KEY_ENCRYPTION_KEY must be set in production.")
+    for key in keys:
+        if key in DEVELOPMENT_KEY_ENCRYPTION_KEYS:
+            raise ImproperlyConfigured("KEY_ENCRYPTION_KEY holds a development key.")
+        try:
+            Fernet(key)
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                "KEY_ENCRYPTION_KEY: each key is 32 url-safe base64-encoded bytes "
+                "(Fernet.generate_key())."
+            ) from error
+    return keys
+
+
+OIDC_PAIRWISE_SALT = pairwise_salt_check(OIDC_PAIRWISE_SALT)
+KEY_ENCRYPTION_KEY = key_encryption_keys_check(KEY_ENCRYPTION_KEY)
 DEBUG = False
 
 # Production names its database, mail server and shared cache; the embedded defaults

@@ -1,9 +1,11 @@
 """Tests: fast hashing, mail kept in memory, the same services as the environment says."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import TEST_KEY_ENCRYPTION_KEY, env
 
 SECRET_KEY = "django-insecure-uniqc-test-key"
+OIDC_PAIRWISE_SALT = "django-insecure-uniqc-test-pairwise-salt"
+KEY_ENCRYPTION_KEY = [TEST_KEY_ENCRYPTION_KEY]
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

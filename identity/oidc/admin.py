@@ -21,13 +21,16 @@ class OidcClientAdmin(admin.ModelAdmin):
     list_display = ("name", "client_id", "is_public", "is_internal", "id_token_alg", "is_active")
     list_filter = ("is_public", "is_internal", "is_active", "id_token_alg")
     search_fields = ("name", "client_id", "sector_identifier")
-    readonly_fields = ("client_id", "created_at")
+    # The sector is derived when the client is registered and never changes: every `sub`
+    # the client has received depends on it.
+    readonly_fields = ("client_id", "sector_identifier", "created_at")
     fields = (
         "name",
         "client_id",
         "is_public",
         "is_internal",
         "sector_identifier",
+        "sector_identifier_uri",
         "id_token_alg",
         "redirect_uris",
         "post_logout_redirect_uris",

@@ -42,13 +42,15 @@ def oidc_client_create(
     is_public: bool = False,
     is_internal: bool = False,
     id_token_alg: str = IdTokenAlg.ES256,
-    sector_identifier: str = "",
+    sector_identifier_uri: str = "",
     logo_url: str = "",
     policy_url: str = "",
     terms_url: str = "",
 ) -> ClientCreated:
     """Register a client. A confidential client gets a 32-byte random secret, returned
-    once; only its digest is kept."""
+    once; only its digest is kept. Its sector (whose subjects it receives) is recorded
+    now, from its one redirect host or its `sector_identifier_uri` (OIDC Core 8.1, whose
+    document is read and must list every redirect URI), and never changes."""
     client = OidcClient(
         name=name,
         redirect_uris=list(redirect_uris),
@@ -56,7 +58,7 @@ def oidc_client_create(
         is_public=is_public,
         is_internal=is_internal,
         id_token_alg=id_token_alg,
-        sector_identifier=sector_identifier,
+        sector_identifier_uri=sector_identifier_uri,
         logo_url=logo_url,
         policy_url=policy_url,
         terms_url=terms_url,

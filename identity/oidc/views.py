@@ -43,7 +43,7 @@ from identity.oidc.claims import (
     claims_requested,
 )
 from identity.oidc.clients import ClientChanged, client_copies
-from identity.oidc.keys import jwks_document, jwks_public
+from identity.oidc.keys import JWKS_MAX_AGE_SECONDS, jwks_document, jwks_public
 from identity.oidc.server import access_token_for_userinfo, issuer, server
 from identity.oidc.services import digest, oidc_consent_record
 from identity.oidc.subjects import subject_for
@@ -433,7 +433,7 @@ def _discovery_document(site_url: str, urlconf: str | None, script_prefix: str) 
 
 
 @require_GET
-@cache_control(public=True, max_age=300)
+@cache_control(public=True, max_age=JWKS_MAX_AGE_SECONDS)
 def jwks(request: HttpRequest) -> HttpResponse:
     return HttpResponse(jwks_document(), content_type="application/json")
 

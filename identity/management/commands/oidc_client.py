@@ -22,7 +22,12 @@ class Command(BaseCommand):
         create.add_argument("--public", action="store_true", help="No secret; PKCE required.")
         create.add_argument("--alg", choices=IdTokenAlg.values, default=IdTokenAlg.ES256)
         create.add_argument("--internal", action="store_true", help="Coop service: public sub.")
-        create.add_argument("--sector", default="", help="Sector identifier host.")
+        create.add_argument(
+            "--sector-identifier-uri",
+            default="",
+            help="https URL of a JSON array listing the redirect URIs; required when they "
+            "are on more than one host. Its host is the sector.",
+        )
         create.add_argument("--json", action="store_true", help="Print JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -34,7 +39,7 @@ class Command(BaseCommand):
                 is_public=options["public"],
                 is_internal=options["internal"],
                 id_token_alg=options["alg"],
-                sector_identifier=options["sector"],
+                sector_identifier_uri=options["sector_identifier_uri"],
             )
         except ValidationError as error:
             messages = [

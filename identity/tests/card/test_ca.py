@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -148,6 +149,8 @@ PRODUCTION_ENV = {
     "CACHE_URL": "redis://redis.internal:6379/1",
     "CARD_CA_DIR": "/srv/uniqc/ca",
     "CARD_CA_PASSPHRASE": secrets.token_urlsafe(32),
+    "OIDC_PAIRWISE_SALT": secrets.token_urlsafe(32),
+    "KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
 }
 
 

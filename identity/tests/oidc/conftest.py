@@ -1,7 +1,11 @@
 """An OpenID Connect relying party's view of Uniqc: a real client library over HTTP."""
 
 import base64
+import io
+import json
 import secrets
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,6 +22,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from identity.models import OidcAccessToken, OidcGrant, OidcRefreshToken
+from identity.oidc import keys, validation
 from identity.oidc.claims import claims_requested
 from identity.oidc.services import digest, oidc_client_create
 from identity.tests.conftest import PASSWORD
@@ -287,3 +292,39 @@ def token_post(http: Client, basic: str, body: str):
         content_type="application/x-www-form-urlencoded",
         HTTP_AUTHORIZATION=basic,
     )
+
+
+@dataclass
+class SectorDocuments:
+    """Sector identifier documents by address, as the network would serve them."""
+
+    served: dict[str, bytes] = field(default_factory=dict)
+    fetched: list[str] = field(default_factory=list)
+
+    def serve(self, address: str, redirect_uris: list[str]) -> str:
+        self.served[address] = json.dumps(redirect_uris).encode()
+        return address
+
+
+@pytest.fixture
+def sector_documents(monkeypatch) -> SectorDocuments:
+    """Fakes the network at the HTTP boundary (the opener identity.oidc.validation builds),
+    so the fetch's own checks still run; an address not served is unreachable."""
+    documents = SectorDocuments()
+
+    class Opener:
+        def open(self, request: urllib.request.Request, timeout: float) -> io.BytesIO:
+            documents.fetched.append(request.full_url)
+            if request.full_url not in documents.served:
+                raise urllib.error.URLError("unreachable")
+            return io.BytesIO(documents.served[request.full_url])
+
+    monkeypatch.setattr(validation.urllib.request, "build_opener", lambda *handlers: Opener())
+    return documents
+
+
+@pytest.fixture(autouse=True)
+def jwks_fresh() -> None:
+    """Each test reads its own keys: the JWKS served from memory (identity.oidc.keys) would
+    otherwise show the keys of the test before for up to JWKS_RECHECK_SECONDS."""
+    keys.jwks_forget()

@@ -77,3 +77,49 @@ def test_secret_reset_action_shows_a_new_secret(admin_client):
     assert new_secret != created.client_secret
     created.client.refresh_from_db()
     assert created.client.client_secret_digest == digest(new_secret)
+
+
+def client_form(**fields) -> dict:
+    return {
+        "name": "Ville",
+        "id_token_alg": "ES256",
+        "redirect_uris": '["https://ville.example/cb"]',
+        "post_logout_redirect_uris": "[]",
+        "allowed_scopes": "openid",
+        "is_active": "on",
+        **fields,
+    }
+
+
+def test_the_admin_records_the_sector_and_refuses_two_hosts_without_a_document(admin_client):
+    two_hosts = '["https://ville.example/cb", "https://aaa.example/cb"]'
+    response = admin_client.post(
+        "/admin/identity/oidcclient/add/", client_form(redirect_uris=two_hosts)
+    )
+    assert response.status_code == 200
+    assert "sector identifier URI" in str(response.context["adminform"].form.errors)
+    assert not OidcClient.objects.exists()
+
+    admin_client.post("/admin/identity/oidcclient/add/", client_form())
+    assert OidcClient.objects.get().sector_identifier == "ville.example"
+
+
+def test_the_admin_cannot_change_a_clients_sector(admin_client, sector_documents):
+    admin_client.post("/admin/identity/oidcclient/add/", client_form())
+    client = OidcClient.objects.get()
+    change = f"/admin/identity/oidcclient/{client.pk}/change/"
+    # The field is read-only: a posted value is ignored.
+    admin_client.post(change, client_form(sector_identifier="shop.example"))
+    assert OidcClient.objects.get().sector_identifier == "ville.example"
+    # Nor can the redirect URIs move the sector, or a document on another host.
+    moved = admin_client.post(change, client_form(redirect_uris='["https://shop.example/cb"]'))
+    assert moved.status_code == 200
+    document = sector_documents.serve("https://shop.example/s.json", ["https://ville.example/cb"])
+    elsewhere = admin_client.post(change, client_form(sector_identifier_uri=document))
+    assert elsewhere.status_code == 200
+    stored = OidcClient.objects.get()
+    assert (stored.sector_identifier, stored.redirect_uris, stored.sector_identifier_uri) == (
+        "ville.example",
+        ["https://ville.example/cb"],
+        "",
+    )

@@ -18,7 +18,11 @@ def create(*args: str) -> dict:
     return json.loads(out.getvalue())
 
 
-def test_confidential_client_secret_is_shown_once_and_stored_as_digest():
+def test_confidential_client_secret_is_shown_once_and_stored_as_digest(sector_documents):
+    document = sector_documents.serve(
+        "https://ville.example/sector.json",
+        ["https://ville.example/cb", "http://127.0.0.1:8001/cb"],
+    )
     printed = create(
         "--name",
         "Ville",
@@ -30,8 +34,8 @@ def test_confidential_client_secret_is_shown_once_and_stored_as_digest():
         "https://ville.example/bye",
         "--alg",
         "RS256",
-        "--sector",
-        "ville.example",
+        "--sector-identifier-uri",
+        document,
     )
     client = OidcClient.objects.get(client_id=printed["client_id"])
     assert client.client_secret_digest == digest(printed["client_secret"])
@@ -40,7 +44,8 @@ def test_confidential_client_secret_is_shown_once_and_stored_as_digest():
     assert client.redirect_uris == ["https://ville.example/cb", "http://127.0.0.1:8001/cb"]
     assert client.post_logout_redirect_uris == ["https://ville.example/bye"]
     assert client.id_token_alg == "RS256"
-    assert client.sector == "ville.example"
+    assert client.sector_identifier == "ville.example"
+    assert client.sector_identifier_uri == document
     assert client.check_client_secret(printed["client_secret"])
     assert not client.check_client_secret(printed["client_secret"] + "x")
 
@@ -65,12 +70,25 @@ def test_bad_redirect_uri_is_refused_and_nothing_is_written(uri):
     assert not OidcClient.objects.exists()
 
 
-def test_rotate_retires_the_active_key_of_each_algorithm():
-    call_command("oidc_keys", "rotate", stdout=StringIO())
-    call_command("oidc_keys", "rotate", "--alg", "RS256", stdout=StringIO())
-    assert OidcSigningKey.objects.filter(retired_at__isnull=True).count() == 2
-    assert OidcSigningKey.objects.filter(alg="RS256").count() == 2
-    assert OidcSigningKey.objects.filter(alg="ES256").count() == 1
+def test_redirect_uris_on_two_hosts_need_a_sector_identifier_uri():
+    with pytest.raises(CommandError, match="redirect_uris"):
+        create(
+            "--name", "Two", "--redirect-uri", "https://a.example/cb",
+            "--redirect-uri", "https://b.example/cb",
+        )  # fmt: skip
+    assert not OidcClient.objects.exists()
+
+
+def test_stage_publishes_a_next_key_per_algorithm_and_promote_waits_for_it():
+    out = StringIO()
+    call_command("oidc_keys", "stage", stdout=out)
+    assert out.getvalue().count("staged; promote after") == 2
+    assert OidcSigningKey.objects.filter(promoted_at__isnull=True).count() == 2
+    with pytest.raises(CommandError, match="may sign from"):
+        call_command("oidc_keys", "promote", "--alg", "RS256", stdout=StringIO())
+    OidcSigningKey.objects.filter(promoted_at__isnull=True).delete()
+    with pytest.raises(CommandError, match="no key is staged"):
+        call_command("oidc_keys", "promote", stdout=StringIO())
 
 
 def test_private_keys_are_stored_encrypted_and_parsed_once(django_assert_num_queries):

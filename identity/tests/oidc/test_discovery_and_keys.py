@@ -1,11 +1,17 @@
-"""Discovery, the JWKS and signing-key rotation."""
+"""Discovery, the JWKS and staged signing-key rotation (finding 11: a new key is published
+at least one JWKS cache lifetime before it signs)."""
+
+from datetime import timedelta
+from io import StringIO
 
 import pytest
 import requests
 from django.core.management import call_command
 from joserfc import jws
 
+from identity.errors import SigningKeyNotStaged, SigningKeyPromotionTooEarly
 from identity.models import OidcSigningKey
+from identity.oidc import keys
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,28 +41,93 @@ def test_jwks_publishes_one_key_per_algorithm_and_is_cacheable(provider):
     assert all("d" not in key for key in keys)
 
 
-def test_rotation_keeps_the_old_public_key_and_signs_with_the_new(provider, register, alice):
+def kid_of(token: dict) -> str:
+    return jws.extract_compact(token["id_token"].encode()).protected["kid"]
+
+
+def published_kids(provider) -> set[str]:
+    return {
+        key["kid"] for key in requests.get(provider.config["jwks_uri"], timeout=5).json()["keys"]
+    }
+
+
+def stage_long_enough_ago(alg: str) -> OidcSigningKey:
+    staged = keys.signing_key_stage(alg=alg)
+    staged.created_at -= keys.SIGNING_KEY_STAGED_FOR
+    staged.save(update_fields=["created_at"])
+    return staged
+
+
+def test_a_staged_key_is_published_at_once_but_does_not_sign(provider, register, alice):
     provider.sign_in()
     registered = register()
     before, _ = provider.code_flow(registered)
-    old_kid = jws.extract_compact(before["id_token"].encode()).protected["kid"]
 
-    call_command("oidc_keys", "rotate", "--alg", "ES256")
+    call_command("oidc_keys", "stage", "--alg", "ES256", stdout=StringIO())
+
+    staged = OidcSigningKey.objects.get(alg="ES256", promoted_at__isnull=True)
+    assert staged.kid in published_kids(provider)
+    after, _ = provider.code_flow(registered)
+    assert kid_of(after) == kid_of(before) != staged.kid
+
+
+def test_promotion_before_the_jwks_cache_lifetime_has_passed_is_refused(provider):
+    staged = keys.signing_key_stage(alg="ES256")
+    early = keys.signing_key_promotion_due(staged) - timedelta(seconds=1)
+    assert keys.signing_key_promotion_due(staged) - staged.created_at >= timedelta(
+        seconds=keys.JWKS_MAX_AGE_SECONDS
+    )
+    with pytest.raises(SigningKeyPromotionTooEarly):
+        keys.signing_key_promote(alg="ES256", now=early)
+    assert OidcSigningKey.objects.get(pk=staged.pk).promoted_at is None
+    # The JWKS tells relying parties to cache it no longer than the staging delay covers.
+    response = requests.get(provider.config["jwks_uri"], timeout=5)
+    assert f"max-age={keys.JWKS_MAX_AGE_SECONDS}" in response.headers["Cache-Control"]
+
+
+def test_promotion_without_a_staged_key_is_refused(provider):
+    keys.signing_key_active("ES256")
+    with pytest.raises(SigningKeyNotStaged):
+        keys.signing_key_promote(alg="ES256")
+
+
+def test_after_promotion_the_new_key_signs_and_the_old_stays_published_until_not_after(
+    provider, register, alice
+):
+    provider.sign_in()
+    registered = register()
+    before, _ = provider.code_flow(registered)
+    old_kid = kid_of(before)
+    staged = stage_long_enough_ago("ES256")
+
+    call_command("oidc_keys", "promote", "--alg", "ES256", stdout=StringIO())
 
     after, _ = provider.code_flow(registered)
-    new_kid = jws.extract_compact(after["id_token"].encode()).protected["kid"]
-    assert new_kid != old_kid
-    published = {key["kid"] for key in provider.jwks().as_dict()["keys"]}
-    assert {old_kid, new_kid} <= published
-    # The token signed before rotation still verifies against the published JWKS.
+    assert kid_of(after) == staged.kid
+    assert {old_kid, staged.kid} <= published_kids(provider)
+    # The token signed before the promotion still verifies against the published JWKS.
     assert provider.id_token_claims(before["id_token"])["sub"]
     retired = OidcSigningKey.objects.get(kid=old_kid)
-    assert retired.retired_at is not None
-    assert retired.not_after > retired.retired_at
+    assert retired.not_after >= retired.retired_at + timedelta(
+        seconds=keys.ID_TOKEN_LIFETIME_SECONDS
+    )
+    # Published until not_after, then gone; `retire` deletes it.
+    keys.jwks_forget()
+    OidcSigningKey.objects.filter(pk=retired.pk).update(not_after="2000-01-01T00:00Z")
+    assert old_kid not in published_kids(provider)
+    call_command("oidc_keys", "retire", stdout=StringIO())
+    assert not OidcSigningKey.objects.filter(kid=old_kid).exists()
+    assert (
+        OidcSigningKey.objects.filter(promoted_at__isnull=False, retired_at__isnull=True).count()
+        == 2
+    )
 
 
 def test_keys_past_their_publication_end_leave_the_jwks(provider):
-    call_command("oidc_keys", "rotate")
+    stage_long_enough_ago("ES256")
+    stage_long_enough_ago("RS256")
+    call_command("oidc_keys", "promote", stdout=StringIO())
     OidcSigningKey.objects.filter(retired_at__isnull=False).update(not_after="2000-01-01T00:00Z")
-    keys = requests.get(provider.config["jwks_uri"], timeout=5).json()["keys"]
-    assert len(keys) == 2
+    keys.jwks_forget()
+    published = requests.get(provider.config["jwks_uri"], timeout=5).json()["keys"]
+    assert len(published) == 2

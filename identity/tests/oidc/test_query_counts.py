@@ -101,26 +101,26 @@ def test_jwks_is_served_from_memory_between_key_reads(http, django_assert_num_qu
         http.get("/.well-known/jwks.json")
 
 
-def test_jwks_shows_a_rotation_in_this_process_at_once(http):
+def test_jwks_shows_a_staged_key_in_this_process_at_once(http):
     keys.jwks_forget()
     http.get("/.well-known/jwks.json")
-    new = keys.signing_key_rotate(alg="ES256")
+    new = keys.signing_key_stage(alg="ES256")
     published = {key["kid"] for key in http.get("/.well-known/jwks.json").json()["keys"]}
     assert new.kid in published
 
 
-def test_jwks_shows_a_rotation_in_another_process_within_the_recheck_time(http, monkeypatch):
+def test_jwks_shows_a_key_staged_in_another_process_within_the_recheck_time(http, monkeypatch):
     keys.jwks_forget()
     clock = [1000.0]
     monkeypatch.setattr(keys, "monotonic", lambda: clock[0])
     http.get("/.well-known/jwks.json")
-    # Another process rotates: this process hears nothing of it.
+    # Another process stages a key: this process hears nothing of it.
     monkeypatch.setattr(keys, "jwks_forget", lambda: None)
-    new = keys.signing_key_rotate(alg="ES256")
+    new = keys.signing_key_stage(alg="ES256")
     clock[0] += keys.JWKS_RECHECK_SECONDS
     published = {key["kid"] for key in http.get("/.well-known/jwks.json").json()["keys"]}
     assert new.kid in published
-    assert OidcSigningKey.objects.filter(retired_at__isnull=False).count() == 1
+    assert OidcSigningKey.objects.filter(promoted_at__isnull=True).count() == 1
 
 
 @pytest.mark.parametrize("grants", [1, 25])

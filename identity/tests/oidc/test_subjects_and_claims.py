@@ -8,6 +8,7 @@ import requests
 from django.utils import timezone
 
 from identity.oidc.services import membership_status_set
+from identity.tests.oidc.conftest import REDIRECT_URI
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,10 +19,11 @@ def subject(provider, registered) -> str:
 
 
 def test_pairwise_subjects_differ_across_sectors_and_repeat_for_one_client(
-    provider, register, alice
+    provider, register, alice, sector_documents
 ):
-    city = register(redirect_uris=["https://city.example/cb", "https://rp.example/callback"])
-    shop = register(name="Shop", sector_identifier="shop.example")
+    city = register()
+    document = sector_documents.serve("https://shop.example/sector.json", [REDIRECT_URI])
+    shop = register(name="Shop", sector_identifier_uri=document)
     provider.sign_in()
     city_sub = subject(provider, city)
     assert subject(provider, city) == city_sub
@@ -30,9 +32,11 @@ def test_pairwise_subjects_differ_across_sectors_and_repeat_for_one_client(
     assert str(alice.pk) != city_sub
 
 
-def test_clients_of_one_sector_share_the_subject(provider, register, alice):
-    first = register(sector_identifier="ville.example")
-    second = register(name="Second", sector_identifier="ville.example")
+def test_clients_of_one_sector_share_the_subject(provider, register, alice, sector_documents):
+    first = register()
+    # A second client of the same organisation, proven by a document on the first's host.
+    document = sector_documents.serve("https://rp.example/sector.json", [REDIRECT_URI])
+    second = register(name="Second", sector_identifier_uri=document)
     provider.sign_in()
     assert subject(provider, first) == subject(provider, second)
 
