@@ -36,9 +36,9 @@ from identity.oidc.claims import (
     CLAIM_LABELS,
     CLAIMS_SUPPORTED,
     ClaimsRequestError,
-    claim_names_for,
     claim_values,
     claims_essential,
+    claims_released,
     claims_request_parse,
     claims_requested,
 )
@@ -365,14 +365,13 @@ def userinfo(request: HttpRequest) -> HttpResponse:
         or "openid" not in access.scope.split()
     ):
         return _invalid_token()
-    names = claim_names_for(
+    names = claims_released(
         scope=access.scope,
         claims_request=access.grant.claims,
         target="userinfo",
         allowed_scopes=set(access.client.allowed_scopes.split()),
+        released=access.grant.released_claims,
     )
-    released = set(access.grant.released_claims)
-    names = [name for name in names if name in released]
     claims = {"sub": subject_for(user=access.user, client=access.client)}
     claims.update(claim_values(user=access.user, names=names))
     return JsonResponse(claims)
