@@ -1,8 +1,11 @@
 """The authorization endpoint's policy, as a pure function: no HTTP, no database."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from identity.oidc.claims import ClaimsRequestError
+from identity.assurance import level_satisfies
+from identity.oidc.claims import ClaimsRequestError, claims_essential
 from identity.oidc.policy import (
     AskConsent,
     AuthorizationParams,
@@ -239,3 +242,85 @@ def test_params_are_read_as_the_policy_uses_them():
         max_age=30,
         required_level="high",
     )
+
+
+# Properties that hold whatever the request, the session and the answer.
+
+LEVEL_VALUES = st.sampled_from([None, "low", "substantial", "high"])
+PROMPTS = st.frozensets(st.sampled_from(["none", "login", "consent"]), max_size=2)
+CLAIM_NAMES = st.frozensets(
+    st.sampled_from(["email", "email_verified", "given_name", "phone_number", "address"])
+)
+
+
+@st.composite
+def situations(draw):
+    signed_in = draw(st.booleans())
+    session = SessionState(
+        signed_in=signed_in,
+        acr=draw(LEVEL_VALUES) if signed_in else None,
+        auth_time=draw(st.integers(NOW - 10_000, NOW)) if signed_in else 0,
+        subject=draw(st.sampled_from([None, "sub-alice", "sub-bob"])) if signed_in else None,
+    )
+    params = AuthorizationParams(
+        scope=draw(st.sampled_from(["openid", "openid email", "openid profile email"])),
+        prompts=draw(PROMPTS),
+        max_age=draw(st.none() | st.integers(0, 20_000)),
+        required_level=draw(LEVEL_VALUES),
+        hinted_subject=draw(st.sampled_from([None, "sub-alice", "sub-bob"])),
+    )
+    consent = draw(
+        st.none() | st.builds(StoredConsent, claims_asked=CLAIM_NAMES, claims_granted=CLAIM_NAMES)
+    )
+    answer = draw(st.none() | st.builds(ConsentAnswer, allowed=st.booleans(), ticked=CLAIM_NAMES))
+    sent = draw(st.none() | st.integers(NOW - 10_000, NOW))
+    client = draw(st.sampled_from([RP, INTERNAL]))
+    return session, params, client, consent, answer, sent
+
+
+def _decide_in(situation):
+    session, params, client, consent, answer, sent = situation
+    return authorization_decision(
+        session=session,
+        params=params,
+        client=client,
+        consent=consent,
+        answer=answer,
+        sign_in_sent_at=sent,
+        now=NOW,
+    )
+
+
+@given(situations())
+def test_a_code_is_issued_only_to_a_signed_in_person_of_the_level_asked(situation):
+    session, params, *_ = situation
+    if isinstance(_decide_in(situation), Issue):
+        assert session.signed_in
+        assert params.required_level is None or level_satisfies(session.acr, params.required_level)
+        assert params.hinted_subject in (None, session.subject)
+
+
+@given(situations())
+def test_prompt_login_is_never_met_without_a_sign_in_since_it_was_asked(situation):
+    session, params, _client, _consent, _answer, sent = situation
+    decision = _decide_in(situation)
+    if "login" in params.prompts and (sent is None or session.auth_time < sent):
+        assert not isinstance(decision, Issue)
+
+
+@given(situations())
+def test_only_claims_asked_are_released_and_an_answer_releases_only_its_ticks(situation):
+    _session, params, client, _consent, answer, _sent = situation
+    decision = _decide_in(situation)
+    if isinstance(decision, Issue):
+        assert set(decision.released) <= set(decision.requested)
+        essential = claims_essential(params.claims_request)
+        if answer is not None and not client.is_internal:
+            assert set(decision.released) <= answer.ticked | essential
+
+
+@given(situations())
+def test_prompt_none_never_asks_the_person(situation):
+    _session, params, *_ = situation
+    if "none" in params.prompts:
+        assert not isinstance(_decide_in(situation), SignIn | AskConsent)
