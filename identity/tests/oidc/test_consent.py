@@ -9,7 +9,7 @@ from authlib.integrations.requests_client import OAuthError
 from identity.models import OidcClaimRelease, OidcConsent, OidcGrant
 from identity.oidc import pending
 from identity.oidc.services import oidc_consent_revoke
-from identity.tests.oidc.conftest import ConsentForm, query_params
+from identity.tests.oidc.conftest import REDIRECT_URI, ConsentForm, query_params
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -261,3 +261,28 @@ def test_a_request_id_is_only_good_in_the_session_that_made_it(
     )
     assert response.status_code == 400
     assert "Location" not in response.headers
+
+
+def test_a_request_posted_to_the_endpoint_is_kept_for_the_consent_answer(provider, register, alice):
+    registered = register()
+    provider.sign_in()
+    page = provider.browser.post(
+        provider.config["authorization_endpoint"],
+        data={
+            "client_id": registered.client_id,
+            "redirect_uri": REDIRECT_URI,
+            "response_type": "code",
+            "scope": "openid email",
+            "state": "s-post",
+        },
+        allow_redirects=False,
+    )
+    form = ConsentForm(page.text)
+    assert form.claims == ["email", "email_verified"]
+    params = query_params(
+        consent_post(provider, form.answer("allow", ("email",))).headers["Location"]
+    )
+    assert params["state"] == "s-post"
+    assert params["code"]
+    grant = OidcGrant.objects.get(client=registered.client)
+    assert grant.released_claims == ["email_verified"]
