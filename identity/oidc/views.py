@@ -250,12 +250,13 @@ def _decision(
     """The policy's decision (identity.oidc.policy), from this session and this client."""
     client: OidcClient = grant.request.client
     user = grant.request.user
-    acr, _amr, auth_time = _session_assurance(request)
     hint_checked = user is not None and params.hinted_subject is not None
     session = SessionState(
         signed_in=user is not None,
-        acr=acr,
-        auth_time=auth_time,
+        acr=session_assurance(request),
+        # This session's own sign-in time: a sign-in elsewhere (the user's last_login)
+        # is no proof that this browser's person signed in again.
+        auth_time=int(request.session.get(SESSION_AUTH_TIME) or 0) if user is not None else 0,
         subject=subject_for(user=user, client=client) if hint_checked else None,
     )
     consulted = user is not None and answer is None and not client.is_internal

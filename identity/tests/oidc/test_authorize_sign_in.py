@@ -16,6 +16,7 @@ from identity.models import OidcAuthorizationCode, OidcGrant
 from identity.oidc.keys import ID_TOKEN_LIFETIME_SECONDS, signing_key_active
 from identity.oidc.services import oidc_client_create
 from identity.oidc.subjects import subject_for
+from identity.tests.conftest import PASSWORD
 from identity.tests.oidc.conftest import query_params
 
 REDIRECT = "https://rp.example/cb"
@@ -287,3 +288,18 @@ def test_an_invalid_hint_is_invalid_request(browser, service, rp, alice, make_hi
     assert params["error"] == "invalid_request"
     assert params["state"] == "st"
     assert params["iss"] == settings.SITE_URL
+
+
+def test_a_sign_in_in_another_browser_does_not_make_this_one_fresh(browser, service, alice):
+    """Freshness is this session's: not the person's last sign-in anywhere."""
+    browser.force_login(alice)  # a session with no sign-in time of its own
+    resume = sent_to(authorize(browser, service, prompt="login"), SIGN_IN)
+    elsewhere = Client(HTTP_HOST="127.0.0.1")
+    response = elsewhere.post(SIGN_IN, {"email": alice.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert sent_to(browser.get(resume), SIGN_IN) == resume
+
+
+def test_max_age_counts_from_this_sessions_sign_in(browser, service, alice):
+    browser.force_login(alice)  # last_login is now, but this session has no sign-in time
+    sent_to(authorize(browser, service, max_age="3600"), SIGN_IN)
