@@ -155,6 +155,26 @@ def claim_names_for(
     return names
 
 
+def claims_released(
+    *,
+    scope: str,
+    claims_request: dict[str, Any],
+    target: str,
+    allowed_scopes: set[str],
+    released: list[str],
+) -> list[str]:
+    """Names of the claims `target` receives: those the request asks for it
+    (claim_names_for) that the person released for this grant, and no other."""
+    granted = set(released)
+    return [
+        name
+        for name in claim_names_for(
+            scope=scope, claims_request=claims_request, target=target, allowed_scopes=allowed_scopes
+        )
+        if name in granted
+    ]
+
+
 def claim_values(*, user: User, names: list[str]) -> dict[str, Any]:
     """Values of the named claims; a claim without a value is left out."""
     values = {}

@@ -37,7 +37,7 @@ from identity.models import (
     OidcRefreshToken,
     User,
 )
-from identity.oidc.claims import claim_names_for, claim_values
+from identity.oidc.claims import claim_values, claims_released
 from identity.oidc.clients import (
     ClientChanged,
     client_copies,
@@ -609,14 +609,13 @@ class IdToken(OpenIDCode):
         }
         if code.nonce:
             claims["nonce"] = code.nonce
-        names = claim_names_for(
+        names = claims_released(
             scope=token["scope"],
             claims_request=code.claims,
             target="id_token",
             allowed_scopes=set(client.allowed_scopes.split()),
+            released=code.grant.released_claims,
         )
-        released = set(code.grant.released_claims)
-        names = [name for name in names if name in released]
         claims.update(claim_values(user=request.user, names=names))
         return jwt.encode({"alg": alg, "kid": key.kid, "typ": "JWT"}, claims, key, [alg])
 

@@ -12,6 +12,11 @@ urlpatterns = [
     path(".well-known/openid-configuration", views.discovery, name="discovery"),
     path("oidc/authorize", views.authorize, name="authorize"),
     path("oidc/authorize/consent", views.authorize_consent, name="authorize_consent"),
+    path(
+        "oidc/authorize/resume/<str:request_id>",
+        views.authorize_resume,
+        name="authorize_resume",
+    ),
     path("oidc/introspect", views.introspect, name="introspect"),
     path("oidc/revoke", views.revoke, name="revoke"),
     path("oidc/logout", views.end_session, name="end_session"),

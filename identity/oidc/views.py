@@ -1,4 +1,5 @@
-"""HTTP endpoints of the OpenID Connect provider. Policy lives in identity.oidc.server."""
+"""HTTP endpoints of the OpenID Connect provider. Protocol rules live in
+identity.oidc.server, what the authorization endpoint decides in identity.oidc.policy."""
 
 import json
 import time
@@ -9,8 +10,8 @@ from urllib.parse import urlencode
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidClientError, InvalidRequestError
-from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, OAuth2Request
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from django.contrib.auth import logout
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -24,37 +25,44 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from identity.assurance import (
-    LEVELS,
-    SESSION_AMR,
-    SESSION_AUTH_TIME,
-    level_satisfies,
-    session_assurance,
-)
+from identity.assurance import LEVELS, SESSION_AMR, SESSION_AUTH_TIME, session_assurance
 from identity.models import IdTokenAlg, OidcClient, OidcConsent
 from identity.oidc.claims import (
     CLAIM_LABELS,
     CLAIMS_SUPPORTED,
     ClaimsRequestError,
-    claim_names_for,
     claim_values,
-    claims_essential,
-    claims_request_parse,
-    claims_requested,
+    claims_released,
 )
 from identity.oidc.clients import ClientChanged, client_copies
 from identity.oidc.keys import JWKS_MAX_AGE_SECONDS, jwks_document, jwks_public
+from identity.oidc.pending import (
+    PendingRequest,
+    PendingTooLarge,
+    pending_drop,
+    pending_find,
+    pending_params,
+    pending_sign_in_sent,
+    pending_store,
+)
+from identity.oidc.policy import (
+    AskConsent,
+    AuthorizationParams,
+    AuthorizationParamsError,
+    ClientFlags,
+    ConsentAnswer,
+    Decision,
+    Issue,
+    Refuse,
+    SessionState,
+    SignIn,
+    StoredConsent,
+    authorization_decision,
+    authorization_params,
+)
 from identity.oidc.server import access_token_for_userinfo, issuer, server
 from identity.oidc.services import digest, oidc_consent_record
 from identity.oidc.subjects import subject_for
-
-# Added to the authorization request when we send the person to sign in: the sign-in
-# that follows is fresh enough for prompt=login, max_age and acr_values.
-LOGIN_AFTER_PARAM = "uniqc_login_after"
-
-
-class UnmetAuthenticationRequirementsError(OAuth2Error):
-    error = "unmet_authentication_requirements"
 
 
 def no_store(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -104,155 +112,226 @@ def _session_assurance(request: HttpRequest) -> tuple[str | None, list[str], int
     )
 
 
-def _int_param(data: dict[str, str], name: str) -> int | None:
-    value = data.get(name)
-    if value in (None, ""):
-        return None
-    if not value.isdigit():
-        raise InvalidRequestError(f"'{name}' must be a non-negative integer.")
-    return int(value)
-
-
-def _required_level(acr_values: str | None) -> str | None:
-    """The lowest level the client accepts among those it asked for (in any order)."""
-    asked = [level for level in (acr_values or "").split() if level in LEVELS]
-    return min(asked, key=LEVELS.index) if asked else None
-
-
-def _sign_in_redirect(
-    request: HttpRequest, data: dict[str, str], required: str | None
-) -> HttpResponse:
-    """Send the person to the sign-in that reaches the level asked, then back here.
-
-    `high` is only reached with the card; the password page also offers passkeys
-    (`substantial`).
-    """
-    params = {**data, LOGIN_AFTER_PARAM: str(int(time.time()))}
-    next_url = reverse("oidc:authorize") + "?" + urlencode(params)
-    sign_in = reverse("card_login:sign_in") if required == "high" else reverse("identity:login")
-    return redirect(sign_in + "?" + urlencode({"next": next_url}))
-
-
 @csrf_exempt  # OIDC Core 3.1.2.1: a relying party may POST the authorization request.
 @never_cache
 @require_http_methods(["GET", "POST"])
 def authorize(request: HttpRequest) -> HttpResponse:
     """Authorization endpoint: code flow only, with sign-in and step-up as the request asks."""
-    data = {**request.GET.dict(), **request.POST.dict()}
-    return _authorize(request, data, consent_answer=None)
+    return _authorize(request, server.create_oauth2_request(request), pending=None, answer=None)
 
 
-CONSENT_FORM_FIELDS = ("csrfmiddlewaretoken", "decision", "claim")
+@never_cache
+@require_GET
+def authorize_resume(request: HttpRequest, request_id: str) -> HttpResponse:
+    """Back from the sign-in page: carry on with the request kept under `request_id`."""
+    found = pending_find(request.session, request_id, now=int(time.time()))
+    if found is None:
+        return _pending_unknown(request)
+    return _authorize(request, _kept_request(request, found), pending=found, answer=None)
 
 
 @never_cache
 @require_POST
 def authorize_consent(request: HttpRequest) -> HttpResponse:
-    """The person's answer on the consent page (a CSRF-protected form)."""
-    data = {
-        name: value
-        for name, value in request.POST.dict().items()
-        if name not in CONSENT_FORM_FIELDS
+    """The person's answer on the consent page (a CSRF-protected form): the id of the
+    request kept for them, the decision, and the claims left ticked."""
+    found = pending_find(request.session, request.POST.get("request", ""), now=int(time.time()))
+    if found is None:
+        return _pending_unknown(request)
+    answer = ConsentAnswer(
+        allowed=request.POST.get("decision") == "allow",
+        ticked=frozenset(request.POST.getlist("claim")),
+    )
+    return _authorize(request, _kept_request(request, found), pending=found, answer=answer)
+
+
+def _pending_unknown(request: HttpRequest) -> HttpResponse:
+    """An answer for a request this session does not hold: never a redirect, since where
+    to is part of the request."""
+    context = {
+        "error": "invalid_request",
+        "message": gettext(
+            "This sign-in request is no longer open: it was already answered, it expired, "
+            "or it began in another browser. Go back to the service and start again."
+        ),
     }
-    if request.POST.get("decision") == "allow":
-        answer: list[str] | None = request.POST.getlist("claim")
-    else:
-        answer = None
-    return _authorize(request, data, consent_answer=answer, denied=answer is None)
+    return render(request, "identity/oidc/error.html", context, status=400)
+
+
+def _kept_request(request: HttpRequest, found: PendingRequest) -> OAuth2Request:
+    """The kept authorization request, to be checked again as if it had just arrived."""
+    oauth_request = server.create_oauth2_request(request)
+    oauth_request.payload = BasicOAuth2Payload(found.params)
+    return oauth_request
+
+
+def _consent_grant(oauth_request: OAuth2Request, user: Any) -> Any:
+    """The protocol checks of the request (Authlib's get_consent_grant, for a request
+    that may be a kept one)."""
+    oauth_request.user = user
+    try:
+        grant = server.get_authorization_grant(oauth_request)
+        grant.validate_no_multiple_request_parameter(oauth_request)
+        grant.validate_consent_request()
+    except OAuth2Error as error:
+        error.state = oauth_request.payload.state
+        raise
+    return grant
 
 
 def _authorize(
     request: HttpRequest,
-    data: dict[str, str],
+    oauth_request: OAuth2Request,
     *,
-    consent_answer: list[str] | None,
-    denied: bool = False,
+    pending: PendingRequest | None,
+    answer: ConsentAnswer | None,
 ) -> HttpResponse:
+    data = oauth_request.payload.data
     user = request.user if request.user.is_authenticated else None
+    now = int(time.time())
     try:
-        grant = server.get_consent_grant(request, end_user=user)
+        grant = _consent_grant(oauth_request, user)
     except OAuth2Error as error:
         if not data.get("response_type") and error.redirect_uri:
             error = InvalidRequestError(
                 "Missing 'response_type'.", redirect_uri=error.redirect_uri, state=error.state
             )
-        return _authorization_error(request, error)
+        return _authorization_finish(request, pending, _authorization_error(request, error))
     redirect_uri, state = grant.request.payload.redirect_uri, grant.request.payload.state
     try:
-        if denied:
-            raise AccessDeniedError()
-        claims_request = claims_request_parse(data.get("claims"))
-        response = _authorize_granted(request, grant, data, user, claims_request, consent_answer)
-    except ClaimsRequestError as error:
-        response = _authorization_error(
-            request, InvalidRequestError(str(error), redirect_uri=redirect_uri, state=state)
-        )
-    except OAuth2Error as error:
-        error.redirect_uri, error.state = redirect_uri, state
-        response = _authorization_error(request, error)
+        response = _authorize_valid(request, oauth_request, grant, pending, answer, now)
+    except (AuthorizationParamsError, ClaimsRequestError, PendingTooLarge) as error:
+        invalid = InvalidRequestError(str(error) or None, redirect_uri=redirect_uri, state=state)
+        response = _authorization_finish(request, pending, _authorization_error(request, invalid))
     return response
 
 
-def _authorize_granted(
+def _authorization_finish(
+    request: HttpRequest, pending: PendingRequest | None, response: HttpResponse
+) -> HttpResponse:
+    """The request is answered: a kept request is used up."""
+    if pending is not None:
+        pending_drop(request.session, pending.id, now=int(time.time()))
+    return response
+
+
+def _hinted_subject(data: dict[str, str], client: OidcClient) -> str | None:
+    """The `sub` of the request's id_token_hint (OIDC Core 3.1.2.1): an ID token this
+    issuer gave this client, expired or not; AuthorizationParamsError for any other."""
+    hint = data.get("id_token_hint")
+    if not hint:
+        return None
+    claims = _id_token_hint_claims(hint)
+    audience = claims.get("aud") if claims else None
+    audiences = audience if isinstance(audience, list) else [audience]
+    if claims is None or client.client_id not in audiences or not claims.get("sub"):
+        raise AuthorizationParamsError("id_token_hint is not an ID token issued to this client.")
+    return str(claims["sub"])
+
+
+def _stored_consent(user: Any, client: OidcClient) -> StoredConsent | None:
+    found = OidcConsent.objects.filter(user=user, client=client).first()
+    if found is None:
+        return None
+    return StoredConsent(
+        claims_asked=frozenset(found.claims_asked),
+        claims_granted=frozenset(found.claims_granted),
+    )
+
+
+def _decision(
     request: HttpRequest,
     grant: Any,
-    data: dict[str, str],
-    user: Any,
-    claims_request: dict[str, Any],
-    consent_answer: list[str] | None,
-) -> HttpResponse:
-    prompts = set((data.get("prompt") or "").split())
-    acr, amr, auth_time = _session_assurance(request)
-    login_after = _int_param(data, LOGIN_AFTER_PARAM)
-    fresh = user is not None and login_after is not None and auth_time >= login_after
-    max_age = _int_param(data, "max_age")
-    required = _required_level(data.get("acr_values"))
-
-    needs_sign_in = user is None
-    if "login" in prompts and not fresh:
-        needs_sign_in = True
-    if max_age is not None and time.time() - auth_time > max_age and not fresh:
-        needs_sign_in = True
-    if required and not level_satisfies(acr, required):
-        if fresh:
-            raise UnmetAuthenticationRequirementsError()
-        needs_sign_in = True
-    if needs_sign_in:
-        if "none" in prompts:
-            raise LoginRequiredError()
-        return _sign_in_redirect(request, data, required)
-
+    params: AuthorizationParams,
+    pending: PendingRequest | None,
+    answer: ConsentAnswer | None,
+    now: int,
+) -> Decision:
+    """The policy's decision (identity.oidc.policy), from this session and this client."""
     client: OidcClient = grant.request.client
-    requested = claims_requested(
-        scope=grant.request.scope,
-        claims_request=claims_request,
-        allowed_scopes=set(client.allowed_scopes.split()),
+    user = grant.request.user
+    hint_checked = user is not None and params.hinted_subject is not None
+    session = SessionState(
+        signed_in=user is not None,
+        acr=session_assurance(request),
+        # This session's own sign-in time: a sign-in elsewhere (the user's last_login)
+        # is no proof that this browser's person signed in again.
+        auth_time=int(request.session.get(SESSION_AUTH_TIME) or 0) if user is not None else 0,
+        subject=subject_for(user=user, client=client) if hint_checked else None,
     )
-    essential = claims_essential(claims_request)
-    if client.is_internal:
-        released = requested
-    elif consent_answer is not None:
-        released = [name for name in requested if name in consent_answer or name in essential]
-        oidc_consent_record(
-            user=user, client=client, claims_asked=requested, claims_granted=released
-        )
-    else:
-        consent = OidcConsent.objects.filter(user=user, client=client).first()
-        if (
-            "consent" in prompts
-            or consent is None
-            or not set(requested) <= set(consent.claims_asked)
-        ):
-            if "none" in prompts:
-                raise ConsentRequiredError()
-            return _consent_page(request, client, data, user, requested, essential)
-        released = [name for name in requested if name in consent.claims_granted]
+    consulted = user is not None and answer is None and not client.is_internal
+    return authorization_decision(
+        session=session,
+        params=params,
+        client=ClientFlags(
+            is_internal=client.is_internal,
+            allowed_scopes=frozenset(client.allowed_scopes.split()),
+        ),
+        consent=_stored_consent(user, client) if consulted else None,
+        answer=answer,
+        sign_in_sent_at=pending.sign_in_sent_at if pending is not None else None,
+        now=now,
+    )
 
-    grant.assurance = (acr, amr, auth_time)
-    grant.claims_request = claims_request
-    grant.released_claims = released
-    response = server.create_authorization_response(request, grant_user=user, grant=grant)
-    return _with_issuer(response)
+
+def _authorize_valid(
+    request: HttpRequest,
+    oauth_request: OAuth2Request,
+    grant: Any,
+    pending: PendingRequest | None,
+    answer: ConsentAnswer | None,
+    now: int,
+) -> HttpResponse:
+    """Carry out the policy's decision on a request that passed the protocol checks."""
+    data = oauth_request.payload.data
+    client: OidcClient = grant.request.client
+    user = grant.request.user
+    params = authorization_params(
+        data, scope=grant.request.scope, hinted_subject=_hinted_subject(data, client)
+    )
+    decision = _decision(request, grant, params, pending, answer, now)
+    redirect_uri, state = grant.request.payload.redirect_uri, grant.request.payload.state
+    match decision:
+        case SignIn(level=level):
+            if pending is None:
+                pending = pending_store(request.session, pending_params(data), now=now)
+            pending_sign_in_sent(request.session, pending.id, now=now)
+            return _sign_in_redirect(pending, level)
+        case Refuse(error=code):
+            refusal = OAuth2Error(error=code, redirect_uri=redirect_uri, state=state)
+            return _authorization_finish(request, pending, _authorization_error(request, refusal))
+        case AskConsent(claims=claims, essential=essential):
+            if pending is None:
+                pending = pending_store(request.session, pending_params(data), now=now)
+            return _consent_page(request, client, user, pending, claims, essential)
+        case Issue(released=released, requested=requested, consent_given=consent_given):
+            if consent_given:
+                oidc_consent_record(
+                    user=user,
+                    client=client,
+                    claims_asked=list(requested),
+                    claims_granted=list(released),
+                )
+            grant.assurance = _session_assurance(request)
+            grant.claims_request = params.claims_request
+            grant.released_claims = list(released)
+            response = server.create_authorization_response(
+                request=oauth_request, grant_user=user, grant=grant
+            )
+            return _authorization_finish(request, pending, _with_issuer(response))
+    raise AssertionError(decision)
+
+
+def _sign_in_redirect(pending: PendingRequest, level: str | None) -> HttpResponse:
+    """Send the person to the sign-in that reaches the level asked, then back to the
+    kept request.
+
+    `high` is only reached with the card; the password page also offers passkeys
+    (`substantial`).
+    """
+    next_url = reverse("oidc:authorize_resume", args=[pending.id])
+    sign_in = reverse("card_login:sign_in") if level == "high" else reverse("identity:login")
+    return redirect(sign_in + "?" + urlencode({"next": next_url}))
 
 
 def _claim_preview(value: Any) -> str:
@@ -266,12 +345,12 @@ def _claim_preview(value: Any) -> str:
 def _consent_page(
     request: HttpRequest,
     client: OidcClient,
-    data: dict[str, str],
     user: Any,
-    requested: list[str],
-    essential: set[str],
+    pending: PendingRequest,
+    requested: tuple[str, ...],
+    essential: frozenset[str],
 ) -> HttpResponse:
-    values = claim_values(user=user, names=requested)
+    values = claim_values(user=user, names=list(requested))
     claims = [
         {
             "name": name,
@@ -281,7 +360,7 @@ def _consent_page(
         }
         for name in requested
     ]
-    context = {"client": client, "claims": claims, "params": data}
+    context = {"client": client, "claims": claims, "request_id": pending.id}
     return render(request, "identity/oidc/consent.html", context)
 
 
@@ -365,14 +444,13 @@ def userinfo(request: HttpRequest) -> HttpResponse:
         or "openid" not in access.scope.split()
     ):
         return _invalid_token()
-    names = claim_names_for(
+    names = claims_released(
         scope=access.scope,
         claims_request=access.grant.claims,
         target="userinfo",
         allowed_scopes=set(access.client.allowed_scopes.split()),
+        released=access.grant.released_claims,
     )
-    released = set(access.grant.released_claims)
-    names = [name for name in names if name in released]
     claims = {"sub": subject_for(user=access.user, client=access.client)}
     claims.update(claim_values(user=access.user, names=names))
     return JsonResponse(claims)

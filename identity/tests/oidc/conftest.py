@@ -31,12 +31,14 @@ REDIRECT_URI = "https://rp.example/callback"
 
 
 class ConsentForm(HTMLParser):
-    """The fields of the consent form as a browser would submit them, ticks left as shown."""
+    """The consent form as a browser shows it: its hidden fields, and the claims it lists
+    with those a person can untick and that are ticked."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
-        self.fields: list[tuple[str, str]] = []
+        self.hidden: list[tuple[str, str]] = []
         self.claims: list[str] = []
+        self.ticked: list[str] = []
         self.found = False
         self.feed(html)
 
@@ -48,11 +50,16 @@ class ConsentForm(HTMLParser):
             return
         kind, name, value = attributes.get("type"), attributes.get("name"), attributes.get("value")
         if kind == "hidden":
-            self.fields.append((name or "", value or ""))
+            self.hidden.append((name or "", value or ""))
         elif kind == "checkbox":
             self.claims.append(value or "")
             if "checked" in attributes and "disabled" not in attributes:
-                self.fields.append((name or "", value or ""))
+                self.ticked.append(value or "")
+
+    def answer(self, decision: str, untick: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+        """The fields a browser submits: hidden ones, the ticks left, and the button."""
+        ticks = [("claim", name) for name in self.ticked if name not in untick]
+        return [*self.hidden, *ticks, ("decision", decision)]
 
 
 @dataclass
@@ -114,10 +121,9 @@ class Provider:
             if response.status_code == 200 and consent is not None:
                 form = ConsentForm(response.text)
                 if form.found:
-                    fields = [(n, v) for n, v in form.fields if not (n == "claim" and v in untick)]
                     response = self.browser.post(
                         self.base_url + "/oidc/authorize/consent",
-                        data=[*fields, ("decision", consent)],
+                        data=form.answer(consent, untick),
                         allow_redirects=False,
                     )
                     consent = None

@@ -66,16 +66,19 @@ def test_request_without_nonce_works_and_id_token_has_none(provider, register, a
 
 
 def test_unknown_and_optional_parameters_are_accepted(provider, register, alice):
+    registered = register()
     provider.sign_in()
+    first, _ = provider.code_flow(registered)
     token, _ = provider.code_flow(
-        register(),
+        registered,
         display="page",
         login_hint="alice@example.com",
         ui_locales="fr-CA",
         claims_locales="fr-CA",
         acr_values="low",
-        id_token_hint="not-checked-here",
+        id_token_hint=first["id_token"],
         unknown_extension="whatever",
+        uniqc_login_after="0",
     )
     assert token["id_token"]
 

@@ -7,6 +7,7 @@ import pytest
 import requests
 from django.utils import timezone
 
+from identity.oidc.claims import claims_released
 from identity.oidc.services import membership_status_set
 from identity.tests.oidc.conftest import REDIRECT_URI
 
@@ -136,3 +137,34 @@ def test_malformed_claims_parameter_is_invalid_request(provider, register, alice
         register(), response_type="code", scope="openid", claims="{not json"
     )
     assert query_params(provider.visit(url))["error"] == "invalid_request"
+
+
+ALL_SCOPES = {"openid", "profile", "email", "phone"}
+
+
+@pytest.mark.parametrize("target", ["userinfo", "id_token"])
+def test_claims_released_are_asked_for_the_target_and_released_by_the_person(target):
+    """One filter for both the ID token and userinfo: asked for this target, and released."""
+    claims_request = {"id_token": {"email": None}, "userinfo": {"phone_number": None}}
+    names = claims_released(
+        scope="openid profile",
+        claims_request=claims_request,
+        target=target,
+        allowed_scopes=ALL_SCOPES,
+        released=["given_name", "email", "phone_number"],
+    )
+    if target == "userinfo":
+        assert names == ["given_name", "phone_number"]
+    else:
+        assert names == ["email"]
+
+
+def test_claims_released_leave_out_what_the_person_did_not_release():
+    names = claims_released(
+        scope="openid profile email",
+        claims_request={},
+        target="userinfo",
+        allowed_scopes=ALL_SCOPES,
+        released=["email"],
+    )
+    assert names == ["email"]
