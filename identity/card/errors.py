@@ -152,6 +152,17 @@ class CardIssueToAdmin(CardIssueRefused):
     message = _("You may not issue a card to a coop admin or a superuser: a superuser must do it.")
 
 
+class CardRequestInvalid(CardError):
+    """A registrar request whose JSON body was refused; `code` says why (core.jsonin)."""
+
+    code = "json_invalid"
+    message = _("The request is malformed.")
+
+    def __init__(self, *, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+
 class IdentityCheckMissing(CardError):
     """No fresh identity check of this registrar's session to issue on."""
 

@@ -20,6 +20,7 @@ abandoned (at confirmation, at the next issuance, and by the hourly task).
 import base64
 import binascii
 import datetime
+import hashlib
 import secrets
 import time
 from typing import Any
@@ -29,6 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -136,6 +138,11 @@ def _challenge_take(session: SessionBase) -> bytes:
         raise errors.ChallengeMissing("no challenge in this session")
     if not 0 <= time.time() - float(created) <= CHALLENGE_LIFETIME:
         raise errors.ChallengeMissing("the challenge is too old")
+    # Two requests carrying the same session at once could both read the challenge before
+    # either saves the session; the cache lets only the first use it.
+    used_key = "card-issuance-challenge-used:" + hashlib.sha256(challenge.encode()).hexdigest()
+    if not cache.add(used_key, 1, timeout=CHALLENGE_LIFETIME + 60):
+        raise errors.ChallengeMissing("the challenge was already used")
     return base64.b64decode(challenge)
 
 

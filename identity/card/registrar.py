@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -80,7 +80,10 @@ def _registrar_json(view: Any) -> Any:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         if not request.user.is_authenticated:
             return _json_error("not_signed_in", _("Sign in with your card."), 403)
-        access_card_issue(request.user)
+        try:
+            access_card_issue(request.user)
+        except PermissionDenied:
+            return _json_error("permission_denied", _("Only registrars issue cards."), 403)
         if not level_satisfies(session_assurance(request), REGISTRAR_ASSURANCE):
             return _json_error(
                 "assurance_required", _("Sign in with your own card to issue cards."), 403
@@ -113,13 +116,11 @@ def _json_error(code: str, message: str, status: int) -> JsonResponse:
 
 
 def _json_body(request: HttpRequest) -> dict:
-    """The request's JSON object; a coded CardError (400) for anything else."""
+    """The request's JSON object; a coded 400 (json_too_large, json_too_deep, ...) else."""
     try:
         return json_parse(request.body, max_bytes=REQUEST_MAX_BYTES)
     except JsonInputError as exc:
-        error = errors.CardError(exc.message)
-        error.code = exc.code
-        raise error from None
+        raise errors.CardRequestInvalid(code=exc.code) from None
 
 
 @never_cache

@@ -489,3 +489,21 @@ def test_issuance_and_revocation_are_audited_with_the_registrar(
     card_revoke(card=card, reason=CardRevocationReason.STOLEN, acting_user=registrar)
     event = audit_events_for(card).get(action="card.revoke")
     assert event.acting_user == registrar and event.detail["reason"] == "stolen"
+
+
+def test_a_challenge_replayed_from_an_old_copy_of_the_session_is_refused(
+    registrar_client, alice, card_key
+):
+    """Two requests reading the session before either saves it: only one uses the challenge."""
+    check = _check_record(registrar_client, alice)
+    challenge = _challenge(registrar_client, check)
+    before = dict(registrar_client.session[issuance.SESSION_ISSUANCE])
+    body = {"publicKey": _spki_b64(card_key.public_key()), "proof": _proof(card_key, challenge)}
+    assert _certificate_post(registrar_client, check, body).status_code == 200
+    session = registrar_client.session
+    session[issuance.SESSION_ISSUANCE] = before
+    session.save()
+    response = _certificate_post(registrar_client, check, body)
+    assert response.status_code == 409
+    assert response.json()["error"] == "challenge_missing"
+    assert Card.objects.count() == 1

@@ -101,6 +101,13 @@ def test_a_shopper_is_refused(client, make_person, alice, name):
     assert response.status_code == 403
 
 
+def test_a_shopper_gets_a_coded_403_from_the_endpoints(client, make_person, sign_in_at):
+    sign_in_at(client, make_person("shop@example.com", Role.SHOPPER), "high")
+    response = client.post(reverse("card:registrar_challenge", args=[1]))
+    assert response.status_code == 403
+    assert response.json()["error"] == "permission_denied"
+
+
 def test_a_visitor_is_sent_to_the_card_sign_in(client):
     response = client.get(reverse("card:registrar"))
     assert response.status_code == 302
