@@ -129,6 +129,26 @@ class CardSignInThrottled(CardSignInError):
 # --- Issuance refusals: who may receive a card from whom, and the issuance's steps -----
 
 
+class RegistrarNotSignedIn(CardError):
+    code = "not_signed_in"
+    message = _("Sign in with your card.")
+    status = 403
+
+
+class RegistrarOnly(CardError):
+    code = "permission_denied"
+    message = _("Only registrars issue cards.")
+    status = 403
+
+
+class RegistrarCardRequired(CardError):
+    """A registrar whose session is below `high`: they did not sign in with their card."""
+
+    code = "assurance_required"
+    message = _("Sign in with your own card to issue cards.")
+    status = 403
+
+
 class CardIssueRefused(CardError):
     """The registrar may not check this person's identity or issue them a card."""
 

@@ -19,7 +19,6 @@ from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -78,20 +77,18 @@ def _registrar_json(view: Any) -> Any:
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-        if not request.user.is_authenticated:
-            return _json_error("not_signed_in", _("Sign in with your card."), 403)
         try:
-            access_card_issue(request.user)
-        except PermissionDenied:
-            return _json_error("permission_denied", _("Only registrars issue cards."), 403)
-        if not level_satisfies(session_assurance(request), REGISTRAR_ASSURANCE):
-            return _json_error(
-                "assurance_required", _("Sign in with your own card to issue cards."), 403
-            )
-        try:
+            if not request.user.is_authenticated:
+                raise errors.RegistrarNotSignedIn
+            try:
+                access_card_issue(request.user)
+            except PermissionDenied:
+                raise errors.RegistrarOnly from None
+            if not level_satisfies(session_assurance(request), REGISTRAR_ASSURANCE):
+                raise errors.RegistrarCardRequired
             return view(request, *args, **kwargs)
         except errors.CardError as exc:
-            return _json_error(exc.code, str(exc.message), exc.status)
+            return JsonResponse({"error": exc.code, "message": str(exc.message)}, status=exc.status)
 
     return wrapped
 
@@ -109,10 +106,6 @@ def _people_matching(query: str) -> QuerySet[User]:
         )
         .order_by("family_name", "given_name", "id")[:SEARCH_LIMIT]
     )
-
-
-def _json_error(code: str, message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": code, "message": message}, status=status)
 
 
 def _json_body(request: HttpRequest) -> dict:
