@@ -4,6 +4,7 @@ confirmed (finding 4): recorded at once, on the CRL, never `unknown` over OCSP, 
 sign-in. Each refusal has its own test."""
 
 import base64
+import contextlib
 import datetime
 
 import pytest
@@ -16,11 +17,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from identity.audit import audit_events_for
 from identity.card import errors, issuance
 from identity.card.selectors import access_card_issue_to
-from identity.card.services import cards_pending_abandon, identity_check_record
+from identity.card.services import card_revoke, cards_pending_abandon, identity_check_record
 from identity.card.webeid import possession_digest
 from identity.models import Card, CardRevocationReason, CardStatus, IdentityCheck
 from identity.roles import Role
@@ -484,8 +487,6 @@ def test_issuance_and_revocation_are_audited_with_the_registrar(
         assert event.acting_user == registrar
         assert event.subject_user == alice
     assert audit_events_for(check).get().action == "identity_check.record"
-    from identity.card.services import card_revoke
-
     card_revoke(card=card, reason=CardRevocationReason.STOLEN, acting_user=registrar)
     event = audit_events_for(card).get(action="card.revoke")
     assert event.acting_user == registrar and event.detail["reason"] == "stolen"
@@ -507,3 +508,26 @@ def test_a_challenge_replayed_from_an_old_copy_of_the_session_is_refused(
     assert response.status_code == 409
     assert response.json()["error"] == "challenge_missing"
     assert Card.objects.count() == 1
+
+
+# -- outside input never crashes the parsers ---------------------------------------------
+
+_KEY = ec.generate_private_key(ec.SECP256R1()).public_key()
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.one_of(st.none(), st.integers(), st.text(max_size=300), st.binary(max_size=200)))
+def test_any_public_key_input_is_a_key_or_a_coded_refusal(value):
+    if isinstance(value, bytes):
+        value = base64.b64encode(value).decode()
+    with contextlib.suppress(errors.PublicKeyInvalid):
+        issuance.public_key_parse(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(proof=st.one_of(st.none(), st.integers(), st.text(max_size=300), st.binary(max_size=120)))
+def test_any_proof_input_is_a_coded_refusal(proof):
+    if isinstance(proof, bytes):
+        proof = base64.b64encode(proof).decode()
+    with pytest.raises((errors.ProofMissing, errors.ProofInvalid)):
+        issuance.possession_verify(public_key=_KEY, challenge=b"\1" * 32, proof=proof)
