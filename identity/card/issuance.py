@@ -14,7 +14,8 @@
    the pending card (named by its fingerprint) becomes the person's active card.
 
 A pending certificate not confirmed within CHECK_LIFETIME of its signing is revoked as
-abandoned (at confirmation, at the next issuance, and by the hourly task).
+abandoned (at confirmation, at the next issuance, and by a Celery beat task every ten
+minutes).
 """
 
 import base64
@@ -38,6 +39,7 @@ from identity.card import errors
 from identity.card.ca import card_certificate_issue
 from identity.card.selectors import access_card_issue_to
 from identity.card.services import (
+    card_abandon,
     card_activate,
     card_certificate_record,
     card_revoke,
@@ -230,7 +232,7 @@ def issuance_confirm(
     if fingerprint != card.fingerprint_sha256:
         raise errors.CertificateNotPending("the card holds another certificate")
     if card.status == CardStatus.PENDING and timezone.now() - card.issued_at > CHECK_LIFETIME:
-        card_revoke(card=card, reason=CardRevocationReason.ABANDONED, acting_user=None)
+        card_abandon(card=card)
         session.pop(SESSION_ISSUANCE, None)
         raise errors.IssuanceExpired("the certificate was not confirmed in time")
     card = card_activate(card=card, registrar=registrar)

@@ -189,11 +189,23 @@ def card_register(
 def card_revoke(*, card: Card, reason: str, acting_user: Any) -> Card:
     """Revoke `card` now, for good; sign-in, the CRL and OCSP refuse it at once.
 
-    Revoking a revoked card changes nothing and returns it as it is. `acting_user` None is
-    the system (an abandoned issuance).
+    Revoking a revoked card changes nothing and returns it as it is.
     """
-    if acting_user is not None:
-        access_card_revoke(acting_user=acting_user, card=card)
+    access_card_revoke(acting_user=acting_user, card=card)
+    return _card_revoke_now(card=card, reason=reason, acting_user=acting_user)
+
+
+@transaction.atomic
+def card_abandon(*, card: Card) -> Card:
+    """Revoke, as abandoned, a certificate the CA signed that nobody confirmed in time
+    (the system acts: no person). Only a pending card is abandoned."""
+    if card.status != CardStatus.PENDING:
+        return card
+    return _card_revoke_now(card=card, reason=CardRevocationReason.ABANDONED, acting_user=None)
+
+
+def _card_revoke_now(*, card: Card, reason: str, acting_user: Any) -> Card:
+    """The revocation itself, once the caller has checked who may revoke; audited."""
     reason = CardRevocationReason(reason)
     now = timezone.now()
     updated = (
@@ -230,7 +242,7 @@ def cards_pending_abandon(*, older_than: datetime.timedelta) -> int:
     cutoff = timezone.now() - older_than
     abandoned = 0
     for card in Card.objects.filter(status=CardStatus.PENDING, issued_at__lt=cutoff):
-        card_revoke(card=card, reason=CardRevocationReason.ABANDONED, acting_user=None)
+        card_abandon(card=card)
         abandoned += 1
     return abandoned
 

@@ -23,7 +23,12 @@ from hypothesis import strategies as st
 from identity.audit import audit_events_for
 from identity.card import errors, issuance
 from identity.card.selectors import access_card_issue_to
-from identity.card.services import card_revoke, cards_pending_abandon, identity_check_record
+from identity.card.services import (
+    card_abandon,
+    card_revoke,
+    cards_pending_abandon,
+    identity_check_record,
+)
 from identity.card.webeid import possession_digest
 from identity.models import Card, CardRevocationReason, CardStatus, IdentityCheck
 from identity.roles import Role
@@ -531,3 +536,10 @@ def test_any_proof_input_is_a_coded_refusal(proof):
         proof = base64.b64encode(proof).decode()
     with pytest.raises((errors.ProofMissing, errors.ProofInvalid)):
         issuance.possession_verify(public_key=_KEY, challenge=b"\1" * 32, proof=proof)
+
+
+def test_only_a_pending_certificate_is_abandoned(card):
+    assert card_abandon(card=card).status == CardStatus.ACTIVE
+    assert cards_pending_abandon(older_than=datetime.timedelta(0)) == 0
+    card.refresh_from_db()
+    assert card.status == CardStatus.ACTIVE
