@@ -644,6 +644,8 @@ class IdentityCheck(models.Model):
 class CardStatus(models.TextChoices):
     # In context: French agrees the word with "carte" (feminine); a store's status, with
     # "commerce" (masculine).
+    # Signed by the CA, not yet confirmed by the registrar: on hold for relying parties.
+    PENDING = "pending", pgettext_lazy("card status", "Pending")
     ACTIVE = "active", pgettext_lazy("card status", "Active")
     SUSPENDED = "suspended", pgettext_lazy("card status", "Suspended")
     REVOKED = "revoked", pgettext_lazy("card status", "Revoked")
@@ -653,14 +655,17 @@ class CardRevocationReason(models.TextChoices):
     LOST = "lost", _("Lost")
     STOLEN = "stolen", _("Stolen")
     REPLACED = "replaced", _("Replaced")
+    # Signed but never confirmed within the issuance's lifetime.
+    ABANDONED = "abandoned", _("Never confirmed")
     OTHER = "other", _("Other")
 
 
 class Card(models.Model):
     """A card the coop issued: the certificate of its sign-in key and its status.
 
-    A person holds at most one active card. Revocation is final and takes effect at once
-    for sign-in, the CRL and the OCSP responder.
+    Every certificate the CA signs is a row from the moment it is signed (`pending` until
+    the registrar confirms it, then `active`). A person holds at most one active card.
+    Revocation is final and takes effect at once for sign-in, the CRL and the OCSP responder.
     """
 
     user = models.ForeignKey(
@@ -709,7 +714,7 @@ class Card(models.Model):
                 name="identity_card_revoked_has_reason_and_time",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["active", "suspended", "revoked"]),
+                condition=models.Q(status__in=["pending", "active", "suspended", "revoked"]),
                 name="identity_card_status_valid",
             ),
             models.UniqueConstraint(

@@ -15,6 +15,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from identity import services
+from identity.card.issuance import CHECK_LIFETIME
+from identity.card.services import cards_pending_abandon
 from identity.models import User
 from identity.oidc.services import oidc_tokens_prune
 from identity.tokens import email_verification_token
@@ -92,3 +94,10 @@ def prune_oidc_tokens() -> dict:
     counts = oidc_tokens_prune()
     logger.info("OpenID Connect rows pruned: %s", counts)
     return counts
+
+
+@shared_task(name="identity.tasks.cards_pending_abandon")
+def cards_pending_abandon_task() -> int:
+    """Every ten minutes (CELERY_BEAT_SCHEDULE): revoke, as abandoned, the certificates the
+    card CA signed that no registrar confirmed within the issuance's lifetime."""
+    return cards_pending_abandon(older_than=CHECK_LIFETIME)

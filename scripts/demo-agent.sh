@@ -7,9 +7,10 @@
 # The demo card is the virtual PIV card (identity.card.emulator) behind pcscd's vpcd reader
 # when pcscd, vpcd and pyscard are all present; otherwise the software demo card, which the
 # pages label as a demo card (DEMO_CARD=softcard forces it). Both keep the card in
-# var/demo-card.json (PIN 123456 until someone sets theirs). The bridge runs in registrar
-# mode with PIN entry on the page: on the demo machine, the registrar's workstation and the
-# holder's computer are one.
+# var/demo-card.json (PIN 123456 until someone sets theirs), issued on the first run to
+# DEMO_CARD_HOLDER (the demo shopper unless set; a registrar's card comes from the demo
+# superuser). The bridge runs in registrar mode with PIN entry on the page: on the demo
+# machine, the registrar's workstation and the holder's computer are one.
 set -uo pipefail
 
 PY=${PY:-.venv/bin/python}
@@ -17,6 +18,7 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 AGENT_PORT=${AGENT_PORT:-34567}
 STATE=${DEMO_CARD_STATE:-var/demo-card.json}
+HOLDER=${DEMO_CARD_HOLDER:-shopper@demo.uniqc.coop}
 VPCD_DRIVER=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
 VPCD_READER="Virtual PCD 00 00"
 LOG_DIR=var/log
@@ -37,8 +39,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 mkdir -p "$(dirname "$STATE")" "$LOG_DIR"
-# On the first run, the demo shopper receives the demo card (before anything opens it).
-"$PY" manage.py card_demo_issue --state "$STATE"
+# On the first run, the holder receives the demo card (before anything opens it).
+"$PY" manage.py card_demo_issue --state "$STATE" --holder "$HOLDER"
 
 pcsc_readers() {
   "$PY" -c 'from smartcard.System import readers; print("\n".join(map(str, readers())))' \

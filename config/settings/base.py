@@ -203,6 +203,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "identity.tasks.prune_oidc_tokens",
         "schedule": crontab(minute=23),
     },
+    "identity-abandon-pending-cards": {
+        "task": "identity.tasks.cards_pending_abandon",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # --- Locker controllers ---------------------------------------------------------------

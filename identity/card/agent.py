@@ -440,6 +440,16 @@ class CardAgent:
                 card.verify_pin(pin)
             return card.generate_key()
 
+    def prove_possession(self, *, challenge: bytes, pin: str) -> bytes:
+        """Sign the coop's issuance challenge with the slot 9A key, as any PIV card signs
+        (GENERAL AUTHENTICATE over `webeid.possession_digest(challenge)`, after the PIN);
+        returns the DER ECDSA signature the coop checks before certifying the key."""
+        if not 16 <= len(challenge) <= 64:
+            raise BadRequest("A challenge is 16 to 64 bytes.")
+        with self._card() as card:
+            card.verify_pin(pin)
+            return card.sign_digest(webeid.possession_digest(challenge))
+
     def write_certificate(self, certificate_der: bytes, *, pin: str | None) -> None:
         with self._card() as card:
             if pin is not None:

@@ -8,10 +8,19 @@ holder's computer), the issuance operations; their PINs travel in the body, sinc
 registrar's page drives the whole sequence:
 
     POST /registrar/key          {"pin"?}                      -> {"publicKey": base64 SPKI}
+    POST /registrar/challenge    {"challenge": base64, "pin"}  -> {"signature": base64 DER}
     POST /registrar/certificate  {"certificate": base64 DER, "pin"?} -> {"written": true}
     POST /registrar/pin          {"oldPin", "newPin"}           -> {"changed": true}
 
+`/registrar/challenge` is the proof of possession the coop wants before it certifies the
+key `/registrar/key` generated: the card signs the coop's challenge (16 to 64 random
+bytes) with that new slot 9A key, over `webeid.possession_digest(challenge)` (a hash bound
+to this purpose, so the bridge never signs arbitrary data), exactly as a real PIV card
+signs: VERIFY PIN, then GENERAL AUTHENTICATE.
+
 Errors are JSON {"error": code, "message"[, "triesLeft"]} with the agent's stable codes.
+Request bodies are read with core.jsonin.json_parse (4 KB, 32 levels at most): anything
+else is a 400 `bad_request`, never a dropped connection.
 
 Only the configured Uniqc origins (UNIQC_AGENT_ORIGINS, comma-separated) may use it: the
 origin signed is the request's Origin header, so a page elsewhere can neither read the
@@ -41,6 +50,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from core.jsonin import JsonInputError, json_parse
 from identity.card.agent import (
     AgentError,
     BadRequest,
@@ -195,6 +205,7 @@ class BridgeHandler(BaseHTTPRequestHandler):
         if self.server.registrar:
             routes |= {
                 "/registrar/key": self._registrar_key,
+                "/registrar/challenge": self._registrar_challenge,
                 "/registrar/certificate": self._registrar_certificate,
                 "/registrar/pin": self._registrar_pin,
             }
@@ -225,6 +236,16 @@ class BridgeHandler(BaseHTTPRequestHandler):
         spki = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         return {"publicKey": base64.b64encode(spki).decode("ascii")}
 
+    def _registrar_challenge(self, request: dict) -> dict:
+        try:
+            challenge = base64.b64decode(_text(request, "challenge"), validate=True)
+        except ValueError:
+            raise BadRequest("challenge is base64.") from None
+        signature = self.server.agent.prove_possession(
+            challenge=challenge, pin=_text(request, "pin")
+        )
+        return {"signature": base64.b64encode(signature).decode("ascii")}
+
     def _registrar_certificate(self, request: dict) -> dict:
         try:
             der = base64.b64decode(_text(request, "certificate"), validate=True)
@@ -251,12 +272,9 @@ class BridgeHandler(BaseHTTPRequestHandler):
         if not 0 < length <= _MAX_BODY:
             raise BadRequest("The body is empty or too long.")
         try:
-            request = json.loads(self.rfile.read(length))
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("The body is not JSON.") from None
-        if not isinstance(request, dict):
-            raise BadRequest("The body is a JSON object.")
-        return request
+            return json_parse(self.rfile.read(length), max_bytes=_MAX_BODY)
+        except JsonInputError as refused:
+            raise BadRequest(f"The body is not a JSON object ({refused.code}).") from None
 
     def _pin_provider(self, request: dict) -> PinProvider:
         pin = request.get("pin")

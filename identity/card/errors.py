@@ -124,3 +124,110 @@ class CardSignInThrottled(CardSignInError):
         super().__init__()
         self.retry_after = retry_after
         self.reason = reason
+
+
+# --- Issuance refusals: who may receive a card from whom, and the issuance's steps -----
+
+
+class RegistrarNotSignedIn(CardError):
+    code = "not_signed_in"
+    message = _("Sign in with your card.")
+    status = 403
+
+
+class RegistrarOnly(CardError):
+    code = "permission_denied"
+    message = _("Only registrars issue cards.")
+    status = 403
+
+
+class RegistrarCardRequired(CardError):
+    """A registrar whose session is below `high`: they did not sign in with their card."""
+
+    code = "assurance_required"
+    message = _("Sign in with your own card to issue cards.")
+    status = 403
+
+
+class CardIssueRefused(CardError):
+    """The registrar may not check this person's identity or issue them a card."""
+
+    code = "card_issue_refused"
+    message = _("You may not issue a card to this person.")
+    status = 403
+
+
+class CardIssueToSelf(CardIssueRefused):
+    code = "card_issue_to_self"
+    message = _("You may not issue a card to yourself.")
+
+
+class CardIssueToRegistrar(CardIssueRefused):
+    code = "card_issue_to_registrar"
+    message = _("You may not issue a card to another registrar: a superuser must do it.")
+
+
+class CardIssueToAdmin(CardIssueRefused):
+    code = "card_issue_to_admin"
+    message = _("You may not issue a card to a coop admin or a superuser: a superuser must do it.")
+
+
+class CardRequestInvalid(CardError):
+    """A registrar request whose JSON body was refused; `code` says why (core.jsonin)."""
+
+    code = "json_invalid"
+    message = _("The request is malformed.")
+
+    def __init__(self, *, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+
+class IdentityCheckMissing(CardError):
+    """No fresh identity check of this registrar's session to issue on."""
+
+    code = "identity_check_missing"
+    message = _("Record the identity check again: this one is missing, used or too old.")
+    status = 409
+
+
+class PublicKeyInvalid(CardError):
+    code = "public_key_invalid"
+    message = _("The card's key is not an ECC P-256 public key.")
+
+
+class ChallengeMissing(CardError):
+    """No unused proof-of-possession challenge in this session for this check."""
+
+    code = "challenge_missing"
+    message = _("Ask the card to sign a new challenge: this one is missing, used or too old.")
+    status = 409
+
+
+class ProofMissing(CardError):
+    code = "proof_missing"
+    message = _("The card did not prove that it holds the key.")
+
+
+class ProofInvalid(CardError):
+    code = "proof_invalid"
+    message = _("The card's proof does not match its key: the certificate was not signed.")
+
+
+class CertificateNotPending(CardError):
+    """Nothing issued in this session waits for confirmation under that fingerprint."""
+
+    code = "certificate_mismatch"
+    message = _("The card holds another certificate than the one issued here.")
+
+
+class IssuanceExpired(CardError):
+    code = "issuance_expired"
+    message = _("This issuance took too long; the certificate is revoked. Start again.")
+    status = 409
+
+
+class CardAlreadyActive(CardError):
+    code = "card_already_active"
+    message = _("This person already has an active card.")
+    status = 409

@@ -1,51 +1,44 @@
 """The registrar's pages at a partner branch: find a person, record the in-person identity
 check, then personalise a card in the registrar's reader through the local card agent.
 
-The issuance is bound to the identity check the registrar just recorded, in their session:
-the certificate endpoint signs a certificate for that check's person only, keeps it in the
-session, and the confirmation registers exactly that certificate (matched by fingerprint)
-once the agent has written it to the card. A certificate issued but never confirmed is
-registered nowhere: sign-in refuses it as an unknown card.
+The views authenticate (a `high` session: the registrar signed in with their own card),
+authorise (identity.issue_cards), parse, call one service of identity.card.issuance and
+render; the rules (which check may issue, its freshness, who may receive a card from whom,
+the proof of possession, the CA call, confirmation) live there.
 """
 
 import base64
-import binascii
-import datetime
 import functools
-import json
-import logging
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.jsonin import JsonInputError, json_parse
+from identity.assurance import level_satisfies, require_assurance, session_assurance
 from identity.card import errors
-from identity.card.ca import card_certificate_issue
-from identity.card.selectors import access_card_issue, card_active_for
-from identity.card.services import card_register, identity_check_record
-from identity.card.validation import certificate_fingerprint
+from identity.card.issuance import (
+    issuance_certificate_sign,
+    issuance_challenge,
+    issuance_check,
+    issuance_check_record,
+    issuance_confirm,
+    issuance_confirmed,
+)
+from identity.card.selectors import access_card_issue, access_card_issue_to, card_active_for
 from identity.models import Card, IdentityCheck, IdentityDocumentType, User
 
-security_logger = logging.getLogger("identity.security")
-
-SESSION_ISSUANCE = "uniqc_registrar_issuance"
-# The card must be personalised while the person is still at the counter.
-CHECK_LIFETIME = datetime.timedelta(minutes=30)
+# The level the registrar's own session must be at: signed in with their card.
+REGISTRAR_ASSURANCE = "high"
 SEARCH_MIN_LENGTH = 2
 SEARCH_LIMIT = 20
 REQUEST_MAX_BYTES = 8_000
@@ -66,13 +59,36 @@ class IdentityCheckForm(forms.Form):
 
 
 def _registrar_required(view: Any) -> Any:
-    """Signed in (else the sign-in page), then a registrar (else 403)."""
+    """A page for registrars: a visitor or a session below `high` is sent to the card
+    sign-in and brought back; someone who is not a registrar gets 403."""
 
-    @login_required
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        access_card_issue(request.user)
-        return view(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            access_card_issue(request.user)
+        return require_assurance(REGISTRAR_ASSURANCE)(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _registrar_json(view: Any) -> Any:
+    """An endpoint of the registrar's page script: 403 with a code unless a registrar
+    signed in with their card; coded issuance errors become JSON answers."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        try:
+            if not request.user.is_authenticated:
+                raise errors.RegistrarNotSignedIn
+            try:
+                access_card_issue(request.user)
+            except PermissionDenied:
+                raise errors.RegistrarOnly from None
+            if not level_satisfies(session_assurance(request), REGISTRAR_ASSURANCE):
+                raise errors.RegistrarCardRequired
+            return view(request, *args, **kwargs)
+        except errors.CardError as exc:
+            return JsonResponse({"error": exc.code, "message": str(exc.message)}, status=exc.status)
 
     return wrapped
 
@@ -92,33 +108,12 @@ def _people_matching(query: str) -> QuerySet[User]:
     )
 
 
-def _json_error(code: str, message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": code, "message": message}, status=status)
-
-
-def _json_body(request: HttpRequest) -> dict | None:
-    if len(request.body) > REQUEST_MAX_BYTES:
-        return None
+def _json_body(request: HttpRequest) -> dict:
+    """The request's JSON object; a coded 400 (json_too_large, json_too_deep, ...) else."""
     try:
-        body = json.loads(request.body)
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def _issuance_check(request: HttpRequest, check_id: int) -> IdentityCheck | None:
-    """The identity check this registrar recorded in this session, still fresh and unused."""
-    issuance = request.session.get(SESSION_ISSUANCE)
-    if not isinstance(issuance, dict) or issuance.get("check") != check_id:
-        return None
-    check = (
-        IdentityCheck.objects.select_related("person", "registrar")
-        .filter(pk=check_id, registrar=request.user)
-        .first()
-    )
-    if check is None or timezone.now() - check.checked_at > CHECK_LIFETIME:
-        return None
-    return check
+        return json_parse(request.body, max_bytes=REQUEST_MAX_BYTES)
+    except JsonInputError as exc:
+        raise errors.CardRequestInvalid(code=exc.code) from None
 
 
 @never_cache
@@ -141,11 +136,21 @@ def registrar_search(request: HttpRequest) -> HttpResponse:
 def registrar_person(request: HttpRequest, public_id: str) -> HttpResponse:
     """Step 2: the person's attributes, and the in-person check of their document."""
     person = get_object_or_404(User, public_id=public_id, is_active=True)
+    try:
+        access_card_issue_to(registrar=request.user, person=person)
+    except errors.CardIssueRefused as refused:
+        return render(
+            request,
+            "identity/card/registrar/person.html",
+            {"person": person, "active_card": card_active_for(person), "refused": refused},
+            status=403,
+        )
     if request.method == "POST":
         form = IdentityCheckForm(request.POST)
         if form.is_valid():
             try:
-                check = identity_check_record(
+                check = issuance_check_record(
+                    session=request.session,
                     person=person,
                     document_type=form.cleaned_data["document_type"],
                     document_last4=form.cleaned_data["document_last4"],
@@ -156,7 +161,6 @@ def registrar_person(request: HttpRequest, public_id: str) -> HttpResponse:
                 for field, messages in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, messages)
             else:
-                request.session[SESSION_ISSUANCE] = {"check": check.pk}
                 return redirect("card:registrar_issue", check_id=check.pk)
     else:
         last_check = IdentityCheck.objects.filter(registrar=request.user).first()
@@ -164,11 +168,7 @@ def registrar_person(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(
         request,
         "identity/card/registrar/person.html",
-        {
-            "person": person,
-            "active_card": card_active_for(person),
-            "form": form,
-        },
+        {"person": person, "active_card": card_active_for(person), "form": form},
     )
 
 
@@ -177,8 +177,9 @@ def registrar_person(request: HttpRequest, public_id: str) -> HttpResponse:
 @_registrar_required
 def registrar_issue(request: HttpRequest, check_id: int) -> HttpResponse:
     """Step 3: personalise the card in the registrar's reader (the page's script does it)."""
-    check = _issuance_check(request, check_id)
-    if check is None:
+    try:
+        check = issuance_check(session=request.session, check_id=check_id, registrar=request.user)
+    except errors.CardError:
         return render(request, "identity/card/registrar/expired.html", status=409)
     return render(
         request,
@@ -192,113 +193,56 @@ def registrar_issue(request: HttpRequest, check_id: int) -> HttpResponse:
     )
 
 
-def _public_key_parse(value: Any) -> ec.EllipticCurvePublicKey | None:
-    """The card's public key from PEM or base64 DER SubjectPublicKeyInfo, if it is ECC P-256."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        if value.lstrip().startswith("-----BEGIN"):
-            key = serialization.load_pem_public_key(value.encode("ascii"))
-        else:
-            key = serialization.load_der_public_key(base64.b64decode(value, validate=True))
-    except (ValueError, TypeError, binascii.Error, UnicodeEncodeError):
-        return None
-    if not isinstance(key, ec.EllipticCurvePublicKey):
-        return None
-    if not isinstance(key.curve, ec.SECP256R1):
-        return None
-    return key
+@never_cache
+@require_POST
+@_registrar_json
+def registrar_challenge(request: HttpRequest, check_id: int) -> JsonResponse:
+    """A new challenge for the card to sign with its new key (proof of possession)."""
+    challenge = issuance_challenge(
+        session=request.session, check_id=check_id, registrar=request.user
+    )
+    return JsonResponse({"challenge": challenge})
 
 
 @never_cache
 @require_POST
-@_registrar_required
+@_registrar_json
 def registrar_certificate(request: HttpRequest, check_id: int) -> JsonResponse:
-    """Sign a certificate for the key generated on the card, for this check's person.
-
-    Nothing is registered yet: the certificate waits in the session for the confirmation.
-    """
-    check = _issuance_check(request, check_id)
-    if check is None:
-        return _json_error(
-            "identity_check_missing",
-            _("Record the identity check again: this one is missing, used or too old."),
-            409,
-        )
+    """Sign a certificate for the key generated on the card, once the card proved it holds
+    the key ({"publicKey", "proof"}); it is recorded as pending until the confirmation."""
     body = _json_body(request)
-    public_key = _public_key_parse(body.get("publicKey") if body else None)
-    if public_key is None:
-        return _json_error(
-            "public_key_invalid", _("The card's key is not an ECC P-256 public key."), 400
-        )
-    try:
-        certificate = card_certificate_issue(public_key=public_key, user=check.person)
-    except errors.CardError as exc:  # the CA is not set up
-        return _json_error(exc.code, str(exc.message), exc.status)
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    fingerprint = certificate_fingerprint(certificate)
-    request.session[SESSION_ISSUANCE] = {
-        "check": check.pk,
-        "certificate": base64.b64encode(der).decode("ascii"),
-    }
-    security_logger.info(
-        "Card certificate issued, not registered yet: serial=%x person=%s registrar=%s",
-        certificate.serial_number,
-        check.person.public_id,
-        request.user.pk,
+    card = issuance_certificate_sign(
+        session=request.session,
+        check_id=check_id,
+        public_key=body.get("publicKey"),
+        proof=body.get("proof"),
+        registrar=request.user,
     )
     return JsonResponse(
-        {"certificate": base64.b64encode(der).decode("ascii"), "fingerprint": fingerprint}
+        {
+            "certificate": base64.b64encode(bytes(card.certificate_der)).decode("ascii"),
+            "fingerprint": card.fingerprint_sha256,
+        }
     )
 
 
 @never_cache
 @require_POST
-@_registrar_required
+@_registrar_json
 def registrar_confirm(request: HttpRequest, check_id: int) -> JsonResponse:
-    """The agent wrote the certificate and the person set a PIN: register the card now.
+    """The agent wrote the certificate and the person set a PIN: activate the card now.
 
-    Only the certificate this session was issued is registered, named by its fingerprint;
-    a confirmation repeated after success answers with the same card.
+    A confirmation repeated after success answers with the same card.
     """
-    body = _json_body(request) or {}
-    fingerprint = body.get("fingerprint")
-    done = (
-        Card.objects.filter(
-            identity_check_id=check_id,
-            identity_check__registrar=request.user,
-            fingerprint_sha256=fingerprint,
-        ).first()
-        if isinstance(fingerprint, str)
-        else None
-    )
-    if done is not None:
-        return JsonResponse({"redirect": reverse("card:registrar_card", args=[done.pk])})
-    check = _issuance_check(request, check_id)
-    encoded = request.session.get(SESSION_ISSUANCE, {}).get("certificate") if check else None
-    if check is None or not encoded:
-        return _json_error(
-            "identity_check_missing",
-            _("Nothing to confirm: record the identity check and write the card again."),
-            409,
-        )
-    certificate = x509.load_der_x509_certificate(base64.b64decode(encoded))
-    if fingerprint != certificate_fingerprint(certificate):
-        return _json_error(
-            "certificate_mismatch",
-            _("The card holds another certificate than the one issued here."),
-            400,
-        )
-    try:
-        card = card_register(
-            person=check.person,
-            certificate=certificate,
-            identity_check=check,
+    fingerprint = _json_body(request).get("fingerprint")
+    card = issuance_confirmed(check_id=check_id, fingerprint=fingerprint, registrar=request.user)
+    if card is None:
+        card = issuance_confirm(
+            session=request.session,
+            check_id=check_id,
+            fingerprint=fingerprint,
             registrar=request.user,
         )
-    except errors.CardError as exc:
-        return _json_error(exc.code, str(exc.message), exc.status)
-    request.session.pop(SESSION_ISSUANCE, None)
     return JsonResponse({"redirect": reverse("card:registrar_card", args=[card.pk])})
 
 

@@ -2,6 +2,13 @@
 issuing CA, both built from the card records, so a revocation shows at once.
 
 The CRL's DER is cached for ten seconds; revoking a card clears the cache at once.
+
+Every certificate the CA signs has a card row from the moment it is signed, so OCSP never
+answers `unknown` for one of ours (only for a serial the CA never signed). A certificate
+signed but not confirmed yet (`pending`) is on hold: on the CRL and `revoked` over OCSP,
+both with reason certificateHold, until the registrar confirms it (then it leaves the CRL
+and is `good`) or the issuance is abandoned (then it is revoked for good:
+cessationOfOperation when never confirmed, superseded when a newer certificate replaced it).
 """
 
 import datetime
@@ -28,6 +35,8 @@ REASON_FLAGS = {
     CardRevocationReason.LOST: x509.ReasonFlags.key_compromise,
     CardRevocationReason.STOLEN: x509.ReasonFlags.key_compromise,
     CardRevocationReason.REPLACED: x509.ReasonFlags.superseded,
+    # Signed, never confirmed: the card was never put to use.
+    CardRevocationReason.ABANDONED: x509.ReasonFlags.cessation_of_operation,
     CardRevocationReason.OTHER: x509.ReasonFlags.unspecified,
 }
 
@@ -37,7 +46,7 @@ def _now() -> datetime.datetime:
 
 
 def _reason(card: Card) -> x509.ReasonFlags:
-    if card.status == CardStatus.SUSPENDED:
+    if card.status in (CardStatus.SUSPENDED, CardStatus.PENDING):
         return x509.ReasonFlags.certificate_hold
     return REASON_FLAGS.get(card.revocation_reason, x509.ReasonFlags.unspecified)
 
@@ -47,7 +56,8 @@ def _revocation_time(card: Card) -> datetime.datetime:
 
 
 def crl_build() -> x509.CertificateRevocationList:
-    """A CRL of every card that is not active, valid for an hour from now."""
+    """A CRL of every certificate whose card is not active (pending, suspended, revoked),
+    valid for an hour from now."""
     ca = issuing_ca()
     now = _now()
     builder = (
@@ -111,8 +121,9 @@ def ocsp_malformed() -> bytes:
 
 
 def ocsp_respond(request_der: bytes) -> bytes:
-    """The DER OCSP response to a DER OCSP request: good, revoked or unknown for a serial
-    of our issuing CA; `unauthorized` for another CA; `malformedRequest` for garbage."""
+    """The DER OCSP response to a DER OCSP request: for a serial of our issuing CA, good
+    (active card) or revoked (pending: on hold; suspended; revoked), unknown only for a
+    serial it never signed; `unauthorized` for another CA; `malformedRequest` for garbage."""
     try:
         request = ocsp.load_der_ocsp_request(request_der)
         serial = request.serial_number

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
+from identity.card import errors
 from identity.models import Card, CardStatus
 
 
@@ -17,6 +18,27 @@ def access_card_issue(user: Any) -> None:
         raise PermissionDenied
     if not user.has_perm("identity.issue_cards"):
         raise PermissionDenied
+
+
+def access_card_issue_to(*, registrar: Any, person: Any) -> None:
+    """Raise unless `registrar` may check `person`'s identity and issue them a card.
+
+    Nobody issues to themself. A registrar (identity.issue_cards) issues to people who hold
+    neither that permission nor coop administration: otherwise one registrar could issue
+    a card in a colleague's name, sign in with it, and issue themself a card as that
+    colleague. Registrars', coop admins' and superusers' cards come from a superuser.
+    """
+    access_card_issue(registrar)
+    if person.pk == registrar.pk:
+        raise errors.CardIssueToSelf
+    if registrar.is_superuser:
+        return
+    if person.is_superuser:
+        raise errors.CardIssueToAdmin
+    if person.has_perm("identity.administer_coop"):
+        raise errors.CardIssueToAdmin
+    if person.has_perm("identity.issue_cards"):
+        raise errors.CardIssueToRegistrar
 
 
 def access_card_revoke(*, acting_user: Any, card: Card) -> None:
@@ -57,7 +79,8 @@ def card_by_serial(serial_number: int) -> Card | None:
 
 
 def cards_revoked_for_crl() -> QuerySet[Card]:
-    """Cards a relying party must refuse: revoked ones, and suspended ones (on hold)."""
+    """Certificates a relying party must refuse: revoked cards, and suspended or pending
+    (signed, not yet confirmed) ones, which are on hold."""
     return (
         Card.objects.exclude(status=CardStatus.ACTIVE)
         .only("serial_number", "status", "revocation_reason", "revoked_at", "issued_at")

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import datetime
 import hashlib
 import logging
 import secrets
@@ -17,11 +18,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.jsonin import json_parse
+from identity.audit import audit_record
 from identity.card import errors
 from identity.card.ca import issuing_certificate
 from identity.card.revocation import crl_cache_clear
 from identity.card.selectors import (
-    access_card_issue,
+    access_card_issue_to,
     access_card_revoke,
     card_active_for,
     card_serial_hex,
@@ -47,7 +49,7 @@ def identity_check_record(
     *, person: User, document_type: str, document_last4: str, branch: str, registrar: Any
 ) -> IdentityCheck:
     """Record that `registrar` saw this identity document of `person` in person."""
-    access_card_issue(registrar)
+    access_card_issue_to(registrar=registrar, person=person)
     check = IdentityCheck(
         person=person,
         document_type=document_type,
@@ -57,6 +59,13 @@ def identity_check_record(
     )
     check.full_clean()
     check.save()
+    audit_record(
+        acting_user=registrar,
+        action="identity_check.record",
+        target=check,
+        subject_user=person,
+        detail={"document_type": check.document_type, "branch": check.branch},
+    )
     security_logger.info(
         "Identity check recorded: person=%s registrar=%s branch=%r document=%s",
         person.public_id,
@@ -68,15 +77,16 @@ def identity_check_record(
 
 
 @transaction.atomic
-def card_register(
+def card_certificate_record(
     *, person: User, certificate: x509.Certificate, identity_check: IdentityCheck, registrar: Any
 ) -> Card:
-    """Keep the certificate the CA issued for `person`'s new card as their active card.
+    """Record a certificate the CA just signed for `person`'s new card, as `pending`.
 
-    The certificate must come from our issuing CA and name the person; the identity
-    check must be of this person. A card the person still holds is revoked as replaced.
+    It is on hold for relying parties (CRL, OCSP) and refused at sign-in until
+    `card_activate`. The certificate must come from our issuing CA and name the person;
+    the identity check must be of this person.
     """
-    access_card_issue(registrar)
+    access_card_issue_to(registrar=registrar, person=person)
     if identity_check.person_id != person.pk:
         raise errors.CardCertificateMismatch("the identity check is of another person")
     if certificate.issuer != issuing_certificate().subject:
@@ -84,26 +94,69 @@ def card_register(
     common_names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     if [attribute.value for attribute in common_names] != [str(person.public_id)]:
         raise errors.CardCertificateMismatch("certificate names another person")
-    previous = card_active_for(person)
-    if previous is not None:
-        card_revoke(card=previous, reason=CardRevocationReason.REPLACED, acting_user=registrar)
     card = Card(
         user=person,
         serial_number=card_serial_hex(certificate.serial_number),
         certificate_der=certificate.public_bytes(serialization.Encoding.DER),
         fingerprint_sha256=certificate_fingerprint(certificate),
-        status=CardStatus.ACTIVE,
+        status=CardStatus.PENDING,
         issued_by=registrar,
         not_after=certificate.not_valid_after_utc,
         identity_check=identity_check,
     )
     card.full_clean()
+    card.save()
+    audit_record(
+        acting_user=registrar,
+        action="card.certificate_sign",
+        target=card,
+        subject_user=person,
+        detail={"serial": card.serial_number},
+    )
+    crl_cache_clear()
+    transaction.on_commit(crl_cache_clear)
+    security_logger.info(
+        "Card certificate signed, pending confirmation: serial=%s person=%s registrar=%s",
+        card.serial_number,
+        person.public_id,
+        registrar.pk,
+    )
+    return card
+
+
+@transaction.atomic
+def card_activate(*, card: Card, registrar: Any) -> Card:
+    """Make the pending `card` its holder's active card; a card they still hold is revoked
+    as replaced. Activating an active card changes nothing."""
+    person = card.user
+    access_card_issue_to(registrar=registrar, person=person)
+    if card.status == CardStatus.ACTIVE:
+        return card
+    if card.status != CardStatus.PENDING:
+        raise errors.CertificateNotPending(f"card {card.serial_number} is {card.status}")
+    previous = card_active_for(person)
+    if previous is not None:
+        card_revoke(card=previous, reason=CardRevocationReason.REPLACED, acting_user=registrar)
     try:
         with transaction.atomic():
-            card.save()
+            updated = Card.objects.filter(pk=card.pk, status=CardStatus.PENDING).update(
+                status=CardStatus.ACTIVE
+            )
     except IntegrityError as exc:
-        # Another registrar registered a card for this person at the same moment.
-        raise errors.CardError("this person already has an active card") from exc
+        # Another registrar activated a card for this person at the same moment.
+        raise errors.CardAlreadyActive("this person already has an active card") from exc
+    if not updated:
+        raise errors.CertificateNotPending(f"card {card.serial_number} is no longer pending")
+    card.refresh_from_db()
+    audit_record(
+        acting_user=registrar,
+        action="card.register",
+        target=card,
+        subject_user=person,
+        detail={"serial": card.serial_number},
+    )
+    crl_cache_clear()
+    transaction.on_commit(crl_cache_clear)
     security_logger.info(
         "Card registered: serial=%s person=%s registrar=%s",
         card.serial_number,
@@ -114,12 +167,45 @@ def card_register(
 
 
 @transaction.atomic
+def card_register(
+    *, person: User, certificate: x509.Certificate, identity_check: IdentityCheck, registrar: Any
+) -> Card:
+    """Keep the certificate the CA issued for `person`'s new card as their active card:
+    record it (unless it is recorded already) and activate it."""
+    card = Card.objects.filter(fingerprint_sha256=certificate_fingerprint(certificate)).first()
+    if card is None:
+        card = card_certificate_record(
+            person=person,
+            certificate=certificate,
+            identity_check=identity_check,
+            registrar=registrar,
+        )
+    elif card.user_id != person.pk or card.identity_check_id != identity_check.pk:
+        raise errors.CardCertificateMismatch("the certificate is recorded for another issuance")
+    return card_activate(card=card, registrar=registrar)
+
+
+@transaction.atomic
 def card_revoke(*, card: Card, reason: str, acting_user: Any) -> Card:
     """Revoke `card` now, for good; sign-in, the CRL and OCSP refuse it at once.
 
     Revoking a revoked card changes nothing and returns it as it is.
     """
     access_card_revoke(acting_user=acting_user, card=card)
+    return _card_revoke_now(card=card, reason=reason, acting_user=acting_user)
+
+
+@transaction.atomic
+def card_abandon(*, card: Card) -> Card:
+    """Revoke, as abandoned, a certificate the CA signed that nobody confirmed in time
+    (the system acts: no person). Only a pending card is abandoned."""
+    if card.status != CardStatus.PENDING:
+        return card
+    return _card_revoke_now(card=card, reason=CardRevocationReason.ABANDONED, acting_user=None)
+
+
+def _card_revoke_now(*, card: Card, reason: str, acting_user: Any) -> Card:
+    """The revocation itself, once the caller has checked who may revoke; audited."""
     reason = CardRevocationReason(reason)
     now = timezone.now()
     updated = (
@@ -130,6 +216,13 @@ def card_revoke(*, card: Card, reason: str, acting_user: Any) -> Card:
     card.refresh_from_db()
     passkeys_revoke_for_card(card=card)
     if updated:
+        audit_record(
+            acting_user=acting_user,
+            action="card.revoke",
+            target=card,
+            subject_user=card.user,
+            detail={"serial": card.serial_number, "reason": str(reason)},
+        )
         # The CRL cached before the commit must not be served after it.
         crl_cache_clear()
         transaction.on_commit(crl_cache_clear)
@@ -138,9 +231,20 @@ def card_revoke(*, card: Card, reason: str, acting_user: Any) -> Card:
             card.serial_number,
             card.user_id,
             reason,
-            acting_user.pk,
+            acting_user.pk if acting_user is not None else "system",
         )
     return card
+
+
+def cards_pending_abandon(*, older_than: datetime.timedelta) -> int:
+    """Revoke, as abandoned, every certificate still pending `older_than` after it was
+    signed (the issuance's lifetime): its card was never confirmed. Returns how many."""
+    cutoff = timezone.now() - older_than
+    abandoned = 0
+    for card in Card.objects.filter(status=CardStatus.PENDING, issued_at__lt=cutoff):
+        card_abandon(card=card)
+        abandoned += 1
+    return abandoned
 
 
 def card_declare_lost(*, user: User) -> Card:

@@ -16,6 +16,11 @@ urlpatterns = [
     path("guichet/personne/<uuid:public_id>/", registrar.registrar_person, name="registrar_person"),
     path("guichet/verification/<int:check_id>/", registrar.registrar_issue, name="registrar_issue"),
     path(
+        "guichet/verification/<int:check_id>/defi",
+        registrar.registrar_challenge,
+        name="registrar_challenge",
+    ),
+    path(
         "guichet/verification/<int:check_id>/certificat",
         registrar.registrar_certificate,
         name="registrar_certificate",

@@ -1,4 +1,5 @@
-"""The agent's half of Web eID 1.0: what the card signs and the token it returns.
+"""The agent's half of Web eID 1.0: what the card signs and the token it returns; and
+what a new card signs at issuance to prove it holds its key (`possession_digest`).
 
 The card signs `SHA256(origin) || SHA256(nonce)` (the nonce hashed as its base64 text),
 ECDSA P-256 over SHA-256 of those 64 bytes; the signature travels as raw R||S. The server
@@ -63,6 +64,17 @@ def signed_data(*, origin: str, nonce: str) -> bytes:
 def digest_to_sign(*, origin: str, nonce: str) -> bytes:
     """The 32-byte hash sent to the card: ES256 hashes the signed data once more."""
     return hashlib.sha256(signed_data(origin=origin, nonce=nonce)).digest()
+
+
+# Proof of possession at issuance: what the new key signs is bound to this purpose, so that
+# neither a sign-in signature nor a proof can stand for the other.
+POSSESSION_CONTEXT = b"uniqc-card-issuance-proof:1\x00"
+
+
+def possession_digest(challenge: bytes) -> bytes:
+    """The 32-byte hash the card signs (slot 9A, GENERAL AUTHENTICATE) to prove it holds
+    the key being certified: SHA256(POSSESSION_CONTEXT || challenge)."""
+    return hashlib.sha256(POSSESSION_CONTEXT + challenge).digest()
 
 
 def der_to_raw(der_signature: bytes) -> bytes:

@@ -1,6 +1,7 @@
 // The registrar's card personalisation page: the card agent on this workstation (started
-// with --registrar) generates the key on the card, the coop certifies it, the agent writes
-// the certificate and the person sets their PIN; then the coop registers the card.
+// with --registrar) generates the key on the card, the card signs the coop's challenge with
+// it (proof of possession), the coop certifies the key, the agent writes the certificate
+// and the person sets their PIN; then the coop registers the card.
 // PINs go to the local agent only, never to the coop's server.
 (function () {
   "use strict";
@@ -99,9 +100,15 @@
     agentCall("/status")
       .then(cardReady)
       .then(function () { return agentCall("/registrar/key", {pin: pin}); })
-      .then(function (answer) {
-        say(text.working_certificate, false);
-        return serverCall(urls.certificate, {publicKey: answer.publicKey});
+      .then(function (key) {
+        // Proof of possession: the card signs the coop's challenge with the new key.
+        say(text.working_proof, false);
+        return serverCall(urls.challenge, {}).then(function (issued) {
+          return agentCall("/registrar/challenge", {challenge: issued.challenge, pin: pin});
+        }).then(function (proof) {
+          say(text.working_certificate, false);
+          return serverCall(urls.certificate, {publicKey: key.publicKey, proof: proof.signature});
+        });
       })
       .then(function (issued) {
         say(text.working_write, false);

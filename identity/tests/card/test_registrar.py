@@ -1,6 +1,6 @@
 """The registrar's counter: who may use it, the identity check, and card issuance through
-HTTP (a software key stands in for the card) and in Chromium (the softcard behind the
-agent's bridge in registrar mode)."""
+HTTP (a software key stands in for the card, and proves it holds its key as a card does)
+and in Chromium (the softcard behind the agent's bridge in registrar mode)."""
 
 import base64
 import contextlib
@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
@@ -19,9 +20,10 @@ from identity.card import piv
 from identity.card.agent import CardAgent
 from identity.card.bridge import bridge_create
 from identity.card.emulator import VirtualPivCard
-from identity.card.registrar import SESSION_ISSUANCE
+from identity.card.issuance import SESSION_ISSUANCE
 from identity.card.softcard import SoftCardSource
 from identity.card.validation import certificate_fingerprint
+from identity.card.webeid import possession_digest
 from identity.models import Card, CardRevocationReason, CardStatus, IdentityCheck
 from identity.roles import Role
 
@@ -29,8 +31,9 @@ BRANCH = "Caisse Desjardins du Plateau"
 
 
 @pytest.fixture
-def registrar_client(client, registrar) -> Client:
-    client.force_login(registrar)
+def registrar_client(client, registrar, sign_in_at) -> Client:
+    """The registrar, signed in with their own card (a `high` session)."""
+    sign_in_at(client, registrar, "high")
     return client
 
 
@@ -50,12 +53,37 @@ def _check_record(client: Client, person, **fields) -> IdentityCheck:
     return check
 
 
-def _certificate_request(client: Client, check: IdentityCheck, public_key: str):
+def _challenge(client: Client, check: IdentityCheck) -> bytes:
+    response = client.post(reverse("card:registrar_challenge", args=[check.pk]))
+    assert response.status_code == 200, response.content
+    return base64.b64decode(response.json()["challenge"])
+
+
+def _proof(key, challenge: bytes) -> str:
+    """What the card answers to GENERAL AUTHENTICATE over the challenge's digest."""
+    signature = key.sign(possession_digest(challenge), ec.ECDSA(Prehashed(hashes.SHA256())))
+    return base64.b64encode(signature).decode()
+
+
+def _certificate_request(
+    client: Client, check: IdentityCheck, public_key: str, *, proof: str | None = None
+):
+    body = {"publicKey": public_key}
+    if proof is not None:
+        body["proof"] = proof
     return client.post(
         reverse("card:registrar_certificate", args=[check.pk]),
-        {"publicKey": public_key},
+        body,
         content_type="application/json",
     )
+
+
+def _certified(client: Client, check: IdentityCheck, key) -> dict:
+    """Ask for a challenge, prove possession of `key` and get its certificate."""
+    proof = _proof(key, _challenge(client, check))
+    response = _certificate_request(client, check, _spki_b64(key.public_key()), proof=proof)
+    assert response.status_code == 200, response.content
+    return response.json()
 
 
 # -- access ------------------------------------------------------------------------------
@@ -73,10 +101,65 @@ def test_a_shopper_is_refused(client, make_person, alice, name):
     assert response.status_code == 403
 
 
-def test_a_visitor_is_sent_to_sign_in(client):
+def test_a_shopper_gets_a_coded_403_from_the_endpoints(client, make_person, sign_in_at):
+    sign_in_at(client, make_person("shop@example.com", Role.SHOPPER), "high")
+    response = client.post(reverse("card:registrar_challenge", args=[1]))
+    assert response.status_code == 403
+    assert response.json()["error"] == "permission_denied"
+
+
+def test_a_visitor_is_sent_to_the_card_sign_in(client):
     response = client.get(reverse("card:registrar"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("identity:login"))
+    assert response["Location"] == reverse("card_login:sign_in") + "?next=%2Fcarte%2Fguichet%2F"
+
+
+@pytest.mark.parametrize("acr", ["low", "substantial"])
+def test_a_registrar_without_their_card_is_sent_to_the_card_sign_in(
+    client, registrar, alice, sign_in_at, acr
+):
+    sign_in_at(client, registrar, acr)
+    page = reverse("card:registrar_person", args=[alice.public_id])
+    for response in (
+        client.get(page),
+        client.post(
+            page, {"document_type": "passport", "document_last4": "AB12", "branch": BRANCH}
+        ),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("card_login:sign_in") + "?next=")
+    assert not IdentityCheck.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["card:registrar_challenge", "card:registrar_certificate", "card:registrar_confirm"]
+)
+def test_the_registrar_endpoints_refuse_a_password_session(
+    client, registrar, alice, card_key, sign_in_at, name
+):
+    """Finding 3: with a password session, the registrar got a certificate for anyone."""
+    high = Client()
+    sign_in_at(high, registrar, "high")
+    check = _check_record(high, alice)
+    # The same session, brought down to a password sign-in.
+    sign_in_at(client, registrar, "low")
+    session = client.session
+    session[SESSION_ISSUANCE] = high.session[SESSION_ISSUANCE]
+    session.save()
+    response = client.post(
+        reverse(name, args=[check.pk]),
+        {"publicKey": _spki_b64(card_key.public_key()), "fingerprint": "00" * 32},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert response.json()["error"] == "assurance_required"
+    assert not Card.objects.exists()
+
+
+def test_the_registrar_endpoints_refuse_a_visitor(client, registrar, alice):
+    response = client.post(reverse("card:registrar_certificate", args=[1]), {})
+    assert response.status_code == 403
+    assert response.json()["error"] == "not_signed_in"
 
 
 def test_a_registrar_finds_a_person_by_name_or_email(registrar_client, alice, make_user):
@@ -135,11 +218,11 @@ def test_a_malformed_document_number_records_nothing(registrar_client, alice):
 
 
 def test_no_certificate_without_an_identity_check_in_this_session(
-    registrar_client, registrar, alice, card_key, make_user
+    registrar_client, registrar, alice, card_key, sign_in_at
 ):
     check = _check_record(registrar_client, alice)
     other = Client()
-    other.force_login(registrar)
+    sign_in_at(other, registrar, "high")
     response = _certificate_request(other, check, _spki_b64(card_key.public_key()))
     assert response.status_code == 409
     assert response.json()["error"] == "identity_check_missing"
@@ -159,7 +242,7 @@ def test_only_p256_keys_are_certified(registrar_client, alice, key):
     response = _certificate_request(registrar_client, check, _spki_b64(key.public_key()))
     assert response.status_code == 400
     assert response.json()["error"] == "public_key_invalid"
-    assert "certificate" not in registrar_client.session[SESSION_ISSUANCE]
+    assert not Card.objects.exists()
 
 
 def test_garbage_is_not_a_key(registrar_client, alice):
@@ -182,12 +265,15 @@ def test_issuance_through_http_replaces_the_previous_card(
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
-    issued = _certificate_request(registrar_client, check, pem).json()
+    proof = _proof(card_key, _challenge(registrar_client, check))
+    issued = _certificate_request(registrar_client, check, pem, proof=proof).json()
     certificate = x509.load_der_x509_certificate(base64.b64decode(issued["certificate"]))
     assert certificate.public_key() == card_key.public_key()
     assert issued["fingerprint"] == certificate_fingerprint(certificate)
-    # Issued but not confirmed: nothing is registered, the old card still works.
-    assert not Card.objects.filter(fingerprint_sha256=issued["fingerprint"]).exists()
+    # Signed, so recorded at once; pending until confirmed, and the old card still works.
+    pending = Card.objects.get(fingerprint_sha256=issued["fingerprint"])
+    assert pending.status == CardStatus.PENDING
+    assert pending.serial_number == format(certificate.serial_number, "x")
     previous.refresh_from_db()
     assert previous.status == CardStatus.ACTIVE
 
@@ -196,6 +282,7 @@ def test_issuance_through_http_replaces_the_previous_card(
         confirm, {"fingerprint": "00" * 32}, content_type="application/json"
     )
     assert refused.status_code == 400
+    assert refused.json()["error"] == "certificate_mismatch"
 
     response = registrar_client.post(
         confirm, {"fingerprint": issued["fingerprint"]}, content_type="application/json"
@@ -203,6 +290,7 @@ def test_issuance_through_http_replaces_the_previous_card(
     assert response.status_code == 200
     card = Card.objects.get(fingerprint_sha256=issued["fingerprint"])
     assert response.json()["redirect"] == reverse("card:registrar_card", args=[card.pk])
+    assert card.pk == pending.pk
     assert card.status == CardStatus.ACTIVE
     assert card.identity_check == check
     assert card.issued_by == registrar
@@ -251,7 +339,7 @@ def _registrar_bridge(card: VirtualPivCard, origin: str) -> Iterator:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_registrar_issues_a_card_in_the_browser(
-    page, live_server, settings, registrar, make_user
+    page, live_server, settings, registrar, make_user, sign_in_at
 ):
     person = make_user("camille@example.com", given_name="Camille", family_name="Roy")
     blank = VirtualPivCard()  # transport PIN 123456
@@ -259,7 +347,7 @@ def test_a_registrar_issues_a_card_in_the_browser(
         settings.CARD_AGENT_URL = f"http://127.0.0.1:{bridge.port}"
         settings.SITE_URL = live_server.url
         signed_in = Client()
-        signed_in.force_login(registrar)
+        sign_in_at(signed_in, registrar, "high")
         session = signed_in.cookies[django_settings.SESSION_COOKIE_NAME].value
         # English: the msgids are the page's source text, whatever the catalogue says.
         page.context.add_cookies(
@@ -299,10 +387,12 @@ def test_a_registrar_issues_a_card_in_the_browser(
     assert blank.registrar_mode is False
 
 
-def test_the_card_step_needs_this_sessions_identity_check(registrar_client, registrar, alice):
+def test_the_card_step_needs_this_sessions_identity_check(
+    registrar_client, registrar, alice, sign_in_at
+):
     check = _check_record(registrar_client, alice)
     assert registrar_client.get(reverse("card:registrar_issue", args=[check.pk])).status_code == 200
     other = Client()
-    other.force_login(registrar)
+    sign_in_at(other, registrar, "high")
     response = other.get(reverse("card:registrar_issue", args=[check.pk]))
     assert response.status_code == 409

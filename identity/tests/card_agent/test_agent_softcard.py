@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
 from identity.card import agent as agent_module
 from identity.card import webeid
@@ -181,6 +181,27 @@ def test_issuance_generate_write_set_pin_then_sign(tmp_path):
     token = holder.sign(origin=ORIGIN, nonce=NONCE, pin_provider=fixed_pin("975310"))
     assert server_verifies(token, origin=ORIGIN, nonce=NONCE).public_key() == public_key
     assert json.loads(path.read_text())["pin_tries_left"] == 3
+
+
+def test_the_new_key_proves_possession_as_a_piv_card_signs():
+    """VERIFY PIN then GENERAL AUTHENTICATE (slot 9A) over the purpose-bound digest."""
+    card = VirtualPivCard()
+    agent = CardAgent(SoftCardSource(card))
+    public_key = agent.generate_key(pin="123456")
+    challenge = b"\x42" * 32
+    signature = agent.prove_possession(challenge=challenge, pin="123456")
+    public_key.verify(
+        signature,
+        hashlib.sha256(webeid.POSSESSION_CONTEXT + challenge).digest(),
+        ec.ECDSA(Prehashed(hashes.SHA256())),
+    )
+    with pytest.raises(InvalidSignature):
+        public_key.verify(signature, challenge, ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(WrongPin):
+        agent.prove_possession(challenge=challenge, pin="654321")
+    with pytest.raises(BadRequest):
+        agent.prove_possession(challenge=b"\x42" * 8, pin="123456")
+    assert card.pin_tries_left == 2  # only the wrong PIN counted
 
 
 def test_signed_data_is_the_two_hashes_and_the_card_gets_their_hash():

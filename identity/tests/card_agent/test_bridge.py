@@ -14,6 +14,7 @@ from identity.card import piv
 from identity.card.agent import CardAgent, fixed_pin
 from identity.card.bridge import DEFAULT_ORIGINS, allowed_origins_from_env, bridge_create
 from identity.card.emulator import VirtualPivCard
+from identity.card.issuance import possession_verify
 from identity.card.softcard import SoftCardSource
 
 from .conftest import PIN, certificate_for, personalised_card
@@ -316,6 +317,13 @@ def test_issuance_through_the_bridge(registrar_bridge):
     response, answer = post("/registrar/key", {"pin": "123456"})
     assert response.status == 200
     public_key = serialization.load_der_public_key(base64.b64decode(answer["publicKey"]))
+    # Proof of possession: the new key signs the coop's challenge, as the coop checks it.
+    challenge = b"\x5a" * 32
+    response, answer = post(
+        "/registrar/challenge", {"challenge": base64.b64encode(challenge).decode(), "pin": "123456"}
+    )
+    assert response.status == 200
+    possession_verify(public_key=public_key, challenge=challenge, proof=answer["signature"])
     certificate = certificate_for(public_key)
     response, error = post("/registrar/certificate", {"certificate": "not base64!"})
     assert response.status == 400 and error["error"] == "bad_request"
@@ -341,3 +349,56 @@ def test_registrar_certificate_without_the_pin_is_a_card_error(registrar_bridge)
         headers={"Origin": ALLOWED},
     )
     assert response.status == 500 and error["error"] == "card_error"
+
+
+def test_the_challenge_needs_the_pin_as_any_piv_signature_does(registrar_bridge):
+    challenge = base64.b64encode(b"\x01" * 32).decode()
+    response, error = request(
+        registrar_bridge,
+        "POST",
+        "/registrar/challenge",
+        body={"challenge": challenge},
+        headers={"Origin": ALLOWED},
+    )
+    assert response.status == 400 and error["error"] == "bad_request"
+    response, error = request(
+        registrar_bridge,
+        "POST",
+        "/registrar/challenge",
+        body={"challenge": challenge, "pin": "654321"},
+        headers={"Origin": ALLOWED},
+    )
+    assert response.status == 403 and error["error"] == "wrong_pin"
+
+
+@pytest.mark.parametrize("challenge", ["not base64!", base64.b64encode(b"\x01" * 8).decode()])
+def test_a_malformed_challenge_is_a_bad_request(registrar_bridge, challenge):
+    response, error = request(
+        registrar_bridge,
+        "POST",
+        "/registrar/challenge",
+        body={"challenge": challenge, "pin": "123456"},
+        headers={"Origin": ALLOWED},
+    )
+    assert response.status == 400 and error["error"] == "bad_request"
+
+
+@pytest.mark.parametrize("body", [b"[" * 4000, b"[]", b"{" * 40 + b"}" * 40])
+def test_nested_or_non_object_json_is_a_bad_request(bridge, source, body):
+    """Finding 10: deep nesting made the bridge's thread die with a RecursionError."""
+    connection = http.client.HTTPConnection("127.0.0.1", bridge.port, timeout=10)
+    connection.request(
+        "POST",
+        "/sign",
+        body=body,
+        headers={
+            "Host": f"127.0.0.1:{bridge.port}",
+            "Origin": ALLOWED,
+            "Content-Type": "application/json",
+        },
+    )
+    response = connection.getresponse()
+    error = json.loads(response.read())
+    connection.close()
+    assert response.status == 400 and error["error"] == "bad_request"
+    assert source.instructions == []
