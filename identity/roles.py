@@ -39,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "identity.view_card",
         "identity.view_identitycheck",
         "identity.view_passkey",
+        "identity.view_auditevent",
         "auth.view_group",
     ],
 }
