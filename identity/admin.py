@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdminMixin
 from identity.card.admin import card_admin_register
 from identity.forms import AdminSetPasswordForm, AdminUserAddForm, AdminUserChangeForm
 from identity.models import AuditEvent, User
@@ -162,7 +163,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail, read-only: only the services that make a change write it."""
 
     list_display = (
@@ -187,15 +188,6 @@ class AuditEventAdmin(admin.ModelAdmin):
         "detail",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 oidc_admin_register(admin.site)

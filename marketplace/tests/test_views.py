@@ -118,7 +118,7 @@ def test_my_stores_is_forbidden_to_a_shopper(client, shopper):
 def test_my_stores_shows_store_staff_their_stores_and_stock(client, make_store, store_worker):
     mine = make_store(status=StoreStatus.PENDING, listings=1)
     other = make_store()
-    store_staff_set(store=mine, user=store_worker, role="owner")
+    store_staff_set(store=mine, user=store_worker, role="owner", acting_user=None)
     client.force_login(store_worker)
     response = client.get(reverse("marketplace:my_stores"))
     html = response.content.decode()
@@ -141,7 +141,7 @@ def test_my_stores_query_count_does_not_grow_with_stores(
     client, make_store, store_worker, django_assert_max_num_queries
 ):
     client.force_login(store_worker)
-    store_staff_set(store=make_store(listings=1), user=store_worker)
+    store_staff_set(store=make_store(listings=1), user=store_worker, acting_user=None)
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -150,7 +150,7 @@ def test_my_stores_query_count_does_not_grow_with_stores(
 
     one = count()
     for _ in range(5):
-        store_staff_set(store=make_store(listings=4), user=store_worker)
+        store_staff_set(store=make_store(listings=4), user=store_worker, acting_user=None)
     with django_assert_max_num_queries(one):
         count()
 
