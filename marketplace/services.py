@@ -183,6 +183,7 @@ def store_staff_set(
         membership.save()
     elif not changed_fields_save(membership, {"role": role}, frozenset({"role"})):
         return membership
+    user.__dict__.pop("_marketplace_perm_cache", None)
     audit_record(
         acting_user=acting_user,
         action="store.staff_set",
@@ -197,6 +198,7 @@ def store_staff_set(
 def store_staff_remove(*, store: Store, user: User, acting_user: Any) -> None:
     """`user` no longer works for `store`; audited. Removing someone absent does nothing."""
     deleted, _per_model = StoreStaff.objects.filter(store=store, user=user).delete()
+    user.__dict__.pop("_marketplace_perm_cache", None)
     if deleted:
         audit_record(
             acting_user=acting_user,
