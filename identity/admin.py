@@ -1,7 +1,9 @@
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -190,5 +192,12 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
 
 
+class RoleGroupAdmin(ReadOnlyAdminMixin, DjangoGroupAdmin):
+    """The roles' groups, read-only: their permissions are ROLE_PERMISSIONS, which
+    roles_sync writes after each migration; people get roles through the role field."""
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, RoleGroupAdmin)
 oidc_admin_register(admin.site)
 card_admin_register(admin.site)

@@ -224,3 +224,17 @@ def test_the_audit_trail_is_listed_and_read_only(client, coop_admin, victim):
     )
     assert delete.status_code == 403
     assert AuditEvent.objects.get().action == "user.profile_update"
+
+
+def test_role_groups_are_read_only_even_to_a_superuser(client):
+    root = person("root@example.com", Role.COOP_ADMIN, is_superuser=True)
+    client.force_login(root)
+    group = Group.objects.get(name=Role.COOP_ADMIN)
+    before = set(group.permissions.all())
+    url = reverse("admin:auth_group_change", args=[group.pk])
+    assert client.get(url).status_code == 200
+    perm = Permission.objects.get(codename="delete_user")
+    response = client.post(url, {"name": group.name, "permissions": [perm.pk]})
+    assert response.status_code == 403
+    assert set(group.permissions.all()) == before
+    assert client.get(reverse("admin:auth_group_add")).status_code == 403
