@@ -229,7 +229,8 @@ def shopper(make_person):
 
 @pytest.fixture
 def store_worker(make_person):
-    return make_person("staff@example.com", "store_staff")
+    # Works at a store once a test gives them a StoreStaff row (store_staff_set).
+    return make_person("staff@example.com", "shopper")
 
 
 @pytest.fixture

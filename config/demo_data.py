@@ -32,7 +32,8 @@ DEMO_PEOPLE: list[dict[str, Any]] = [
         "given_name": "Mathieu",
         "family_name": "Gagnon",
         "birth_date": date.fromisoformat("1984-09-02"),
-        "role": Role.STORE_STAFF,
+        # Works at a store through DEMO_STAFF (a StoreStaff row), not a role.
+        "role": Role.SHOPPER,
         "locality": "Québec",
     },
     {

@@ -15,3 +15,17 @@ class SlugSetOnceAdminMixin:
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict:
         return {} if obj is not None else super().get_prepopulated_fields(request, obj)
+
+
+class ReadOnlyAdminMixin:
+    """Nothing is added, changed or deleted by hand: only the services write these rows
+    (the page shows them; an inline shows them inside its parent's page)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

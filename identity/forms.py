@@ -5,13 +5,14 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
     AdminUserCreationForm,
     PasswordChangeForm,
     PasswordResetForm,
     SetPasswordForm,
     UserChangeForm,
 )
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -19,7 +20,8 @@ from django.utils.translation import ngettext
 from identity.errors import SignInThrottled
 from identity.models import Language, Province, User
 from identity.ratelimit import client_ip
-from identity.selectors import PROVEN_FIELDS
+from identity.roles import Role, user_roles
+from identity.selectors import PROVEN_FIELDS, access_user_roles_change
 from identity.services import password_reset_request, user_authenticate, user_password_set
 from identity.validators import postal_code_normalize
 
@@ -231,9 +233,55 @@ class AdminUserAddForm(AdminUserCreationForm):
 
 
 class AdminUserChangeForm(UserChangeForm):
+    """A person's page in the admin. Roles are chosen here, never as raw groups or
+    permissions; the admin saves every change through identity's services."""
+
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        choices=Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # The person making the change; the admin sets it on the form class of each request.
+    acting_user: Any = None
+
     class Meta:
         model = User
         fields = "__all__"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "roles" in self.fields and self.instance.pk:
+            self.fields["roles"].initial = sorted(user_roles(self.instance))
+
+    def clean_roles(self) -> set[str]:
+        """Refuse, as a message on the field, a change of roles the service would refuse."""
+        roles = set(self.cleaned_data["roles"])
+        if self.acting_user is None or roles == user_roles(self.instance):
+            return roles
+        try:
+            access_user_roles_change(acting_user=self.acting_user, user=self.instance, roles=roles)
+        except PermissionDenied as exc:
+            raise ValidationError(
+                _(
+                    "You may not make this change of roles: only a superuser grants or "
+                    "withdraws the coop admin role, and no one changes their own roles."
+                ),
+                code="forbidden",
+            ) from exc
+        return roles
+
+
+class AdminSetPasswordForm(AdminPasswordChangeForm):
+    """A superuser sets or removes someone's password through identity's service."""
+
+    acting_user: Any = None
+
+    def save(self, commit: bool = True) -> User:
+        password = (
+            self.cleaned_data["password1"] if self.cleaned_data["set_usable_password"] else None
+        )
+        return user_password_set(user=self.user, password=password, acting_user=self.acting_user)
 
 
 class PostalCodeAdminForm(forms.ModelForm):

@@ -61,8 +61,8 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person, with the attributes they have proven or declared to the coop.
 
-    Roles (shopper, store staff, courier, registrar, coop admin) are groups; see
-    identity.roles.
+    Roles (shopper, courier, registrar, coop admin) are groups; see identity.roles.
+    Working at a store is not a role: the marketplace records it (StoreStaff).
     """
 
     public_id = models.UUIDField(
@@ -127,8 +127,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
         permissions = [
             ("shop", _("Can shop and pick up parcels")),
-            ("work_in_store", _("Can work for a store")),
-            ("carry_parcels", _("Can carry parcels between stores and lockers")),
             ("issue_cards", _("Can check identity documents and issue cards")),
             ("administer_coop", _("Can administer the cooperative")),
         ]

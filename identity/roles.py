@@ -1,7 +1,10 @@
 """The roles a person can hold, each a group carrying the permissions of that role.
 
-Higher apps check a permission (`user.has_perm("identity.carry_parcels")`), never a
-group name, so that a coop admin can grant a single permission to one person.
+Higher apps check a permission (`user.has_perm("lockers.carry_parcels")`), never a group
+name. Each app declares its own permissions (Meta.permissions on its models) and adds
+them to the roles from its AppConfig.ready() with `role_permissions_add`; identity
+declares only its own. What another app records itself (working at a store is a
+marketplace StoreStaff row) is not a role.
 """
 
 from typing import Any
@@ -13,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     SHOPPER = "shopper", _("Shopper")
-    STORE_STAFF = "store_staff", _("Store staff")
     COURIER = "courier", _("Courier")
     REGISTRAR = "registrar", _("Registrar")
     COOP_ADMIN = "coop_admin", _("Coop admin")
@@ -22,8 +24,7 @@ class Role(models.TextChoices):
 # Role -> permission codenames ("app_label.codename").
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SHOPPER: ["identity.shop"],
-    Role.STORE_STAFF: ["identity.shop", "identity.work_in_store"],
-    Role.COURIER: ["identity.carry_parcels"],
+    Role.COURIER: [],
     Role.REGISTRAR: [
         "identity.issue_cards",
         "identity.view_user",
@@ -39,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "identity.view_card",
         "identity.view_identitycheck",
         "identity.view_passkey",
+        "identity.view_auditevent",
         "auth.view_group",
     ],
 }

@@ -8,6 +8,7 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
 from identity.models import IdentityCheck, User
+from identity.roles import Role, user_roles
 from identity.tokens import email_verification_token
 
 # What a registrar proved from an identity document: once proven, the person no longer
@@ -32,6 +33,8 @@ def access_user_profile_change(
     """
     if not acting_user.is_authenticated:
         raise PermissionDenied
+    if user.is_superuser and not acting_user.is_superuser:
+        raise PermissionDenied("Only a superuser changes a superuser.")
     if acting_user.has_perm("identity.change_user"):
         return
     if PROVEN_FIELDS.intersection(fields) and identity_proven(user):
@@ -43,6 +46,56 @@ def access_user_profile_change(
     if acting_user.pk == user.pk:
         return
     raise PermissionDenied
+
+
+def access_user_change(*, acting_user: Any, user: User) -> None:
+    """Raise PermissionDenied unless `acting_user` may change `user`'s account as a coop
+    admin (email address, activation): a coop admin may, except a superuser's account."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.has_perm("identity.change_user"):
+        raise PermissionDenied
+    if user.is_superuser and not acting_user.is_superuser:
+        raise PermissionDenied("Only a superuser changes a superuser.")
+
+
+def access_user_active_change(*, acting_user: Any, user: User) -> None:
+    """Raise PermissionDenied unless `acting_user` may open or close `user`'s account:
+    a coop admin may, except their own account (no one locks themself out) and a
+    superuser's."""
+    access_user_change(acting_user=acting_user, user=user)
+    if acting_user.pk == user.pk:
+        raise PermissionDenied("No one opens or closes their own account here.")
+
+
+def access_user_roles_change(*, acting_user: Any, user: User, roles: Collection[str]) -> None:
+    """Raise PermissionDenied unless `acting_user` may give `user` exactly `roles`.
+
+    A coop admin changes other people's roles; only a superuser grants or withdraws the
+    coop admin role, or changes a superuser's roles; no one changes their own roles.
+    """
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.has_perm("identity.administer_coop"):
+        raise PermissionDenied("Only a coop admin changes roles.")
+    if acting_user.pk == user.pk:
+        raise PermissionDenied("No one changes their own roles.")
+    if user.is_superuser and not acting_user.is_superuser:
+        raise PermissionDenied("Only a superuser changes a superuser's roles.")
+    coop_admin_changes = Role.COOP_ADMIN in set(roles) ^ user_roles(user)
+    if coop_admin_changes and not acting_user.is_superuser:
+        raise PermissionDenied("Only a superuser grants or withdraws the coop admin role.")
+
+
+def access_user_password_set(*, acting_user: Any, user: User) -> None:
+    """Raise PermissionDenied unless `acting_user` may set `user`'s password: the person
+    themself, or a superuser. A coop admin never does (they would hold the account)."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if acting_user.pk == user.pk:
+        return
+    if not acting_user.is_superuser:
+        raise PermissionDenied("Only a superuser sets someone else's password.")
 
 
 def user_from_uidb64(uidb64: str) -> User | None:
@@ -62,9 +115,14 @@ def email_verification_link_valid(*, user: User | None, token: str) -> bool:
 
 
 def users_for_password_reset(*, email: str) -> Iterator[User]:
-    """Active people with this address (case-insensitive) who sign in with a password.
+    """Active people with this verified address (case-insensitive) who sign in with a
+    password.
 
-    A person without a usable password (card only) has nothing to reset.
+    A person without a usable password (card only) has nothing to reset. An address not
+    (yet) verified gets no link: someone else may have typed it in (an admin moving an
+    account to an address they hold), and the link would hand them the account.
     """
-    candidates = User.objects.filter(email__iexact=email.strip(), is_active=True)
+    candidates = User.objects.filter(
+        email__iexact=email.strip(), is_active=True, email_verified=True
+    )
     return (user for user in candidates if user.has_usable_password())

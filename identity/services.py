@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.celery import enqueue_on_commit
 from identity import tasks
+from identity.audit import audit_record
 from identity.errors import (
     EmailAlreadyVerified,
     SignInThrottled,
@@ -25,9 +26,13 @@ from identity.errors import (
 )
 from identity.models import User
 from identity.ratelimit import RateLimit, attempts_count
-from identity.roles import STAFF_ROLES, Role
+from identity.roles import STAFF_ROLES, Role, user_roles
 from identity.selectors import (
+    access_user_active_change,
+    access_user_change,
+    access_user_password_set,
     access_user_profile_change,
+    access_user_roles_change,
     email_verification_link_valid,
     users_for_password_reset,
 )
@@ -46,9 +51,14 @@ def user_create(
     family_name: str,
     email_verified: bool = False,
     roles: Iterable[str] = (Role.SHOPPER,),
+    acting_user: Any = None,
     **attributes: Any,
 ) -> User:
-    """Create a person after validating every attribute; roles become group memberships."""
+    """Create a person after validating every attribute; roles become group memberships.
+
+    `acting_user`: the person who opened the account for someone else (an admin), recorded
+    in the audit trail; None when the person opens it themself or the system does.
+    """
     if "postal_code" in attributes:
         attributes["postal_code"] = postal_code_normalize(attributes["postal_code"])
     if "phone" in attributes:
@@ -68,18 +78,64 @@ def user_create(
     user.full_clean()
     user.save()
     user_roles_set(user=user, roles=roles)
+    if acting_user is not None:
+        audit_record(
+            acting_user=acting_user,
+            action="user.create",
+            target=user,
+            detail={"roles": sorted(Role(role) for role in roles)},
+        )
     return user
 
 
 @transaction.atomic
 def user_roles_set(*, user: User, roles: Iterable[str]) -> User:
-    """Give `user` exactly these roles; registrars and coop admins may use the admin site."""
+    """Give `user` exactly these roles; registrars and coop admins may use the admin site.
+
+    The system's write, with no one to check or record: a person's roles change through
+    user_roles_change.
+    """
     roles = {Role(role) for role in roles}
     user.groups.set(Group.objects.filter(name__in=roles))
     is_staff = bool(roles & STAFF_ROLES) or user.is_superuser
     if user.is_staff != is_staff:
         user.is_staff = is_staff
         user.save(update_fields=["is_staff"])
+    return user
+
+
+@transaction.atomic
+def user_roles_change(*, user: User, roles: Iterable[str], acting_user: Any) -> User:
+    """Give `user` exactly `roles` at `acting_user`'s request, as
+    access_user_roles_change allows, with an audit event; no write if nothing changes."""
+    roles = {Role(role) for role in roles}
+    before = user_roles(user)
+    access_user_roles_change(acting_user=acting_user, user=user, roles=roles)
+    if roles == before:
+        return user
+    user_roles_set(user=user, roles=roles)
+    audit_record(
+        acting_user=acting_user,
+        action="user.roles_change",
+        target=user,
+        detail={"before": sorted(before), "after": sorted(roles)},
+    )
+    return user
+
+
+@transaction.atomic
+def user_active_set(*, user: User, is_active: bool, acting_user: Any) -> User:
+    """Open or close `user`'s account at a coop admin's request, with an audit event."""
+    access_user_active_change(acting_user=acting_user, user=user)
+    if user.is_active == is_active:
+        return user
+    user.is_active = is_active
+    user.save(update_fields=["is_active"])
+    audit_record(
+        acting_user=acting_user,
+        action="user.activate" if is_active else "user.deactivate",
+        target=user,
+    )
     return user
 
 
@@ -201,6 +257,45 @@ def email_verification_send(*, user: User) -> None:
 
 
 @transaction.atomic
+def user_email_change(*, user: User, email: str, acting_user: Any) -> User:
+    """Give `user` a new email address, unverified until its holder follows the link
+    mailed to it (a verified address is one its holder proved; no one else can say so).
+
+    A coop admin may change anyone's address but a superuser's (access_user_change); the
+    change is in the audit trail. Until the new address is verified it gets no password
+    reset link, so moving an account to an address one holds does not take the account.
+    """
+    access_user_change(acting_user=acting_user, user=user)
+    email = User.objects.normalize_email(email).strip().lower()
+    if email == user.email:
+        return user
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ValidationError(
+            {"email": ValidationError(_("An account already uses this email address."), "unique")}
+        )
+    before = user.email
+    user.email = email
+    user.email_verified = False
+    user.email_verified_at = None
+    try:
+        user.full_clean()
+    except ValidationError:
+        user.refresh_from_db()
+        raise
+    user.save(update_fields=["email", "email_verified", "email_verified_at"])
+    audit_record(
+        acting_user=acting_user,
+        action="user.email_change",
+        target=user,
+        detail={"before": before, "after": email},
+    )
+    # The new address is proven by a mail sent now, whatever the resend limit says.
+    VERIFICATION_MAIL_LIMIT.take(str(user.pk))
+    enqueue_on_commit(tasks.send_email_verification, user.pk)
+    return user
+
+
+@transaction.atomic
 def email_verify(*, user: User, token: str) -> User:
     """Mark `user`'s email verified if `token` is a valid, unexpired, unused link for it.
 
@@ -262,19 +357,41 @@ def user_profile_update(*, user: User, acting_user: Any, **fields: Any) -> User:
         user.refresh_from_db()
         raise
     user.save(update_fields=changed)
+    if acting_user.pk != user.pk:
+        audit_record(
+            acting_user=acting_user,
+            action="user.profile_update",
+            target=user,
+            detail={"fields": sorted(changed)},
+        )
     return user
 
 
 @transaction.atomic
-def user_password_set(*, user: User, password: str) -> User:
-    """Give `user` a new password that passes AUTH_PASSWORD_VALIDATORS.
+def user_password_set(*, user: User, password: str | None, acting_user: Any = None) -> User:
+    """Give `user` a new password that passes AUTH_PASSWORD_VALIDATORS (None: none, the
+    person signs in by card or passkey only).
 
+    `acting_user`: someone other than the person (None: the person, through their own
+    forms); only a superuser may (access_user_password_set), and it is audited.
     Changing the password ends the person's other sessions (their session hash changes)
     and voids any password reset link already sent.
     """
-    password_validation.validate_password(password, user=user)
-    user.set_password(password)
+    by_someone_else = acting_user is not None and acting_user.pk != user.pk
+    if acting_user is not None:
+        access_user_password_set(acting_user=acting_user, user=user)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        password_validation.validate_password(password, user=user)
+        user.set_password(password)
     user.save(update_fields=["password"])
+    if by_someone_else:
+        audit_record(
+            acting_user=acting_user,
+            action="user.password_set" if password is not None else "user.password_unset",
+            target=user,
+        )
     return user
 
 

@@ -5,13 +5,15 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import SlugSetOnceAdminMixin
+from core.admin import ReadOnlyAdminMixin, SlugSetOnceAdminMixin
 from identity.forms import PostalCodeAdminForm
 from lockers.models import Compartment, CompartmentState, Site
 from lockers.services import SITE_FIELDS, site_create, site_update
 
 
-class CompartmentInline(admin.TabularInline):
+class CompartmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Compartments are added by compartments_ensure; their state moves with parcels."""
+
     model = Compartment
     extra = 0
     fields = ["label", "size_class", "state"]
@@ -49,10 +51,11 @@ class SiteAdmin(SlugSetOnceAdminMixin, admin.ModelAdmin):
         """Write through lockers' services, like every other write of a site."""
         values = {name: form.cleaned_data[name] for name in SITE_FIELDS & set(form.cleaned_data)}
         if change:
-            site = site_update(site=Site.objects.get(pk=obj.pk), **values)
+            site = site_update(site=Site.objects.get(pk=obj.pk), acting_user=request.user, **values)
         else:
-            site = site_create(slug=form.cleaned_data["slug"], **values)
+            site = site_create(slug=form.cleaned_data["slug"], acting_user=request.user, **values)
         obj.pk = site.pk
+        obj._state.adding = False
         obj.refresh_from_db()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Site]:
@@ -78,7 +81,9 @@ class SiteAdmin(SlugSetOnceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Compartment)
-class CompartmentAdmin(admin.ModelAdmin):
+class CompartmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Compartments are added by compartments_ensure; their state moves with parcels."""
+
     list_display = ["label", "site", "size_class", "state"]
     list_filter = ["state", "size_class", "site__locality", "site"]
     search_fields = ["label", "site__name", "site__slug"]

@@ -9,6 +9,7 @@ class LockersConfig(AppConfig):
     def ready(self) -> None:
         from identity.roles import Role, role_permissions_add
 
+        role_permissions_add(Role.COURIER, ["lockers.carry_parcels"])
         role_permissions_add(
             Role.COOP_ADMIN,
             [

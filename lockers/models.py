@@ -162,6 +162,9 @@ class Site(models.Model):
                 name="lockers_site_host_kind_valid",
             ),
         ]
+        # Couriers carry parcels between stores and every site (given to the courier
+        # role by LockersConfig.ready).
+        permissions = [("carry_parcels", _("Can carry parcels between stores and lockers"))]
 
     def __str__(self) -> str:
         return self.name

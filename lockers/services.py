@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from core.writes import changed_fields_save
+from identity.audit import audit_record
 from identity.validators import postal_code_normalize
 from lockers.models import SIZE_CLASS_LABEL_LETTER, Compartment, HostKind, Site, SizeClass
 
@@ -64,8 +65,12 @@ def site_create(
     access_hours: str,
     opening_hours: Mapping[str, Any] | None = None,
     is_active: bool = True,
+    acting_user: Any,
 ) -> Site:
-    """Create a locker site after validating every field, opening hours included."""
+    """Create a locker site after validating every field, opening hours included.
+
+    Recorded in the audit trail with `acting_user` (None: the system, loading sites).
+    """
     fields = _site_fields_normalize(
         {
             "name": name,
@@ -84,13 +89,25 @@ def site_create(
     site = Site(slug=slug, **fields)
     site.full_clean()
     site.save()
+    audit_record(acting_user=acting_user, action="site.create", target=site)
     return site
 
 
 @transaction.atomic
-def site_update(*, site: Site, **fields: Any) -> Site:
-    """Change the given fields of `site`; nothing is written when every value is the same."""
-    changed_fields_save(site, _site_fields_normalize(dict(fields)), SITE_FIELDS)
+def site_update(*, site: Site, acting_user: Any, **fields: Any) -> Site:
+    """Change the given fields of `site`; nothing is written when every value is the same,
+    an audit event naming the changed fields otherwise (opening or closing a site is
+    its own action)."""
+    values = _site_fields_normalize(dict(fields))
+    changed = sorted(name for name, value in values.items() if getattr(site, name) != value)
+    if changed_fields_save(site, values, SITE_FIELDS):
+        if changed == ["is_active"]:
+            action = "site.activate" if site.is_active else "site.deactivate"
+        else:
+            action = "site.update"
+        audit_record(
+            acting_user=acting_user, action=action, target=site, detail={"fields": changed}
+        )
     return site
 
 
@@ -99,8 +116,8 @@ def site_upsert(*, slug: str, **fields: Any) -> tuple[Site, bool]:
     """Create the site with this slug or bring it to these values; True when created."""
     site = Site.objects.filter(slug=slug).first()
     if site is None:
-        return site_create(slug=slug, **fields), True
-    return site_update(site=site, **fields), False
+        return site_create(slug=slug, acting_user=None, **fields), True
+    return site_update(site=site, acting_user=None, **fields), False
 
 
 @transaction.atomic

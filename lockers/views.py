@@ -16,7 +16,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-@permission_required("identity.carry_parcels", raise_exception=True)
+@permission_required("lockers.carry_parcels", raise_exception=True)
 def courier_sites(request: HttpRequest) -> HttpResponse:
     """The sites in the order of a round, with addresses and access hours (couriers only)."""
     return render(request, "lockers/courier_sites.html", {"rounds": courier_rounds()})

@@ -6,20 +6,28 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import SlugSetOnceAdminMixin
+from core.admin import ReadOnlyAdminMixin, SlugSetOnceAdminMixin
 from identity.forms import PostalCodeAdminForm
 from marketplace.models import Listing, Store, StoreStaff, StoreStatus, Variant
-from marketplace.services import STORE_FIELDS, store_create, store_status_set, store_update
+from marketplace.services import (
+    STORE_FIELDS,
+    store_create,
+    store_staff_remove,
+    store_staff_set,
+    store_status_set,
+    store_update,
+)
 
 
-class StoreStaffInline(admin.TabularInline):
+class StoreStaffInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Shown on the store's page; added and changed on the store staff page, by service."""
+
     model = StoreStaff
     extra = 0
     fields = ["user", "role"]
-    autocomplete_fields = ["user"]
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Variant
     extra = 0
     fields = ["sku", "name", "price", "currency", "stock"]
@@ -69,11 +77,16 @@ class StoreAdmin(SlugSetOnceAdminMixin, admin.ModelAdmin):
         values = {name: form.cleaned_data[name] for name in STORE_FIELDS & set(form.cleaned_data)}
         status = form.cleaned_data["status"]
         if change:
-            store = store_update(store=Store.objects.get(pk=obj.pk), **values)
-            store_status_set(store=store, status=status)
+            store = store_update(
+                store=Store.objects.get(pk=obj.pk), acting_user=request.user, **values
+            )
+            store_status_set(store=store, status=status, acting_user=request.user)
         else:
-            store = store_create(slug=form.cleaned_data["slug"], status=status, **values)
+            store = store_create(
+                slug=form.cleaned_data["slug"], status=status, acting_user=request.user, **values
+            )
         obj.pk = store.pk
+        obj._state.adding = False
         obj.refresh_from_db()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Store]:
@@ -86,7 +99,7 @@ class StoreAdmin(SlugSetOnceAdminMixin, admin.ModelAdmin):
     def _status_set(self, request: HttpRequest, queryset: QuerySet[Store], status: str) -> None:
         stores = list(queryset)
         for store in stores:
-            store_status_set(store=store, status=status)
+            store_status_set(store=store, status=status, acting_user=request.user)
         self.message_user(
             request,
             ngettext("%(count)d store updated.", "%(count)d stores updated.", len(stores))
@@ -105,15 +118,37 @@ class StoreAdmin(SlugSetOnceAdminMixin, admin.ModelAdmin):
 
 @admin.register(StoreStaff)
 class StoreStaffAdmin(admin.ModelAdmin):
+    """Who works at which store: the one record of it, written by marketplace's services."""
+
     list_display = ["user", "store", "role"]
     list_filter = ["role", "store__locality"]
     search_fields = ["user__email", "user__given_name", "user__family_name", "store__name"]
     list_select_related = ["user", "store"]
     autocomplete_fields = ["user", "store"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: StoreStaff | None = None) -> Any:
+        # A row names one person at one store; only the role changes.
+        return ["user", "store"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: StoreStaff, form: Any, change: bool) -> None:
+        membership = store_staff_set(
+            store=obj.store, user=obj.user, role=obj.role, acting_user=request.user
+        )
+        obj.pk = membership.pk
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: StoreStaff) -> None:
+        store_staff_remove(store=obj.store, user=obj.user, acting_user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[StoreStaff]) -> None:
+        for membership in queryset.select_related("store", "user"):
+            self.delete_model(request, membership)
+
 
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin):
+class ListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Listings are the stores' own, written by their tools and catalogue imports."""
+
     list_display = ["title", "store", "size_class", "is_active", "variant_total", "stock_total"]
     list_filter = ["is_active", "size_class", "store__locality", "store"]
     search_fields = ["title", "slug", "store__name", "variants__sku"]
@@ -139,7 +174,9 @@ class ListingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Variants and their stock move with sales and the stores' tools, not by hand."""
+
     list_display = ["sku", "name", "listing", "store_name", "price", "currency", "stock"]
     list_filter = ["currency", "listing__size_class", "listing__store"]
     search_fields = ["sku", "name", "listing__title", "listing__store__name"]

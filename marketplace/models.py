@@ -76,14 +76,17 @@ class StoreRole(models.TextChoices):
 
 
 class StoreStaff(models.Model):
-    """A person who works for a store, in one role."""
+    """A person who works for a store, in one role: the one record that someone works at
+    a store (it alone gives marketplace.work_in_store, see marketplace.backends)."""
 
     store = models.ForeignKey(
         Store, on_delete=models.CASCADE, related_name="staff", verbose_name=_("store")
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        # A person who works at a store leaves it (store_staff_remove) before their
+        # account can go: the pruning of unused accounts keeps them.
+        on_delete=models.PROTECT,
         related_name="store_memberships",
         verbose_name=_("person"),
     )

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from core.writes import changed_fields_save
+from identity.audit import audit_record
 from identity.models import User
 from identity.validators import postal_code_normalize
 from lockers.models import SizeClass
@@ -72,8 +73,12 @@ def store_create(
     gst_registered: bool = False,
     qst_registered: bool = False,
     status: StoreStatus | str = StoreStatus.PENDING,
+    acting_user: Any,
 ) -> Store:
-    """Create a store; it stays pending, out of the directory, until the coop approves it."""
+    """Create a store; it stays pending, out of the directory, until the coop approves it.
+
+    Recorded in the audit trail with `acting_user` (None: the system, loading a catalogue).
+    """
     store = Store(
         slug=slug,
         status=status,
@@ -94,13 +99,28 @@ def store_create(
     )
     store.full_clean()
     store.save()
+    audit_record(
+        acting_user=acting_user,
+        action="store.create",
+        target=store,
+        detail={"status": store.status},
+    )
     return store
 
 
 @transaction.atomic
-def store_update(*, store: Store, **fields: Any) -> Store:
-    """Change a store's description fields (not its slug or status); no write if unchanged."""
-    changed_fields_save(store, _store_fields_normalize(dict(fields)), STORE_FIELDS)
+def store_update(*, store: Store, acting_user: Any, **fields: Any) -> Store:
+    """Change a store's description fields (not its slug or status); no write if unchanged,
+    an audit event naming the changed fields otherwise."""
+    values = _store_fields_normalize(dict(fields))
+    changed = sorted(name for name, value in values.items() if getattr(store, name) != value)
+    if changed_fields_save(store, values, STORE_FIELDS):
+        audit_record(
+            acting_user=acting_user,
+            action="store.update",
+            target=store,
+            detail={"fields": changed},
+        )
     return store
 
 
@@ -115,30 +135,77 @@ def store_upsert(
     """
     store = Store.objects.filter(slug=slug).first()
     if store is None:
-        return store_create(slug=slug, status=initial_status, **fields), True
-    return store_update(store=store, **fields), False
+        return store_create(slug=slug, status=initial_status, acting_user=None, **fields), True
+    return store_update(store=store, acting_user=None, **fields), False
+
+
+# The audit action of each decision about a store.
+STORE_STATUS_ACTIONS = {
+    StoreStatus.APPROVED: "store.approve",
+    StoreStatus.SUSPENDED: "store.suspend",
+    StoreStatus.PENDING: "store.pend",
+}
 
 
 @transaction.atomic
-def store_status_set(*, store: Store, status: StoreStatus | str) -> Store:
-    """Approve, suspend or return a store to pending; only approved stores are listed."""
-    changed_fields_save(store, {"status": StoreStatus(status)}, frozenset({"status"}))
+def store_status_set(*, store: Store, status: StoreStatus | str, acting_user: Any) -> Store:
+    """Approve, suspend or return a store to pending; only approved stores are listed.
+
+    Each decision is in the audit trail with `acting_user`; setting the same status
+    again writes nothing.
+    """
+    status = StoreStatus(status)
+    before = store.status
+    if changed_fields_save(store, {"status": status}, frozenset({"status"})):
+        audit_record(
+            acting_user=acting_user,
+            action=STORE_STATUS_ACTIONS[status],
+            target=store,
+            detail={"before": before, "after": status},
+        )
     return store
 
 
 @transaction.atomic
 def store_staff_set(
-    *, store: Store, user: User, role: StoreRole | str = StoreRole.CLERK
+    *, store: Store, user: User, role: StoreRole | str = StoreRole.CLERK, acting_user: Any
 ) -> StoreStaff:
-    """Make `user` work for `store` in `role`, adding them or changing their role."""
+    """Make `user` work for `store` in `role`, adding them or changing their role.
+
+    A StoreStaff row is the one record that a person works at a store: it alone gives
+    the marketplace.work_in_store permission (marketplace.backends). Audited.
+    """
+    role = StoreRole(role)
     membership = StoreStaff.objects.filter(store=store, user=user).first()
     if membership is None:
         membership = StoreStaff(store=store, user=user, role=role)
         membership.full_clean()
         membership.save()
+    elif not changed_fields_save(membership, {"role": role}, frozenset({"role"})):
         return membership
-    changed_fields_save(membership, {"role": StoreRole(role)}, frozenset({"role"}))
+    user.__dict__.pop("_marketplace_perm_cache", None)
+    audit_record(
+        acting_user=acting_user,
+        action="store.staff_set",
+        target=store,
+        subject_user=user,
+        detail={"role": role},
+    )
     return membership
+
+
+@transaction.atomic
+def store_staff_remove(*, store: Store, user: User, acting_user: Any) -> None:
+    """`user` no longer works for `store`; audited. Removing someone absent does nothing."""
+    deleted, _per_model = StoreStaff.objects.filter(store=store, user=user).delete()
+    user.__dict__.pop("_marketplace_perm_cache", None)
+    if deleted:
+        audit_record(
+            acting_user=acting_user,
+            action="store.staff_remove",
+            target=store,
+            subject_user=user,
+        )
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ def store_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @login_required
-@permission_required("identity.work_in_store", raise_exception=True)
+@permission_required("marketplace.work_in_store", raise_exception=True)
 def my_stores(request: HttpRequest) -> HttpResponse:
     """The stores the signed-in person works for, with every listing and its stock."""
     return render(request, "marketplace/my_stores.html", {"stores": stores_for_staff(request.user)})

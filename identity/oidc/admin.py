@@ -14,7 +14,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from identity.models import OidcClient
-from identity.oidc.services import oidc_client_secret_new, oidc_client_secret_reset
+from identity.oidc.services import (
+    OIDC_CLIENT_FIELDS,
+    oidc_client_active_set,
+    oidc_client_create,
+    oidc_client_secret_reset,
+    oidc_client_update,
+)
 
 
 class OidcClientAdmin(admin.ModelAdmin):
@@ -51,17 +57,40 @@ class OidcClientAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
     def save_model(self, request: HttpRequest, obj: OidcClient, form: Any, change: bool) -> None:
-        secret = None
-        if not change and not obj.is_public:
-            secret = oidc_client_secret_new(client=obj)
-        super().save_model(request, obj, form, change)
-        if secret is not None:
-            self._secret_show(request, obj, secret)
+        """Write through the OIDC services, which record each change in the audit trail."""
+        data = form.cleaned_data
+        values = {name: data[name] for name in OIDC_CLIENT_FIELDS & set(data)}
+        if not change:
+            created = oidc_client_create(
+                is_public=data.get("is_public", False),
+                is_active=data.get("is_active", True),
+                acting_user=request.user,
+                **values,
+            )
+            client = created.client
+            if created.client_secret is not None:
+                self._secret_show(request, client, created.client_secret)
+        else:
+            client = OidcClient.objects.get(pk=obj.pk)
+            changed = set(form.changed_data)
+            oidc_client_update(
+                client=client,
+                acting_user=request.user,
+                **{name: value for name, value in values.items() if name in changed},
+            )
+            if "is_active" in changed:
+                oidc_client_active_set(
+                    client=client, is_active=data["is_active"], acting_user=request.user
+                )
+        obj.pk = client.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
 
     @admin.action(description=_("Generate a new secret (ends the client's grants)"))
     def secret_reset(self, request: HttpRequest, queryset: QuerySet[OidcClient]) -> None:
         for client in queryset.filter(is_public=False):
-            self._secret_show(request, client, oidc_client_secret_reset(client=client))
+            secret = oidc_client_secret_reset(client=client, acting_user=request.user)
+            self._secret_show(request, client, secret)
 
     def _secret_show(self, request: HttpRequest, client: OidcClient, secret: str) -> None:
         self.message_user(

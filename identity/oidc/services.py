@@ -4,11 +4,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from identity.audit import audit_record
 from identity.models import (
     IdTokenAlg,
     MembershipStatus,
@@ -46,11 +48,17 @@ def oidc_client_create(
     logo_url: str = "",
     policy_url: str = "",
     terms_url: str = "",
+    allowed_scopes: str | None = None,
+    is_active: bool = True,
+    acting_user: Any = None,
 ) -> ClientCreated:
     """Register a client. A confidential client gets a 32-byte random secret, returned
     once; only its digest is kept. Its sector (whose subjects it receives) is recorded
     now, from its one redirect host or its `sector_identifier_uri` (OIDC Core 8.1, whose
-    document is read and must list every redirect URI), and never changes."""
+    document is read and must list every redirect URI), and never changes. `acting_user`
+    (None: the system) is recorded in the audit trail."""
+    # Without a choice, the model's default scopes.
+    options = {} if allowed_scopes is None else {"allowed_scopes": allowed_scopes}
     client = OidcClient(
         name=name,
         redirect_uris=list(redirect_uris),
@@ -62,11 +70,79 @@ def oidc_client_create(
         logo_url=logo_url,
         policy_url=policy_url,
         terms_url=terms_url,
+        is_active=is_active,
+        **options,
     )
     secret = None if is_public else oidc_client_secret_new(client=client)
     client.full_clean()
     client.save()
+    audit_record(
+        acting_user=acting_user,
+        action="oidc_client.create",
+        target=client,
+        detail={"name": client.name, "is_public": client.is_public},
+    )
     return ClientCreated(client=client, client_secret=secret)
+
+
+# What a client's registration may change after it is created: not its identifier, its
+# secret (oidc_client_secret_reset), whether it keeps one, nor whether it is active
+# (oidc_client_active_set).
+OIDC_CLIENT_FIELDS = frozenset(
+    {
+        "name",
+        "is_internal",
+        # The recorded sector never changes (OidcClient.clean): a document may be named
+        # later only if it keeps the same sector.
+        "sector_identifier_uri",
+        "id_token_alg",
+        "redirect_uris",
+        "post_logout_redirect_uris",
+        "allowed_scopes",
+        "logo_url",
+        "policy_url",
+        "terms_url",
+    }
+)
+
+
+@transaction.atomic
+def oidc_client_update(*, client: OidcClient, acting_user: Any, **fields: Any) -> OidcClient:
+    """Change a client's registration (OIDC_CLIENT_FIELDS), with an audit event naming
+    the fields that changed; no write when nothing does."""
+    unknown = set(fields) - OIDC_CLIENT_FIELDS
+    if unknown:
+        raise TypeError(f"oidc_client_update() cannot change {sorted(unknown)}")
+    changed = sorted(name for name, value in fields.items() if getattr(client, name) != value)
+    if not changed:
+        return client
+    for name in changed:
+        setattr(client, name, fields[name])
+    client.full_clean()
+    # updated_at tells the token endpoint's copies of the client that they are stale.
+    client.save(update_fields=[*changed, "updated_at"])
+    audit_record(
+        acting_user=acting_user,
+        action="oidc_client.update",
+        target=client,
+        detail={"fields": changed},
+    )
+    return client
+
+
+@transaction.atomic
+def oidc_client_active_set(*, client: OidcClient, is_active: bool, acting_user: Any) -> OidcClient:
+    """Let a client sign people in again, or stop it, with an audit event."""
+    if client.is_active == is_active:
+        return client
+    client.is_active = is_active
+    client.save(update_fields=["is_active", "updated_at"])
+    audit_record(
+        acting_user=acting_user,
+        action="oidc_client.activate" if is_active else "oidc_client.deactivate",
+        target=client,
+    )
+    return client
 
 
 def oidc_client_secret_new(*, client: OidcClient) -> str:
@@ -77,14 +153,16 @@ def oidc_client_secret_new(*, client: OidcClient) -> str:
 
 
 @transaction.atomic
-def oidc_client_secret_reset(*, client: OidcClient) -> str:
-    """Give a confidential client a new secret (shown once) and end every grant it holds."""
+def oidc_client_secret_reset(*, client: OidcClient, acting_user: Any = None) -> str:
+    """Give a confidential client a new secret (shown once) and end every grant it holds;
+    recorded in the audit trail with `acting_user` (None: the system)."""
     if client.is_public:
         raise ValueError("a public client has no secret")
     secret = secrets.token_urlsafe(32)
     client.client_secret_digest = digest(secret)
     client.save(update_fields=["client_secret_digest", "updated_at"])
     _grants_revoke(OidcGrant.objects.filter(client=client))
+    audit_record(acting_user=acting_user, action="oidc_client.secret_reset", target=client)
     return secret
 
 

@@ -12,6 +12,12 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "a quite different passphrase"
 
 
+@pytest.fixture
+def alice(make_user):
+    """Reset links go only to a verified address (users_for_password_reset)."""
+    return make_user(email_verified=True)
+
+
 def page_without_csrf(client, url: str) -> str:
     """A page's HTML with its CSRF token (masked afresh on every render) blanked out."""
     html = client.get(url).content.decode()
@@ -100,6 +106,16 @@ def test_reset_for_inactive_account_sends_nothing(
     make_user(is_active=False)
     response = reset_request(client, "alice@example.com", django_capture_on_commit_callbacks)
     assert response.url == reverse("identity:password_reset_done")
+    assert mailoutbox == []
+
+
+def test_reset_for_unverified_address_sends_nothing(
+    client, make_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    """An address no one proved (typed in by an admin, say) cannot take the account."""
+    make_user(email="unproven@example.com")
+    response = reset_request(client, "unproven@example.com", django_capture_on_commit_callbacks)
+    assert response.status_code == 302
     assert mailoutbox == []
 
 

@@ -1,15 +1,16 @@
 import pytest
 from django.urls import reverse
 
-from identity.models import User
+from identity.models import AuditEvent, User
 from lockers.models import Compartment, HostKind, Site
 from tests.admin_forms import admin_post_data
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("model", [Site, Compartment])
-def test_admin_pages_render(client, make_site, model):
+@pytest.mark.parametrize(("model", "added_here"), [(Site, True), (Compartment, False)])
+def test_admin_pages_render(client, make_site, model, added_here):
+    """Compartments are added by compartments_ensure and move with parcels: read-only."""
     client.force_login(
         User.objects.create_superuser("root@example.com", "pw", given_name="A", family_name="B")
     )
@@ -22,7 +23,8 @@ def test_admin_pages_render(client, make_site, model):
         f"admin:{opts.app_label}_{opts.model_name}_change", args=[model.objects.first().pk]
     )
     assert client.get(change).status_code == 200
-    assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 200
+    add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+    assert client.get(add).status_code == (200 if added_here else 403)
 
 
 SITE_FORM = {
@@ -65,3 +67,34 @@ def test_a_site_changed_in_the_admin_keeps_its_slug(admin, make_site):
     site.refresh_from_db()
     assert (site.host_name, site.postal_code) == ("Caisse du Centre", "G1K 3J3")
     assert site.slug != "elsewhere"
+
+
+def test_site_admin_writes_are_audited(admin, make_site):
+    url = reverse("admin:lockers_site_add")
+    admin.post(url, admin_post_data(admin, url, SITE_FORM))
+    site = Site.objects.get(slug="casiers-saint-roch")
+    url = reverse("admin:lockers_site_change", args=[site.pk])
+    admin.post(url, admin_post_data(admin, url, {**SITE_FORM, "host_name": "Caisse du Centre"}))
+    closed = {name: value for name, value in SITE_FORM.items() if name != "is_active"}
+    admin.post(url, admin_post_data(admin, url, {**closed, "host_name": "Caisse du Centre"}))
+    events = AuditEvent.objects.filter(target_id=str(site.pk)).order_by("id")
+    assert [event.action for event in events] == ["site.create", "site.update", "site.deactivate"]
+    assert {event.acting_user.email for event in events} == {"root@example.com"}
+    assert events[1].detail == {"fields": ["host_name"]}
+
+
+def test_the_site_page_cannot_change_its_compartments(admin, make_site):
+    """The compartment inline is read-only: a state posted with the site changes nothing."""
+    site = make_site()
+    compartment = site.compartments.first()
+    url = reverse("admin:lockers_site_change", args=[site.pk])
+    data = admin_post_data(admin, url, {**SITE_FORM, "slug": site.slug})
+    prefix = next(name for name in data if name.endswith("-TOTAL_FORMS")).removesuffix(
+        "-TOTAL_FORMS"
+    )
+    data[f"{prefix}-0-id"] = str(compartment.pk)
+    data[f"{prefix}-0-state"] = "out_of_service"
+    data[f"{prefix}-0-label"] = "Z99"
+    admin.post(url, data)
+    compartment.refresh_from_db()
+    assert compartment.label != "Z99"

@@ -57,7 +57,7 @@ def test_site_coordinates_are_range_checked_by_the_database(make_site):
 def test_site_coordinates_are_range_checked_by_the_service(make_site):
     site = make_site()
     with pytest.raises(ValidationError):
-        site_update(site=site, latitude=Decimal("90.5"))
+        site_update(site=site, latitude=Decimal("90.5"), acting_user=None)
 
 
 @pytest.mark.parametrize(
@@ -89,7 +89,7 @@ def test_valid_opening_hours(hours):
 def test_invalid_opening_hours_are_refused_by_clean(make_site, hours, message):
     site = make_site()
     with pytest.raises(ValidationError) as error:
-        site_update(site=site, opening_hours=hours)
+        site_update(site=site, opening_hours=hours, acting_user=None)
     assert message in str(error.value.message_dict["opening_hours"])
 
 
@@ -106,13 +106,15 @@ def test_invalid_opening_hours_are_refused_by_clean(make_site, hours, message):
 )
 def test_is_open_at_reads_local_time(make_site, moment, is_open):
     site = make_site()
-    site_update(site=site, opening_hours={"mon": [["06:00", "23:00"]]})
+    site_update(site=site, opening_hours={"mon": [["06:00", "23:00"]]}, acting_user=None)
     assert site.is_open_at(moment) is is_open
 
 
 def test_a_site_open_past_midnight_is_open_at_half_past_midnight(make_site):
     site = make_site()
-    site_update(site=site, opening_hours={"tue": [["00:00", "01:00"], ["05:30", "24:00"]]})
+    site_update(
+        site=site, opening_hours={"tue": [["00:00", "01:00"], ["05:30", "24:00"]]}, acting_user=None
+    )
     assert site.is_open_at(datetime(2026, 11, 24, 0, 30, tzinfo=TORONTO))
     assert not site.is_open_at(datetime(2026, 11, 24, 1, 0, tzinfo=TORONTO))
     assert site.is_open_at(datetime(2026, 11, 24, 23, 59, tzinfo=TORONTO))

@@ -76,3 +76,20 @@ def test_compartments_ensure_skips_labels_already_taken(make_site):
     site.compartments.create(label="A01", size_class="M")  # a site labelled its own way
     added = compartments_ensure(site=site, counts={"S": 1})
     assert [c.label for c in added] == ["A02"]
+
+
+def test_site_changes_are_audited_with_who_made_them(make_person):
+    from identity.audit import audit_events_for
+    from lockers.services import site_update
+
+    admin = make_person("admin@example.com", "coop_admin")
+    site, _ = site_upsert(**SITE)
+    site_update(site=site, host_name="Autre hôte", acting_user=admin)
+    site_update(site=site, host_name="Autre hôte", acting_user=admin)
+    site_update(site=site, is_active=False, acting_user=admin)
+    events = sorted(audit_events_for(site), key=lambda event: event.pk)
+    assert [(e.action, e.acting_user) for e in events] == [
+        ("site.create", None),
+        ("site.update", admin),
+        ("site.deactivate", admin),
+    ]

@@ -78,7 +78,7 @@ def test_a_listing_slug_is_unique_within_its_store_only(make_store):
 
 def test_a_person_works_for_a_store_once(make_store, store_worker):
     store = make_store()
-    store_staff_set(store=store, user=store_worker, role="clerk")
+    store_staff_set(store=store, user=store_worker, role="clerk", acting_user=None)
     with pytest.raises(IntegrityError), transaction.atomic():
         StoreStaff.objects.create(store=store, user=store_worker, role="owner")
 

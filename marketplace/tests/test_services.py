@@ -46,7 +46,7 @@ def test_store_upsert_creates_then_writes_nothing_when_unchanged():
 
 def test_store_upsert_updates_description_but_never_the_coop_decision():
     store, _ = store_upsert(initial_status=StoreStatus.APPROVED, **STORE)
-    store_status_set(store=store, status=StoreStatus.SUSPENDED)
+    store_status_set(store=store, status=StoreStatus.SUSPENDED, acting_user=None)
     store, _ = store_upsert(initial_status=StoreStatus.APPROVED, **{**STORE, "name": "Nouveau"})
     store.refresh_from_db()
     assert store.name == "Nouveau"
@@ -72,8 +72,40 @@ def test_variant_upsert_sets_stock_only_on_creation(make_store):
 
 def test_store_staff_set_adds_then_changes_the_role(make_store, store_worker):
     store = make_store()
-    membership = store_staff_set(store=store, user=store_worker)
+    membership = store_staff_set(store=store, user=store_worker, acting_user=None)
     assert membership.role == StoreRole.CLERK
-    again = store_staff_set(store=store, user=store_worker, role=StoreRole.OWNER)
+    again = store_staff_set(store=store, user=store_worker, role=StoreRole.OWNER, acting_user=None)
     assert again.pk == membership.pk
     assert store.staff.get().role == StoreRole.OWNER
+
+
+def test_a_store_decision_is_audited_once_with_who_took_it(make_person):
+    from identity.audit import audit_events_for
+
+    admin = make_person("admin@example.com", "coop_admin")
+    store, _ = store_upsert(**STORE)
+    store_status_set(store=store, status=StoreStatus.APPROVED, acting_user=admin)
+    store_status_set(store=store, status=StoreStatus.APPROVED, acting_user=admin)
+    decisions = [e for e in audit_events_for(store) if e.action != "store.create"]
+    assert [(e.action, e.acting_user, e.detail) for e in decisions] == [
+        ("store.approve", admin, {"before": "pending", "after": "approved"})
+    ]
+
+
+def test_store_staff_changes_are_audited(make_store, store_worker, make_person):
+    from identity.models import AuditEvent
+    from marketplace.services import store_staff_remove
+
+    admin = make_person("admin@example.com", "coop_admin")
+    store = make_store()
+    store_staff_set(store=store, user=store_worker, acting_user=admin)
+    store_staff_set(store=store, user=store_worker, acting_user=admin)
+    store_staff_set(store=store, user=store_worker, role=StoreRole.OWNER, acting_user=admin)
+    store_staff_remove(store=store, user=store_worker, acting_user=admin)
+    store_staff_remove(store=store, user=store_worker, acting_user=admin)
+    events = AuditEvent.objects.filter(subject_user=store_worker).order_by("id")
+    assert [(e.action, e.detail) for e in events] == [
+        ("store.staff_set", {"role": "clerk"}),
+        ("store.staff_set", {"role": "owner"}),
+        ("store.staff_remove", {}),
+    ]

@@ -118,7 +118,7 @@ def test_my_stores_is_forbidden_to_a_shopper(client, shopper):
 def test_my_stores_shows_store_staff_their_stores_and_stock(client, make_store, store_worker):
     mine = make_store(status=StoreStatus.PENDING, listings=1)
     other = make_store()
-    store_staff_set(store=mine, user=store_worker, role="owner")
+    store_staff_set(store=mine, user=store_worker, role="owner", acting_user=None)
     client.force_login(store_worker)
     response = client.get(reverse("marketplace:my_stores"))
     html = response.content.decode()
@@ -130,18 +130,25 @@ def test_my_stores_shows_store_staff_their_stores_and_stock(client, make_store, 
     assert "0 — en rupture de stock" in html
 
 
-def test_my_stores_says_so_when_the_person_works_for_no_store(client, store_worker):
+def test_my_stores_is_forbidden_once_the_person_left_their_last_store(
+    client, make_store, store_worker
+):
+    """Working at a store is the StoreStaff row alone: without one, no staff page."""
+    from marketplace.services import store_staff_remove
+
+    store = make_store()
+    store_staff_set(store=store, user=store_worker, acting_user=None)
     client.force_login(store_worker)
-    response = client.get(reverse("marketplace:my_stores"))
-    assert response.status_code == 200
-    assert "Vous ne travaillez pour aucun commerce" in response.content.decode()
+    assert client.get(reverse("marketplace:my_stores")).status_code == 200
+    store_staff_remove(store=store, user=store_worker, acting_user=None)
+    assert client.get(reverse("marketplace:my_stores")).status_code == 403
 
 
 def test_my_stores_query_count_does_not_grow_with_stores(
     client, make_store, store_worker, django_assert_max_num_queries
 ):
     client.force_login(store_worker)
-    store_staff_set(store=make_store(listings=1), user=store_worker)
+    store_staff_set(store=make_store(listings=1), user=store_worker, acting_user=None)
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -150,12 +157,13 @@ def test_my_stores_query_count_does_not_grow_with_stores(
 
     one = count()
     for _ in range(5):
-        store_staff_set(store=make_store(listings=4), user=store_worker)
+        store_staff_set(store=make_store(listings=4), user=store_worker, acting_user=None)
     with django_assert_max_num_queries(one):
         count()
 
 
-def test_nav_shows_my_store_to_store_staff_only(client, store_worker, shopper):
+def test_nav_shows_my_store_to_store_staff_only(client, make_store, store_worker, shopper):
+    store_staff_set(store=make_store(), user=store_worker, acting_user=None)
     client.force_login(shopper)
     assert reverse("marketplace:my_stores") not in client.get("/boutiques/").content.decode()
     client.force_login(store_worker)

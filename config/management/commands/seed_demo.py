@@ -115,7 +115,7 @@ def demo_seed() -> SeedSummary:
 
     people = {person["email"]: _person_ensure(person, summary) for person in demo_data.DEMO_PEOPLE}
     for email, store_slug, role in demo_data.DEMO_STAFF:
-        store_staff_set(store=stores[store_slug], user=people[email], role=role)
+        store_staff_set(store=stores[store_slug], user=people[email], role=role, acting_user=None)
     return summary
 
 

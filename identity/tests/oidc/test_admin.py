@@ -123,3 +123,62 @@ def test_the_admin_cannot_change_a_clients_sector(admin_client, sector_documents
         ["https://ville.example/cb"],
         "",
     )
+
+
+def admin_events(action: str):
+    from identity.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(action=action).select_related("acting_user"))
+
+
+def test_adding_a_client_is_audited(admin_client):
+    admin_client.post(
+        "/admin/identity/oidcclient/add/",
+        {
+            "name": "Ville",
+            "id_token_alg": "ES256",
+            "redirect_uris": '["https://ville.example/cb"]',
+            "post_logout_redirect_uris": "[]",
+            "allowed_scopes": "openid",
+            "is_active": "on",
+        },
+    )
+    (event,) = admin_events("oidc_client.create")
+    assert event.acting_user.email == "admin@example.com"
+    assert event.target_id == str(OidcClient.objects.get().pk)
+
+
+def test_a_secret_reset_is_audited(admin_client):
+    from identity.oidc.services import oidc_client_create
+
+    created = oidc_client_create(name="Ville", redirect_uris=["https://ville.example/cb"])
+    admin_client.post(
+        "/admin/identity/oidcclient/",
+        {"action": "secret_reset", "_selected_action": [created.client.pk]},
+    )
+    (event,) = admin_events("oidc_client.secret_reset")
+    assert event.acting_user.email == "admin@example.com"
+
+
+def test_changing_and_deactivating_a_client_go_through_the_services(admin_client):
+    from identity.oidc.services import oidc_client_create
+
+    client = oidc_client_create(name="Ville", redirect_uris=["https://ville.example/cb"]).client
+    before = client.updated_at
+    response = admin_client.post(
+        f"/admin/identity/oidcclient/{client.pk}/change/",
+        {
+            "name": "Ville de Québec",
+            "id_token_alg": client.id_token_alg,
+            "redirect_uris": '["https://ville.example/cb"]',
+            "post_logout_redirect_uris": "[]",
+            "allowed_scopes": client.allowed_scopes,
+        },
+    )
+    assert response.status_code == 302
+    client.refresh_from_db()
+    assert (client.name, client.is_active) == ("Ville de Québec", False)
+    assert client.updated_at > before
+    (update,) = admin_events("oidc_client.update")
+    assert update.detail == {"fields": ["name"]}
+    assert len(admin_events("oidc_client.deactivate")) == 1
