@@ -193,6 +193,15 @@ class OidcClient(models.Model):
         blank=True,
         help_text=_("Host whose clients share subject identifiers; default: the redirect host."),
     )
+    pkce_required = models.BooleanField(
+        _("PKCE required"),
+        default=True,
+        help_text=_(
+            "Every authorization request must carry an S256 code challenge (OAuth 2.1). "
+            "Untick only for an old confidential service that cannot send one; a public "
+            "client always needs PKCE."
+        ),
+    )
     id_token_alg = models.CharField(
         _("ID token signing algorithm"),
         max_length=5,
@@ -224,6 +233,10 @@ class OidcClient(models.Model):
                 condition=models.Q(is_public=True, client_secret_digest="")
                 | (models.Q(is_public=False) & ~models.Q(client_secret_digest="")),
                 name="identity_oidcclient_secret_iff_confidential",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_public=False) | models.Q(pkce_required=True),
+                name="identity_oidcclient_public_requires_pkce",
             ),
         ]
 

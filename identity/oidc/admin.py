@@ -18,8 +18,16 @@ from identity.oidc.services import oidc_client_secret_new, oidc_client_secret_re
 
 
 class OidcClientAdmin(admin.ModelAdmin):
-    list_display = ("name", "client_id", "is_public", "is_internal", "id_token_alg", "is_active")
-    list_filter = ("is_public", "is_internal", "is_active", "id_token_alg")
+    list_display = (
+        "name",
+        "client_id",
+        "is_public",
+        "is_internal",
+        "pkce_required",
+        "id_token_alg",
+        "is_active",
+    )
+    list_filter = ("is_public", "is_internal", "pkce_required", "is_active", "id_token_alg")
     search_fields = ("name", "client_id", "sector_identifier")
     readonly_fields = ("client_id", "created_at")
     fields = (
@@ -27,6 +35,7 @@ class OidcClientAdmin(admin.ModelAdmin):
         "client_id",
         "is_public",
         "is_internal",
+        "pkce_required",
         "sector_identifier",
         "id_token_alg",
         "redirect_uris",

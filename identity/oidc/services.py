@@ -41,6 +41,7 @@ def oidc_client_create(
     post_logout_redirect_uris: list[str] | None = None,
     is_public: bool = False,
     is_internal: bool = False,
+    pkce_required: bool = True,
     id_token_alg: str = IdTokenAlg.ES256,
     sector_identifier: str = "",
     logo_url: str = "",
@@ -48,13 +49,15 @@ def oidc_client_create(
     terms_url: str = "",
 ) -> ClientCreated:
     """Register a client. A confidential client gets a 32-byte random secret, returned
-    once; only its digest is kept."""
+    once; only its digest is kept. PKCE is required unless `pkce_required` is False (an
+    old confidential service; a public client needs PKCE whatever this says)."""
     client = OidcClient(
         name=name,
         redirect_uris=list(redirect_uris),
         post_logout_redirect_uris=list(post_logout_redirect_uris or []),
         is_public=is_public,
         is_internal=is_internal,
+        pkce_required=pkce_required,
         id_token_alg=id_token_alg,
         sector_identifier=sector_identifier,
         logo_url=logo_url,

@@ -77,3 +77,34 @@ def test_secret_reset_action_shows_a_new_secret(admin_client):
     assert new_secret != created.client_secret
     created.client.refresh_from_db()
     assert created.client.client_secret_digest == digest(new_secret)
+
+
+def test_the_add_form_offers_pkce_required_ticked(admin_client):
+    html = admin_client.get("/admin/identity/oidcclient/add/").content.decode()
+    field = re.search(r'<input[^>]*name="pkce_required"[^>]*>', html)
+    assert field is not None
+    assert "checked" in field.group(0)
+
+
+def test_pkce_required_is_shown_and_can_be_unticked_for_an_old_client(admin_client):
+    from identity.oidc.services import oidc_client_create
+
+    client = oidc_client_create(name="Ville", redirect_uris=["https://ville.example/cb"]).client
+    assert client.pkce_required is True
+    listing = admin_client.get("/admin/identity/oidcclient/").content.decode()
+    assert "column-pkce_required" in listing
+    response = admin_client.post(
+        f"/admin/identity/oidcclient/{client.pk}/change/",
+        {
+            "name": "Ville",
+            "sector_identifier": "",
+            "id_token_alg": "ES256",
+            "redirect_uris": '["https://ville.example/cb"]',
+            "post_logout_redirect_uris": "[]",
+            "allowed_scopes": "openid",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    client.refresh_from_db()
+    assert client.pkce_required is False
