@@ -215,13 +215,24 @@ SPECTACULAR_SETTINGS = {
 # Seconds a /healthz probe waits for each service before calling it down.
 HEALTHZ_TIMEOUT = env.float("HEALTHZ_TIMEOUT", default=2.0)
 
+# Tokens, codes, secrets, credentials and session ids never reach a log, at any level:
+# every record is redacted when it is made, and again by the handlers' filter
+# (core.logredact).
+LOGGING_CONFIG = "core.logredact.logging_configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"secrets_redact": {"()": "core.logredact.SecretsRedactFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["secrets_redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
