@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "csp",
     "config.apps.ConfigConfig",
     "identity",
     "lockers",
@@ -42,6 +44,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the browser's middleware, which the endpoints it names skip.
     "config.middleware.MachineEndpointsMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -82,6 +85,25 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Content-Security-Policy ----------------------------------------------------------
+# django-csp, through config.middleware.ContentSecurityPolicyMiddleware, which adds what
+# depends on the request: a nonce on every HTML page (an inline script runs only with
+# nonce="{{ request.csp_nonce }}"), the card agent's origin to connect-src, and to
+# form-action the relying party a form's redirects may reach (consent, sign-in that
+# resumes an authorization request, sign-out confirmation). No inline event handler
+# or style attribute runs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # --- Database -------------------------------------------------------------------------
 # Unset: a SQLite file in WAL mode, so that the web server and an eager worker can read
