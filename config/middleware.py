@@ -12,8 +12,9 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, resolve,
 class MachineEndpointsMiddleware:
     """Answer the endpoints that programs call, not people, without the browser's
     middleware: their requests carry no session cookie, no CSRF token and no language
-    choice, so sessions, authentication by session, CSRF, messages, the language switch
-    and framing rules have nothing to do for them, yet would cost every token request.
+    choice, so sessions, authentication by session, CSRF, messages, the language switch,
+    framing rules and the Content-Security-Policy have nothing to do for them, yet would
+    cost every token request.
 
     Placed after the middleware that applies to every response (security headers,
     static files). The endpoints are named in settings.MACHINE_ENDPOINTS; each is
