@@ -190,14 +190,29 @@ def chromium():
         browser.close()
 
 
+def csp_violations_watch(context) -> list[str]:
+    """The Content-Security-Policy violations Chromium reports in `context`, as they come."""
+    violations: list[str] = []
+
+    def seen(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    context.on("console", seen)
+    return violations
+
+
 @pytest.fixture
 def page(chromium, live_server):
-    """A fresh browser context (no cookies) with a page on the live server."""
+    """A fresh browser context (no cookies) with a page on the live server; the test
+    fails if a page breaks its Content-Security-Policy."""
     context = chromium.new_context(base_url=live_server.url, locale="fr-CA")
     context.set_default_timeout(10_000)
+    violations = csp_violations_watch(context)
     page = context.new_page()
     yield page
     context.close()
+    assert violations == []
 
 
 TEST_PASSWORD = "a-long-test-password"  # noqa: S105 - test accounts only

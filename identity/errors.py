@@ -30,6 +30,18 @@ class VerificationResendTooSoon(IdentityError):
     message = _("A verification link was sent less than a minute ago. Check your inbox.")
 
 
+class SignUpThrottled(IdentityError):
+    """Too many sign-ups from a client or for an address; `retry_after` in seconds."""
+
+    code = "sign_up_throttled"
+    message = _("Too many attempts; try again later.")
+
+    def __init__(self, *, retry_after: int, reason: str) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+        self.reason = reason
+
+
 class SignInThrottled(IdentityError):
     """Too many failed sign-ins for an address or from a client; `retry_after` in seconds."""
 

@@ -35,6 +35,20 @@ def form_errors_add(form: forms.Form, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
+def too_many_attempts_error(retry_after: int) -> ValidationError:
+    """The form error of a refusal for too many attempts, in whole minutes to wait."""
+    minutes = math.ceil(retry_after / 60)
+    return ValidationError(
+        ngettext(
+            "Too many attempts; try again in %(minutes)d minute.",
+            "Too many attempts; try again in %(minutes)d minutes.",
+            minutes,
+        )
+        % {"minutes": minutes},
+        code="too_many_attempts",
+    )
+
+
 def person_name_field(label: str, autocomplete: str) -> forms.CharField:
     """A given or family name, as sign-up and the profile both ask for it."""
     return forms.CharField(
@@ -113,16 +127,7 @@ class SignInForm(forms.Form):
                 )
             except SignInThrottled as exc:
                 self.retry_after = exc.retry_after
-                minutes = math.ceil(exc.retry_after / 60)
-                raise ValidationError(
-                    ngettext(
-                        "Too many attempts; try again in %(minutes)d minute.",
-                        "Too many attempts; try again in %(minutes)d minutes.",
-                        minutes,
-                    )
-                    % {"minutes": minutes},
-                    code="too_many_attempts",
-                ) from exc
+                raise too_many_attempts_error(exc.retry_after) from exc
         if self.user is None:
             raise ValidationError(
                 _("The email address or the password is not right, or the account is closed."),

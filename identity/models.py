@@ -198,6 +198,15 @@ class OidcClient(models.Model):
             "serving a JSON array of the client's redirect URIs. Its host is the sector."
         ),
     )
+    pkce_required = models.BooleanField(
+        _("PKCE required"),
+        default=True,
+        help_text=_(
+            "Every authorization request must carry an S256 code challenge (OAuth 2.1). "
+            "Untick only for an old confidential service that cannot send one; a public "
+            "client always needs PKCE."
+        ),
+    )
     id_token_alg = models.CharField(
         _("ID token signing algorithm"),
         max_length=5,
@@ -233,6 +242,10 @@ class OidcClient(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(sector_identifier=""),
                 name="identity_oidcclient_sector_identifier_set",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_public=False) | models.Q(pkce_required=True),
+                name="identity_oidcclient_public_requires_pkce",
             ),
         ]
 

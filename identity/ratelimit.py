@@ -113,8 +113,27 @@ def attempts_count(counted: list[tuple[RateLimit, str, str]]) -> Refusal | None:
     )
 
 
+def client_address_counted(address: str) -> str:
+    """The form of a client address that per-client limits count.
+
+    An IPv4 address is itself. An IPv6 address is its /64 network: one subscriber or host
+    is routinely given a whole /64 and can pick a new address in it for every request, so
+    counting single IPv6 addresses would not limit anyone. An IPv4 address written in IPv6
+    (::ffff:192.0.2.1) is the IPv4 address. Anything else is returned as it came.
+    """
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
 def client_ip(request: HttpRequest) -> str:
-    """The address that per-client limits count.
+    """The address that per-client limits count (client_address_counted: an IPv6 /64).
 
     Facing clients directly (TRUSTED_PROXY_COUNT = 0), the peer of the connection. Behind
     N trusted reverse proxies, the address the outermost one received the request from:
@@ -122,6 +141,10 @@ def client_ip(request: HttpRequest) -> str:
     the client and are never believed. A header shorter than N, or an entry that is not
     an address, means the request did not come through the proxies: the peer is counted.
     """
+    return client_address_counted(_client_address(request))
+
+
+def _client_address(request: HttpRequest) -> str:
     peer = request.META.get("REMOTE_ADDR") or ""
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +21,7 @@ from identity.audit import audit_record
 from identity.errors import (
     EmailAlreadyVerified,
     SignInThrottled,
+    SignUpThrottled,
     VerificationLinkInvalid,
     VerificationResendTooSoon,
 )
@@ -148,9 +149,14 @@ RESET_MAIL_LIMIT = RateLimit("mail-reset", limit=1, window=60)
 # window of 15 minutes that opens with the first failure.
 SIGN_IN_ACCOUNT_LIMIT = RateLimit("sign-in-account", limit=5, window=15 * 60)
 SIGN_IN_CLIENT_LIMIT = RateLimit("sign-in-client", limit=20, window=15 * 60)
+# Sign-ups per address asked for, and per client IP address, in a window of an hour: each
+# one sends a mail, to an address the person typed.
+SIGN_UP_ADDRESS_LIMIT = RateLimit("sign-up-address", limit=3, window=60 * 60)
+SIGN_UP_CLIENT_LIMIT = RateLimit("sign-up-client", limit=10, window=60 * 60)
 # An account whose email was never verified is deleted after this long...
 UNVERIFIED_ACCOUNT_LIFETIME = timedelta(days=30)
-# ...unless its owner signed in again after the sign-in that sign-up performs.
+# ...unless its owner signed in after sign-up (accounts opened before sign-up stopped
+# signing people in were signed in by it: a sign-in this close to it does not count).
 SIGN_UP_SIGN_IN_GRACE = timedelta(minutes=1)
 
 PROFILE_FIELDS = frozenset(
@@ -177,39 +183,64 @@ def user_sign_up(
     given_name: str,
     family_name: str,
     preferred_language: str,
-) -> User:
-    """Open a shopper's account with an unverified email and mail them a verification link.
+    client_ip: str,
+) -> None:
+    """Ask to open a shopper's account; whether the address already has one is never told.
 
-    The password must pass AUTH_PASSWORD_VALIDATORS; an address already in use (in any
-    letter case) is refused with a ValidationError on `email` and nothing is written.
+    A new address gets an account with an unverified email and a verification link; no one
+    is signed in until they verify it and sign in. An address that already has an account
+    gets a mail saying someone tried to sign up with it, with links to sign in or choose a
+    new password, and nothing is written. The answer (None, or the same errors) is the
+    same either way, and so is the work done: the password is validated and hashed in
+    both cases.
+
+    The password must pass AUTH_PASSWORD_VALIDATORS (a ValidationError on `password`).
+    SignUpThrottled past SIGN_UP_ADDRESS_LIMIT for the address or SIGN_UP_CLIENT_LIMIT for
+    `client_ip` (a refusal is not counted).
     """
     email = User.objects.normalize_email(email).strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError(
-            {"email": ValidationError(_("An account already uses this email address."), "unique")}
-        )
-    candidate = User(email=email, given_name=given_name, family_name=family_name)
+    candidate = User(
+        email=email,
+        given_name=given_name,
+        family_name=family_name,
+        preferred_language=preferred_language,
+    )
+    # Every check that can fail happens here, before the address is looked up.
+    candidate.full_clean(exclude={"password"}, validate_unique=False, validate_constraints=False)
     try:
         password_validation.validate_password(password, user=candidate)
     except ValidationError as exc:
         raise ValidationError({"password": exc.error_list}) from exc
-    try:
-        with transaction.atomic():
-            user = user_create(
-                email=email,
-                password=password,
-                given_name=given_name,
-                family_name=family_name,
-                preferred_language=preferred_language,
-                roles=(Role.SHOPPER,),
-            )
-    except IntegrityError as exc:
-        # Someone signed up with the same address between our check and our insert.
-        raise ValidationError(
-            {"email": ValidationError(_("An account already uses this email address."), "unique")}
-        ) from exc
-    email_verification_send(user=user)
-    return user
+    counted = [(SIGN_UP_ADDRESS_LIMIT, email, "address")]
+    if client_ip:
+        counted.append((SIGN_UP_CLIENT_LIMIT, client_ip, "client"))
+    refusal = attempts_count(counted)
+    if refusal is not None:
+        security_logger.warning(
+            "Sign-up refused (too many for %s): client_ip=%s", refusal.reason, client_ip or "-"
+        )
+        raise SignUpThrottled(retry_after=refusal.retry_after, reason=refusal.reason)
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = user_create(
+                    email=email,
+                    password=password,
+                    given_name=given_name,
+                    family_name=family_name,
+                    preferred_language=preferred_language,
+                    roles=(Role.SHOPPER,),
+                )
+        except IntegrityError:
+            # Someone signed up with the same address between our read and our insert.
+            existing = User.objects.filter(email__iexact=email).first()
+        else:
+            email_verification_send(user=user)
+            return
+    make_password(password)  # the time a new account's hashing takes
+    if existing is not None:
+        enqueue_on_commit(tasks.send_sign_up_attempt_email, existing.pk)
 
 
 def user_authenticate(

@@ -63,6 +63,26 @@ def send_email_verification(user_id: int) -> None:
 
 
 @shared_task(**MAIL_RETRY)
+def send_sign_up_attempt_email(user_id: int) -> None:
+    """Tell the owner of an address that someone tried to open an account with it.
+
+    Sign-up answers the same whether or not the address has an account; this mail is how
+    the person who typed it learns the difference, in their own inbox.
+    """
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    _mail_user(
+        user,
+        "identity/email/sign_up_attempt",
+        {
+            "sign_in_link": f"{settings.SITE_URL}{reverse('identity:login')}",
+            "reset_link": f"{settings.SITE_URL}{reverse('identity:password_reset')}",
+        },
+    )
+
+
+@shared_task(**MAIL_RETRY)
 def send_password_reset_email(user_id: int) -> None:
     """Mail the person a link to choose a new password, if they may still reset one.
 

@@ -8,6 +8,7 @@ app_name = "identity"
 
 urlpatterns = [
     path("inscription/", views.signup, name="signup"),
+    path("inscription/envoye/", views.signup_done, name="signup_done"),
     path("connexion/", views.login_view, name="login"),
     path("deconnexion/", views.logout_view, name="logout"),
     path("profil/", views.profile, name="profile"),

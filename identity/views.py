@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -21,7 +21,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from identity.assurance import session_sign_in
-from identity.errors import EmailAlreadyVerified, VerificationLinkInvalid, VerificationResendTooSoon
+from identity.errors import (
+    EmailAlreadyVerified,
+    SignUpThrottled,
+    VerificationLinkInvalid,
+    VerificationResendTooSoon,
+)
 from identity.forms import (
     ChangePasswordForm,
     NewPasswordForm,
@@ -30,7 +35,9 @@ from identity.forms import (
     SignInForm,
     SignUpForm,
     form_errors_add,
+    too_many_attempts_error,
 )
+from identity.ratelimit import client_ip
 from identity.selectors import email_verification_link_valid, identity_proven, user_from_uidb64
 from identity.services import (
     email_verification_send,
@@ -69,37 +76,51 @@ def _language_cookie_set(response: HttpResponse, language: str) -> None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """Open an account, sign its owner in at assurance `low`, mail a verification link."""
+    """Ask to open an account; the answer is "check your inbox" whether or not the address
+    already has one (user_sign_up mails the difference to the address), and no one is
+    signed in: a new account's owner signs in once the address is verified."""
     if request.user.is_authenticated:
         return redirect("identity:profile")
     next_url = _safe_next(request)
+    retry_after = None
     if request.method == "POST":
         form = SignUpForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                user = user_sign_up(
+                user_sign_up(
                     email=data["email"],
                     password=data["password"],
                     given_name=data["given_name"],
                     family_name=data["family_name"],
                     preferred_language=data["preferred_language"],
+                    client_ip=client_ip(request),
                 )
             except ValidationError as exc:
                 form_errors_add(form, exc)
+            except SignUpThrottled as exc:
+                retry_after = exc.retry_after
+                form.add_error(None, too_many_attempts_error(exc.retry_after))
             else:
-                session_sign_in(request, user=user, acr="low", amr=["pwd"])
-                messages.success(
-                    request,
-                    _("Welcome! We sent a link to %(email)s: follow it to verify your address.")
-                    % {"email": user.email},
-                )
-                response = redirect(next_url or "identity:profile")
-                _language_cookie_set(response, user.preferred_language)
+                done = reverse("identity:signup_done")
+                if next_url:
+                    done += "?" + urlencode({"next": next_url})
+                response = redirect(done)
+                _language_cookie_set(response, data["preferred_language"])
                 return response
     else:
         form = SignUpForm(initial={"preferred_language": request.LANGUAGE_CODE})
-    return render(request, "identity/signup.html", {"form": form, "next": next_url})
+    response = render(request, "identity/signup.html", {"form": form, "next": next_url})
+    if retry_after:
+        response.status_code = 429
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@never_cache
+def signup_done(request: HttpRequest) -> HttpResponse:
+    """The one answer to every accepted sign-up: check your inbox."""
+    return render(request, "identity/signup_done.html", {"next": _safe_next(request)})
 
 
 @sensitive_post_parameters("password")

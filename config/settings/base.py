@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from core.keyring import seal_key_from_secret_key
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "csp",
     "config.apps.ConfigConfig",
     "identity",
     "lockers",
@@ -44,6 +46,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the browser's middleware, which the endpoints it names skip.
     "config.middleware.MachineEndpointsMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -84,6 +87,25 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Content-Security-Policy ----------------------------------------------------------
+# django-csp, through config.middleware.ContentSecurityPolicyMiddleware, which adds what
+# depends on the request: a nonce on every HTML page (an inline script runs only with
+# nonce="{{ request.csp_nonce }}"), the card agent's origin to connect-src, and to
+# form-action the relying party a form's redirects may reach (consent, sign-in that
+# resumes an authorization request, sign-out confirmation). No inline event handler
+# or style attribute runs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # --- Database -------------------------------------------------------------------------
 # Unset: a SQLite file in WAL mode, so that the web server and an eager worker can read
@@ -243,13 +265,24 @@ SPECTACULAR_SETTINGS = {
 # Seconds a /healthz probe waits for each service before calling it down.
 HEALTHZ_TIMEOUT = env.float("HEALTHZ_TIMEOUT", default=2.0)
 
+# Tokens, codes, secrets, credentials and session ids never reach a log, at any level:
+# every record is redacted when it is made, and again by the handlers' filter
+# (core.logredact).
+LOGGING_CONFIG = "core.logredact.logging_configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"secrets_redact": {"()": "core.logredact.SecretsRedactFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["secrets_redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

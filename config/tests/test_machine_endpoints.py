@@ -21,6 +21,7 @@ def test_a_token_request_skips_the_browsers_middleware(http):
     assert response.json()["error"] == "invalid_client"
     assert "Content-Language" not in response.headers
     assert "X-Frame-Options" not in response.headers
+    assert "Content-Security-Policy" not in response.headers
     assert "Cookie" not in response.headers.get("Vary", "")
     assert not response.cookies
     assert response.headers["Content-Length"] == str(len(response.content))
@@ -39,6 +40,7 @@ def test_a_page_keeps_the_browsers_middleware(http):
     assert response.status_code == 200
     assert response.headers["Content-Language"] == "en"
     assert response.headers["X-Frame-Options"] == "DENY"
+    assert "'nonce-" in response.headers["Content-Security-Policy"]
     assert "Cookie" in response.headers["Vary"]
 
 

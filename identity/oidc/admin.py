@@ -24,8 +24,16 @@ from identity.oidc.services import (
 
 
 class OidcClientAdmin(admin.ModelAdmin):
-    list_display = ("name", "client_id", "is_public", "is_internal", "id_token_alg", "is_active")
-    list_filter = ("is_public", "is_internal", "is_active", "id_token_alg")
+    list_display = (
+        "name",
+        "client_id",
+        "is_public",
+        "is_internal",
+        "pkce_required",
+        "id_token_alg",
+        "is_active",
+    )
+    list_filter = ("is_public", "is_internal", "pkce_required", "is_active", "id_token_alg")
     search_fields = ("name", "client_id", "sector_identifier")
     # The sector is derived when the client is registered and never changes: every `sub`
     # the client has received depends on it.
@@ -35,6 +43,7 @@ class OidcClientAdmin(admin.ModelAdmin):
         "client_id",
         "is_public",
         "is_internal",
+        "pkce_required",
         "sector_identifier",
         "sector_identifier_uri",
         "id_token_alg",

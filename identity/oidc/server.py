@@ -431,8 +431,9 @@ class OidcServer(AuthorizationServer):
 
 
 class S256CodeChallenge(CodeChallenge):
-    """PKCE with S256 only (Authlib's default method is `plain`), required for public
-    clients at the authorization step (Authlib only checks at the token step)."""
+    """PKCE with S256 only (Authlib's default method is `plain`), required at the
+    authorization step (Authlib only checks at the token step) from public clients and
+    from every confidential client whose `pkce_required` is set (OAuth 2.1)."""
 
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
@@ -443,8 +444,11 @@ class S256CodeChallenge(CodeChallenge):
     def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
         data = grant.request.payload.data
         challenge = data.get("code_challenge")
-        if grant.request.client.is_public and not challenge:
+        client = grant.request.client
+        if client.is_public and not challenge:
             raise InvalidRequestError("A public client must use PKCE with S256.")
+        if client.pkce_required and not challenge:
+            raise InvalidRequestError("This client must use PKCE with S256.")
         if challenge and data.get("code_challenge_method") != "S256":
             raise InvalidRequestError("code_challenge_method must be S256.")
         super().validate_code_challenge(grant, redirect_uri)

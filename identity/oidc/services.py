@@ -43,6 +43,7 @@ def oidc_client_create(
     post_logout_redirect_uris: list[str] | None = None,
     is_public: bool = False,
     is_internal: bool = False,
+    pkce_required: bool = True,
     id_token_alg: str = IdTokenAlg.ES256,
     sector_identifier_uri: str = "",
     logo_url: str = "",
@@ -55,8 +56,10 @@ def oidc_client_create(
     """Register a client. A confidential client gets a 32-byte random secret, returned
     once; only its digest is kept. Its sector (whose subjects it receives) is recorded
     now, from its one redirect host or its `sector_identifier_uri` (OIDC Core 8.1, whose
-    document is read and must list every redirect URI), and never changes. `acting_user`
-    (None: the system) is recorded in the audit trail."""
+    document is read and must list every redirect URI), and never changes. PKCE is
+    required unless `pkce_required` is False (an old confidential service; a public client
+    needs PKCE whatever this says). `acting_user` (None: the system) is recorded in the
+    audit trail."""
     # Without a choice, the model's default scopes.
     options = {} if allowed_scopes is None else {"allowed_scopes": allowed_scopes}
     client = OidcClient(
@@ -65,6 +68,7 @@ def oidc_client_create(
         post_logout_redirect_uris=list(post_logout_redirect_uris or []),
         is_public=is_public,
         is_internal=is_internal,
+        pkce_required=pkce_required,
         id_token_alg=id_token_alg,
         sector_identifier_uri=sector_identifier_uri,
         logo_url=logo_url,
@@ -92,6 +96,7 @@ OIDC_CLIENT_FIELDS = frozenset(
     {
         "name",
         "is_internal",
+        "pkce_required",
         # The recorded sector never changes (OidcClient.clean): a document may be named
         # later only if it keeps the same sector.
         "sector_identifier_uri",

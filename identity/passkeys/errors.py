@@ -113,6 +113,15 @@ class PasskeyCardRevoked(PasskeySignInError):
     status = 403
 
 
+class PasskeyCardSuspended(PasskeySignInError):
+    code = "passkey_card_suspended"
+    message = _(
+        "The card that vouched for this passkey is suspended, so the passkey does not work "
+        "while the card is. Contact the coop to have the card made active again."
+    )
+    status = 403
+
+
 class PasskeyRevoked(PasskeySignInError):
     code = "passkey_revoked"
     message = _(

@@ -231,7 +231,8 @@ def _refuse(error: errors.PasskeySignInError, *, client_ip: str, detail: str) ->
 def passkey_authenticate(*, session: SessionBase, credential: Any, client_ip: str) -> PasskeySignIn:
     """Verify a passkey's assertion against this session's challenge.
 
-    Refused: a passkey removed or revoked, one whose card is revoked, one flagged as
+    Refused: a passkey removed or revoked, one whose card is not active (revoked or
+    suspended: the card vouches for the passkey only while it is active), one flagged as
     possibly cloned, and an assertion whose sign count does not go forward (unless the
     authenticator keeps no count: 0 and 0). A count that goes backwards flags the passkey
     and is logged. Not atomic: that flag must outlive the refusal.
@@ -273,6 +274,8 @@ def passkey_authenticate(*, session: SessionBase, credential: Any, client_ip: st
     detail = f"passkey={passkey.pk} user={passkey.user_id}"
     if passkey.card.status == CardStatus.REVOKED:
         _refuse(errors.PasskeyCardRevoked(), client_ip=client_ip, detail=detail)
+    if passkey.card.status != CardStatus.ACTIVE:
+        _refuse(errors.PasskeyCardSuspended(), client_ip=client_ip, detail=detail)
     if passkey.revoked_at is not None:
         _refuse(errors.PasskeyRevoked(), client_ip=client_ip, detail=detail)
     if passkey.sign_count_regressed_at is not None:

@@ -37,7 +37,7 @@ def signed_up(client, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("identity:signup"), SIGNUP)
     assert response.status_code == 302
-    assert response.url == reverse("identity:profile")
+    assert response.url == reverse("identity:signup_done")
     assert len(mailoutbox) == 1
     user = User.objects.get(email="bob@example.com")
     return user, link_path(mailoutbox[0].body, "/compte/verifier/")
@@ -66,22 +66,31 @@ def test_signup_page_labels_every_input(client):
     assert '<label for="id_preferred_language">' in html
 
 
-def test_signup_creates_unverified_shopper_signed_in_low(client, signed_up):
+def test_signup_creates_unverified_shopper_and_signs_no_one_in(client, signed_up):
+    """The owner signs in once the address is verified: signing in at once would tell a
+    new address from one that already has an account."""
     user, _path = signed_up
     assert user.email_verified is False
     assert user.email_verified_at is None
     assert user.preferred_language == "en"
     assert user.check_password(PASSWORD)
     assert user_roles(user) == {Role.SHOPPER}
-    assert client.session["_auth_user_id"] == str(user.pk)
-    assert client.session[SESSION_ACR] == "low"
-    assert client.session[SESSION_AMR] == ["pwd"]
+    assert "_auth_user_id" not in client.session
 
 
 def test_signup_switches_the_site_to_the_chosen_language(client, signed_up):
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
-    html = client.get(reverse("identity:profile")).content.decode()
+    response = client.get(reverse("identity:signup_done"))
+    html = response.content.decode()
     assert '<html lang="en-CA">' in html
+    assert "Check your inbox" in html
+
+
+def test_signup_keeps_the_next_address_for_the_sign_in_after_verification(client, db):
+    response = client.post(reverse("identity:signup") + "?next=/oidc/authorize%3Fx%3D1", SIGNUP)
+    assert response.url == reverse("identity:signup_done") + "?next=%2Foidc%2Fauthorize%3Fx%3D1"
+    html = client.get(response.url).content.decode()
+    assert f'href="{reverse("identity:login")}?next=/oidc/authorize%3Fx%3D1"' in html
 
 
 def test_signed_in_person_visiting_signup_goes_to_profile(client, alice):
@@ -112,18 +121,113 @@ def test_signup_mail_is_written_in_preferred_language(
     assert languages == ["en", "en"]
 
 
-def test_signup_with_taken_email_is_a_form_error_and_writes_nothing(
+def _page_of(response) -> str:
+    """A page as anyone would compare two of them: without its per-request tokens."""
+    html = response.content.decode()
+    html = re.sub(r"\b[A-Za-z0-9]{64}\b", "", html)  # CSRF tokens
+    return re.sub(r'nonce="[^"]+"', "", html)
+
+
+def test_signup_with_a_taken_address_answers_exactly_as_with_a_new_one(
+    alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    answers = []
+    for email in ("ALICE@example.com", "newcomer@example.com"):
+        client = Client()
+        with django_capture_on_commit_callbacks(execute=True):
+            posted = client.post(reverse("identity:signup"), {**SIGNUP, "email": email})
+        shown = client.get(posted.url)
+        answers.append(
+            (
+                posted.status_code,
+                posted.url,
+                posted.content,
+                sorted(posted.cookies),
+                shown.status_code,
+                [template.name for template in shown.templates],
+                _page_of(shown),
+                "_auth_user_id" in client.session,
+            )
+        )
+    assert answers[0] == answers[1]
+    assert answers[0][:2] == (302, reverse("identity:signup_done"))
+    assert answers[0][-1] is False
+
+
+def test_signup_with_a_taken_address_mails_its_owner_and_writes_nothing(
     client, alice, mailoutbox, django_capture_on_commit_callbacks
 ):
-    data = {**SIGNUP, "email": "ALICE@example.com"}
+    alice.refresh_from_db()
+    password_before = alice.password
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("identity:signup"), data)
-    assert response.status_code == 200
-    assert response.context["form"].has_error("email", "unique")
-    assert 'id="id_email_error"' in response.content.decode()
+        client.post(reverse("identity:signup"), {**SIGNUP, "email": "ALICE@example.com"})
     assert User.objects.count() == 1
-    assert mailoutbox == []
-    assert "_auth_user_id" not in client.session
+    alice.refresh_from_db()
+    assert alice.password == password_before
+    assert alice.given_name != SIGNUP["given_name"]
+    [mail] = mailoutbox
+    assert mail.to == [alice.email]
+    assert "/compte/verifier/" not in mail.body
+    assert f"{settings.SITE_URL}{reverse('identity:login')}" in mail.body
+    assert f"{settings.SITE_URL}{reverse('identity:password_reset')}" in mail.body
+
+
+def test_signup_for_a_new_address_mails_a_verification_link(
+    client, db, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("identity:signup"), SIGNUP)
+    [mail] = mailoutbox
+    assert mail.to == ["bob@example.com"]
+    assert "/compte/verifier/" in mail.body
+
+
+def test_signup_with_a_taken_address_still_checks_the_password(client, alice):
+    data = {**SIGNUP, "email": alice.email, "password": "12345678", "password_confirm": "12345678"}
+    response = client.post(reverse("identity:signup"), data)
+    assert response.status_code == 200
+    assert response.context["form"].has_error("password")
+
+
+def test_signups_for_one_address_are_limited(
+    client, alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Whoever types an address can mail it only so often, new or taken alike."""
+    for email in ("ALICE@example.com", "newcomer@example.com"):
+        for n in range(3):
+            ip = f"192.0.2.{n + 1}"
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(
+                    reverse("identity:signup"), {**SIGNUP, "email": email}, REMOTE_ADDR=ip
+                )
+            assert response.status_code == 302
+        with django_capture_on_commit_callbacks(execute=True):
+            refused = client.post(
+                reverse("identity:signup"), {**SIGNUP, "email": email}, REMOTE_ADDR="192.0.2.9"
+            )
+        assert refused.status_code == 429
+        assert refused.context["form"].has_error("__all__", "too_many_attempts")
+        assert int(refused["Retry-After"]) > 0
+    assert len(mailoutbox) == 6
+    assert User.objects.filter(email="newcomer@example.com").count() == 1
+
+
+def test_signups_from_one_client_are_limited(client, db, mailoutbox):
+    for n in range(10):
+        response = client.post(
+            reverse("identity:signup"), {**SIGNUP, "email": f"person{n}@example.com"}
+        )
+        assert response.status_code == 302
+    refused = client.post(reverse("identity:signup"), {**SIGNUP, "email": "other@example.com"})
+    assert refused.status_code == 429
+    assert refused.context["form"].has_error("__all__", "too_many_attempts")
+    assert not User.objects.filter(email="other@example.com").exists()
+    other_client = client.post(
+        reverse("identity:signup"),
+        {**SIGNUP, "email": "other@example.com"},
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert other_client.status_code == 302
 
 
 def test_signup_with_different_passwords_is_a_form_error(client):
@@ -171,7 +275,7 @@ def test_confirming_the_verification_link_verifies_email(client, signed_up):
     user, path = signed_up
     response = client.post(path)
     assert response.status_code == 302
-    assert response.url == reverse("identity:profile")
+    assert response.url == reverse("identity:login")
     user.refresh_from_db()
     assert user.email_verified is True
     assert user.email_verified_at is not None
@@ -209,6 +313,7 @@ def test_verification_link_used_twice_fails_and_changes_nothing(client, signed_u
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_expired_verification_link_fails(client, signed_up, monkeypatch, method):
     user, path = signed_up
+    client.force_login(user)  # the page offers a new link to its signed-in owner
     later = email_verification_token._now() + datetime.timedelta(
         seconds=settings.PASSWORD_RESET_TIMEOUT + 1
     )
@@ -288,6 +393,8 @@ def test_resend_is_limited_to_once_a_minute(
 def test_resend_right_after_signup_sends_nothing(
     client, signed_up, mailoutbox, django_capture_on_commit_callbacks
 ):
+    user, _path = signed_up
+    client.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("identity:verify_email_resend"))
     assert len(mailoutbox) == 1

@@ -192,7 +192,7 @@ def test_facing_clients_the_peer_is_counted_whatever_the_header_says(settings):
         ("203.0.113.9", "203.0.113.9"),
         # The client wrote the first entry itself; the proxy appended the real one.
         ("198.51.100.1, 203.0.113.9", "203.0.113.9"),
-        ("2001:db8::1", "2001:db8::1"),
+        ("2001:db8::1", "2001:db8::/64"),
         # Not through the proxy, or nonsense: the peer.
         (None, "10.0.0.2"),
         ("", "10.0.0.2"),
@@ -209,3 +209,26 @@ def test_behind_two_proxies_the_second_entry_from_the_right_is_counted(settings)
     request = request_from("10.0.0.3", "198.51.100.1, 203.0.113.9, 10.0.0.2")
     assert ratelimit.client_ip(request) == "203.0.113.9"
     assert ratelimit.client_ip(request_from("10.0.0.3", "203.0.113.9")) == "10.0.0.3"
+
+
+@pytest.mark.parametrize(
+    ("address", "counted"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("2001:DB8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+        ("", ""),
+        ("not-an-address", "not-an-address"),
+    ],
+)
+def test_an_ipv6_address_is_counted_as_its_64_and_ipv4_as_itself(address, counted):
+    assert ratelimit.client_address_counted(address) == counted
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_the_counted_client_of_an_ipv6_peer_is_its_64(settings, proxies):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = request_from("2001:db8:1:2::9", "2001:db8:1:2::9" if proxies else None)
+    assert ratelimit.client_ip(request) == "2001:db8:1:2::/64"

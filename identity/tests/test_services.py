@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from identity import services
-from identity.errors import EmailAlreadyVerified, VerificationLinkInvalid
+from identity.errors import EmailAlreadyVerified, SignUpThrottled, VerificationLinkInvalid
 from identity.models import User
 from identity.roles import Role
 from identity.selectors import access_user_profile_change
@@ -21,13 +21,14 @@ from identity.tokens import email_verification_token
 pytestmark = pytest.mark.django_db
 
 
-def sign_up(**overrides) -> User:
+def sign_up(**overrides) -> None:
     data = {
         "email": "bob@example.com",
         "password": PASSWORD,
         "given_name": "Bob",
         "family_name": "Gagnon",
         "preferred_language": "fr",
+        "client_ip": "192.0.2.1",
         **overrides,
     }
     return user_sign_up(**data)
@@ -35,8 +36,8 @@ def sign_up(**overrides) -> User:
 
 def test_sign_up_stores_email_in_lower_case(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks():
-        user = sign_up(email="Bob@EXAMPLE.com")
-    assert user.email == "bob@example.com"
+        sign_up(email="Bob@EXAMPLE.com")
+    assert User.objects.get().email == "bob@example.com"
 
 
 def test_sign_up_enqueues_the_mail_after_commit(django_capture_on_commit_callbacks, mailoutbox):
@@ -57,6 +58,34 @@ def test_sign_up_refuses_a_weak_password():
     with pytest.raises(ValidationError) as caught:
         sign_up(password="password")
     assert "password" in caught.value.error_dict
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("preferred_language", "de"), ("password", "password")]
+)
+def test_sign_up_refuses_bad_input_for_a_taken_address_as_for_a_new_one(alice, field, value):
+    with pytest.raises(ValidationError) as caught:
+        sign_up(email=alice.email, **{field: value})
+    assert field in caught.value.error_dict
+
+
+def test_sign_up_with_a_taken_address_answers_none_and_enqueues_one_notice(
+    alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert sign_up(email=alice.email.upper()) is None
+    assert len(callbacks) == 1
+    assert User.objects.count() == 1
+
+
+def test_sign_up_throttled_is_not_counted(db):
+    for n in range(3):
+        sign_up(email="same@example.com", client_ip=f"192.0.2.{n}")
+    for _ in range(2):
+        with pytest.raises(SignUpThrottled) as caught:
+            sign_up(email="same@example.com", client_ip="198.51.100.1")
+        assert caught.value.reason == "address"
+    assert services.SIGN_UP_CLIENT_LIMIT.retry_after("198.51.100.1") == 0
 
 
 def test_email_verify_refuses_an_already_verified_person(alice):

@@ -139,6 +139,20 @@ def test_an_ip_address_lock_leaves_other_addresses_alone(client, alice):
     assert sign_in(client, alice.email, PASSWORD, ip="192.0.2.1").status_code == 302
 
 
+def test_twenty_failures_from_one_ipv6_64_lock_all_of_it(client, alice):
+    """A host given a /64 could take a fresh address for every attempt: the /64 counts."""
+    for n in range(20):
+        fail(client, 1, email=f"person{n}@example.com", ip=f"2001:db8:1:2::{n + 1:x}")
+    assert_refused(sign_in(client, alice.email, PASSWORD, ip="2001:db8:1:2:ffff::1"))
+    assert sign_in(client, alice.email, PASSWORD, ip="2001:db8:1:3::1").status_code == 302
+
+
+def test_neighbouring_ipv4_addresses_are_counted_apart(client, alice):
+    for n in range(20):
+        fail(client, 1, email=f"person{n}@example.com", ip="203.0.113.9")
+    assert sign_in(client, alice.email, PASSWORD, ip="203.0.113.10").status_code == 302
+
+
 def test_successes_do_not_count_towards_the_ip_address_limit(client, make_user):
     """People behind one address (an office, a library) may all sign in."""
     for n in range(25):

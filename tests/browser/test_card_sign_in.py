@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext
 
+from conftest import csp_violations_watch
 from identity.assurance import SESSION_ACR, SESSION_AMR
 from identity.card.agent import CardAgent, PcscCardSource
 from identity.card.bridge import bridge_create
@@ -63,9 +64,11 @@ def page(chromium, site):
     """A fresh French browser context on `site` (replaces the root conftest's `page`)."""
     context = chromium.new_context(base_url=site, locale="fr-CA")
     context.set_default_timeout(15_000)
+    violations = csp_violations_watch(context)
     page = context.new_page()
     yield page
     context.close()
+    assert violations == []
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import Page
 
+from conftest import csp_violations_watch
 from identity.oidc.services import oidc_client_create
 from identity.services import user_create
 
@@ -108,8 +109,10 @@ def page(chromium) -> Iterator[Page]:
     """A fresh French-speaking browser, with no cookie for either site."""
     context = chromium.new_context(locale="fr-CA")
     context.set_default_timeout(15_000)
+    violations = csp_violations_watch(context)
     yield context.new_page()
     context.close()
+    assert violations == []
 
 
 def make_citizen(email: str, **fields: Any) -> Any:
@@ -185,6 +188,13 @@ def test_citizen_signs_in_reports_a_pothole_and_signs_out(page, uniqc, city_app)
     page.locator("main a#sign-in").click()
     page.wait_for_url(f"{uniqc}/compte/connexion/**")
     assert page.locator("input[name=password]").is_visible()
+    # Consent is remembered: the sign-in form's answer redirects through the authorization
+    # endpoint straight to the service, which the sign-in page's form-action allows.
+    page.locator("input[name=email]").fill(citizen.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(city_url + "/")
+    assert page.locator("#citizen-sub").inner_text().strip() == sub
 
 
 def test_minor_is_served_in_their_language_and_cannot_file_a_claim(page, uniqc, city_app):

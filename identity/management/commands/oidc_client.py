@@ -20,6 +20,12 @@ class Command(BaseCommand):
             "--post-logout-uri", dest="post_logout_redirect_uris", action="append", default=[]
         )
         create.add_argument("--public", action="store_true", help="No secret; PKCE required.")
+        create.add_argument(
+            "--no-pkce",
+            dest="pkce_required",
+            action="store_false",
+            help="An old confidential client that cannot send PKCE (OAuth 2.1 wants it).",
+        )
         create.add_argument("--alg", choices=IdTokenAlg.values, default=IdTokenAlg.ES256)
         create.add_argument("--internal", action="store_true", help="Coop service: public sub.")
         create.add_argument(
@@ -38,6 +44,7 @@ class Command(BaseCommand):
                 post_logout_redirect_uris=options["post_logout_redirect_uris"],
                 is_public=options["public"],
                 is_internal=options["internal"],
+                pkce_required=options["pkce_required"],
                 id_token_alg=options["alg"],
                 sector_identifier_uri=options["sector_identifier_uri"],
             )

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from django.test import Client
 from django.utils import timezone
 from joserfc import jwt
@@ -70,6 +71,8 @@ class Provider:
     config: dict[str, Any]
     browser: requests.Session
     sessions: list[requests.Session] = field(default_factory=list)
+    # The PKCE verifier of hand-made authorization requests and of `redeem`.
+    code_verifier: str = field(default_factory=lambda: secrets.token_urlsafe(48))
 
     def token_request(
         self, data: dict[str, str], *, auth: tuple[str, str] | None = None, timeout: float = 5
@@ -80,9 +83,15 @@ class Provider:
     def redeem(
         self, registered: "Registered", code: str, *, timeout: float = 5
     ) -> requests.Response:
-        """Exchange an authorization code as `registered`, authenticated with its secret."""
+        """Exchange an authorization code as `registered`, authenticated with its secret,
+        with the PKCE verifier of `authorization_url`."""
         return self.token_request(
-            {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT_URI,
+                "code_verifier": self.code_verifier,
+            },
             auth=registered.basic_auth,
             timeout=timeout,
         )
@@ -144,10 +153,16 @@ class Provider:
         raise AssertionError("redirect loop")
 
     def authorization_url(self, registered: "Registered | None", **params: Any) -> str:
-        """A hand-made authorization request, for requests a library would refuse to make."""
+        """A hand-made authorization request, for requests a library would refuse to make.
+
+        It carries an S256 challenge of `code_verifier` unless `code_challenge` is given
+        (None: no challenge at all)."""
         if registered is not None:
             params.setdefault("client_id", registered.client_id)
         params.setdefault("redirect_uri", REDIRECT_URI)
+        if "code_challenge" not in params:
+            params["code_challenge"] = create_s256_code_challenge(self.code_verifier)
+            params.setdefault("code_challenge_method", "S256")
         params = {name: value for name, value in params.items() if value is not None}
         return self.config["authorization_endpoint"] + "?" + urlencode(params)
 

@@ -87,6 +87,7 @@ def client_form(**fields) -> dict:
         "post_logout_redirect_uris": "[]",
         "allowed_scopes": "openid",
         "is_active": "on",
+        "pkce_required": "on",
         **fields,
     }
 
@@ -182,3 +183,27 @@ def test_changing_and_deactivating_a_client_go_through_the_services(admin_client
     (update,) = admin_events("oidc_client.update")
     assert update.detail == {"fields": ["name"]}
     assert len(admin_events("oidc_client.deactivate")) == 1
+
+
+def test_the_add_form_offers_pkce_required_ticked(admin_client):
+    html = admin_client.get("/admin/identity/oidcclient/add/").content.decode()
+    field = re.search(r'<input[^>]*name="pkce_required"[^>]*>', html)
+    assert field is not None
+    assert "checked" in field.group(0)
+
+
+def test_pkce_required_is_shown_and_can_be_unticked_for_an_old_client(admin_client):
+    from identity.oidc.services import oidc_client_create
+
+    client = oidc_client_create(name="Ville", redirect_uris=["https://ville.example/cb"]).client
+    assert client.pkce_required is True
+    listing = admin_client.get("/admin/identity/oidcclient/").content.decode()
+    assert "column-pkce_required" in listing
+    response = admin_client.post(
+        f"/admin/identity/oidcclient/{client.pk}/change/", client_form(pkce_required="")
+    )
+    assert response.status_code == 302
+    client.refresh_from_db()
+    assert client.pkce_required is False
+    (update,) = admin_events("oidc_client.update")
+    assert update.detail == {"fields": ["pkce_required"]}

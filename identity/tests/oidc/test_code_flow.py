@@ -4,7 +4,9 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from authlib.oidc.core.grants.util import create_half_hash
+from django.core.exceptions import ValidationError
 from joserfc import jws
 
 from identity.tests.oidc.conftest import REDIRECT_URI, query_params
@@ -49,6 +51,8 @@ def test_authorization_request_by_post(provider, register, alice):
             "response_type": "code",
             "scope": "openid",
             "state": "s-post",
+            "code_challenge": create_s256_code_challenge(provider.code_verifier),
+            "code_challenge_method": "S256",
         },
         allow_redirects=False,
     )
@@ -149,8 +153,10 @@ def test_unknown_client_gets_an_error_page(provider, alice):
 
 def test_signed_out_person_is_sent_to_sign_in_then_back(provider, register, alice):
     registered = register()
-    rp = provider.relying_party(registered)
-    url, state = rp.create_authorization_url(provider.config["authorization_endpoint"])
+    rp = provider.relying_party(registered, code_challenge_method="S256")
+    url, state = rp.create_authorization_url(
+        provider.config["authorization_endpoint"], code_verifier=provider.code_verifier
+    )
     location = provider.visit(url, sign_in_as=alice.email)
     params = query_params(location)
     assert params["code"]
@@ -189,7 +195,7 @@ def test_max_age_forces_a_new_sign_in_and_auth_time_is_returned(provider, regist
     response = provider.browser.get(url, allow_redirects=False)
     assert response.headers["Location"].startswith("/compte/connexion/")
     before_sign_in = int(time.time())
-    token, _ = provider.code_flow(registered, max_age="1", pkce=False, sign_in_as=alice.email)
+    token, _ = provider.code_flow(registered, max_age="1", sign_in_as=alice.email)
     assert provider.id_token_claims(token["id_token"])["auth_time"] >= before_sign_in
 
 
@@ -239,10 +245,63 @@ def test_acr_values_substantial_sends_to_sign_in_then_unmet(provider, register, 
 def test_public_client_without_pkce_is_refused(provider, register, alice):
     registered = register(is_public=True)
     provider.sign_in()
-    url = provider.authorization_url(registered, response_type="code", scope="openid")
+    url = provider.authorization_url(
+        registered, response_type="code", scope="openid", code_challenge=None
+    )
     params = query_params(provider.visit(url))
     assert params["error"] == "invalid_request"
     assert params["iss"] == provider.base_url
+
+
+def test_confidential_client_without_pkce_is_refused_by_default(provider, register, alice):
+    """OAuth 2.1: a secret does not stand in for PKCE (a stolen code is still redeemable
+    by the client that leaked it, and injectable into its session)."""
+    registered = register()
+    assert registered.client.pkce_required is True
+    provider.sign_in()
+    url = provider.authorization_url(
+        registered, response_type="code", scope="openid", code_challenge=None
+    )
+    params = query_params(provider.visit(url))
+    assert params["error"] == "invalid_request"
+    assert "code" not in params
+
+
+def test_confidential_client_without_pkce_is_refused_when_pkce_is_required(
+    provider, register, alice
+):
+    registered = register(pkce_required=True)
+    provider.sign_in()
+    with pytest.raises(AssertionError, match="invalid_request"):
+        provider.code_flow(registered, pkce=False)
+
+
+def test_confidential_client_exempted_from_pkce_gets_tokens_without_it(provider, register, alice):
+    registered = register(pkce_required=False)
+    provider.sign_in()
+    token, _ = provider.code_flow(registered, pkce=False)
+    assert provider.id_token_claims(token["id_token"])["aud"] == registered.client_id
+
+
+def test_confidential_client_exempted_from_pkce_still_has_its_challenge_checked(
+    provider, register, alice
+):
+    registered = register(pkce_required=False)
+    provider.sign_in()
+    url = provider.authorization_url(registered, response_type="code", scope="openid")
+    code = query_params(provider.visit(url))["code"]
+    response = provider.token_request(
+        {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+        auth=registered.basic_auth,
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"  # missing code_verifier
+    assert "access_token" not in response.json()
+
+
+def test_a_public_client_cannot_be_exempted_from_pkce(register, db):
+    with pytest.raises(ValidationError, match="identity_oidcclient_public_requires_pkce"):
+        register(is_public=True, pkce_required=False)
 
 
 @pytest.mark.parametrize("method", ["plain", None])

@@ -99,3 +99,10 @@ def test_private_keys_are_stored_encrypted_and_parsed_once(django_assert_num_que
     assert "PRIVATE KEY" not in stored.private_key_sealed
     with django_assert_num_queries(1):
         assert signing_key_active("ES256") is first
+
+
+def test_a_client_requires_pkce_unless_created_with_no_pkce():
+    args = ("--name", "Ville", "--redirect-uri", "https://ville.example/cb")
+    assert OidcClient.objects.get(client_id=create(*args)["client_id"]).pkce_required is True
+    old = create(*args, "--no-pkce")
+    assert OidcClient.objects.get(client_id=old["client_id"]).pkce_required is False

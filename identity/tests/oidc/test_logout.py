@@ -79,3 +79,27 @@ def test_logout_without_hint_asks_the_person_to_confirm(provider, register, alic
     )
     assert confirm.status_code == 200
     assert not signed_in(provider)
+
+
+def test_the_confirmation_asked_for_a_hint_lets_its_form_reach_the_clients_uri(
+    provider, register, alice, make_user
+):
+    """The confirmation's form ends in a redirect to the client's post-logout URI; the
+    page's Content-Security-Policy form-action must allow it (the hint names the client)."""
+    make_user("bob@example.com")
+    registered = register(post_logout_redirect_uris=[POST_LOGOUT])
+    provider.sign_in()
+    token, _ = provider.code_flow(registered)
+    provider.sign_in("bob@example.com")
+    response = provider.browser.get(
+        provider.config["end_session_endpoint"],
+        params={"id_token_hint": token["id_token"], "post_logout_redirect_uri": POST_LOGOUT},
+        allow_redirects=False,
+    )
+    assert response.status_code == 200
+    form_action = next(
+        part.split()[1:]
+        for part in response.headers["Content-Security-Policy"].split(";")
+        if part.split()[:1] == ["form-action"]
+    )
+    assert form_action == ["'self'", "https://rp.example"]

@@ -10,6 +10,7 @@ from django.conf import settings as django_settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
+from conftest import csp_violations_watch
 from identity.assurance import SESSION_ACR, SESSION_AMR, SESSION_AUTH_TIME, SESSION_CARD_ID
 from identity.models import Card, User
 from identity.tests.card.conftest import card_key, issue_card, registrar  # noqa: F401
@@ -93,15 +94,19 @@ class VirtualAuthenticator:
 
 @pytest.fixture
 def new_page(chromium, live_server) -> Callable[[], Any]:
-    """Open pages in fresh browser contexts (no cookies), closed after the test."""
+    """Open pages in fresh browser contexts (no cookies), closed after the test; the test
+    fails if a page breaks its Content-Security-Policy."""
     contexts = []
+    violations: list[list[str]] = []
 
     def make():
         context = chromium.new_context(base_url=live_server.url, locale="fr-CA")
         context.set_default_timeout(10_000)
         contexts.append(context)
+        violations.append(csp_violations_watch(context))
         return context.new_page()
 
     yield make
     for context in contexts:
         context.close()
+    assert [text for seen in violations for text in seen] == []

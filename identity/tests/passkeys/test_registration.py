@@ -157,3 +157,13 @@ def test_a_passkey_needs_a_name(card_client, authenticator, name):
     response = register(card_client, authenticator, name=name)
     assert response.json()["error"] == "passkey_name_invalid"
     assert not Passkey.objects.exists()
+
+
+def test_the_add_passkey_script_runs_under_the_pages_nonce_with_no_inline_handler(alice, card):
+    from tests.test_csp import Page, assert_strict_policy
+
+    response = session_client(alice, acr="high", card=card).get(reverse("identity:passkeys:list"))
+    assert_strict_policy(response)
+    page = Page(response.content.decode())
+    assert len(page.inline_scripts) == 1
+    assert 'id="passkey-add"' in response.content.decode()

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from identity.assurance import SESSION_ACR, SESSION_AMR
 from identity.card.services import card_revoke
-from identity.models import CardRevocationReason, Passkey
+from identity.models import CardRevocationReason, CardStatus, Passkey
 from identity.passkeys import services
 from identity.tests.passkeys.authenticator import SoftAuthenticator
 from identity.tests.passkeys.conftest import ORIGIN, session_client
@@ -164,6 +164,22 @@ def test_passkey_of_a_revoked_card_is_refused(authenticator, alice, card, caplog
         refused(sign_in(client, authenticator), "passkey_card_revoked", 403)
     assert "_auth_user_id" not in client.session
     assert "reason=passkey_card_revoked" in caplog.text
+
+
+def test_passkey_of_a_suspended_card_is_refused(authenticator, card, caplog):
+    type(card).objects.filter(pk=card.pk).update(status=CardStatus.SUSPENDED)
+    client = Client()
+    with caplog.at_level(logging.WARNING, logger="identity.security"):
+        refused(sign_in(client, authenticator), "passkey_card_suspended", 403)
+    assert "_auth_user_id" not in client.session
+    assert "reason=passkey_card_suspended" in caplog.text
+
+
+def test_passkey_works_again_once_its_card_is_active(authenticator, card):
+    type(card).objects.filter(pk=card.pk).update(status=CardStatus.SUSPENDED)
+    refused(sign_in(Client(), authenticator), "passkey_card_suspended", 403)
+    type(card).objects.filter(pk=card.pk).update(status=CardStatus.ACTIVE)
+    assert sign_in(Client(), authenticator).status_code == 200
 
 
 def test_removed_passkey_is_refused(authenticator, alice):
