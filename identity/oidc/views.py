@@ -117,7 +117,11 @@ def _session_assurance(request: HttpRequest) -> tuple[str | None, list[str], int
 @require_http_methods(["GET", "POST"])
 def authorize(request: HttpRequest) -> HttpResponse:
     """Authorization endpoint: code flow only, with sign-in and step-up as the request asks."""
-    return _authorize(request, server.create_oauth2_request(request), pending=None, answer=None)
+    try:
+        oauth_request = server.create_oauth2_request(request)
+    except OAuth2Error as error:  # a request Authlib refuses outright (plain http)
+        return _authorization_error(request, error)
+    return _authorize(request, oauth_request, pending=None, answer=None)
 
 
 @never_cache
@@ -127,7 +131,11 @@ def authorize_resume(request: HttpRequest, request_id: str) -> HttpResponse:
     found = pending_find(request.session, request_id, now=int(time.time()))
     if found is None:
         return _pending_unknown(request)
-    return _authorize(request, _kept_request(request, found), pending=found, answer=None)
+    try:
+        oauth_request = _kept_request(request, found)
+    except OAuth2Error as error:
+        return _authorization_error(request, error)
+    return _authorize(request, oauth_request, pending=found, answer=None)
 
 
 @never_cache
@@ -142,7 +150,11 @@ def authorize_consent(request: HttpRequest) -> HttpResponse:
         allowed=request.POST.get("decision") == "allow",
         ticked=frozenset(request.POST.getlist("claim")),
     )
-    return _authorize(request, _kept_request(request, found), pending=found, answer=answer)
+    try:
+        oauth_request = _kept_request(request, found)
+    except OAuth2Error as error:
+        return _authorization_error(request, error)
+    return _authorize(request, oauth_request, pending=found, answer=answer)
 
 
 def _pending_unknown(request: HttpRequest) -> HttpResponse:

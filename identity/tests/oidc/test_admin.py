@@ -174,6 +174,7 @@ def test_changing_and_deactivating_a_client_go_through_the_services(admin_client
             "redirect_uris": '["https://ville.example/cb"]',
             "post_logout_redirect_uris": "[]",
             "allowed_scopes": client.allowed_scopes,
+            "pkce_required": "on",
         },
     )
     assert response.status_code == 302
@@ -200,7 +201,8 @@ def test_pkce_required_is_shown_and_can_be_unticked_for_an_old_client(admin_clie
     listing = admin_client.get("/admin/identity/oidcclient/").content.decode()
     assert "column-pkce_required" in listing
     response = admin_client.post(
-        f"/admin/identity/oidcclient/{client.pk}/change/", client_form(pkce_required="")
+        f"/admin/identity/oidcclient/{client.pk}/change/",
+        client_form(pkce_required="", allowed_scopes=client.allowed_scopes),
     )
     assert response.status_code == 302
     client.refresh_from_db()

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from django.conf import settings
 from django.test import Client
 from joserfc import jwt
@@ -22,6 +23,8 @@ from identity.tests.oidc.conftest import query_params
 REDIRECT = "https://rp.example/cb"
 SIGN_IN = "/compte/connexion/"
 CARD_SIGN_IN = "/login/card"
+# Every client registered here requires PKCE (the default): requests carry a challenge.
+CODE_VERIFIER = "v" * 50
 
 
 @pytest.fixture
@@ -60,6 +63,8 @@ def authorize(browser: Client, client: Any, **params: str):
         "redirect_uri": REDIRECT,
         "scope": "openid",
         "state": "st",
+        "code_challenge": create_s256_code_challenge(CODE_VERIFIER),
+        "code_challenge_method": "S256",
         **params,
     }
     return browser.get("/oidc/authorize?" + urlencode(query))

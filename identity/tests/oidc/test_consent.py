@@ -5,6 +5,7 @@ import json
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuthError
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from identity.models import OidcClaimRelease, OidcConsent, OidcGrant
 from identity.oidc import pending
@@ -274,6 +275,8 @@ def test_a_request_posted_to_the_endpoint_is_kept_for_the_consent_answer(provide
             "response_type": "code",
             "scope": "openid email",
             "state": "s-post",
+            "code_challenge": create_s256_code_challenge(provider.code_verifier),
+            "code_challenge_method": "S256",
         },
         allow_redirects=False,
     )

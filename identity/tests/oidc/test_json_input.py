@@ -54,3 +54,13 @@ def test_deeply_nested_claims_object_is_an_invalid_request(http, register):
 def test_claims_over_the_size_limit_are_an_invalid_request(http, register):
     claims = json.dumps({"id_token": {"email": {"values": ["x" * CLAIMS_REQUEST_MAX_BYTES]}}})
     refused_as_invalid_request(authorize_with_claims(http, register(), claims))
+
+
+@pytest.mark.django_db
+def test_an_authorization_request_over_plain_http_is_a_400_not_a_500(client, monkeypatch):
+    # Authlib refuses http outright (InsecureTransportError) when the transport is not
+    # declared insecure: that refusal is an error page, like any other bad request.
+    monkeypatch.delenv("AUTHLIB_INSECURE_TRANSPORT", raising=False)
+    response = client.get("/oidc/authorize?response_type=code&client_id=x")
+    assert response.status_code == 400
+    assert b"insecure_transport" in response.content

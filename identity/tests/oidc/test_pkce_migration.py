@@ -35,15 +35,24 @@ def test_existing_confidential_clients_keep_working_without_pkce_and_public_ones
             name="Ancien service",
             client_secret_digest="a" * 64,
             redirect_uris=["https://rp.example/cb"],
+            sector_identifier="rp.example",
         )
         client_model.objects.create(
-            client_id="old-public", name="Application", is_public=True, redirect_uris=[]
+            client_id="old-public",
+            name="Application",
+            is_public=True,
+            redirect_uris=[],
+            sector_identifier="old-public",
         )
         after = _migrate(node).get_model("identity", "OidcClient")
         required = dict(after.objects.values_list("client_id", "pkce_required"))
         assert required == {"old-confidential": False, "old-public": True}
         new = after.objects.create(
-            client_id="new", name="Nouveau", client_secret_digest="b" * 64, redirect_uris=[]
+            client_id="new",
+            name="Nouveau",
+            client_secret_digest="b" * 64,
+            redirect_uris=[],
+            sector_identifier="new",
         )
         assert new.pkce_required is True
     finally:
