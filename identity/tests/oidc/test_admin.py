@@ -98,7 +98,9 @@ def test_the_admin_records_the_sector_and_refuses_two_hosts_without_a_document(a
         "/admin/identity/oidcclient/add/", client_form(redirect_uris=two_hosts)
     )
     assert response.status_code == 200
-    assert "sector identifier URI" in str(response.context["adminform"].form.errors)
+    # The admin speaks French first: the message asks for a sector identifier URI.
+    (message,) = response.context["adminform"].form.errors["redirect_uris"]
+    assert "identifiant de secteur" in message
     assert not OidcClient.objects.exists()
 
     admin_client.post("/admin/identity/oidcclient/add/", client_form())
