@@ -10,9 +10,9 @@ import os
 
 import pytest
 
-# The test card CA and the real PC/SC stack (pcscd, vpcd, the virtual card), used by
-# identity's card tests and by the browser tests alike.
-pytest_plugins = ["identity.tests.card_fixtures"]
+# The real PC/SC stack (pcscd, vpcd, the virtual card: no Django) and the test card CA,
+# used by card_agent's tests, identity's card tests and the browser tests alike.
+pytest_plugins = ["card_agent.tests.pcsc_fixtures", "identity.tests.card_fixtures"]
 
 # Each service a `services` test needs, by the environment variable that names it.
 SERVICE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "MQTT_URL")

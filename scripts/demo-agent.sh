@@ -4,7 +4,7 @@
 #
 #   scripts/demo-agent.sh .venv/bin/python manage.py runserver 127.0.0.1:8000
 #
-# The demo card is the virtual PIV card (identity.card.emulator) behind pcscd's vpcd reader
+# The demo card is the virtual PIV card (card_agent.emulator) behind pcscd's vpcd reader
 # when pcscd, vpcd and pyscard are all present; otherwise the software demo card, which the
 # pages label as a demo card (DEMO_CARD=softcard forces it). Both keep the card in
 # var/demo-card.json (PIN 123456 until someone sets theirs), issued on the first run to
@@ -67,14 +67,14 @@ pcsc_usable() {
 }
 
 if [ "${DEMO_CARD:-}" != softcard ] && pcsc_usable; then
-  "$PY" -m identity.card.emulator --state "$STATE" >"$LOG_DIR/demo-card.log" 2>&1 &
+  "$PY" -m card_agent.emulator --state "$STATE" >"$LOG_DIR/demo-card.log" 2>&1 &
   started+=($!)
-  "$PY" -m identity.card.agent --reader "$VPCD_READER" \
+  "$PY" -m card_agent.agent --reader "$VPCD_READER" \
     serve --port "$AGENT_PORT" --pin-entry page --registrar >"$LOG_DIR/agent.log" 2>&1 &
   started+=($!)
   card="the virtual PIV card in pcscd's vpcd reader ($STATE)"
 else
-  "$PY" -m identity.card.agent --softcard "$STATE" \
+  "$PY" -m card_agent.agent --softcard "$STATE" \
     serve --port "$AGENT_PORT" --pin-entry page --registrar >"$LOG_DIR/agent.log" 2>&1 &
   started+=($!)
   card="the software demo card ($STATE)"

@@ -35,6 +35,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from card_agent.webeid import possession_digest
 from identity.card import errors
 from identity.card.ca import card_certificate_issue
 from identity.card.selectors import access_card_issue_to
@@ -46,7 +47,6 @@ from identity.card.services import (
     cards_pending_abandon,
     identity_check_record,
 )
-from identity.card.webeid import possession_digest
 from identity.models import Card, CardRevocationReason, CardStatus, IdentityCheck, User
 
 SESSION_ISSUANCE = "uniqc_registrar_issuance"

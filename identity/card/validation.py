@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -118,9 +118,13 @@ def token_parse(token: str) -> ParsedToken:
     certificate_der = _b64decode(data["unverifiedCertificate"], "unverifiedCertificate")
     try:
         certificate = x509.load_der_x509_certificate(certificate_der)
-        # Parse the extensions now: a malformed one must not surface later as a crash.
+        # cryptography parses these when first read: parse them now, so that a malformed
+        # one is refused here rather than surfacing as a crash in a later check.
+        certificate.issuer  # noqa: B018
+        certificate.subject  # noqa: B018
         certificate.extensions  # noqa: B018
-    except ValueError as exc:
+        certificate.public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
         raise errors.CertificateInvalid("certificate does not parse") from exc
     return ParsedToken(
         certificate=certificate,

@@ -4,8 +4,8 @@
 The card is issued as a registrar's workstation issues it: a blank card generates its key
 (registrar mode), the test CA certifies that key, the agent writes the certificate and the
 holder's PIN, and the card is registered. The bridge runs in page PIN entry mode, the only
-mode in which a browser alone can type the PIN. Like identity/tests/card_agent, these tests
-fail (never skip) without pcscd and vpcd: see identity/tests/card_fixtures.py.
+mode in which a browser alone can type the PIN. Like card_agent/tests, these tests
+fail (never skip) without pcscd and vpcd: see card_agent/tests/pcsc_fixtures.py.
 """
 
 import contextlib
@@ -24,16 +24,17 @@ from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext
 
+from card_agent.agent import CardAgent, PcscCardSource
+from card_agent.bridge import bridge_create
+from card_agent.emulator import DEFAULT_PIN, VirtualPivCard
+from card_agent.tests.pcsc_fixtures import VPCD_READER
 from conftest import csp_violations_watch
 from identity.assurance import SESSION_ACR, SESSION_AMR
-from identity.card.agent import CardAgent, PcscCardSource
-from identity.card.bridge import bridge_create
 from identity.card.ca import card_certificate_issue
-from identity.card.emulator import DEFAULT_PIN, VirtualPivCard
 from identity.card.services import card_register, card_revoke, identity_check_record
 from identity.models import Card, CardRevocationReason, IdentityDocumentType, User
 from identity.oidc.services import oidc_client_create
-from identity.tests.card_fixtures import CA_PASSPHRASE, VPCD_READER
+from identity.tests.card_fixtures import CA_PASSPHRASE
 from identity.tests.oidc.conftest import REDIRECT_URI, Provider, Registered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -18,9 +18,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.module_loading import import_string
 
+from card_agent.agent import AgentError, CardAgent
+from card_agent.emulator import DEFAULT_PIN
+from card_agent.softcard import SoftCardSource
 from identity.card import errors
-from identity.card.agent import AgentError, CardAgent
-from identity.card.emulator import DEFAULT_PIN
 from identity.card.issuance import (
     issuance_certificate_sign,
     issuance_challenge,
@@ -28,7 +29,6 @@ from identity.card.issuance import (
     issuance_confirm,
 )
 from identity.card.selectors import access_card_issue_to, card_active_for
-from identity.card.softcard import SoftCardSource
 from identity.models import IdentityDocumentType, User
 
 DEMO_HOLDER = "shopper@demo.uniqc.coop"

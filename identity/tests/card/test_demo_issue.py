@@ -5,11 +5,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from django.core.management import call_command
 
-from identity.card.agent import CardAgent, fixed_pin
-from identity.card.softcard import SoftCardSource
+from card_agent.agent import CardAgent, fixed_pin
+from card_agent.softcard import SoftCardSource
+from card_agent.tests.test_agent_softcard import server_verifies
 from identity.models import Card, CardStatus
 from identity.roles import Role
-from identity.tests.card_agent.test_agent_softcard import server_verifies
 
 ORIGIN = "https://uniqc.test"
 NONCE = "B" * 43 + "="

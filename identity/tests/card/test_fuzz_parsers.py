@@ -284,3 +284,47 @@ def test_ocsp_requests_for_any_serial_of_our_ca_get_a_signed_answer(serial, algo
         ocsp.OCSPResponseStatus.SUCCESSFUL,
         ocsp.OCSPResponseStatus.MALFORMED_REQUEST,
     )
+
+
+# What the fuzzing found: cryptography parses a certificate's names and key only when they
+# are first read, so a malformed one surfaced as a ValueError (a 500) in the chain or
+# signature check instead of a refusal at parsing.
+_ORGANIZATION_UTF8 = b"\x06\x03\x55\x04\x0a\x0c"  # the O= attribute type, then UTF8String
+
+
+def _certificate_corrupted(der: bytes, part: str) -> bytes:
+    data = bytearray(der)
+    if part in ("issuer", "subject"):
+        # The issuer's O= comes first, the subject's second; a RELATIVE-OID tag (13) where
+        # a string belongs is what hypothesis drew.
+        at = der.find(_ORGANIZATION_UTF8)
+        if part == "subject":
+            at = der.find(_ORGANIZATION_UTF8, at + 1)
+        assert at > 0
+        data[at + len(_ORGANIZATION_UTF8) - 1] = 0x0D
+    else:
+        certificate = x509.load_der_x509_certificate(der)
+        point = certificate.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        at = der.find(point)
+        data[at + len(point) - 1] ^= 0xFF  # a point off the curve
+    return bytes(data)
+
+
+@pytest.mark.parametrize("part", ["issuer", "subject", "public_key"])
+def test_a_certificate_whose_name_or_key_does_not_parse_is_refused_at_parsing(card, part):
+    der = _certificate_corrupted(bytes(card.certificate_der), part)
+    token = json.dumps(
+        {
+            "unverifiedCertificate": b64(der),
+            "algorithm": "ES256",
+            "signature": b64(b"\x00" * 64),
+            "format": "web-eid:1.0",
+            "appVersion": "https://uniqc.coop/agent/0.1.0",
+        }
+    )
+    with pytest.raises(errors.CertificateInvalid):
+        token_parse(token)
+    with pytest.raises(errors.CertificateInvalid):
+        token_validate(token, nonce=NONCE, origin=ORIGIN)

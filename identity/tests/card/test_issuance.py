@@ -20,6 +20,7 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from card_agent.webeid import possession_digest
 from identity.audit import audit_events_for
 from identity.card import errors, issuance
 from identity.card.selectors import access_card_issue_to
@@ -29,7 +30,6 @@ from identity.card.services import (
     cards_pending_abandon,
     identity_check_record,
 )
-from identity.card.webeid import possession_digest
 from identity.models import Card, CardRevocationReason, CardStatus, IdentityCheck
 from identity.roles import Role
 from identity.services import user_roles_set

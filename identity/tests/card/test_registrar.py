@@ -16,14 +16,14 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
-from identity.card import piv
-from identity.card.agent import CardAgent
-from identity.card.bridge import bridge_create
-from identity.card.emulator import VirtualPivCard
+from card_agent import piv
+from card_agent.agent import CardAgent
+from card_agent.bridge import bridge_create
+from card_agent.emulator import VirtualPivCard
+from card_agent.softcard import SoftCardSource
+from card_agent.webeid import possession_digest
 from identity.card.issuance import SESSION_ISSUANCE
-from identity.card.softcard import SoftCardSource
 from identity.card.validation import certificate_fingerprint
-from identity.card.webeid import possession_digest
 from identity.models import Card, CardRevocationReason, CardStatus, IdentityCheck
 from identity.roles import Role
 

@@ -1,4 +1,4 @@
-"""`uniqc-agent` and `python -m identity.card.emulator` as people run them."""
+"""`uniqc-agent` and `python -m card_agent.emulator` as people run them."""
 
 import base64
 import json
@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from identity.card import agent as agent_module
-from identity.card.agent import CardAgent, NoCard, PcscCardSource, fixed_pin
-from identity.card.emulator import VirtualPivCard
+from card_agent import agent as agent_module
+from card_agent.agent import CardAgent, NoCard, PcscCardSource, fixed_pin
+from card_agent.emulator import VirtualPivCard
 
 from .conftest import PIN, certificate_for, personalised_card
 from .test_agent_softcard import server_verifies
@@ -69,8 +69,8 @@ def test_console_script_is_declared():
     import tomllib
     from pathlib import Path
 
-    project = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text())
-    assert project["project"]["scripts"]["uniqc-agent"] == "identity.card.agent:main"
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["uniqc-agent"] == "card_agent.agent:main"
 
 
 def test_emulator_process_with_a_state_file(pcsc_card, tmp_path):
@@ -79,7 +79,7 @@ def test_emulator_process_with_a_state_file(pcsc_card, tmp_path):
     blank = VirtualPivCard(registrar_mode=True)
     blank.save(state)
     process = subprocess.Popen(
-        [sys.executable, "-m", "identity.card.emulator", "--state", str(state), "--port", "35964"],
+        [sys.executable, "-m", "card_agent.emulator", "--state", str(state), "--port", "35964"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -115,7 +115,7 @@ def test_serve_runs_the_bridge_as_a_process(tmp_path):
     import re
 
     state = tmp_path / "blank.json"
-    agent_command = [sys.executable, "-m", "identity.card.agent", "--softcard", str(state)]
+    agent_command = [sys.executable, "-m", "card_agent.agent", "--softcard", str(state)]
     process = subprocess.Popen(
         [*agent_command, "serve", "--port", "0", "--pin-entry", "page"],
         stderr=subprocess.PIPE,

@@ -2,20 +2,22 @@
 
 import base64
 import contextlib
+import hashlib
 import http.client
 import json
 import threading
 from collections.abc import Iterator
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from identity.card import piv
-from identity.card.agent import CardAgent, fixed_pin
-from identity.card.bridge import DEFAULT_ORIGINS, allowed_origins_from_env, bridge_create
-from identity.card.emulator import VirtualPivCard
-from identity.card.issuance import possession_verify
-from identity.card.softcard import SoftCardSource
+from card_agent import piv, webeid
+from card_agent.agent import CardAgent, fixed_pin
+from card_agent.bridge import DEFAULT_ORIGINS, allowed_origins_from_env, bridge_create
+from card_agent.emulator import VirtualPivCard
+from card_agent.softcard import SoftCardSource
 
 from .conftest import PIN, certificate_for, personalised_card
 from .test_agent_softcard import server_verifies
@@ -265,7 +267,7 @@ def test_allowed_origins_come_from_the_environment(monkeypatch):
 
 def test_no_reader_is_reported_as_json(card, monkeypatch):
     """A PC/SC source without pcscd: the page learns `no_reader`, not a stack trace."""
-    from identity.card.agent import NoReader, PcscCardSource
+    from card_agent.agent import NoReader, PcscCardSource
 
     def unavailable(self):
         raise NoReader("The PC/SC service (pcscd) is not available.")
@@ -323,7 +325,13 @@ def test_issuance_through_the_bridge(registrar_bridge):
         "/registrar/challenge", {"challenge": base64.b64encode(challenge).decode(), "pin": "123456"}
     )
     assert response.status == 200
-    possession_verify(public_key=public_key, challenge=challenge, proof=answer["signature"])
+    # As identity.card.issuance.possession_verify checks it (identity/tests/card covers
+    # that side): base64 DER ECDSA over the purpose-bound digest, with the new key.
+    public_key.verify(
+        base64.b64decode(answer["signature"], validate=True),
+        hashlib.sha256(webeid.POSSESSION_CONTEXT + challenge).digest(),
+        ec.ECDSA(Prehashed(hashes.SHA256())),
+    )
     certificate = certificate_for(public_key)
     response, error = post("/registrar/certificate", {"certificate": "not base64!"})
     assert response.status == 400 and error["error"] == "bad_request"

@@ -1,7 +1,8 @@
 """Cards for the agent's tests: personalised virtual cards, in memory or in the reader.
 
-The PC/SC stack itself (pcscd, the virtual card plugged into vpcd) is shared with the
-browser tests: identity/tests/card_fixtures.py, a plugin of the root conftest.
+The PC/SC stack itself (pcscd, the virtual card plugged into vpcd) is shared with
+identity's card tests and the browser tests: pcsc_fixtures.py, a plugin of the root
+conftest. Nothing here needs Django (test_independence.py checks it).
 """
 
 import datetime
@@ -12,9 +13,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from identity.card import piv
-from identity.card.emulator import VirtualPivCard
-from identity.tests.card_fixtures import VPCD_READER
+from card_agent import piv
+from card_agent.emulator import VirtualPivCard
+from card_agent.tests.pcsc_fixtures import VPCD_READER
 
 __all__ = ["PIN", "VPCD_READER", "card_certificate", "certificate_for", "personalised_card"]
 
@@ -72,7 +73,7 @@ def card() -> VirtualPivCard:
     return personalised_card()
 
 
-# -- in the reader (pcscd, vpcd: identity/tests/card_fixtures.py) ----------------------
+# -- in the reader (pcscd, vpcd: pcsc_fixtures.py) ---------------------------------------
 
 
 @pytest.fixture

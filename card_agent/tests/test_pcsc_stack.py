@@ -1,6 +1,6 @@
 """The agent through the real stack: pyscard -> pcscd -> vpcd -> the virtual card.
 
-These tests fail (they do not skip) when pcscd or vpcd is missing; see conftest.py.
+These tests fail (they do not skip) when pcscd or vpcd is missing; see pcsc_fixtures.py.
 """
 
 import base64
@@ -8,8 +8,8 @@ import base64
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from identity.card.agent import CardAgent, NoCard, PcscCardSource, PinBlocked, WrongPin, fixed_pin
-from identity.card.emulator import VirtualPivCard
+from card_agent.agent import CardAgent, NoCard, PcscCardSource, PinBlocked, WrongPin, fixed_pin
+from card_agent.emulator import VirtualPivCard
 
 from .conftest import PIN, VPCD_READER, card_certificate, certificate_for
 from .test_agent_softcard import server_verifies
@@ -76,7 +76,7 @@ def test_an_empty_reader_is_no_card(pcsc_card):
 
 
 def test_console_script_readers_and_certificate(pcsc_card, capsys):
-    from identity.card.agent import main
+    from card_agent.agent import main
 
     assert main(["readers"]) == 0
     assert VPCD_READER in capsys.readouterr().out.splitlines()

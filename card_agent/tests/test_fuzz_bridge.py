@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from identity.card.agent import CardAgent
-from identity.card.bridge import bridge_create
-from identity.card.emulator import VirtualPivCard
-from identity.card.softcard import SoftCardSource
+from card_agent.agent import CardAgent
+from card_agent.bridge import bridge_create
+from card_agent.emulator import VirtualPivCard
+from card_agent.softcard import SoftCardSource
 
 from .test_bridge import ALLOWED, NONCE, _serve
 

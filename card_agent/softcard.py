@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from identity.card.emulator import VirtualPivCard
+from card_agent.emulator import VirtualPivCard
 
 DEMO_READER = "Uniqc demo card (software)"
 

@@ -30,7 +30,7 @@ from typing import Protocol
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from identity.card import piv, webeid
+from card_agent import piv, webeid
 
 
 def _version() -> str:
@@ -466,7 +466,7 @@ class CardAgent:
 
 def source_for(softcard: Path | None, reader: str | None = None) -> CardSource:
     if softcard is not None:
-        from identity.card.softcard import SoftCardSource
+        from card_agent.softcard import SoftCardSource
 
         return SoftCardSource.from_file(softcard)
     return PcscCardSource(reader=reader)
@@ -529,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             out.write(json.dumps(token) + "\n")
         elif arguments.command == "serve":
-            from identity.card.bridge import serve_forever
+            from card_agent.bridge import serve_forever
 
             serve_forever(
                 agent,
@@ -545,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # Run the importable module's main, not this __main__ copy: the bridge imports
-    # identity.card.agent, and its exception classes must be the ones raised here.
-    from identity.card.agent import main as agent_main
+    # card_agent.agent, and its exception classes must be the ones raised here.
+    from card_agent.agent import main as agent_main
 
     raise SystemExit(agent_main())

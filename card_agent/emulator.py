@@ -11,7 +11,7 @@ the current card session, or for `registrar_mode` (a card the registrar's workst
 personalises; it ends when the holder sets their PIN with CHANGE REFERENCE DATA). The
 holder's PIN still guards every signature, which is the property the login depends on.
 
-Run against pcscd: `python -m identity.card.emulator [--state FILE] [--port 35963]`.
+Run against pcscd: `python -m card_agent.emulator [--state FILE] [--port 35963]`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from identity.card import piv
+from card_agent import piv
 
 logger = logging.getLogger(__name__)
 

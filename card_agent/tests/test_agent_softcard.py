@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
-from identity.card import agent as agent_module
-from identity.card import webeid
-from identity.card.agent import (
+from card_agent import agent as agent_module
+from card_agent import webeid
+from card_agent.agent import (
     BadRequest,
     CardAgent,
     CardError,
@@ -22,8 +22,8 @@ from identity.card.agent import (
     WrongPin,
     fixed_pin,
 )
-from identity.card.emulator import VirtualPivCard
-from identity.card.softcard import DEMO_READER, SoftCardSource
+from card_agent.emulator import VirtualPivCard
+from card_agent.softcard import DEMO_READER, SoftCardSource
 
 from .conftest import PIN, card_certificate, certificate_for
 

@@ -50,8 +50,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from core.jsonin import JsonInputError, json_parse
-from identity.card.agent import (
+from card_agent.agent import (
     AgentError,
     BadRequest,
     CardAgent,
@@ -60,6 +59,7 @@ from identity.card.agent import (
     fixed_pin,
     terminal_pin_provider,
 )
+from core.jsonin import JsonInputError, json_parse
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from identity.card import piv
-from identity.card.emulator import ATR, VirtualPivCard
+from card_agent import piv
+from card_agent.emulator import ATR, VirtualPivCard
 
 from .conftest import PIN, card_certificate, personalised_card
 
@@ -281,7 +281,7 @@ def test_vpcd_framing_controls_and_apdus(tmp_path):
     """The transport as vpcd drives it: length-prefixed frames, one-byte controls."""
     import socket
 
-    from identity.card.emulator import VpcdEmulator
+    from card_agent.emulator import VpcdEmulator
 
     listener = socket.create_server(("127.0.0.1", 0))
     card = personalised_card()
