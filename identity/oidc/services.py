@@ -1,6 +1,5 @@
 """Writes of the OpenID Connect provider: clients, grants and tokens, membership."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,11 +19,7 @@ from identity.models import (
     OidcRefreshToken,
     User,
 )
-
-
-def digest(value: str) -> str:
-    """SHA-256 hex digest: how secrets, codes and tokens are stored and looked up."""
-    return hashlib.sha256(value.encode()).hexdigest()
+from identity.oidc.token_store import digest, grants_revoke
 
 
 @dataclass(frozen=True)
@@ -82,24 +77,15 @@ def oidc_client_secret_reset(*, client: OidcClient) -> str:
     secret = secrets.token_urlsafe(32)
     client.client_secret_digest = digest(secret)
     client.save(update_fields=["client_secret_digest", "updated_at"])
-    _grants_revoke(OidcGrant.objects.filter(client=client))
+    grants_revoke(OidcGrant.objects.filter(client=client))
     return secret
-
-
-def _grants_revoke(grants: QuerySet[OidcGrant]) -> None:
-    """End the live grants among `grants` and every token issued under them, in three
-    statements however many there are (a service's client holds a grant per token)."""
-    now = timezone.now()
-    live = grants.filter(revoked_at__isnull=True).values("pk")
-    for model in (OidcAccessToken, OidcRefreshToken):
-        model.objects.filter(grant__in=live, revoked_at__isnull=True).update(revoked_at=now)
-    grants.filter(revoked_at__isnull=True).update(revoked_at=now)
 
 
 @transaction.atomic
 def oidc_grant_revoke(*, grant: OidcGrant) -> None:
-    """End a grant: it and every access and refresh token issued under it."""
-    _grants_revoke(OidcGrant.objects.filter(pk=grant.pk))
+    """End a grant: it first, then every access and refresh token issued under it
+    (identity.oidc.token_store says why in that order)."""
+    grants_revoke(OidcGrant.objects.filter(pk=grant.pk))
 
 
 @transaction.atomic
@@ -136,7 +122,7 @@ def oidc_consent_record(
 def oidc_consent_revoke(*, user: User, client: OidcClient) -> None:
     """Forget the person's consent to `client` and end every grant it holds for them."""
     OidcConsent.objects.filter(user=user, client=client).delete()
-    _grants_revoke(OidcGrant.objects.filter(user=user, client=client))
+    grants_revoke(OidcGrant.objects.filter(user=user, client=client))
 
 
 # A used code is kept this long after it expired, so that a replay is still recognised

@@ -44,9 +44,10 @@ from identity.oidc.claims import (
 )
 from identity.oidc.clients import ClientChanged, client_copies
 from identity.oidc.keys import jwks_document, jwks_public
-from identity.oidc.server import access_token_for_userinfo, issuer, server
+from identity.oidc.server import issuer, server
 from identity.oidc.services import digest, oidc_consent_record
 from identity.oidc.subjects import subject_for
+from identity.oidc.token_store import access_token_for_userinfo
 
 # Added to the authorization request when we send the person to sign in: the sign-in
 # that follows is fresh enough for prompt=login, max_age and acr_values.
@@ -285,7 +286,7 @@ def _consent_page(
     return render(request, "identity/oidc/consent.html", context)
 
 
-# Grants whose writes are atomic on their own (identity.oidc.server.tokens_rotate and
+# Grants whose writes are atomic on their own (identity.oidc.token_store.tokens_rotate and
 # tokens_store_for_client): they need no transaction around the whole request.
 SELF_CONTAINED_GRANTS = frozenset({"refresh_token", "client_credentials"})
 
@@ -356,14 +357,9 @@ def userinfo(request: HttpRequest) -> HttpResponse:
         response = JsonResponse({"error": "invalid_request"}, status=401)
         response["WWW-Authenticate"] = "Bearer"
         return response
+    # None unless live: not expired or revoked, its grant live, its client and person active.
     access = access_token_for_userinfo(digest(token_string.strip()))
-    if (
-        access is None
-        or access.is_expired()
-        or access.is_revoked()
-        or access.user is None
-        or "openid" not in access.scope.split()
-    ):
+    if access is None or "openid" not in access.scope.split():
         return _invalid_token()
     names = claim_names_for(
         scope=access.scope,
