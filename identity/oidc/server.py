@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import Any
 
 from authlib.integrations.django_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
+from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidRequestError,
+    grants,
+)
 from authlib.oauth2.rfc6749.authenticate_client import ClientAuthentication
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge, create_s256_code_challenge
@@ -106,14 +111,28 @@ class OidcServer(AuthorizationServer):
         token statement checks the copy (identity.oidc.clients)."""
         return client_copies.get(client_id, self.query_client)
 
+    def query_client_fresh(self, client_id: str) -> OidcClient | None:
+        """The active client read now, kept as this process's new copy."""
+        client_copies.forget(client_id)
+        return self.query_client_copy(client_id)
+
     def authenticate_client(self, request: Any, methods: list[str], endpoint: str = "token"):
+        """At the token endpoint, against this process's copy of the client; if that
+        fails, once more against the row read now: the copy may predate a new secret."""
         if endpoint != "token":
             return super().authenticate_client(request, methods, endpoint)
-        return self._token_client_auth(request, methods, endpoint)
+        try:
+            return self._token_client_auth(request, methods, endpoint)
+        except InvalidClientError:
+            return self._token_client_auth_fresh(request, methods, endpoint)
 
     @cached_property
     def _token_client_auth(self) -> ClientAuthentication:
         return ClientAuthentication(self.query_client_copy)
+
+    @cached_property
+    def _token_client_auth_fresh(self) -> ClientAuthentication:
+        return ClientAuthentication(self.query_client_fresh)
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
         """Store digests of the issued tokens under the grant they belong to."""
