@@ -22,11 +22,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from identity.models import (
     OidcAccessToken,
+    OidcAuthorizationCode,
     OidcClient,
     OidcGrant,
     OidcRefreshToken,
@@ -477,3 +478,45 @@ def token_is_live(token: OidcAccessToken | OidcRefreshToken) -> bool:
         and token.client.is_active
         and (token.user is None or token.user.is_active)
     )
+
+
+# A used code is kept this long after it expired, so that a replay is still recognised
+# (and revokes what the code gave); a grant left with nothing is kept this long after it
+# was made, so that one being set up (a code not stored yet) is never taken.
+CODE_KEPT_AFTER_EXPIRY = timedelta(days=1)
+EMPTY_GRANT_KEPT = timedelta(days=1)
+PRUNE_BATCH = 5000
+
+
+def _delete_in_batches(queryset: QuerySet, *, batch: int) -> int:
+    """Delete the rows of `queryset` a batch at a time, each batch its own transaction,
+    so that no lock is held long on a busy table."""
+    deleted = 0
+    while ids := list(queryset.order_by().values_list("pk", flat=True)[:batch]):
+        with transaction.atomic():
+            _total, by_model = queryset.model.objects.filter(pk__in=ids).delete()
+        deleted += by_model.get(queryset.model._meta.label, 0)
+    return deleted
+
+
+def tokens_prune(*, now: datetime, batch: int = PRUNE_BATCH) -> dict[str, int]:
+    """Delete what can no longer be used: access and refresh tokens past their expiry or
+    revoked, codes a day past their expiry, then grants left with no token and no code.
+    Used refresh tokens stay until they expire: presenting one again is a replay."""
+    dead = Q(expires_at__lte=now) | Q(revoked_at__isnull=False)
+    counts = {
+        "access_tokens": _delete_in_batches(OidcAccessToken.objects.filter(dead), batch=batch),
+        "refresh_tokens": _delete_in_batches(OidcRefreshToken.objects.filter(dead), batch=batch),
+        "codes": _delete_in_batches(
+            OidcAuthorizationCode.objects.filter(expires_at__lte=now - CODE_KEPT_AFTER_EXPIRY),
+            batch=batch,
+        ),
+    }
+    empty_grants = OidcGrant.objects.filter(
+        ~Exists(OidcAccessToken.objects.filter(grant=OuterRef("pk"))),
+        ~Exists(OidcRefreshToken.objects.filter(grant=OuterRef("pk"))),
+        ~Exists(OidcAuthorizationCode.objects.filter(grant=OuterRef("pk"))),
+        created_at__lte=now - EMPTY_GRANT_KEPT,
+    )
+    counts["grants"] = _delete_in_batches(empty_grants, batch=batch)
+    return counts
