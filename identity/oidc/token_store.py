@@ -1,5 +1,5 @@
-"""Every statement that reads or writes a token row: access and refresh tokens, and the
-grants they are issued under.
+"""Every statement that reads, writes or prunes a token row: access and refresh tokens,
+and the grants they are issued under.
 
 The grant is the single point of truth. A revocation marks the grant rows first, then
 their tokens (`grants_revoke`); every issuance and rotation takes its grant row with
@@ -10,10 +10,11 @@ begun after that wait, sees the rotation's new tokens; a rotation that reaches t
 after the revocation finds it revoked.
 
 Adding a column to OidcAccessToken, OidcRefreshToken or OidcGrant: give it a database
-default (`db_default`) or add it to every INSERT below (the `*_SQL` statements and the
-`row_insert` calls); identity/tests/oidc/test_token_store.py fails while an INSERT here
-leaves out a NOT NULL column without a database default. Add it to a JoinedRead only if
-the endpoint reading it needs it: each column read costs every request.
+default (`db_default`) or add it to every INSERT below: the `*_SQL` statements, which
+run on PostgreSQL only and which identity/tests/oidc/test_token_store.py checks against
+the models on every run, and the `row_insert` calls, which the embedded (SQLite) run
+executes. Add it to a JoinedRead only if the endpoint reading it needs it: each column
+read costs every request.
 """
 
 import hashlib
