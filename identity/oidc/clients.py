@@ -6,8 +6,11 @@ therefore authenticates against a copy kept in this process, and every statement
 issues a token also checks, in the database and in the same round trip, that the copy
 is still the client's current state (active, same secret, same `updated_at`). A copy
 that is out of date stores nothing and raises ClientChanged; the token view then forgets
-it and answers the request again from a fresh read. No change to a client is ever missed,
-in this process or another: it costs one retried request per process that held a copy.
+it and answers the request again from a fresh read. A client authentication that fails
+against a copy (a secret reset elsewhere) is tried once more against a fresh read, which
+becomes the copy (identity.oidc.server.OidcServer.authenticate_client). No change to a
+client is ever missed, in this process or another: it costs one retried request per
+process that held a copy.
 
 Only the token endpoint uses these copies. The authorization endpoint (redirect URIs),
 introspection and revocation read the client row each time.

@@ -8,13 +8,17 @@ whose reuse revokes the grant, pairwise subjects, released claims, one signing k
 
 import secrets
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from authlib.integrations.django_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
+from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidRequestError,
+    grants,
+)
 from authlib.oauth2.rfc6749.authenticate_client import ClientAuthentication
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge, create_s256_code_challenge
@@ -22,7 +26,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.grants.util import create_half_hash
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from joserfc import jwt
 
@@ -35,7 +39,6 @@ from identity.models import (
     OidcClient,
     OidcGrant,
     OidcRefreshToken,
-    User,
 )
 from identity.oidc.claims import claim_values, claims_released
 from identity.oidc.clients import (
@@ -45,12 +48,23 @@ from identity.oidc.clients import (
     client_still_current,
 )
 from identity.oidc.keys import ID_TOKEN_LIFETIME_SECONDS, signing_key_active
-from identity.oidc.services import digest, oidc_grant_revoke
-from identity.oidc.sql import JoinedRead, row_insert, row_unique, statement_cursor, statement_run
+from identity.oidc.services import oidc_grant_revoke
+from identity.oidc.sql import JoinedRead, row_unique
 from identity.oidc.subjects import subject_for
+from identity.oidc.token_store import (
+    TokenRows,
+    access_token_revoke,
+    digest,
+    refresh_token_read,
+    token_by_string,
+    token_is_live,
+    tokens_rotate,
+    tokens_rotate_presented,
+    tokens_store,
+    tokens_store_for_client,
+)
 
 ACCESS_TOKEN_LIFETIME_SECONDS = 3600
-REFRESH_TOKEN_LIFETIME = timedelta(days=30)
 CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 ALL_AUTH_METHODS = [*CONFIDENTIAL_AUTH_METHODS, "none"]
 
@@ -65,305 +79,10 @@ def token_new(**_context: Any) -> str:
     return secrets.token_urlsafe(32)
 
 
-# The token endpoint's statements (identity.oidc.sql says why they are written out).
-REFRESH_CLAIM_SQL = """
-    UPDATE identity_oidcrefreshtoken SET used_at = %s
-    WHERE id = %s AND used_at IS NULL AND revoked_at IS NULL
-"""
-
-
-def refresh_token_claim(*, pk: int, now: datetime) -> bool:
-    """Mark a live refresh token used, in one conditional UPDATE; False if it no longer was."""
-    return statement_run(REFRESH_CLAIM_SQL, [now, pk]) == 1
-
-
-# On PostgreSQL each grant's writes are one statement, atomic without a transaction of its
-# own: no BEGIN and COMMIT round trips. Other databases run the same steps in a transaction.
-# The grant row goes in only if the client is still as this process knows it
-# (identity.oidc.clients); the access token goes in only with its grant.
-CLIENT_CREDENTIALS_ISSUE_SQL = """
-    WITH grant_row AS (
-        INSERT INTO identity_oidcgrant (client_id, scope, claims, released_claims, created_at)
-        SELECT client.id, %(scope)s, '{}'::jsonb, '[]'::jsonb, %(now)s
-        FROM identity_oidcclient client
-        WHERE client.id = %(client_id)s AND client.is_active
-            AND client.updated_at = %(client_updated_at)s
-            AND client.client_secret_digest = %(client_secret_digest)s
-        RETURNING id, client_id
-    )
-    INSERT INTO identity_oidcaccesstoken
-        (token_digest, grant_id, client_id, scope, created_at, expires_at)
-    SELECT %(access_digest)s, grant_row.id, grant_row.client_id, %(scope)s, %(now)s,
-           %(access_expires_at)s
-    FROM grant_row
-"""
-# A refresh token's successors, stored from the row a `claimed` CTE returned (grant,
-# client, person, scope): nothing is stored unless the presented token was claimed.
-REFRESH_SUCCESSORS_SQL = """
-    access AS (
-        INSERT INTO identity_oidcaccesstoken
-            (token_digest, grant_id, client_id, user_id, scope, created_at, expires_at)
-        SELECT %(access_digest)s, grant_id, client_id, user_id, scope, %(now)s,
-               %(access_expires_at)s
-        FROM claimed
-    ),
-    refresh AS (
-        INSERT INTO identity_oidcrefreshtoken
-            (token_digest, grant_id, client_id, user_id, scope, created_at, expires_at)
-        SELECT %(refresh_digest)s, grant_id, client_id, user_id, scope, %(now)s,
-               %(refresh_expires_at)s
-        FROM claimed
-    )
-    SELECT scope FROM claimed
-"""
-# The general path's rotation: the token was read and checked; the UPDATE claims it if it
-# is still live. A concurrent rotation of the same token waits on the row lock, then finds
-# it used and stores nothing.
-REFRESH_ROTATE_SQL = "".join(
-    (
-        """
-    WITH claimed AS (
-        UPDATE identity_oidcrefreshtoken SET used_at = %(now)s
-        WHERE id = %(refresh_id)s AND used_at IS NULL AND revoked_at IS NULL
-        RETURNING grant_id, client_id, user_id, %(scope)s AS scope
-    ),
-""",
-        REFRESH_SUCCESSORS_SQL,
-    )
-)
-
-
-@dataclass(frozen=True)
-class TokenRows:
-    """What one token response stores: digests of the tokens, never the tokens."""
-
-    client: OidcClient
-    user_id: int | None
-    scope: str
-    now: datetime
-    access_digest: str
-    access_expires_at: datetime
-    refresh_digest: str | None
-    refresh_expires_at: datetime
-
-    @classmethod
-    def issued_now(
-        cls, token: dict[str, Any], *, client: OidcClient, user_id: int | None
-    ) -> "TokenRows":
-        """The rows of an Authlib token response issued now."""
-        now = timezone.now()
-        refresh_token = token.get("refresh_token")
-        return cls(
-            client=client,
-            user_id=user_id,
-            # A client-credentials request may ask for no scope: its token has none.
-            scope=token.get("scope", ""),
-            now=now,
-            access_digest=digest(token["access_token"]),
-            access_expires_at=now + timedelta(seconds=token["expires_in"]),
-            refresh_digest=digest(refresh_token) if refresh_token else None,
-            refresh_expires_at=now + REFRESH_TOKEN_LIFETIME,
-        )
-
-    def params(self, **extra: Any) -> dict[str, Any]:
-        """The named parameters of the token statements, with the client's state as this
-        process knows it."""
-        values = {name: value for name, value in vars(self).items() if name != "client"}
-        return {
-            **values,
-            "client_id": self.client.pk,
-            "client_updated_at": self.client.updated_at,
-            "client_secret_digest": self.client.client_secret_digest,
-            **extra,
-        }
-
-
-def _tokens_insert(*, grant_id: int, rows: TokenRows) -> None:
-    for model, token_digest, expires_at in (
-        (OidcAccessToken, rows.access_digest, rows.access_expires_at),
-        (OidcRefreshToken, rows.refresh_digest, rows.refresh_expires_at),
-    ):
-        if token_digest is None:
-            continue  # a client-credentials grant has no refresh token
-        row_insert(
-            model,
-            token_digest=token_digest,
-            grant_id=grant_id,
-            client_id=rows.client.pk,
-            user_id=rows.user_id,
-            scope=rows.scope,
-            created_at=rows.now,
-            expires_at=expires_at,
-        )
-
-
-def tokens_store(*, grant_id: int, rows: TokenRows) -> None:
-    """Store the tokens of a code grant (inside the token request's transaction)."""
-    _tokens_insert(grant_id=grant_id, rows=rows)
-
-
-def tokens_store_for_client(*, rows: TokenRows) -> None:
-    """Store a client-credentials access token under a grant of its own; ClientChanged,
-    with nothing stored, if the client is no longer as this process knows it."""
-    if connection.vendor == "postgresql":
-        if statement_run(CLIENT_CREDENTIALS_ISSUE_SQL, rows.params()) != 1:
-            raise ClientChanged(rows.client.client_id)
-        return
-    with transaction.atomic():
-        if not client_still_current(rows.client):
-            raise ClientChanged(rows.client.client_id)
-        grant_id = row_insert(
-            OidcGrant,
-            client_id=rows.client.pk,
-            scope=rows.scope,
-            claims={},
-            released_claims=[],
-            created_at=rows.now,
-        )
-        _tokens_insert(grant_id=grant_id, rows=rows)
-
-
-def tokens_rotate(*, refresh_id: int, grant_id: int, rows: TokenRows) -> bool:
-    """Claim a live refresh token and store its successors, all or nothing; False, with
-    nothing stored, if the token was no longer live (used, revoked, or lost a race)."""
-    if rows.refresh_digest is None:
-        raise ValueError("a rotation issues a new refresh token")
-    if connection.vendor == "postgresql":
-        return statement_run(REFRESH_ROTATE_SQL, rows.params(refresh_id=refresh_id)) == 1
-    with transaction.atomic():
-        if not refresh_token_claim(pk=refresh_id, now=rows.now):
-            return False
-        _tokens_insert(grant_id=grant_id, rows=rows)
-        return True
-
-
-# The refresh grant in one statement (PostgreSQL): the presented token is claimed only if
-# it is live, its own client's, its person active and the client as this process knows
-# it; its successors go in only if it was claimed. No row back: the general path finds
-# out why (identity.oidc.server.RefreshTokenGrant).
-REFRESH_PRESENTED_ROTATE_SQL = "".join(
-    (
-        """
-    WITH claimed AS (
-        UPDATE identity_oidcrefreshtoken token SET used_at = %(now)s
-        FROM identity_user person, identity_oidcclient client
-        WHERE token.token_digest = %(presented_digest)s
-            AND token.used_at IS NULL AND token.revoked_at IS NULL
-            AND token.expires_at > %(now)s
-            AND token.client_id = %(client_id)s
-            AND person.id = token.user_id AND person.is_active
-            AND client.id = token.client_id AND client.is_active
-            AND client.updated_at = %(client_updated_at)s
-            AND client.client_secret_digest = %(client_secret_digest)s
-        RETURNING token.grant_id, token.client_id, token.user_id, token.scope
-    ),
-""",
-        REFRESH_SUCCESSORS_SQL,
-    )
-)
-
-
-def tokens_rotate_presented(*, presented: str, rows: TokenRows) -> str | None:
-    """Rotate the presented refresh token in one statement (PostgreSQL): the scope of
-    the tokens stored, or None, with nothing stored, if it could not be rotated."""
-    with statement_cursor() as cursor:
-        cursor.execute(
-            REFRESH_PRESENTED_ROTATE_SQL, rows.params(presented_digest=digest(presented))
-        )
-        found = cursor.fetchone()
-    return None if found is None else found[0]
-
-
 CLIENT_ACTIVE = JoinedRead(
     ((OidcClient, "client", None),),
     "FROM identity_oidcclient client WHERE client.client_id = %s AND client.is_active",
 )
-# What the refresh grant reads: the token's state and binding, whether its user is active,
-# and its client's state, to check this process's copy of the client against.
-REFRESH_TOKEN_WITH_USER_AND_CLIENT = JoinedRead(
-    (
-        (
-            OidcRefreshToken,
-            "token",
-            (
-                "id",
-                "grant_id",
-                "client_id",
-                "user_id",
-                "scope",
-                "created_at",
-                "expires_at",
-                "used_at",
-                "revoked_at",
-            ),
-        ),
-        (User, "person", ("id", "is_active")),
-        (OidcClient, "client", ("id", "is_active", "updated_at", "client_secret_digest")),
-    ),
-    "FROM identity_oidcrefreshtoken token"
-    " JOIN identity_user person ON person.id = token.user_id"
-    " JOIN identity_oidcclient client ON client.id = token.client_id"
-    " WHERE token.token_digest = %s",
-)
-# What userinfo reads: the token's state, the grant's claims, what the subject is derived
-# from, and the attributes that claims are computed from (identity.oidc.claims).
-ACCESS_TOKEN_FOR_USERINFO = JoinedRead(
-    (
-        (
-            OidcAccessToken,
-            "token",
-            ("id", "grant_id", "client_id", "user_id", "scope", "expires_at", "revoked_at"),
-        ),
-        (OidcGrant, "grant_row", ("id", "claims", "released_claims")),
-        (
-            OidcClient,
-            "client",
-            (
-                "id",
-                "client_id",
-                "is_internal",
-                "sector_identifier",
-                "redirect_uris",
-                "allowed_scopes",
-            ),
-        ),
-        (
-            User,
-            "person",
-            (
-                "id",
-                "public_id",
-                "email",
-                "email_verified",
-                "given_name",
-                "family_name",
-                "birth_date",
-                "phone",
-                "street_address",
-                "locality",
-                "region",
-                "postal_code",
-                "country",
-                "preferred_language",
-            ),
-        ),
-    ),
-    "FROM identity_oidcaccesstoken token"
-    " JOIN identity_oidcgrant grant_row ON grant_row.id = token.grant_id"
-    " JOIN identity_oidcclient client ON client.id = token.client_id"
-    " LEFT JOIN identity_user person ON person.id = token.user_id"
-    " WHERE token.token_digest = %s",
-)
-
-
-def access_token_for_userinfo(token_digest: str) -> OidcAccessToken | None:
-    """The access token with its grant, client and user (only what userinfo reads)."""
-    found = ACCESS_TOKEN_FOR_USERINFO.one(token_digest)
-    if found is None:
-        return None
-    access, grant, client, user = found
-    access.grant, access.client, access.user = grant, client, user
-    return access
 
 
 class OidcServer(AuthorizationServer):
@@ -392,14 +111,28 @@ class OidcServer(AuthorizationServer):
         token statement checks the copy (identity.oidc.clients)."""
         return client_copies.get(client_id, self.query_client)
 
+    def query_client_fresh(self, client_id: str) -> OidcClient | None:
+        """The active client read now, kept as this process's new copy."""
+        client_copies.forget(client_id)
+        return self.query_client_copy(client_id)
+
     def authenticate_client(self, request: Any, methods: list[str], endpoint: str = "token"):
+        """At the token endpoint, against this process's copy of the client; if that
+        fails, once more against the row read now: the copy may predate a new secret."""
         if endpoint != "token":
             return super().authenticate_client(request, methods, endpoint)
-        return self._token_client_auth(request, methods, endpoint)
+        try:
+            return self._token_client_auth(request, methods, endpoint)
+        except InvalidClientError:
+            return self._token_client_auth_fresh(request, methods, endpoint)
 
     @cached_property
     def _token_client_auth(self) -> ClientAuthentication:
         return ClientAuthentication(self.query_client_copy)
+
+    @cached_property
+    def _token_client_auth_fresh(self) -> ClientAuthentication:
+        return ClientAuthentication(self.query_client_fresh)
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
         """Store digests of the issued tokens under the grant they belong to."""
@@ -419,13 +152,16 @@ class OidcServer(AuthorizationServer):
             # In the token request's transaction: a change found here undoes the code's claim.
             if not client_still_current(client):
                 raise ClientChanged(client.client_id)
+            # The grant stays taken until the transaction commits: a revocation waits,
+            # then ends these tokens too.
+            if not tokens_store(grant_id=code.grant_id, rows=rows):
+                raise InvalidGrantError()
             OidcClaimRelease.objects.create(
                 user=request.user,
                 client=client,
                 claims=code.grant.released_claims,
                 released_at=rows.now,
             )
-            tokens_store(grant_id=code.grant_id, rows=rows)
         else:
             tokens_store_for_client(rows=rows)
 
@@ -557,17 +293,17 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return 200, token, self.TOKEN_RESPONSE_HEADER
 
     def authenticate_refresh_token(self, refresh_token: str) -> OidcRefreshToken | None:
-        """A live refresh token; presenting a used or revoked one revokes its grant.
-        The token is claimed in save_token, after the client binding was checked."""
-        found = REFRESH_TOKEN_WITH_USER_AND_CLIENT.one(digest(refresh_token))
+        """A live refresh token of a live grant; presenting a used or revoked one, or one
+        of a revoked grant, (re)revokes its grant and every token under it. The token is
+        claimed in save_token, after the client binding was checked."""
+        found = refresh_token_read(digest(refresh_token))
         if found is None:
             return None
-        row, user, client_row = found
-        row.user = user
+        row, client_row = found
         copy = self.request.client
         if row.client_id == copy.pk and not client_is_current(copy=copy, row=client_row):
             raise ClientChanged(copy.client_id)
-        if row.used_at is not None or row.revoked_at is not None:
+        if row.used_at is not None or row.revoked_at is not None or row.grant.revoked_at:
             oidc_grant_revoke(grant=row.grant)
             return None
         if row.expires_at <= timezone.now():
@@ -624,33 +360,18 @@ class IdToken(OpenIDCode):
         return jwt.encode({"alg": alg, "kid": key.kid, "typ": "JWT"}, claims, key, [alg])
 
 
-def _token_by_string(token_string: str, hint: str | None) -> Any:
-    models = [OidcAccessToken, OidcRefreshToken]
-    if hint == "refresh_token":
-        models.reverse()
-    for model in models:
-        row = row_unique(
-            model.objects.select_related("client", "user", "grant").filter(
-                token_digest=digest(token_string)
-            )
-        )
-        if row is not None:
-            return row
-    return None
-
-
 class Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
-        return _token_by_string(token_string, token_type_hint)
+        return token_by_string(token_string, token_type_hint)
 
     def check_permission(self, token: Any, client: OidcClient, request: Any) -> bool:
         """A client may introspect its own tokens; an internal service any token."""
         return client.is_internal or token.client_id == client.pk
 
     def introspect_token(self, token: Any) -> dict[str, Any]:
-        if token.is_expired() or token.is_revoked() or token.grant.revoked_at is not None:
+        if not token_is_live(token):
             return {"active": False}
         payload = {
             "active": True,
@@ -670,16 +391,14 @@ class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = ALL_AUTH_METHODS
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
-        return _token_by_string(token_string, token_type_hint)
+        return token_by_string(token_string, token_type_hint)
 
     def revoke_token(self, token: Any, request: Any) -> None:
         """Revoking a refresh token ends its grant; an access token ends alone."""
         if isinstance(token, OidcRefreshToken):
             oidc_grant_revoke(grant=token.grant)
         else:
-            OidcAccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-                revoked_at=timezone.now()
-            )
+            access_token_revoke(token)
 
 
 server = OidcServer()

@@ -1,32 +1,23 @@
 """Writes of the OpenID Connect provider: clients, grants and tokens, membership."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from identity.audit import audit_record
 from identity.models import (
     IdTokenAlg,
     MembershipStatus,
-    OidcAccessToken,
-    OidcAuthorizationCode,
     OidcClient,
     OidcConsent,
     OidcGrant,
-    OidcRefreshToken,
     User,
 )
-
-
-def digest(value: str) -> str:
-    """SHA-256 hex digest: how secrets, codes and tokens are stored and looked up."""
-    return hashlib.sha256(value.encode()).hexdigest()
+from identity.oidc.token_store import PRUNE_BATCH, digest, grants_revoke, tokens_prune
 
 
 @dataclass(frozen=True)
@@ -166,25 +157,16 @@ def oidc_client_secret_reset(*, client: OidcClient, acting_user: Any = None) -> 
     secret = secrets.token_urlsafe(32)
     client.client_secret_digest = digest(secret)
     client.save(update_fields=["client_secret_digest", "updated_at"])
-    _grants_revoke(OidcGrant.objects.filter(client=client))
+    grants_revoke(OidcGrant.objects.filter(client=client))
     audit_record(acting_user=acting_user, action="oidc_client.secret_reset", target=client)
     return secret
 
 
-def _grants_revoke(grants: QuerySet[OidcGrant]) -> None:
-    """End the live grants among `grants` and every token issued under them, in three
-    statements however many there are (a service's client holds a grant per token)."""
-    now = timezone.now()
-    live = grants.filter(revoked_at__isnull=True).values("pk")
-    for model in (OidcAccessToken, OidcRefreshToken):
-        model.objects.filter(grant__in=live, revoked_at__isnull=True).update(revoked_at=now)
-    grants.filter(revoked_at__isnull=True).update(revoked_at=now)
-
-
 @transaction.atomic
 def oidc_grant_revoke(*, grant: OidcGrant) -> None:
-    """End a grant: it and every access and refresh token issued under it."""
-    _grants_revoke(OidcGrant.objects.filter(pk=grant.pk))
+    """End a grant: it first, then every access and refresh token issued under it
+    (identity.oidc.token_store says why in that order)."""
+    grants_revoke(OidcGrant.objects.filter(pk=grant.pk))
 
 
 @transaction.atomic
@@ -221,52 +203,10 @@ def oidc_consent_record(
 def oidc_consent_revoke(*, user: User, client: OidcClient) -> None:
     """Forget the person's consent to `client` and end every grant it holds for them."""
     OidcConsent.objects.filter(user=user, client=client).delete()
-    _grants_revoke(OidcGrant.objects.filter(user=user, client=client))
+    grants_revoke(OidcGrant.objects.filter(user=user, client=client))
 
 
-# A used code is kept this long after it expired, so that a replay is still recognised
-# (and revokes what the code gave); a grant left with nothing is kept this long after it
-# was made, so that one being set up (a code not stored yet) is never taken.
-OIDC_CODE_KEPT_AFTER_EXPIRY = timedelta(days=1)
-OIDC_EMPTY_GRANT_KEPT = timedelta(days=1)
-OIDC_PRUNE_BATCH = 5000
-
-
-def _delete_in_batches(queryset: QuerySet, *, batch: int) -> int:
-    """Delete the rows of `queryset` a batch at a time, each batch its own transaction,
-    so that no lock is held long on a busy table."""
-    deleted = 0
-    while ids := list(queryset.order_by().values_list("pk", flat=True)[:batch]):
-        with transaction.atomic():
-            _total, by_model = queryset.model.objects.filter(pk__in=ids).delete()
-        deleted += by_model.get(queryset.model._meta.label, 0)
-    return deleted
-
-
-def oidc_tokens_prune(*, now: datetime | None = None, batch: int = OIDC_PRUNE_BATCH) -> dict:
-    """Delete what can no longer be used: access and refresh tokens past their expiry or
-    revoked, codes a day past their expiry, then grants left with no token and no code.
-    Used refresh tokens stay until they expire: presenting one again is a replay."""
-    now = now or timezone.now()
-    counts = {
-        "access_tokens": _delete_in_batches(
-            OidcAccessToken.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__isnull=False)),
-            batch=batch,
-        ),
-        "refresh_tokens": _delete_in_batches(
-            OidcRefreshToken.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__isnull=False)),
-            batch=batch,
-        ),
-        "codes": _delete_in_batches(
-            OidcAuthorizationCode.objects.filter(expires_at__lte=now - OIDC_CODE_KEPT_AFTER_EXPIRY),
-            batch=batch,
-        ),
-    }
-    empty_grants = OidcGrant.objects.filter(
-        ~Exists(OidcAccessToken.objects.filter(grant=OuterRef("pk"))),
-        ~Exists(OidcRefreshToken.objects.filter(grant=OuterRef("pk"))),
-        ~Exists(OidcAuthorizationCode.objects.filter(grant=OuterRef("pk"))),
-        created_at__lte=now - OIDC_EMPTY_GRANT_KEPT,
-    )
-    counts["grants"] = _delete_in_batches(empty_grants, batch=batch)
-    return counts
+def oidc_tokens_prune(*, now: datetime | None = None, batch: int = PRUNE_BATCH) -> dict:
+    """Delete what can no longer be used (identity.oidc.token_store.tokens_prune says what);
+    each batch is its own transaction."""
+    return tokens_prune(now=now or timezone.now(), batch=batch)

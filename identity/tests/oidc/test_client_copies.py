@@ -58,6 +58,29 @@ def test_a_reset_secret_ends_the_old_one_at_once(http, copied):
     assert accepted.status_code == 200
 
 
+def test_a_new_secret_works_at_once_after_a_reset(http, copied):
+    client, old_basic = copied
+    # The reset, as another process would make it: this process's copy has the old digest.
+    new_secret = oidc_client_secret_reset(client=OidcClient.objects.get(pk=client.pk))
+    accepted = token_post(http, basic_auth(client, new_secret), CLIENT_CREDENTIALS)
+    assert accepted.status_code == 200, accepted.content
+    refused = token_post(http, old_basic, CLIENT_CREDENTIALS)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_client"
+    # The fresh read became this process's copy: the new secret costs no retry now.
+    assert token_post(http, basic_auth(client, new_secret), CLIENT_CREDENTIALS).status_code == 200
+
+
+def test_a_wrong_secret_is_refused_after_one_fresh_read(
+    http, copied, django_assert_max_num_queries
+):
+    client, _basic = copied
+    with django_assert_max_num_queries(1):
+        refused = token_post(http, basic_auth(client, "not-the-secret"), CLIENT_CREDENTIALS)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_client"
+
+
 def test_a_change_that_leaves_the_client_valid_costs_one_retry_and_stores_once(http, copied):
     client, basic = copied
     renamed = OidcClient.objects.get(pk=client.pk)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from identity.models import OidcAccessToken, OidcGrant, OidcRefreshToken
 from identity.oidc import server as server_module
+from identity.oidc import token_store
 from identity.tests.oidc.conftest import query_params
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -34,7 +35,8 @@ def both_read_before_either_writes(monkeypatch):
                 barrier.wait()
             return timezone.now()
 
-        monkeypatch.setattr(server_module, "timezone", SimpleNamespace(now=now))
+        for module in (server_module, token_store):
+            monkeypatch.setattr(module, "timezone", SimpleNamespace(now=now))
 
     return arm
 
