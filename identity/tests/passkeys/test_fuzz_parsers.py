@@ -71,23 +71,36 @@ FORMATS = ["none", "packed", "fido-u2f", "tpm", "apple", "android-key", "android
 
 @st.composite
 def mutated(draw, data: bytes) -> bytes:
-    """`data` with a few bytes flipped, dropped, inserted, or cut short."""
+    """`data` with a few bytes flipped, dropped, inserted, or cut short.
+
+    Every draw is made whatever the data holds: the genuine credential differs between
+    examples (its challenge, the person's id), and Hypothesis needs each example to draw
+    the same kinds of values in the same order (else FlakyStrategyDefinition)."""
     data = bytearray(data)
     for _ in range(draw(st.integers(1, 3))):
-        if not data:
-            break
-        # Drawn independently of the length, which differs between examples.
-        position = draw(st.integers(0, 2**16)) % len(data)
+        position = draw(st.integers(0, 2**16))
         action = draw(st.sampled_from(["flip", "drop", "insert", "cut"]))
+        flip = draw(st.integers(1, 255))
+        inserted = draw(st.binary(min_size=1, max_size=4))
+        if not data:
+            continue
+        position %= len(data)
         if action == "flip":
-            data[position] ^= draw(st.integers(1, 255))
+            data[position] ^= flip
         elif action == "drop":
             del data[position]
         elif action == "insert":
-            data[position:position] = draw(st.binary(min_size=1, max_size=4))
+            data[position:position] = inserted
         else:
             del data[position:]
     return bytes(data)
+
+
+def _pick(draw, choices: list[Any], default: Any = None) -> Any:
+    """One of `choices` (`default` if there are none), by an index drawn whatever their
+    number."""
+    index = draw(st.integers(0, 2**8))
+    return choices[index % len(choices)] if choices else default
 
 
 def _decoded(value: Any) -> bytes | None:
@@ -107,17 +120,20 @@ def credential_mutations(draw, genuine: dict[str, Any]) -> dict[str, Any]:
         response = response if isinstance(response, dict) else None
         kind = draw(st.sampled_from(["field", "bytes", "attestation"]))
         if kind == "field" or response is None:
-            target = draw(st.sampled_from([credential, response] if response else [credential]))
-            key = draw(st.sampled_from(sorted(target)) | st.text(max_size=6))
-            if key in target and draw(st.booleans()):
+            target = _pick(draw, [credential, response] if response else [credential])
+            known, new_key = draw(st.booleans()), draw(st.text(max_size=6))
+            key = _pick(draw, sorted(target), new_key) if known else new_key
+            remove, value = draw(st.booleans()), draw(json_values)
+            if key in target and remove:
                 del target[key]
             else:
-                target[key] = draw(json_values)
+                target[key] = value
         elif kind == "bytes":
             members = sorted(name for name in response if _decoded(response[name]) is not None)
-            if members:
-                name = draw(st.sampled_from(members))
-                response[name] = b64url(draw(mutated(_decoded(response[name]))))
+            name = _pick(draw, members)
+            changed = draw(mutated(_decoded(response[name]) if name else b""))
+            if name:
+                response[name] = b64url(changed)
         else:
             raw = _decoded(response.get("attestationObject"))
             try:
@@ -127,8 +143,11 @@ def credential_mutations(draw, genuine: dict[str, Any]) -> dict[str, Any]:
             attestation = {
                 "fmt": draw(st.sampled_from(FORMATS) | cbor_values),
                 "attStmt": draw(attestation_statements),
-                "authData": draw(mutated(auth_data) if auth_data else st.binary(max_size=200)),
+                "authData": draw(mutated(auth_data)),
+                "fallback": draw(st.binary(max_size=200)),
             }
+            fallback = attestation.pop("fallback")
+            attestation["authData"] = attestation["authData"] if auth_data else fallback
             response["attestationObject"] = b64url(encode_cbor(attestation))
     return credential
 
