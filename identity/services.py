@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.celery import enqueue_on_commit
+from core.enqueue import enqueue_on_commit
 from identity import tasks
 from identity.audit import audit_record
 from identity.errors import (

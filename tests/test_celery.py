@@ -3,8 +3,9 @@
 import pytest
 from django.db import transaction
 
-from config.celery import app, enqueue_on_commit
+from config.celery import app
 from config.tasks import worker_echo
+from core.enqueue import enqueue_on_commit
 
 
 @pytest.mark.django_db(transaction=True)

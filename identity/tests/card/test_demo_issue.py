@@ -47,3 +47,14 @@ def test_the_demo_registrars_card_comes_from_the_demo_superuser(demo_people, tmp
     card = Card.objects.get(user=demo_people["registrar"])
     assert card.status == CardStatus.ACTIVE
     assert card.issued_by == demo_people["admin"]
+
+
+def test_no_card_without_the_holder_or_someone_allowed_to_issue_it(make_user, tmp_path, capsys):
+    state = tmp_path / "demo-card.json"
+    call_command("card_demo_issue", state=state)
+    assert "shopper@demo.uniqc.coop is missing; run seed_demo." in capsys.readouterr().out
+    make_user("shopper@demo.uniqc.coop", roles=(Role.SHOPPER,))
+    call_command("card_demo_issue", state=state)
+    assert "nobody may issue shopper@demo.uniqc.coop a card" in capsys.readouterr().out
+    assert not state.exists()
+    assert not Card.objects.exists()

@@ -1,205 +1,23 @@
-# ruff: noqa: RUF001 - French typography (en dashes, multiplication signs) is intended.
-"""The demo content `manage.py seed_demo` loads: stores, listings, locker sites, people.
+# ruff: noqa: RUF001 - French typography (multiplication signs) is intended.
+"""The demo stores, what they sell and who works there (`manage.py seed_demo` loads them
+after identity's people and the lockers' sites).
 
-Every business here is invented; streets, neighbourhoods, postal areas and metro
-stations are real so that the directory and the couriers' rounds look like Québec.
-Natural keys: a store's and a site's slug, a listing's slug within its store (from its
-title), a variant's SKU, a person's email.
+Every business here is invented; streets, neighbourhoods and postal areas are real so
+that the directory looks like Québec. Natural keys: a store's slug, a listing's slug
+within its store (from its title), a variant's SKU. Loading never undoes what happened
+since: variants keep their stock, stores the coop's decision.
 """
 
-from datetime import date
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from identity.roles import Role
-from lockers.models import HostKind
-from marketplace.models import StoreRole, StoreStatus
+from django.utils.text import slugify
 
-DEMO_PASSWORD = "uniqc-demo-2026"  # noqa: S105 - published on purpose: demo accounts only
-
-# --- People -------------------------------------------------------------------------
-DEMO_PEOPLE: list[dict[str, Any]] = [
-    {
-        "email": "shopper@demo.uniqc.coop",
-        "given_name": "Camille",
-        "family_name": "Tremblay",
-        "birth_date": date.fromisoformat("1991-04-17"),
-        "role": Role.SHOPPER,
-        "locality": "Québec",
-    },
-    {
-        "email": "store@demo.uniqc.coop",
-        "given_name": "Mathieu",
-        "family_name": "Gagnon",
-        "birth_date": date.fromisoformat("1984-09-02"),
-        # Works at a store through DEMO_STAFF (a StoreStaff row), not a role.
-        "role": Role.SHOPPER,
-        "locality": "Québec",
-    },
-    {
-        "email": "courier@demo.uniqc.coop",
-        "given_name": "Sophie",
-        "family_name": "Côté",
-        "birth_date": date.fromisoformat("1997-12-11"),
-        "role": Role.COURIER,
-        "locality": "Montréal",
-    },
-    {
-        "email": "registrar@demo.uniqc.coop",
-        "given_name": "Jean-François",
-        "family_name": "Roy",
-        "birth_date": date.fromisoformat("1972-06-24"),
-        "role": Role.REGISTRAR,
-        "locality": "Québec",
-    },
-    {
-        "email": "admin@demo.uniqc.coop",
-        "given_name": "Isabelle",
-        "family_name": "Bouchard",
-        "birth_date": date.fromisoformat("1980-03-08"),
-        "role": Role.COOP_ADMIN,
-        "locality": "Montréal",
-        "superuser": True,
-    },
-]
-
-# (email, store slug, role): who works where.
-DEMO_STAFF: list[tuple[str, str, str]] = [
-    ("store@demo.uniqc.coop", "boulangerie-du-faubourg", StoreRole.OWNER),
-]
-
-# --- Locker sites ---------------------------------------------------------------------
-COMPARTMENTS_PER_SITE = {"S": 6, "M": 4, "L": 2}
-
-DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS = DAYS[:5]
-WEEKEND = DAYS[5:]
-
-
-def _hours(*spans: tuple[list[str], list[list[str]]]) -> dict[str, list[list[str]]]:
-    """Opening hours from (days, intervals) pairs."""
-    hours: dict[str, list[list[str]]] = {}
-    for days, intervals in spans:
-        for day in days:
-            hours[day] = [list(interval) for interval in intervals]
-    return hours
-
-
-BRANCH_EVERY_DAY = _hours((DAYS, [["06:00", "23:00"]]))
-BRANCH_SHORTER_WEEKEND = _hours(
-    (WEEKDAYS, [["07:00", "22:00"]]),
-    (WEEKEND, [["08:00", "20:00"]]),
-)
-# The metro runs past midnight: each day opens at 5 h 30 and the night's last hour
-# belongs to the next day.
-METRO = _hours((DAYS, [["00:00", "01:00"], ["05:30", "24:00"]]))
-
-SITES: list[dict[str, Any]] = [
-    {
-        "slug": "desjardins-saint-roch",
-        "name": "Casiers Desjardins Saint-Roch",
-        "host_kind": HostKind.DESJARDINS,
-        "host_name": "Caisse Desjardins, centre de services Saint-Roch",
-        "street_address": "155, boulevard Charest Est",
-        "locality": "Québec",
-        "postal_code": "G1K 3G6",
-        "latitude": Decimal("46.811820"),
-        "longitude": Decimal("-71.221900"),
-        "access_hours": "Tous les jours 6 h – 23 h",
-        "opening_hours": BRANCH_EVERY_DAY,
-    },
-    {
-        "slug": "desjardins-limoilou",
-        "name": "Casiers Desjardins Limoilou",
-        "host_kind": HostKind.DESJARDINS,
-        "host_name": "Caisse Desjardins, centre de services 3e Avenue",
-        "street_address": "799, 3e Avenue",
-        "locality": "Québec",
-        "postal_code": "G1L 2W9",
-        "latitude": Decimal("46.823770"),
-        "longitude": Decimal("-71.231470"),
-        "access_hours": "Lun–ven 7 h – 22 h · sam–dim 8 h – 20 h",
-        "opening_hours": BRANCH_SHORTER_WEEKEND,
-    },
-    {
-        "slug": "banque-nationale-sainte-foy",
-        "name": "Casiers Banque Nationale Sainte-Foy",
-        "host_kind": HostKind.NATIONAL_BANK,
-        "host_name": "Banque Nationale, succursale Laurier",
-        "street_address": "2700, boulevard Laurier",
-        "locality": "Québec",
-        "postal_code": "G1V 2L8",
-        "latitude": Decimal("46.772270"),
-        "longitude": Decimal("-71.286300"),
-        "access_hours": "Tous les jours 6 h – 23 h",
-        "opening_hours": BRANCH_EVERY_DAY,
-    },
-    {
-        "slug": "banque-nationale-saint-jean",
-        "name": "Casiers Banque Nationale Saint-Jean",
-        "host_kind": HostKind.NATIONAL_BANK,
-        "host_name": "Banque Nationale, succursale Saint-Jean",
-        "street_address": "821, rue Saint-Jean",
-        "locality": "Québec",
-        "postal_code": "G1R 1R2",
-        "latitude": Decimal("46.809560"),
-        "longitude": Decimal("-71.219980"),
-        "access_hours": "Lun–ven 7 h – 22 h · sam–dim 8 h – 20 h",
-        "opening_hours": BRANCH_SHORTER_WEEKEND,
-    },
-    {
-        "slug": "metro-berri-uqam",
-        "name": "Casiers métro Berri-UQAM",
-        "host_kind": HostKind.METRO_STATION,
-        "host_name": "Station Berri-UQAM (STM)",
-        "street_address": "505, boulevard De Maisonneuve Est",
-        "locality": "Montréal",
-        "postal_code": "H2L 1Y4",
-        "latitude": Decimal("45.515050"),
-        "longitude": Decimal("-73.561030"),
-        "access_hours": "Tous les jours 5 h 30 – 1 h (heures du métro)",
-        "opening_hours": METRO,
-    },
-    {
-        "slug": "metro-mont-royal",
-        "name": "Casiers métro Mont-Royal",
-        "host_kind": HostKind.METRO_STATION,
-        "host_name": "Station Mont-Royal (STM)",
-        "street_address": "465, avenue du Mont-Royal Est",
-        "locality": "Montréal",
-        "postal_code": "H2J 1W3",
-        "latitude": Decimal("45.524530"),
-        "longitude": Decimal("-73.581670"),
-        "access_hours": "Tous les jours 5 h 30 – 1 h (heures du métro)",
-        "opening_hours": METRO,
-    },
-    {
-        "slug": "metro-jean-talon",
-        "name": "Casiers métro Jean-Talon",
-        "host_kind": HostKind.METRO_STATION,
-        "host_name": "Station Jean-Talon (STM)",
-        "street_address": "430, rue Jean-Talon Est",
-        "locality": "Montréal",
-        "postal_code": "H2R 1T1",
-        "latitude": Decimal("45.539200"),
-        "longitude": Decimal("-73.613800"),
-        "access_hours": "Tous les jours 5 h 30 – 1 h (heures du métro)",
-        "opening_hours": METRO,
-    },
-    {
-        "slug": "desjardins-verdun",
-        "name": "Casiers Desjardins Verdun",
-        "host_kind": HostKind.DESJARDINS,
-        "host_name": "Caisse Desjardins, centre de services Wellington",
-        "street_address": "4100, rue Wellington",
-        "locality": "Montréal",
-        "postal_code": "H4G 1V7",
-        "latitude": Decimal("45.458960"),
-        "longitude": Decimal("-73.570900"),
-        "access_hours": "Tous les jours 6 h – 23 h",
-        "opening_hours": BRANCH_EVERY_DAY,
-    },
-]
+from core.demo import DemoSummary
+from identity.models import User
+from marketplace.models import Store, StoreRole, StoreStatus
+from marketplace.services import listing_upsert, store_staff_set, store_upsert, variant_upsert
 
 # --- Stores and what they sell ----------------------------------------------------------
 # A listing: (title, locker size, description, [(variant code, name, price, stock)]).
@@ -932,3 +750,54 @@ STORES: list[dict[str, Any]] = [
         ],
     },
 ]
+
+# (email of a demo person of identity.demo, store slug, role): who works where.
+DEMO_STAFF: list[tuple[str, str, str]] = [
+    ("store@demo.uniqc.coop", "boulangerie-du-faubourg", StoreRole.OWNER),
+]
+
+
+def listing_slug(title: str) -> str:
+    return slugify(title)[:120]
+
+
+def variant_sku(store_code: str, listing_title: str, variant_code: str) -> str:
+    return f"{store_code}-{listing_slug(listing_title)}-{variant_code}".upper()[:64]
+
+
+def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, Store]:
+    """Bring every demo store, listing and variant to the data above, and put the demo
+    people (`people`, by email) to work at their stores; the stores by slug."""
+    stores = {}
+    for store_data in STORES:
+        fields = {
+            key: value
+            for key, value in store_data.items()
+            if key not in {"code", "listings", "status"}
+        }
+        store, created = store_upsert(
+            initial_status=store_data.get("status", StoreStatus.APPROVED), **fields
+        )
+        summary.count("stores", created)
+        stores[store.slug] = store
+        for title, size_class, description, variants in store_data["listings"]:
+            listing, created = listing_upsert(
+                store=store,
+                slug=listing_slug(title),
+                title=title,
+                size_class=size_class,
+                description=description,
+            )
+            summary.count("listings", created)
+            for code, name, price, stock in variants:
+                _variant, created = variant_upsert(
+                    listing=listing,
+                    sku=variant_sku(store_data["code"], title, code),
+                    name=name,
+                    price=price,
+                    initial_stock=stock,
+                )
+                summary.count("variants", created)
+    for email, store_slug, role in DEMO_STAFF:
+        store_staff_set(store=stores[store_slug], user=people[email], role=role, acting_user=None)
+    return stores

@@ -1,0 +1,209 @@
+"""Identity's demo data: one person per role (`manage.py seed_demo` loads them first, since
+every app above needs people), and the demo card (`manage.py card_demo_issue`, which
+`make run` calls once the coop's CA exists).
+
+Every person is invented. Natural key: a person's email. Loading never undoes what
+happened since: demo people keep their password and any role an administrator gave them.
+"""
+
+import base64
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from card_agent.agent import AgentError, CardAgent
+from card_agent.emulator import DEFAULT_PIN
+from card_agent.softcard import SoftCardSource
+from core.demo import DemoSummary
+from identity.card import errors
+from identity.card.issuance import (
+    issuance_certificate_sign,
+    issuance_challenge,
+    issuance_check_record,
+    issuance_confirm,
+)
+from identity.card.selectors import access_card_issue_to, card_active_for
+from identity.models import Card, IdentityDocumentType, User
+from identity.roles import Role, user_roles
+from identity.services import user_create, user_roles_set
+
+DEMO_PASSWORD = "uniqc-demo-2026"  # noqa: S105 - published on purpose: demo accounts only
+
+# --- People ---------------------------------------------------------------------------
+DEMO_PEOPLE: list[dict[str, Any]] = [
+    {
+        "email": "shopper@demo.uniqc.coop",
+        "given_name": "Camille",
+        "family_name": "Tremblay",
+        "birth_date": date.fromisoformat("1991-04-17"),
+        "role": Role.SHOPPER,
+        "locality": "Québec",
+    },
+    {
+        "email": "store@demo.uniqc.coop",
+        "given_name": "Mathieu",
+        "family_name": "Gagnon",
+        "birth_date": date.fromisoformat("1984-09-02"),
+        # Works at a store through marketplace.demo.DEMO_STAFF (a StoreStaff row), not a role.
+        "role": Role.SHOPPER,
+        "locality": "Québec",
+    },
+    {
+        "email": "courier@demo.uniqc.coop",
+        "given_name": "Sophie",
+        "family_name": "Côté",
+        "birth_date": date.fromisoformat("1997-12-11"),
+        "role": Role.COURIER,
+        "locality": "Montréal",
+    },
+    {
+        "email": "registrar@demo.uniqc.coop",
+        "given_name": "Jean-François",
+        "family_name": "Roy",
+        "birth_date": date.fromisoformat("1972-06-24"),
+        "role": Role.REGISTRAR,
+        "locality": "Québec",
+    },
+    {
+        "email": "admin@demo.uniqc.coop",
+        "given_name": "Isabelle",
+        "family_name": "Bouchard",
+        "birth_date": date.fromisoformat("1980-03-08"),
+        "role": Role.COOP_ADMIN,
+        "locality": "Montréal",
+        "superuser": True,
+    },
+]
+
+
+def _person_ensure(person: dict[str, Any], summary: DemoSummary) -> User:
+    """The demo person with this email, created with the demo password if missing.
+
+    An existing person keeps their password and attributes; they get the demo role
+    if they lost it, and keep any other role an administrator gave them.
+    """
+    user = User.objects.filter(email=person["email"]).first()
+    if user is None:
+        user = user_create(
+            email=person["email"],
+            password=DEMO_PASSWORD,
+            given_name=person["given_name"],
+            family_name=person["family_name"],
+            email_verified=True,
+            roles=[person["role"]],
+            locality=person["locality"],
+            birth_date=person["birth_date"],
+            is_superuser=person.get("superuser", False),
+        )
+        summary.count("people", created=True)
+        return user
+    roles = user_roles(user)
+    if person["role"] not in roles:
+        user_roles_set(user=user, roles=roles | {person["role"]})
+    summary.count("people", created=False)
+    return user
+
+
+def demo_load(*, summary: DemoSummary) -> dict[str, User]:
+    """Make sure every demo person exists with their role; the people by email."""
+    return {person["email"]: _person_ensure(person, summary) for person in DEMO_PEOPLE}
+
+
+# --- The demo card ----------------------------------------------------------------------
+DEMO_CARD_HOLDER = "shopper@demo.uniqc.coop"
+# Who issues it, in order: the demo registrar, and for a registrar's or coop admin's card
+# (which a registrar may not issue) the demo superuser.
+DEMO_CARD_ISSUERS = ["registrar@demo.uniqc.coop", "admin@demo.uniqc.coop"]
+DEMO_BRANCH = "Uniqc demo branch"
+
+
+@dataclass(frozen=True)
+class DemoCardResult:
+    """What demo_card_issue did: `card` is the card issued now (None if none was), and
+    `failed` says that issuance was tried and went wrong."""
+
+    message: str
+    card: Card | None = None
+    failed: bool = False
+
+
+def demo_issuer(person: User, candidates: list[str]) -> User | None:
+    """The first of `candidates` (emails) allowed to issue `person` a card."""
+    for email in candidates:
+        issuer = User.objects.filter(email=email).first()
+        if issuer is None:
+            continue
+        try:
+            access_card_issue_to(registrar=issuer, person=person)
+        except errors.CardIssueRefused:
+            continue
+        return issuer
+    return None
+
+
+def demo_card_issue(*, state: Path, holder: str, issuers: list[str]) -> DemoCardResult:
+    """Issue `holder` a new demo card in the file `state` (the virtual PIV card, transport
+    PIN kept as the PIN), through the registrar's issuance services, once.
+
+    The steps are those of the registrar's page: the identity check, the key generated on
+    the card, the card's signature of the coop's challenge with that new key (proof of
+    possession), the certificate signed and written to the card, then the confirmation,
+    by the first of `issuers` the rules allow. An existing card file or an active card of
+    the holder is left alone; a failed issuance leaves no card file.
+    """
+    person = User.objects.filter(email=holder).first()
+    if person is None:
+        return DemoCardResult(f"Demo card: {holder} is missing; run seed_demo.")
+    issuer = demo_issuer(person, issuers)
+    if issuer is None:
+        return DemoCardResult(f"Demo card: nobody may issue {holder} a card; run seed_demo.")
+    if state.exists() or card_active_for(person) is not None:
+        return DemoCardResult(
+            f"Demo card: {state} is kept as it is. To issue it again, sign in with a "
+            f"registrar's card and use the registrar page (Identity checks)."
+        )
+    state.parent.mkdir(parents=True, exist_ok=True)
+    agent = CardAgent(SoftCardSource.from_file(state))
+    session = import_string(settings.SESSION_ENGINE + ".SessionStore")()
+    try:
+        check = issuance_check_record(
+            session=session,
+            person=person,
+            document_type=IdentityDocumentType.PASSPORT,
+            document_last4="DEMO",
+            branch=DEMO_BRANCH,
+            registrar=issuer,
+        )
+        public_key = agent.generate_key(pin=DEFAULT_PIN)
+        challenge = issuance_challenge(session=session, check_id=check.pk, registrar=issuer)
+        proof = agent.prove_possession(challenge=base64.b64decode(challenge), pin=DEFAULT_PIN)
+        spki = public_key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        pending = issuance_certificate_sign(
+            session=session,
+            check_id=check.pk,
+            public_key=base64.b64encode(spki).decode("ascii"),
+            proof=base64.b64encode(proof).decode("ascii"),
+            registrar=issuer,
+        )
+        agent.write_certificate(bytes(pending.certificate_der), pin=DEFAULT_PIN)
+        card = issuance_confirm(
+            session=session,
+            check_id=check.pk,
+            fingerprint=pending.fingerprint_sha256,
+            registrar=issuer,
+        )
+    except (AgentError, errors.CardError) as failure:
+        state.unlink(missing_ok=True)
+        return DemoCardResult(f"Demo card not issued: {failure}", failed=True)
+    return DemoCardResult(
+        f"Demo card issued to {holder} by {issuer.email} (serial "
+        f"{card.serial_number[:12]}…, PIN {DEFAULT_PIN}), in {state}.",
+        card=card,
+    )

@@ -1,0 +1,159 @@
+# ruff: noqa: RUF001 - French typography (en dashes) is intended.
+"""The demo locker sites (`manage.py seed_demo` loads them after identity's people).
+
+Every site is invented; streets, postal areas and metro stations are real so that the
+couriers' rounds look like Québec. Natural key: a site's slug. Existing compartments are
+never changed (they may hold parcels), only missing ones added.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from core.demo import DemoSummary
+from lockers.models import HostKind, Site
+from lockers.services import compartments_ensure, site_upsert
+
+COMPARTMENTS_PER_SITE = {"S": 6, "M": 4, "L": 2}
+
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS = DAYS[:5]
+WEEKEND = DAYS[5:]
+
+
+def _hours(*spans: tuple[list[str], list[list[str]]]) -> dict[str, list[list[str]]]:
+    """Opening hours from (days, intervals) pairs."""
+    hours: dict[str, list[list[str]]] = {}
+    for days, intervals in spans:
+        for day in days:
+            hours[day] = [list(interval) for interval in intervals]
+    return hours
+
+
+BRANCH_EVERY_DAY = _hours((DAYS, [["06:00", "23:00"]]))
+BRANCH_SHORTER_WEEKEND = _hours(
+    (WEEKDAYS, [["07:00", "22:00"]]),
+    (WEEKEND, [["08:00", "20:00"]]),
+)
+# The metro runs past midnight: each day opens at 5 h 30 and the night's last hour
+# belongs to the next day.
+METRO = _hours((DAYS, [["00:00", "01:00"], ["05:30", "24:00"]]))
+
+SITES: list[dict[str, Any]] = [
+    {
+        "slug": "desjardins-saint-roch",
+        "name": "Casiers Desjardins Saint-Roch",
+        "host_kind": HostKind.DESJARDINS,
+        "host_name": "Caisse Desjardins, centre de services Saint-Roch",
+        "street_address": "155, boulevard Charest Est",
+        "locality": "Québec",
+        "postal_code": "G1K 3G6",
+        "latitude": Decimal("46.811820"),
+        "longitude": Decimal("-71.221900"),
+        "access_hours": "Tous les jours 6 h – 23 h",
+        "opening_hours": BRANCH_EVERY_DAY,
+    },
+    {
+        "slug": "desjardins-limoilou",
+        "name": "Casiers Desjardins Limoilou",
+        "host_kind": HostKind.DESJARDINS,
+        "host_name": "Caisse Desjardins, centre de services 3e Avenue",
+        "street_address": "799, 3e Avenue",
+        "locality": "Québec",
+        "postal_code": "G1L 2W9",
+        "latitude": Decimal("46.823770"),
+        "longitude": Decimal("-71.231470"),
+        "access_hours": "Lun–ven 7 h – 22 h · sam–dim 8 h – 20 h",
+        "opening_hours": BRANCH_SHORTER_WEEKEND,
+    },
+    {
+        "slug": "banque-nationale-sainte-foy",
+        "name": "Casiers Banque Nationale Sainte-Foy",
+        "host_kind": HostKind.NATIONAL_BANK,
+        "host_name": "Banque Nationale, succursale Laurier",
+        "street_address": "2700, boulevard Laurier",
+        "locality": "Québec",
+        "postal_code": "G1V 2L8",
+        "latitude": Decimal("46.772270"),
+        "longitude": Decimal("-71.286300"),
+        "access_hours": "Tous les jours 6 h – 23 h",
+        "opening_hours": BRANCH_EVERY_DAY,
+    },
+    {
+        "slug": "banque-nationale-saint-jean",
+        "name": "Casiers Banque Nationale Saint-Jean",
+        "host_kind": HostKind.NATIONAL_BANK,
+        "host_name": "Banque Nationale, succursale Saint-Jean",
+        "street_address": "821, rue Saint-Jean",
+        "locality": "Québec",
+        "postal_code": "G1R 1R2",
+        "latitude": Decimal("46.809560"),
+        "longitude": Decimal("-71.219980"),
+        "access_hours": "Lun–ven 7 h – 22 h · sam–dim 8 h – 20 h",
+        "opening_hours": BRANCH_SHORTER_WEEKEND,
+    },
+    {
+        "slug": "metro-berri-uqam",
+        "name": "Casiers métro Berri-UQAM",
+        "host_kind": HostKind.METRO_STATION,
+        "host_name": "Station Berri-UQAM (STM)",
+        "street_address": "505, boulevard De Maisonneuve Est",
+        "locality": "Montréal",
+        "postal_code": "H2L 1Y4",
+        "latitude": Decimal("45.515050"),
+        "longitude": Decimal("-73.561030"),
+        "access_hours": "Tous les jours 5 h 30 – 1 h (heures du métro)",
+        "opening_hours": METRO,
+    },
+    {
+        "slug": "metro-mont-royal",
+        "name": "Casiers métro Mont-Royal",
+        "host_kind": HostKind.METRO_STATION,
+        "host_name": "Station Mont-Royal (STM)",
+        "street_address": "465, avenue du Mont-Royal Est",
+        "locality": "Montréal",
+        "postal_code": "H2J 1W3",
+        "latitude": Decimal("45.524530"),
+        "longitude": Decimal("-73.581670"),
+        "access_hours": "Tous les jours 5 h 30 – 1 h (heures du métro)",
+        "opening_hours": METRO,
+    },
+    {
+        "slug": "metro-jean-talon",
+        "name": "Casiers métro Jean-Talon",
+        "host_kind": HostKind.METRO_STATION,
+        "host_name": "Station Jean-Talon (STM)",
+        "street_address": "430, rue Jean-Talon Est",
+        "locality": "Montréal",
+        "postal_code": "H2R 1T1",
+        "latitude": Decimal("45.539200"),
+        "longitude": Decimal("-73.613800"),
+        "access_hours": "Tous les jours 5 h 30 – 1 h (heures du métro)",
+        "opening_hours": METRO,
+    },
+    {
+        "slug": "desjardins-verdun",
+        "name": "Casiers Desjardins Verdun",
+        "host_kind": HostKind.DESJARDINS,
+        "host_name": "Caisse Desjardins, centre de services Wellington",
+        "street_address": "4100, rue Wellington",
+        "locality": "Montréal",
+        "postal_code": "H4G 1V7",
+        "latitude": Decimal("45.458960"),
+        "longitude": Decimal("-73.570900"),
+        "access_hours": "Tous les jours 6 h – 23 h",
+        "opening_hours": BRANCH_EVERY_DAY,
+    },
+]
+
+
+def demo_load(*, summary: DemoSummary) -> dict[str, Site]:
+    """Bring every demo site and its compartments to the data above; the sites by slug."""
+    sites = {}
+    for site_data in SITES:
+        site, created = site_upsert(**site_data)
+        summary.count("locker sites", created)
+        added = compartments_ensure(site=site, counts=COMPARTMENTS_PER_SITE)
+        summary.created["compartments"] += len(added)
+        summary.existing["compartments"] += site.compartments.count() - len(added)
+        sites[site.slug] = site
+    return sites

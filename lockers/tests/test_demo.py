@@ -1,0 +1,42 @@
+"""lockers.demo: eight sites of every kind of host, each with its compartments."""
+
+import pytest
+
+from core.demo import DemoSummary
+from core.tests.queries import no_writes
+from lockers.demo import SITES, demo_load
+from lockers.models import Compartment, CompartmentState, HostKind, Site
+
+pytestmark = pytest.mark.django_db
+
+
+def test_eight_sites_of_every_kind_with_six_small_four_medium_two_large():
+    summary = DemoSummary()
+    sites = demo_load(summary=summary)
+    assert set(sites) == {site["slug"] for site in SITES}
+    assert Site.objects.count() == 8 == summary.created["locker sites"]
+    assert summary.created["compartments"] == 8 * 12
+    assert set(Site.objects.values_list("host_kind", flat=True)) == set(HostKind.values)
+    assert set(Site.objects.values_list("locality", flat=True)) == {"Québec", "Montréal"}
+    for site in Site.objects.all():
+        sizes = list(site.compartments.values_list("size_class", flat=True))
+        assert (sizes.count("S"), sizes.count("M"), sizes.count("L")) == (6, 4, 2)
+    assert not Compartment.objects.exclude(state=CompartmentState.AVAILABLE).exists()
+
+
+def test_every_row_passes_full_clean():
+    demo_load(summary=DemoSummary())
+    for model in (Site, Compartment):
+        for row in model.objects.all():
+            row.full_clean()
+
+
+def test_a_reload_writes_nothing_and_keeps_the_compartments_state():
+    demo_load(summary=DemoSummary())
+    Compartment.objects.filter(label="A01").update(state=CompartmentState.OCCUPIED)
+    summary = DemoSummary()
+    with no_writes():
+        demo_load(summary=summary)
+    assert summary.created.total() == 0
+    assert (summary.existing["locker sites"], summary.existing["compartments"]) == (8, 96)
+    assert Compartment.objects.filter(state=CompartmentState.OCCUPIED).count() == 8

@@ -1,0 +1,60 @@
+"""marketplace.demo: a directory worth browsing in Québec and Montréal, the demo store
+person at work in one store, loaded idempotently on top of identity's people."""
+
+import pytest
+
+from core.demo import DemoSummary
+from core.tests.queries import no_writes
+from identity import demo as identity_demo
+from marketplace.demo import STORES, demo_load
+from marketplace.models import Listing, Store, StoreRole, StoreStaff, StoreStatus, Variant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people():
+    """The people the marketplace's demo puts to work: identity's, the layer below."""
+    return identity_demo.demo_load(summary=DemoSummary())
+
+
+def test_the_directory_has_enough_stores_listings_and_neighbourhoods(people):
+    summary = DemoSummary()
+    stores = demo_load(summary=summary, people=people)
+    assert set(stores) == {store["slug"] for store in STORES}
+    assert summary.created["stores"] == len(STORES) == 13
+    assert Store.objects.filter(status=StoreStatus.APPROVED).count() >= 12
+    assert Store.objects.filter(status=StoreStatus.PENDING).exists()
+    assert Listing.objects.filter(store__status=StoreStatus.APPROVED).count() >= 60
+    assert Variant.objects.filter(stock=0).exists()  # something shows "out of stock"
+    assert set(Store.objects.values_list("locality", flat=True)) == {"Québec", "Montréal"}
+    assert Store.objects.values("neighbourhood").distinct().count() >= 10
+
+
+def test_every_row_passes_full_clean(people):
+    demo_load(summary=DemoSummary(), people=people)
+    for model in (Store, StoreStaff, Listing, Variant):
+        for row in model.objects.all():
+            row.full_clean()
+
+
+def test_the_demo_store_person_owns_an_approved_store(people):
+    demo_load(summary=DemoSummary(), people=people)
+    owner = StoreStaff.objects.get(user=people["store@demo.uniqc.coop"])
+    assert owner.role == StoreRole.OWNER
+    assert owner.store.status == StoreStatus.APPROVED
+    assert StoreStaff.objects.count() == 1
+
+
+def test_a_reload_writes_nothing_and_keeps_stock_and_the_coops_decisions(people):
+    demo_load(summary=DemoSummary(), people=people)
+    variant = Variant.objects.order_by("pk").first()
+    Variant.objects.filter(pk=variant.pk).update(stock=variant.stock + 7)
+    Store.objects.filter(slug="le-de-verdunois").update(status=StoreStatus.SUSPENDED)
+    summary = DemoSummary()
+    with no_writes():
+        demo_load(summary=summary, people=people)
+    assert summary.created.total() == 0
+    assert summary.existing["variants"] == Variant.objects.count()
+    assert Variant.objects.get(pk=variant.pk).stock == variant.stock + 7
+    assert Store.objects.get(slug="le-de-verdunois").status == StoreStatus.SUSPENDED
