@@ -9,11 +9,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
+from identity.assurance import session_assurance
 from identity.card.admin import card_admin_register
 from identity.forms import AdminSetPasswordForm, AdminUserAddForm, AdminUserChangeForm
 from identity.models import AuditEvent, User
 from identity.oidc.admin import oidc_admin_register
 from identity.roles import Role
+from identity.selectors import PROVEN_FIELDS, access_user_proven_correct, identity_proven
 from identity.services import (
     PROFILE_FIELDS,
     user_active_set,
@@ -107,6 +109,20 @@ class UserAdmin(DjangoUserAdmin):
         (name, options), *rest = fieldsets
         return ((name, {**options, "fields": ("email", "password", "public_id")}), *rest)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
+        """Names and birth date a registrar proved are shown, not editable, unless this
+        person may correct them (another registrar signed in with their card)."""
+        fields = super().get_readonly_fields(request, obj)
+        if obj is None or not identity_proven(obj):
+            return fields
+        try:
+            access_user_proven_correct(
+                acting_user=request.user, user=obj, assurance=session_assurance(request)
+            )
+        except PermissionDenied:
+            return (*fields, *sorted(PROVEN_FIELDS))
+        return fields
+
     def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, **kwargs)
         # modelform_factory made this class for this request alone.
@@ -149,7 +165,12 @@ class UserAdmin(DjangoUserAdmin):
             changed = set(form.changed_data)
             profile = {name: data[name] for name in PROFILE_FIELDS & changed}
             if profile:
-                user_profile_update(user=user, acting_user=acting_user, **profile)
+                user_profile_update(
+                    user=user,
+                    acting_user=acting_user,
+                    acting_assurance=session_assurance(request),
+                    **profile,
+                )
             if "email" in changed:
                 user_email_change(user=user, email=data["email"], acting_user=acting_user)
             if "is_active" in changed:

@@ -316,7 +316,9 @@ def email_verify(*, user: User, token: str) -> User:
 
 
 @transaction.atomic
-def user_profile_update(*, user: User, acting_user: Any, **fields: Any) -> User:
+def user_profile_update(
+    *, user: User, acting_user: Any, acting_assurance: str | None = None, **fields: Any
+) -> User:
     """Change the attributes a person declares about themself.
 
     Only PROFILE_FIELDS may change. Postal code and phone are normalized before
@@ -325,7 +327,8 @@ def user_profile_update(*, user: User, acting_user: Any, **fields: Any) -> User:
 
     Whether `acting_user` may make this edit is decided only by access_user_profile_change,
     given the names of the fields that actually change (names and birth date lock once a
-    registrar has proven them).
+    registrar has proven them) and `acting_assurance`, the level of `acting_user`'s
+    session.
     """
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
@@ -338,7 +341,9 @@ def user_profile_update(*, user: User, acting_user: Any, **fields: Any) -> User:
         if name in fields:
             fields[name] = (fields[name] or "").strip()
     changed = [name for name, value in fields.items() if getattr(user, name) != value]
-    access_user_profile_change(acting_user=acting_user, user=user, fields=frozenset(changed))
+    access_user_profile_change(
+        acting_user=acting_user, user=user, fields=frozenset(changed), assurance=acting_assurance
+    )
     birth_date = fields.get("birth_date")
     if birth_date and birth_date > timezone.localdate():
         raise ValidationError(
