@@ -2,7 +2,10 @@
 
 from typing import Any
 
+from django.db import models
 from django.http import HttpRequest
+
+from core.forms import BoundedJSONField
 
 
 class SlugSetOnceAdminMixin:
@@ -29,3 +32,18 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Every admin page's JSON fields read through json_parse (core.forms.BoundedJSONField).
+JSON_FORMFIELD_OVERRIDES: dict[Any, dict[str, Any]] = {
+    models.JSONField: {"form_class": BoundedJSONField}
+}
+
+
+class BoundedJsonAdminMixin:
+    """An admin page whose JSON fields refuse nested or oversized JSON as a form error.
+
+    A ModelAdmin that sets its own `formfield_overrides` merges JSON_FORMFIELD_OVERRIDES
+    into them instead."""
+
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES

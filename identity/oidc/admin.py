@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import JSON_FORMFIELD_OVERRIDES
 from identity.models import OidcClient
 from identity.oidc.services import (
     OIDC_CLIENT_FIELDS,
@@ -48,7 +49,10 @@ class OidcClientAdmin(admin.ModelAdmin):
         "created_at",
     )
     actions = ("secret_reset",)
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        **JSON_FORMFIELD_OVERRIDES,
+        models.URLField: {"assume_scheme": "https"},
+    }
 
     def get_readonly_fields(self, request: HttpRequest, obj: OidcClient | None = None) -> Any:
         # Whether a client keeps a secret is decided once, when it is registered.

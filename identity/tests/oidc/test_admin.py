@@ -182,3 +182,29 @@ def test_changing_and_deactivating_a_client_go_through_the_services(admin_client
     (update,) = admin_events("oidc_client.update")
     assert update.detail == {"fields": ["name"]}
     assert len(admin_events("oidc_client.deactivate")) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("redirect_uris", "[" * 15_000),
+        ("post_logout_redirect_uris", "[" * 15_000),
+        ("redirect_uris", '["https://ville.example/cb", ' + "1, " * 30_000 + "1]"),
+        ("redirect_uris", '["https://ville.example/cb", NaN]'),
+    ],
+)
+def test_nested_or_oversized_json_is_a_form_error_not_a_500(admin_client, field, value):
+    """Django's JSON form field calls json.loads: 15,000 `[` raised RecursionError."""
+    data = {
+        "name": "Ville",
+        "id_token_alg": "ES256",
+        "redirect_uris": '["https://ville.example/cb"]',
+        "post_logout_redirect_uris": "[]",
+        "allowed_scopes": "openid",
+        "is_active": "on",
+        field: value,
+    }
+    response = admin_client.post("/admin/identity/oidcclient/add/", data)
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not OidcClient.objects.exists()
