@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, resolve, reverse
 
 
@@ -48,3 +48,53 @@ class MachineEndpointsMiddleware:
         if not response.streaming and not response.has_header("Content-Length"):
             response.headers["Content-Length"] = str(len(response.content))
         return response
+
+
+def _nul_in(query: QueryDict) -> bool:
+    return any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in query.lists()
+    )
+
+
+def _form_checked(request: HttpRequest) -> QueryDict | None:
+    """The request's form fields, parsed from its body kept in memory (so that a view
+    that reads request.body still can); None for a body that is not a form, or a
+    multipart body larger than Django reads into memory (a file upload)."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        return request.POST
+    if request.content_type != "multipart/form-data":
+        return None
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is not None and length > limit:
+        return None
+    request.body  # noqa: B018 - kept in memory before the form is parsed from it
+    return request.POST
+
+
+class NulCharacterRefusedMiddleware:
+    """Answer 400 to a request with a NUL character in its path, query string or form.
+
+    No address, name or parameter of ours holds one, and PostgreSQL refuses it in any
+    text (DataError): a `?q=%00` that reaches a lookup would be a 500 (and SQLite, the
+    embedded default, would hide it). Django's form fields refuse NUL; this covers the
+    parameters views and Authlib read directly. JSON bodies are checked by json_parse.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        form = _form_checked(request)
+        if (
+            "\x00" in request.path_info
+            or _nul_in(request.GET)
+            or (form is not None and _nul_in(form))
+        ):
+            return HttpResponseBadRequest(
+                "NUL character in the request.", content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)
