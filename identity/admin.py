@@ -135,6 +135,11 @@ class UserAdmin(DjangoUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """An account is closed (user_active_set, audited), never deleted here, even by a
+        superuser: deletion would bypass the services and leave no trace."""
+        return False
+
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         """Only a superuser sets someone's password (the service checks it again)."""
         if not request.user.is_superuser:

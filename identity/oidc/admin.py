@@ -60,6 +60,11 @@ class OidcClientAdmin(admin.ModelAdmin):
             return (*self.readonly_fields, "is_public")
         return self.readonly_fields
 
+    def has_delete_permission(self, request: HttpRequest, obj: OidcClient | None = None) -> bool:
+        """A client is deactivated (audited), never deleted: deleting it would take with it,
+        unaudited, its grants and every person's record of what it received."""
+        return False
+
     def save_model(self, request: HttpRequest, obj: OidcClient, form: Any, change: bool) -> None:
         """Write through the OIDC services, which record each change in the audit trail."""
         data = form.cleaned_data

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 
-from identity.models import OidcClient
+from identity.models import OidcClient, User
 from identity.oidc.services import digest
 from identity.roles import Role
 
@@ -208,3 +208,20 @@ def test_nested_or_oversized_json_is_a_form_error_not_a_500(admin_client, field,
     assert response.status_code == 200
     assert field in response.context["adminform"].form.errors
     assert not OidcClient.objects.exists()
+
+
+def test_a_client_cannot_be_deleted_from_the_admin_even_by_a_superuser(client, register):
+    """Deactivation is audited; deletion took grants and people's release log, untraced."""
+    registered = register()
+    client.force_login(
+        User.objects.create_superuser("root@example.com", "pw", given_name="R", family_name="S")
+    )
+    delete = f"/admin/identity/oidcclient/{registered.client.pk}/delete/"
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    listing = client.get("/admin/identity/oidcclient/").content.decode()
+    assert "delete_selected" not in listing
+    client.post(
+        "/admin/identity/oidcclient/",
+        {"action": "delete_selected", "_selected_action": [registered.client.pk], "post": "yes"},
+    )
+    assert OidcClient.objects.filter(pk=registered.client.pk).exists()
