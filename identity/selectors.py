@@ -110,6 +110,18 @@ def access_user_roles_change(*, acting_user: Any, user: User, roles: Collection[
         raise PermissionDenied("Only a superuser grants or withdraws the coop admin role.")
 
 
+def access_user_create(*, acting_user: Any, password_set: bool) -> None:
+    """Raise PermissionDenied unless `acting_user` may open an account for someone else:
+    with identity.add_user; and give it a password only as a superuser, since whoever
+    sets it holds the account (as access_user_password_set)."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.has_perm("identity.add_user"):
+        raise PermissionDenied("Only those who may add people open an account for someone.")
+    if password_set and not acting_user.is_superuser:
+        raise PermissionDenied("Only a superuser sets someone else's password.")
+
+
 def access_user_password_set(*, acting_user: Any, user: User) -> None:
     """Raise PermissionDenied unless `acting_user` may set `user`'s password: the person
     themself, or a superuser. A coop admin never does (they would hold the account)."""

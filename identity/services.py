@@ -30,6 +30,7 @@ from identity.roles import STAFF_ROLES, Role, user_roles
 from identity.selectors import (
     access_user_active_change,
     access_user_change,
+    access_user_create,
     access_user_password_set,
     access_user_profile_change,
     access_user_roles_change,
@@ -56,9 +57,12 @@ def user_create(
 ) -> User:
     """Create a person after validating every attribute; roles become group memberships.
 
-    `acting_user`: the person who opened the account for someone else (an admin), recorded
-    in the audit trail; None when the person opens it themself or the system does.
+    `acting_user`: the person who opened the account for someone else (an admin), as
+    access_user_create allows, recorded in the audit trail; None when the person opens it
+    themself or the system does.
     """
+    if acting_user is not None:
+        access_user_create(acting_user=acting_user, password_set=password is not None)
     if "postal_code" in attributes:
         attributes["postal_code"] = postal_code_normalize(attributes["postal_code"])
     if "phone" in attributes:
