@@ -15,7 +15,12 @@ from identity.forms import AdminSetPasswordForm, AdminUserAddForm, AdminUserChan
 from identity.models import AuditEvent, User
 from identity.oidc.admin import oidc_admin_register
 from identity.roles import Role
-from identity.selectors import PROVEN_FIELDS, access_user_proven_correct, identity_proven
+from identity.selectors import (
+    PROVEN_FIELDS,
+    access_user_change,
+    access_user_proven_correct,
+    identity_proven,
+)
 from identity.services import (
     PROFILE_FIELDS,
     user_active_set,
@@ -130,9 +135,13 @@ class UserAdmin(DjangoUserAdmin):
         return form
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        """Only a superuser changes a superuser (the services check it again)."""
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
-            return False
+        """As access_user_change says (only a superuser changes a superuser); the services
+        check it again."""
+        if obj is not None:
+            try:
+                access_user_change(acting_user=request.user, user=obj)
+            except PermissionDenied:
+                return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
