@@ -23,6 +23,8 @@ from webauthn import (
 from webauthn.helpers import (
     base64url_to_bytes,
     bytes_to_base64url,
+    decode_credential_public_key,
+    decoded_public_key_to_cryptography,
     parse_authentication_credential_json,
     parse_registration_credential_json,
 )
@@ -132,6 +134,12 @@ def passkey_registration_options(
     return json.loads(options_to_json(options))
 
 
+def _public_key_check(cose_key: bytes) -> None:
+    """Raise unless the new passkey's COSE public key loads as a key that sign-in can
+    verify with: a key kept now and unusable later would fail at every sign-in."""
+    decoded_public_key_to_cryptography(decode_credential_public_key(cose_key))
+
+
 @transaction.atomic
 def passkey_register(
     *, session: SessionBase, user: User, card_id: int | None, credential: Any, name: Any
@@ -151,8 +159,16 @@ def passkey_register(
             expected_origin=origin,
             require_user_verification=True,
         )
+        _public_key_check(verified.credential_public_key)
     except WebAuthnException as exc:
         security_logger.warning("Passkey registration refused: user=%s %s", user.pk, exc)
+        raise errors.RegistrationInvalid from exc
+    except (KeyError, TypeError, ValueError) as exc:
+        # webauthn's COSE decoder indexes the key's map without checking it (a key
+        # without its y coordinate is a KeyError): a malformed key, not a 500.
+        security_logger.warning(
+            "Passkey registration refused: user=%s malformed public key: %r", user.pk, exc
+        )
         raise errors.RegistrationInvalid from exc
     passkey = Passkey(
         user=user,
