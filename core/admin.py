@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import models
 from django.http import HttpRequest
 
@@ -47,3 +48,15 @@ class BoundedJsonAdminMixin:
     into them instead."""
 
     formfield_overrides = JSON_FORMFIELD_OVERRIDES
+
+
+class DateHierarchyAdminMixin:
+    """A list with a date hierarchy answers a year past datetime's range (`?created_at__year=
+    99999999999`) as Django answers any bad lookup (back to the list, `?e=1`): Django
+    catches the ValueError of a bad date but not the OverflowError of a huge one, a 500."""
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as exc:
+            raise IncorrectLookupParameters(exc) from exc

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import DateHierarchyAdminMixin, ReadOnlyAdminMixin
 from identity.assurance import session_assurance
 from identity.card.admin import card_admin_register
 from identity.forms import AdminSetPasswordForm, AdminUserAddForm, AdminUserChangeForm
@@ -200,7 +200,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(DateHierarchyAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail, read-only: only the services that make a change write it."""
 
     list_display = (

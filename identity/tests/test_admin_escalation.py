@@ -250,3 +250,15 @@ def test_no_one_deletes_a_person_from_the_admin_not_even_a_superuser(client, vic
         {"action": "delete_selected", "_selected_action": [victim.pk], "post": "yes"},
     )
     assert User.objects.filter(pk=victim.pk).exists()
+
+
+@pytest.mark.parametrize("year", ["99999999999", "0", "-1"])
+def test_a_year_out_of_range_in_the_audit_trail_is_not_a_500(client, coop_admin, year):
+    """Django catches a bad date in a date hierarchy, not a year past datetime's range."""
+    client.force_login(coop_admin)
+    client.raise_request_exception = False
+    response = client.get(
+        reverse("admin:identity_auditevent_changelist"), {"created_at__year": year}
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
