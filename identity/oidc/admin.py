@@ -95,7 +95,9 @@ class OidcClientAdmin(admin.ModelAdmin):
         obj._state.adding = False
         obj.refresh_from_db()
 
-    @admin.action(description=_("Generate a new secret (ends the client's grants)"))
+    @admin.action(
+        description=_("Generate a new secret (ends the client's grants)"), permissions=["change"]
+    )
     def secret_reset(self, request: HttpRequest, queryset: QuerySet[OidcClient]) -> None:
         for client in queryset.filter(is_public=False):
             secret = oidc_client_secret_reset(client=client, acting_user=request.user)
