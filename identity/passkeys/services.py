@@ -248,9 +248,9 @@ def passkey_authenticate(*, session: SessionBase, credential: Any, client_ip: st
     """Verify a passkey's assertion against this session's challenge.
 
     Refused: a passkey removed or revoked, one whose card is revoked, one flagged as
-    possibly cloned, and an assertion whose sign count does not go forward (unless the
-    authenticator keeps no count: 0 and 0). A count that goes backwards flags the passkey
-    and is logged. Not atomic: that flag must outlive the refusal.
+    possibly cloned, one of a closed account, and an assertion whose sign count does not go
+    forward (unless the authenticator keeps no count: 0 and 0). A count that goes
+    backwards flags the passkey and is logged. Not atomic: that flag must outlive the refusal.
     """
     if not PASSKEY_SIGN_IN_CLIENT_LIMIT.take(client_ip):
         _refuse(
@@ -293,6 +293,10 @@ def passkey_authenticate(*, session: SessionBase, credential: Any, client_ip: st
         _refuse(errors.PasskeyRevoked(), client_ip=client_ip, detail=detail)
     if passkey.sign_count_regressed_at is not None:
         _refuse(errors.SignCountRegressed(), client_ip=client_ip, detail=f"{detail} (flagged)")
+    if not passkey.user.is_active:
+        # A closed account signs in no more, as with the card; answered as an unknown
+        # passkey, as the password sign-in answers a closed account with its generic error.
+        _refuse(errors.PasskeyUnknown(), client_ip=client_ip, detail=f"{detail} (account closed)")
     _sign_count_advance(
         passkey=passkey, new_sign_count=verified.new_sign_count, client_ip=client_ip
     )
