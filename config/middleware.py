@@ -1,6 +1,9 @@
 """Middleware of the whole site."""
 
+import base64
+import binascii
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
@@ -56,6 +59,19 @@ def _nul_in(query: QueryDict) -> bool:
     )
 
 
+def _basic_credentials_hold_nul(header: str) -> bool:
+    """Whether HTTP Basic credentials hold a NUL, raw or percent-encoded (RFC 6749 2.3.1
+    form-encodes the client id, and Authlib decodes it before looking the client up)."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        decoded = base64.b64decode(value.strip()).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return False  # not Basic credentials at all: the endpoint refuses them
+    return "\x00" in unquote(decoded)
+
+
 def _form_checked(request: HttpRequest) -> QueryDict | None:
     """The request's form fields, parsed from its body kept in memory (so that a view
     that reads request.body still can); None for a body that is not a form, or a
@@ -76,7 +92,8 @@ def _form_checked(request: HttpRequest) -> QueryDict | None:
 
 
 class NulCharacterRefusedMiddleware:
-    """Answer 400 to a request with a NUL character in its path, query string or form.
+    """Answer 400 to a request with a NUL character in its path, query string, form or
+    Basic credentials.
 
     No address, name or parameter of ours holds one, and PostgreSQL refuses it in any
     text (DataError): a `?q=%00` that reaches a lookup would be a 500 (and SQLite, the
@@ -93,6 +110,7 @@ class NulCharacterRefusedMiddleware:
             "\x00" in request.path_info
             or _nul_in(request.GET)
             or (form is not None and _nul_in(form))
+            or _basic_credentials_hold_nul(request.headers.get("Authorization", ""))
         ):
             return HttpResponseBadRequest(
                 "NUL character in the request.", content_type="text/plain; charset=utf-8"

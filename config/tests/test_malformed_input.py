@@ -5,6 +5,8 @@ default, these requests looked harmless, and on PostgreSQL each was a 500. Each 
 below was a 500 there, or on both.
 """
 
+import base64
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -91,3 +93,31 @@ def test_a_response_type_outside_printable_ascii_is_a_400(http, response_type):
     )
     assert response.status_code == 400
     assert b"invalid_request" in response.content
+
+
+@pytest.mark.parametrize("path", ["oidc:token", "oidc:introspect", "oidc:revoke"])
+@pytest.mark.parametrize("client_id", ["a\x00b", "a%00b"])
+def test_a_nul_in_basic_client_credentials_is_a_400(http, path, client_id):
+    """Authlib form-decodes the client id of Basic credentials, then looks it up."""
+    credentials = base64.b64encode(f"{client_id}:secret".encode()).decode()
+    response = http.post(
+        reverse(path),
+        "grant_type=client_credentials&token=x",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Basic {credentials}",
+        secure=True,
+    )
+    refused_for_nul(response)
+
+
+def test_basic_credentials_without_nul_reach_the_endpoint(http):
+    credentials = base64.b64encode(b"nobody:secret").decode()
+    response = http.post(
+        reverse("oidc:token"),
+        "grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Basic {credentials}",
+        secure=True,
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
