@@ -1,11 +1,19 @@
 """Middleware of the whole site."""
 
+import base64
+import binascii
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    QueryDict,
+)
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, resolve, reverse
 
 
@@ -94,3 +102,68 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
                 update[directive] = [*update.get(directive, []), *sources]
         parts.update = update
         return parts
+
+
+def _nul_in(query: QueryDict) -> bool:
+    return any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in query.lists()
+    )
+
+
+def _basic_credentials_hold_nul(header: str) -> bool:
+    """Whether HTTP Basic credentials hold a NUL, raw or percent-encoded (RFC 6749 2.3.1
+    form-encodes the client id, and Authlib decodes it before looking the client up)."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        decoded = base64.b64decode(value.strip()).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return False  # not Basic credentials at all: the endpoint refuses them
+    return "\x00" in unquote(decoded)
+
+
+def _form_checked(request: HttpRequest) -> QueryDict | None:
+    """The request's form fields, parsed from its body kept in memory (so that a view
+    that reads request.body still can); None for a body that is not a form, or a
+    multipart body larger than Django reads into memory (a file upload)."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        return request.POST
+    if request.content_type != "multipart/form-data":
+        return None
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is not None and length > limit:
+        return None
+    request.body  # noqa: B018 - kept in memory before the form is parsed from it
+    return request.POST
+
+
+class NulCharacterRefusedMiddleware:
+    """Answer 400 to a request with a NUL character in its path, query string, form or
+    Basic credentials.
+
+    No address, name or parameter of ours holds one, and PostgreSQL refuses it in any
+    text (DataError): a `?q=%00` that reaches a lookup would be a 500 (and SQLite, the
+    embedded default, would hide it). Django's form fields refuse NUL; this covers the
+    parameters views and Authlib read directly. JSON bodies are checked by json_parse.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        form = _form_checked(request)
+        if (
+            "\x00" in request.path_info
+            or _nul_in(request.GET)
+            or (form is not None and _nul_in(form))
+            or _basic_credentials_hold_nul(request.headers.get("Authorization", ""))
+        ):
+            return HttpResponseBadRequest(
+                "NUL character in the request.", content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)

@@ -45,6 +45,17 @@ def json_depth(text: str) -> int:
     return deepest
 
 
+def _holds_nul(value: Any) -> bool:
+    """Whether a string anywhere in `value` (keys included) holds a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 def _constant_refused(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -56,8 +67,9 @@ def json_parse(
     max_depth: int = JSON_MAX_DEPTH,
     object_only: bool = True,
 ) -> Any:
-    """Parse `data` as strict JSON (no NaN or Infinity) of at most `max_bytes` bytes and
-    `max_depth` levels; a JSON object unless `object_only` is False."""
+    """Parse `data` as strict JSON (no NaN or Infinity, no NUL in a string) of at most
+    `max_bytes` bytes and `max_depth` levels; a JSON object unless `object_only` is
+    False."""
     size = len(data.encode() if isinstance(data, str) else data)
     if size > max_bytes:
         raise JsonInputError("json_too_large", f"JSON larger than {max_bytes} bytes")
@@ -71,6 +83,10 @@ def json_parse(
         value = json.loads(text, parse_constant=_constant_refused)
     except (ValueError, RecursionError) as exc:
         raise JsonInputError("json_invalid", "not valid JSON") from exc
+    # PostgreSQL refuses NUL in any text: a "\u0000" that reached a lookup would be a 500.
+    # (Strict json.loads already refuses a raw NUL; the escape is looked for first.)
+    if "\\u0000" in text and _holds_nul(value):
+        raise JsonInputError("json_invalid", "JSON string holds a NUL character")
     if object_only and not isinstance(value, dict):
         raise JsonInputError("json_not_object", "JSON is not an object")
     return value

@@ -8,12 +8,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import DateHierarchyAdminMixin, ReadOnlyAdminMixin
+from identity.assurance import session_assurance
 from identity.card.admin import card_admin_register
 from identity.forms import AdminSetPasswordForm, AdminUserAddForm, AdminUserChangeForm
 from identity.models import AuditEvent, User
 from identity.oidc.admin import oidc_admin_register
 from identity.roles import Role
+from identity.selectors import (
+    PROVEN_FIELDS,
+    access_user_change,
+    access_user_proven_correct,
+    identity_proven,
+)
 from identity.services import (
     PROFILE_FIELDS,
     user_active_set,
@@ -107,6 +114,20 @@ class UserAdmin(DjangoUserAdmin):
         (name, options), *rest = fieldsets
         return ((name, {**options, "fields": ("email", "password", "public_id")}), *rest)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
+        """Names and birth date a registrar proved are shown, not editable, unless this
+        person may correct them (another registrar signed in with their card)."""
+        fields = super().get_readonly_fields(request, obj)
+        if obj is None or not identity_proven(obj):
+            return fields
+        try:
+            access_user_proven_correct(
+                acting_user=request.user, user=obj, assurance=session_assurance(request)
+            )
+        except PermissionDenied:
+            return (*fields, *sorted(PROVEN_FIELDS))
+        return fields
+
     def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, **kwargs)
         # modelform_factory made this class for this request alone.
@@ -114,10 +135,19 @@ class UserAdmin(DjangoUserAdmin):
         return form
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        """Only a superuser changes a superuser (the services check it again)."""
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
-            return False
+        """As access_user_change says (only a superuser changes a superuser); the services
+        check it again."""
+        if obj is not None:
+            try:
+                access_user_change(acting_user=request.user, user=obj)
+            except PermissionDenied:
+                return False
         return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """An account is closed (user_active_set, audited), never deleted here, even by a
+        superuser: deletion would bypass the services and leave no trace."""
+        return False
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         """Only a superuser sets someone's password (the service checks it again)."""
@@ -149,7 +179,12 @@ class UserAdmin(DjangoUserAdmin):
             changed = set(form.changed_data)
             profile = {name: data[name] for name in PROFILE_FIELDS & changed}
             if profile:
-                user_profile_update(user=user, acting_user=acting_user, **profile)
+                user_profile_update(
+                    user=user,
+                    acting_user=acting_user,
+                    acting_assurance=session_assurance(request),
+                    **profile,
+                )
             if "email" in changed:
                 user_email_change(user=user, email=data["email"], acting_user=acting_user)
             if "is_active" in changed:
@@ -165,7 +200,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(DateHierarchyAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail, read-only: only the services that make a change write it."""
 
     list_display = (

@@ -7,6 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
+from identity.assurance import level_satisfies
+from identity.card.errors import CardIssueRefused
+from identity.card.selectors import REGISTRAR_ASSURANCE, access_card_issue_to
 from identity.models import IdentityCheck, User
 from identity.roles import Role, user_roles
 from identity.tokens import email_verification_token
@@ -22,30 +25,50 @@ def identity_proven(user: User) -> bool:
 
 
 def access_user_profile_change(
-    *, acting_user: Any, user: User, fields: Collection[str] = frozenset()
+    *,
+    acting_user: Any,
+    user: User,
+    fields: Collection[str] = frozenset(),
+    assurance: str | None = None,
 ) -> None:
     """Raise PermissionDenied unless `acting_user` may change these `fields` of `user`.
 
-    A person changes their own profile, except their names and birth date once a
-    registrar has proven them: then a registrar (identity.issue_cards), who sees the
-    document, or a coop admin (identity.change_user) corrects them. A coop admin may
-    change anyone's profile.
+    A person changes their own profile, and a coop admin (identity.change_user) anyone's,
+    except the names and birth date a registrar has proven: those only as
+    access_user_proven_correct allows (`assurance`: the acting session's level).
     """
     if not acting_user.is_authenticated:
         raise PermissionDenied
     if user.is_superuser and not acting_user.is_superuser:
         raise PermissionDenied("Only a superuser changes a superuser.")
+    if PROVEN_FIELDS.intersection(fields) and identity_proven(user):
+        access_user_proven_correct(acting_user=acting_user, user=user, assurance=assurance)
+        if PROVEN_FIELDS.issuperset(fields):
+            return
     if acting_user.has_perm("identity.change_user"):
         return
-    if PROVEN_FIELDS.intersection(fields) and identity_proven(user):
-        if acting_user.has_perm("identity.issue_cards"):
-            return
-        raise PermissionDenied(
-            "Names and birth date proven by a registrar are corrected by a registrar."
-        )
     if acting_user.pk == user.pk:
         return
     raise PermissionDenied
+
+
+def access_user_proven_correct(*, acting_user: Any, user: User, assurance: str | None) -> None:
+    """Raise PermissionDenied unless `acting_user` may correct the names and birth date a
+    registrar proved of `user` from an identity document.
+
+    Only someone who may check this person's document (access_card_issue_to: another
+    registrar, never the person themself, nor a registrar for a colleague or an admin),
+    signed in with their own card. A coop admin does not: proven attributes carry the
+    card's and the `age_over_18` claim's promise.
+    """
+    if acting_user.pk == user.pk:
+        raise PermissionDenied("No one corrects their own proven names or birth date.")
+    try:
+        access_card_issue_to(registrar=acting_user, person=user)
+    except CardIssueRefused as refused:
+        raise PermissionDenied(str(refused.message)) from None
+    if not level_satisfies(assurance, REGISTRAR_ASSURANCE):
+        raise PermissionDenied("Proven names and birth date are corrected with your own card.")
 
 
 def access_user_change(*, acting_user: Any, user: User) -> None:
@@ -85,6 +108,18 @@ def access_user_roles_change(*, acting_user: Any, user: User, roles: Collection[
     coop_admin_changes = Role.COOP_ADMIN in set(roles) ^ user_roles(user)
     if coop_admin_changes and not acting_user.is_superuser:
         raise PermissionDenied("Only a superuser grants or withdraws the coop admin role.")
+
+
+def access_user_create(*, acting_user: Any, password_set: bool) -> None:
+    """Raise PermissionDenied unless `acting_user` may open an account for someone else:
+    with identity.add_user; and give it a password only as a superuser, since whoever
+    sets it holds the account (as access_user_password_set)."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.has_perm("identity.add_user"):
+        raise PermissionDenied("Only those who may add people open an account for someone.")
+    if password_set and not acting_user.is_superuser:
+        raise PermissionDenied("Only a superuser sets someone else's password.")
 
 
 def access_user_password_set(*, acting_user: Any, user: User) -> None:

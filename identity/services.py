@@ -31,6 +31,7 @@ from identity.roles import STAFF_ROLES, Role, user_roles
 from identity.selectors import (
     access_user_active_change,
     access_user_change,
+    access_user_create,
     access_user_password_set,
     access_user_profile_change,
     access_user_roles_change,
@@ -57,9 +58,12 @@ def user_create(
 ) -> User:
     """Create a person after validating every attribute; roles become group memberships.
 
-    `acting_user`: the person who opened the account for someone else (an admin), recorded
-    in the audit trail; None when the person opens it themself or the system does.
+    `acting_user`: the person who opened the account for someone else (an admin), as
+    access_user_create allows, recorded in the audit trail; None when the person opens it
+    themself or the system does.
     """
+    if acting_user is not None:
+        access_user_create(acting_user=acting_user, password_set=password is not None)
     if "postal_code" in attributes:
         attributes["postal_code"] = postal_code_normalize(attributes["postal_code"])
     if "phone" in attributes:
@@ -347,7 +351,9 @@ def email_verify(*, user: User, token: str) -> User:
 
 
 @transaction.atomic
-def user_profile_update(*, user: User, acting_user: Any, **fields: Any) -> User:
+def user_profile_update(
+    *, user: User, acting_user: Any, acting_assurance: str | None = None, **fields: Any
+) -> User:
     """Change the attributes a person declares about themself.
 
     Only PROFILE_FIELDS may change. Postal code and phone are normalized before
@@ -356,7 +362,8 @@ def user_profile_update(*, user: User, acting_user: Any, **fields: Any) -> User:
 
     Whether `acting_user` may make this edit is decided only by access_user_profile_change,
     given the names of the fields that actually change (names and birth date lock once a
-    registrar has proven them).
+    registrar has proven them) and `acting_assurance`, the level of `acting_user`'s
+    session.
     """
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
@@ -369,7 +376,9 @@ def user_profile_update(*, user: User, acting_user: Any, **fields: Any) -> User:
         if name in fields:
             fields[name] = (fields[name] or "").strip()
     changed = [name for name, value in fields.items() if getattr(user, name) != value]
-    access_user_profile_change(acting_user=acting_user, user=user, fields=frozenset(changed))
+    access_user_profile_change(
+        acting_user=acting_user, user=user, fields=frozenset(changed), assurance=acting_assurance
+    )
     birth_date = fields.get("birth_date")
     if birth_date and birth_date > timezone.localdate():
         raise ValidationError(

@@ -5,7 +5,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdminMixin, SlugSetOnceAdminMixin
+from core.admin import BoundedJsonAdminMixin, ReadOnlyAdminMixin, SlugSetOnceAdminMixin
 from identity.forms import PostalCodeAdminForm
 from lockers.models import Compartment, CompartmentState, Site
 from lockers.services import SITE_FIELDS, site_create, site_update
@@ -21,7 +21,7 @@ class CompartmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Site)
-class SiteAdmin(SlugSetOnceAdminMixin, admin.ModelAdmin):
+class SiteAdmin(BoundedJsonAdminMixin, SlugSetOnceAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "host_kind",

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import ReadOnlyAdminMixin, SlugSetOnceAdminMixin
+from core.admin import DateHierarchyAdminMixin, ReadOnlyAdminMixin, SlugSetOnceAdminMixin
 from identity.forms import PostalCodeAdminForm
 from marketplace.models import Listing, Store, StoreStaff, StoreStatus, Variant
 from marketplace.services import (
@@ -34,7 +34,7 @@ class VariantInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Store)
-class StoreAdmin(SlugSetOnceAdminMixin, admin.ModelAdmin):
+class StoreAdmin(DateHierarchyAdminMixin, SlugSetOnceAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "locality",

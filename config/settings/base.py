@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # No NUL character reaches a view, the machine endpoints' included.
+    "config.middleware.NulCharacterRefusedMiddleware",
     # Before the browser's middleware, which the endpoints it names skip.
     "config.middleware.MachineEndpointsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",

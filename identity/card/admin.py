@@ -1,18 +1,23 @@
 """Admin pages for cards, identity checks and passkeys: read-only, revocation by service.
 
 Rows here are written only by the registrar page and the card services; the admin lets a
-coop admin find a card and revoke it (stolen, lost, other) through `card_revoke`.
+registrar signed in with their own card (a `high` session, as on the registrar's pages)
+revoke a card (stolen, lost, other) through `card_revoke`, which records it in the audit
+trail.
 """
 
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
+from identity.assurance import session_assurance
+from identity.card.selectors import access_card_issue, access_card_revoke_by_registrar
 from identity.card.services import card_revoke
 from identity.models import Card, CardRevocationReason, CardStatus, IdentityCheck, Passkey
 
@@ -24,6 +29,9 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 def _revoke_action(reason: str, label: Any):
     @admin.action(description=label, permissions=["revoke"])
     def revoke(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        access_card_revoke_by_registrar(
+            acting_user=request.user, assurance=session_assurance(request)
+        )
         revoked = 0
         for card in queryset.exclude(status=CardStatus.REVOKED):
             card_revoke(card=card, reason=reason, acting_user=request.user)
@@ -57,8 +65,32 @@ class CardAdmin(ReadOnlyAdmin):
     ]
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
-        """Registrars revoke cards (card_revoke checks it again)."""
-        return request.user.has_perm("identity.issue_cards")
+        """Registrars signed in with their own card revoke cards (the action and
+        card_revoke check it again)."""
+        try:
+            access_card_revoke_by_registrar(
+                acting_user=request.user, assurance=session_assurance(request)
+            )
+        except PermissionDenied:
+            return False
+        return True
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """A registrar signed in without their card learns why they cannot revoke here."""
+        if request.method == "GET" and not self.has_revoke_permission(request):
+            try:
+                access_card_issue(request.user)
+            except PermissionDenied:
+                pass
+            else:
+                self.message_user(
+                    request,
+                    gettext("To revoke a card, sign in with your own card."),
+                    messages.INFO,
+                )
+        return super().changelist_view(request, extra_context)
 
 
 class IdentityCheckAdmin(ReadOnlyAdmin):

@@ -34,11 +34,14 @@ from identity.card.issuance import (
     issuance_confirm,
     issuance_confirmed,
 )
-from identity.card.selectors import access_card_issue, access_card_issue_to, card_active_for
+from identity.card.selectors import (
+    REGISTRAR_ASSURANCE,
+    access_card_issue,
+    access_card_issue_to,
+    card_active_for,
+)
 from identity.models import Card, IdentityCheck, IdentityDocumentType, User
 
-# The level the registrar's own session must be at: signed in with their card.
-REGISTRAR_ASSURANCE = "high"
 SEARCH_MIN_LENGTH = 2
 SEARCH_LIMIT = 20
 REQUEST_MAX_BYTES = 8_000

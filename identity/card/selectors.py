@@ -5,8 +5,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
+from identity.assurance import level_satisfies
 from identity.card import errors
 from identity.models import Card, CardStatus
+
+# The level a registrar's own session must be at to act on other people's cards (check a
+# document, issue, revoke): signed in with their own card.
+REGISTRAR_ASSURANCE = "high"
 
 
 def access_card_issue(user: Any) -> None:
@@ -53,6 +58,15 @@ def access_card_revoke(*, acting_user: Any, card: Card) -> None:
     if acting_user.has_perm("identity.issue_cards"):
         return
     raise PermissionDenied
+
+
+def access_card_revoke_by_registrar(*, acting_user: Any, assurance: str | None) -> None:
+    """Raise PermissionDenied unless `acting_user` may revoke other people's cards from the
+    admin: a registrar whose session is at REGISTRAR_ASSURANCE (signed in with their own
+    card), as on the registrar's pages. card_revoke then checks each card."""
+    access_card_issue(acting_user)
+    if not level_satisfies(assurance, REGISTRAR_ASSURANCE):
+        raise PermissionDenied("Revoking someone's card needs your own card.")
 
 
 def card_serial_hex(serial_number: int) -> str:

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import JSON_FORMFIELD_OVERRIDES
 from identity.models import OidcClient
 from identity.oidc.services import (
     OIDC_CLIENT_FIELDS,
@@ -57,13 +58,21 @@ class OidcClientAdmin(admin.ModelAdmin):
         "created_at",
     )
     actions = ("secret_reset",)
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        **JSON_FORMFIELD_OVERRIDES,
+        models.URLField: {"assume_scheme": "https"},
+    }
 
     def get_readonly_fields(self, request: HttpRequest, obj: OidcClient | None = None) -> Any:
         # Whether a client keeps a secret is decided once, when it is registered.
         if obj is not None:
             return (*self.readonly_fields, "is_public")
         return self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: OidcClient | None = None) -> bool:
+        """A client is deactivated (audited), never deleted: deleting it would take with it,
+        unaudited, its grants and every person's record of what it received."""
+        return False
 
     def save_model(self, request: HttpRequest, obj: OidcClient, form: Any, change: bool) -> None:
         """Write through the OIDC services, which record each change in the audit trail."""
@@ -95,7 +104,9 @@ class OidcClientAdmin(admin.ModelAdmin):
         obj._state.adding = False
         obj.refresh_from_db()
 
-    @admin.action(description=_("Generate a new secret (ends the client's grants)"))
+    @admin.action(
+        description=_("Generate a new secret (ends the client's grants)"), permissions=["change"]
+    )
     def secret_reset(self, request: HttpRequest, queryset: QuerySet[OidcClient]) -> None:
         for client in queryset.filter(is_public=False):
             secret = oidc_client_secret_reset(client=client, acting_user=request.user)

@@ -4,12 +4,37 @@ services they connected, and which of them they may act on."""
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 
 from identity.models import OidcClaimRelease, OidcClient, OidcConsent, User
 from identity.oidc.claims import CLAIM_LABELS
+
+
+def access_oidc_client_register(acting_user: Any) -> None:
+    """Raise PermissionDenied unless `acting_user` may register a client
+    (identity.add_oidcclient); None is the system (commands, demo data)."""
+    if acting_user is None:
+        return
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.has_perm("identity.add_oidcclient"):
+        raise PermissionDenied
+
+
+def access_oidc_client_change(acting_user: Any) -> None:
+    """Raise PermissionDenied unless `acting_user` may change a client's registration,
+    activation or secret (identity.change_oidcclient); None is the system."""
+    if acting_user is None:
+        return
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.has_perm("identity.change_oidcclient"):
+        raise PermissionDenied
+
 
 # Releases shown per service; the rest are counted, not listed.
 RELEASE_LOG_LIMIT = 20

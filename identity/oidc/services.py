@@ -17,6 +17,7 @@ from identity.models import (
     OidcGrant,
     User,
 )
+from identity.oidc.selectors import access_oidc_client_change, access_oidc_client_register
 from identity.oidc.token_store import PRUNE_BATCH, digest, grants_revoke, tokens_prune
 
 
@@ -51,6 +52,7 @@ def oidc_client_create(
     required unless `pkce_required` is False (an old confidential service; a public client
     needs PKCE whatever this says). `acting_user` (None: the system) is recorded in the
     audit trail."""
+    access_oidc_client_register(acting_user)
     # Without a choice, the model's default scopes.
     options = {} if allowed_scopes is None else {"allowed_scopes": allowed_scopes}
     client = OidcClient(
@@ -106,6 +108,7 @@ OIDC_CLIENT_FIELDS = frozenset(
 def oidc_client_update(*, client: OidcClient, acting_user: Any, **fields: Any) -> OidcClient:
     """Change a client's registration (OIDC_CLIENT_FIELDS), with an audit event naming
     the fields that changed; no write when nothing does."""
+    access_oidc_client_change(acting_user)
     unknown = set(fields) - OIDC_CLIENT_FIELDS
     if unknown:
         raise TypeError(f"oidc_client_update() cannot change {sorted(unknown)}")
@@ -129,6 +132,7 @@ def oidc_client_update(*, client: OidcClient, acting_user: Any, **fields: Any) -
 @transaction.atomic
 def oidc_client_active_set(*, client: OidcClient, is_active: bool, acting_user: Any) -> OidcClient:
     """Let a client sign people in again, or stop it, with an audit event."""
+    access_oidc_client_change(acting_user)
     if client.is_active == is_active:
         return client
     client.is_active = is_active
@@ -152,6 +156,7 @@ def oidc_client_secret_new(*, client: OidcClient) -> str:
 def oidc_client_secret_reset(*, client: OidcClient, acting_user: Any = None) -> str:
     """Give a confidential client a new secret (shown once) and end every grant it holds;
     recorded in the audit trail with `acting_user` (None: the system)."""
+    access_oidc_client_change(acting_user)
     if client.is_public:
         raise ValueError("a public client has no secret")
     secret = secrets.token_urlsafe(32)

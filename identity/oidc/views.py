@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, OAuth2Request
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from django.contrib.auth import logout
@@ -183,6 +184,10 @@ def _consent_grant(oauth_request: OAuth2Request, user: Any) -> Any:
     that may be a kept one)."""
     oauth_request.user = user
     try:
+        if invalid_error_characters(oauth_request.payload.response_type or ""):
+            # Authlib would quote it in its error's description, which RFC 6749 limits
+            # to printable ASCII: its ValueError would be a 500.
+            raise InvalidRequestError("Invalid 'response_type'.")
         grant = server.get_authorization_grant(oauth_request)
         grant.validate_no_multiple_request_parameter(oauth_request)
         grant.validate_consent_request()

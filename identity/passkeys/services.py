@@ -23,6 +23,8 @@ from webauthn import (
 from webauthn.helpers import (
     base64url_to_bytes,
     bytes_to_base64url,
+    decode_credential_public_key,
+    decoded_public_key_to_cryptography,
     parse_authentication_credential_json,
     parse_registration_credential_json,
 )
@@ -132,6 +134,12 @@ def passkey_registration_options(
     return json.loads(options_to_json(options))
 
 
+def _public_key_check(cose_key: bytes) -> None:
+    """Raise unless the new passkey's COSE public key loads as a key that sign-in can
+    verify with: a key kept now and unusable later would fail at every sign-in."""
+    decoded_public_key_to_cryptography(decode_credential_public_key(cose_key))
+
+
 @transaction.atomic
 def passkey_register(
     *, session: SessionBase, user: User, card_id: int | None, credential: Any, name: Any
@@ -151,8 +159,16 @@ def passkey_register(
             expected_origin=origin,
             require_user_verification=True,
         )
+        _public_key_check(verified.credential_public_key)
     except WebAuthnException as exc:
         security_logger.warning("Passkey registration refused: user=%s %s", user.pk, exc)
+        raise errors.RegistrationInvalid from exc
+    except (KeyError, TypeError, ValueError) as exc:
+        # webauthn's COSE decoder indexes the key's map without checking it (a key
+        # without its y coordinate is a KeyError): a malformed key, not a 500.
+        security_logger.warning(
+            "Passkey registration refused: user=%s malformed public key: %r", user.pk, exc
+        )
         raise errors.RegistrationInvalid from exc
     passkey = Passkey(
         user=user,
@@ -233,9 +249,10 @@ def passkey_authenticate(*, session: SessionBase, credential: Any, client_ip: st
 
     Refused: a passkey removed or revoked, one whose card is not active (revoked or
     suspended: the card vouches for the passkey only while it is active), one flagged as
-    possibly cloned, and an assertion whose sign count does not go forward (unless the
-    authenticator keeps no count: 0 and 0). A count that goes backwards flags the passkey
-    and is logged. Not atomic: that flag must outlive the refusal.
+    possibly cloned, one of a closed account, and an assertion whose sign count does not
+    go forward (unless the authenticator keeps no count: 0 and 0). A count that goes
+    backwards flags the passkey and is logged. Not atomic: that flag must outlive the
+    refusal.
     """
     if not PASSKEY_SIGN_IN_CLIENT_LIMIT.take(client_ip):
         _refuse(
@@ -280,6 +297,10 @@ def passkey_authenticate(*, session: SessionBase, credential: Any, client_ip: st
         _refuse(errors.PasskeyRevoked(), client_ip=client_ip, detail=detail)
     if passkey.sign_count_regressed_at is not None:
         _refuse(errors.SignCountRegressed(), client_ip=client_ip, detail=f"{detail} (flagged)")
+    if not passkey.user.is_active:
+        # A closed account signs in no more, as with the card; answered as an unknown
+        # passkey, as the password sign-in answers a closed account with its generic error.
+        _refuse(errors.PasskeyUnknown(), client_ip=client_ip, detail=f"{detail} (account closed)")
     _sign_count_advance(
         passkey=passkey, new_sign_count=verified.new_sign_count, client_ip=client_ip
     )

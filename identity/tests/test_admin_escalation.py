@@ -238,3 +238,27 @@ def test_role_groups_are_read_only_even_to_a_superuser(client):
     assert response.status_code == 403
     assert set(group.permissions.all()) == before
     assert client.get(reverse("admin:auth_group_add")).status_code == 403
+
+
+def test_no_one_deletes_a_person_from_the_admin_not_even_a_superuser(client, victim):
+    """Closing an account is audited (user.deactivate); a deletion left no trace."""
+    client.force_login(User.objects.create_superuser("root@example.com", PASSWORD))
+    delete = reverse("admin:identity_user_delete", args=[victim.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    client.post(
+        reverse("admin:identity_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [victim.pk], "post": "yes"},
+    )
+    assert User.objects.filter(pk=victim.pk).exists()
+
+
+@pytest.mark.parametrize("year", ["99999999999", "0", "-1"])
+def test_a_year_out_of_range_in_the_audit_trail_is_not_a_500(client, coop_admin, year):
+    """Django catches a bad date in a date hierarchy, not a year past datetime's range."""
+    client.force_login(coop_admin)
+    client.raise_request_exception = False
+    response = client.get(
+        reverse("admin:identity_auditevent_changelist"), {"created_at__year": year}
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")

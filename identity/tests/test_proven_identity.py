@@ -1,4 +1,5 @@
-"""Names and birth date proven by a registrar: the person no longer changes them alone."""
+"""Names and birth date proven by a registrar: the person no longer changes them alone;
+only another registrar, signed in with their own card, corrects them (issue 8)."""
 
 import datetime
 
@@ -10,6 +11,7 @@ from identity.card.services import identity_check_record
 from identity.models import IdentityDocumentType
 from identity.roles import Role
 from identity.services import user_profile_update
+from identity.tests.test_admin_escalation import post_change
 
 pytestmark = pytest.mark.django_db
 
@@ -50,22 +52,80 @@ def test_the_person_still_changes_the_rest(proven):
     assert proven.locality == "Lévis"
 
 
-def test_a_registrar_corrects_a_proven_name(proven, registrar):
-    user_profile_update(user=proven, acting_user=registrar, family_name="Tremblay-Roy")
+def test_a_registrar_with_their_card_corrects_a_proven_name(proven, registrar):
+    user_profile_update(
+        user=proven, acting_user=registrar, acting_assurance="high", family_name="Tremblay-Roy"
+    )
     proven.refresh_from_db()
     assert proven.family_name == "Tremblay-Roy"
 
 
+@pytest.mark.parametrize("acr", [None, "low", "substantial"])
+def test_a_registrar_without_their_card_cannot_correct_a_proven_name(proven, registrar, acr):
+    with pytest.raises(PermissionDenied):
+        user_profile_update(
+            user=proven, acting_user=registrar, acting_assurance=acr, family_name="Roy"
+        )
+    proven.refresh_from_db()
+    assert proven.family_name == "Tremblay"
+
+
+def test_a_registrar_cannot_correct_their_own_proven_names(make_user, registrar):
+    """Even at a high session: proven attributes are never corrected by their holder."""
+    root = make_user("root@example.com", is_superuser=True)
+    colleague = make_user("colleague@example.com", roles=(Role.REGISTRAR,))
+    identity_check_record(
+        person=colleague,
+        document_type=IdentityDocumentType.PASSPORT,
+        document_last4="4321",
+        branch="Desjardins Saint-Roch",
+        registrar=root,
+    )
+    with pytest.raises(PermissionDenied):
+        user_profile_update(
+            user=colleague, acting_user=colleague, acting_assurance="high", given_name="Root"
+        )
+    with pytest.raises(PermissionDenied):
+        user_profile_update(
+            user=colleague, acting_user=registrar, acting_assurance="high", given_name="Eve"
+        )
+    colleague.refresh_from_db()
+    assert colleague.given_name == "Alice"
+
+
 def test_a_registrar_cannot_change_the_rest_of_a_profile(proven, registrar):
     with pytest.raises(PermissionDenied):
-        user_profile_update(user=proven, acting_user=registrar, locality="Lévis")
+        user_profile_update(
+            user=proven, acting_user=registrar, acting_assurance="high", locality="Lévis"
+        )
 
 
-def test_a_coop_admin_corrects_a_proven_birth_date(proven, make_user):
+@pytest.mark.parametrize("acr", ["low", "high"])
+def test_a_coop_admin_cannot_change_a_proven_birth_date(proven, make_user, acr):
     admin = make_user(email="admin@example.com", roles=(Role.COOP_ADMIN,))
-    user_profile_update(user=proven, acting_user=admin, birth_date=datetime.date(1990, 5, 18))
+    with pytest.raises(PermissionDenied):
+        user_profile_update(
+            user=proven,
+            acting_user=admin,
+            acting_assurance=acr,
+            birth_date=datetime.date(1990, 5, 18),
+        )
     proven.refresh_from_db()
-    assert proven.birth_date == datetime.date(1990, 5, 18)
+    assert proven.birth_date == datetime.date(1990, 5, 17)
+
+
+def test_a_coop_admin_sees_proven_fields_read_only_in_the_admin(
+    client, proven, make_user, sign_in_at
+):
+    admin = make_user(email="admin@example.com", roles=(Role.COOP_ADMIN,), is_staff=True)
+    sign_in_at(client, admin, "high")
+    response = post_change(
+        client, proven, family_name="Roy", birth_date="1970-01-01", locality="Lévis"
+    )
+    assert response.status_code == 302
+    proven.refresh_from_db()
+    assert (proven.family_name, proven.birth_date) == ("Tremblay", datetime.date(1990, 5, 17))
+    assert proven.locality == "Lévis"
 
 
 def test_a_person_not_yet_proven_changes_their_names(alice):

@@ -2,7 +2,7 @@
 service with its permission check (one test per refused case) and an audit event."""
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.core.exceptions import PermissionDenied
 
 from identity.audit import audit_events_for
@@ -195,17 +195,48 @@ def test_changing_a_superusers_email_refused_to_a_coop_admin(coop_admin, superus
 # --- user_create by an admin -----------------------------------------------------------------
 
 
-def test_an_account_opened_by_an_admin_is_audited(coop_admin):
+def test_an_account_opened_by_an_admin_is_audited(superuser):
     user = user_create(
         email="new@example.com",
         password=None,
         given_name="N",
         family_name="P",
-        acting_user=coop_admin,
+        acting_user=superuser,
     )
     event = audit_events_for(user).get()
     assert (event.action, event.acting_user, event.detail) == (
         "user.create",
-        coop_admin,
+        superuser,
         {"roles": ["shopper"]},
     )
+
+
+def _open_account(acting_user, password):
+    return user_create(
+        email="new@example.com",
+        password=password,
+        given_name="N",
+        family_name="P",
+        acting_user=acting_user,
+    )
+
+
+def test_opening_an_account_refused_without_the_add_permission(coop_admin):
+    """The admin's add page needs identity.add_user; the service now checks it too."""
+    with pytest.raises(PermissionDenied):
+        _open_account(coop_admin, None)
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+def test_opening_an_account_with_a_password_refused_to_a_non_superuser(coop_admin):
+    coop_admin.user_permissions.add(Permission.objects.get(codename="add_user"))
+    coop_admin = User.objects.get(pk=coop_admin.pk)  # permissions are cached per object
+    with pytest.raises(PermissionDenied):
+        _open_account(coop_admin, "a-long-password-nobody-knows")
+    _open_account(coop_admin, None)
+    assert not User.objects.get(email="new@example.com").has_usable_password()
+
+
+def test_opening_an_account_refused_to_a_visitor():
+    with pytest.raises(PermissionDenied):
+        _open_account(AnonymousUser(), None)

@@ -163,7 +163,7 @@ def test_profile_update_asks_access_about_the_fields_that_change(alice, monkeypa
 def test_profile_update_writes_nothing_access_refuses(alice, monkeypatch):
     """A lock added to access_user_profile_change (names once proven) holds everywhere."""
 
-    def names_locked(*, acting_user, user, fields):
+    def names_locked(*, acting_user, user, fields, assurance):
         if {"given_name", "family_name", "birth_date"} & set(fields):
             raise PermissionDenied
 

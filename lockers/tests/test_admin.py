@@ -98,3 +98,12 @@ def test_the_site_page_cannot_change_its_compartments(admin, make_site):
     admin.post(url, data)
     compartment.refresh_from_db()
     assert compartment.label != "Z99"
+
+
+def test_nested_opening_hours_are_a_form_error_not_a_500(admin):
+    url = reverse("admin:lockers_site_add")
+    data = admin_post_data(admin, url, {**SITE_FORM, "opening_hours": "[" * 15_000})
+    response = admin.post(url, data)
+    assert response.status_code == 200
+    assert "opening_hours" in response.context["adminform"].form.errors
+    assert not Site.objects.exists()

@@ -1,15 +1,17 @@
 """Cards in the admin: registrars find and revoke them; nobody edits them by hand."""
 
+import pytest
 from django.urls import reverse
 
+from identity.audit import audit_events_for
 from identity.models import CardRevocationReason, CardStatus
 from identity.roles import Role
 
 CHANGELIST = "admin:identity_card_changelist"
 
 
-def test_registrar_lists_and_revokes_a_stolen_card(client, registrar, card):
-    client.force_login(registrar)
+def test_registrar_lists_and_revokes_a_stolen_card(client, registrar, card, sign_in_at):
+    sign_in_at(client, registrar, "high")
     page = client.get(reverse(CHANGELIST))
     assert page.status_code == 200
     assert card.serial_number in page.content.decode()
@@ -21,6 +23,33 @@ def test_registrar_lists_and_revokes_a_stolen_card(client, registrar, card):
     card.refresh_from_db()
     assert card.status == CardStatus.REVOKED
     assert card.revocation_reason == CardRevocationReason.STOLEN
+    (event,) = audit_events_for(card).filter(action="card.revoke")
+    assert event.acting_user == registrar
+    assert event.subject_user == card.user
+    assert event.detail["reason"] == CardRevocationReason.STOLEN
+
+
+@pytest.mark.parametrize("acr", ["low", "substantial"])
+def test_a_registrar_without_their_card_cannot_revoke(client, registrar, card, sign_in_at, acr):
+    """Revoking someone's card needs the registrar pages' assurance: their own card."""
+    sign_in_at(client, registrar, acr)
+    page = client.get(reverse(CHANGELIST)).content.decode()
+    assert "revoke_stolen" not in page
+    assert "sign in with your own card" in page
+    client.post(reverse(CHANGELIST), {"action": "revoke_stolen", "_selected_action": [card.pk]})
+    card.refresh_from_db()
+    assert card.status == CardStatus.ACTIVE
+    assert not audit_events_for(card).filter(action="card.revoke").exists()
+
+
+def test_a_superuser_without_their_card_cannot_revoke(client, make_person, card, sign_in_at):
+    superuser = make_person("root@example.ca", Role.COOP_ADMIN)
+    superuser.is_superuser = True
+    superuser.save(update_fields=["is_superuser"])
+    sign_in_at(client, superuser, "low")
+    client.post(reverse(CHANGELIST), {"action": "revoke_stolen", "_selected_action": [card.pk]})
+    card.refresh_from_db()
+    assert card.status == CardStatus.ACTIVE
 
 
 def test_coop_admin_sees_cards_but_cannot_revoke(client, make_person, card):

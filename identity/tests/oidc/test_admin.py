@@ -4,9 +4,16 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
 
-from identity.models import OidcClient
-from identity.oidc.services import digest
+from identity.models import AuditEvent, OidcClient, User
+from identity.oidc.services import (
+    digest,
+    oidc_client_active_set,
+    oidc_client_create,
+    oidc_client_secret_reset,
+    oidc_client_update,
+)
 from identity.roles import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("identity.tests.oidc.admin_urls")]
@@ -211,3 +218,94 @@ def test_pkce_required_is_shown_and_can_be_unticked_for_an_old_client(admin_clie
     assert client.pkce_required is False
     (update,) = admin_events("oidc_client.update")
     assert update.detail == {"fields": ["pkce_required"]}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("redirect_uris", "[" * 15_000),
+        ("post_logout_redirect_uris", "[" * 15_000),
+        ("redirect_uris", '["https://ville.example/cb", ' + "1, " * 30_000 + "1]"),
+        ("redirect_uris", '["https://ville.example/cb", NaN]'),
+    ],
+)
+def test_nested_or_oversized_json_is_a_form_error_not_a_500(admin_client, field, value):
+    """Django's JSON form field calls json.loads: 15,000 `[` raised RecursionError."""
+    data = {
+        "name": "Ville",
+        "id_token_alg": "ES256",
+        "redirect_uris": '["https://ville.example/cb"]',
+        "post_logout_redirect_uris": "[]",
+        "allowed_scopes": "openid",
+        "is_active": "on",
+        field: value,
+    }
+    response = admin_client.post("/admin/identity/oidcclient/add/", data)
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not OidcClient.objects.exists()
+
+
+def test_a_client_cannot_be_deleted_from_the_admin_even_by_a_superuser(client, register):
+    """Deactivation is audited; deletion took grants and people's release log, untraced."""
+    registered = register()
+    client.force_login(
+        User.objects.create_superuser("root@example.com", "pw", given_name="R", family_name="S")
+    )
+    delete = f"/admin/identity/oidcclient/{registered.client.pk}/delete/"
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    listing = client.get("/admin/identity/oidcclient/").content.decode()
+    assert "delete_selected" not in listing
+    client.post(
+        "/admin/identity/oidcclient/",
+        {"action": "delete_selected", "_selected_action": [registered.client.pk], "post": "yes"},
+    )
+    assert OidcClient.objects.filter(pk=registered.client.pk).exists()
+
+
+@pytest.fixture
+def viewer_client(client, make_user):
+    """Someone who may see the clients and nothing more."""
+    viewer = make_user("viewer@example.com", roles=(Role.COOP_ADMIN,))
+    viewer.user_permissions.add(Permission.objects.get(codename="view_oidcclient"))
+    client.force_login(viewer)
+    return client
+
+
+def test_resetting_a_secret_needs_the_change_permission(viewer_client, register):
+    """The action had no permission of its own: whoever could list clients reset them."""
+    registered = register()
+    listing = viewer_client.get("/admin/identity/oidcclient/")
+    assert listing.status_code == 200
+    assert "secret_reset" not in listing.content.decode()
+    viewer_client.post(
+        "/admin/identity/oidcclient/",
+        {"action": "secret_reset", "_selected_action": [registered.client.pk]},
+    )
+    registered.client.refresh_from_db()
+    assert registered.client.client_secret_digest == digest(registered.client_secret)
+    assert not AuditEvent.objects.filter(action="oidc_client.secret_reset").exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda client, user: oidc_client_secret_reset(client=client, acting_user=user),
+        lambda client, user: oidc_client_active_set(
+            client=client, is_active=False, acting_user=user
+        ),
+        lambda client, user: oidc_client_update(client=client, name="Autre", acting_user=user),
+        lambda client, user: oidc_client_create(
+            name="Autre", redirect_uris=["https://autre.example/cb"], acting_user=user
+        ),
+    ],
+)
+def test_the_client_services_check_who_acts(register, make_user, change):
+    registered = register()
+    viewer = make_user("viewer@example.com", roles=(Role.COOP_ADMIN,))
+    viewer.user_permissions.add(Permission.objects.get(codename="view_oidcclient"))
+    with pytest.raises(PermissionDenied):
+        change(registered.client, viewer)
+    registered.client.refresh_from_db()
+    assert (registered.client.name, registered.client.is_active) == ("Ville de Québec", True)
+    assert OidcClient.objects.count() == 1

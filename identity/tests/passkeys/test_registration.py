@@ -167,3 +167,31 @@ def test_the_add_passkey_script_runs_under_the_pages_nonce_with_no_inline_handle
     page = Page(response.content.decode())
     assert len(page.inline_scripts) == 1
     assert 'id="passkey-add"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "cose_key",
+    [
+        {1: 2, 3: -7, -1: 1, -2: bytes(32)},  # EC2 without y: a KeyError in webauthn
+        {1: 2, 3: -7, -1: 1, -3: bytes(32)},  # without x
+        {1: 2, 3: -7, -2: bytes(32), -3: bytes(32)},  # without the curve
+        {1: 2, 3: -7, -1: 99, -2: bytes(32), -3: bytes(32)},  # an unknown curve
+        {1: 2, 3: -7, -1: 1, -2: "x", -3: "y"},  # coordinates that are not bytes
+        {1: 3, 3: -257, -1: bytes(4)},  # RSA without its exponent
+        {1: 1, 3: -8, -1: 6},  # OKP without its key
+        {3: -7},  # no key type
+        {},
+    ],
+)
+def test_a_malformed_public_key_is_refused_not_a_500(
+    card_client, authenticator, monkeypatch, cose_key
+):
+    """Found by the registration fuzzer: webauthn's COSE decoder raised a KeyError."""
+    from identity.tests.passkeys import authenticator as soft
+
+    monkeypatch.setattr(soft, "cose_public_key", lambda key: soft.encode_cbor(cose_key))
+    card_client.raise_request_exception = False
+    response = register(card_client, authenticator)
+    assert response.status_code == 400, response.content[:200]
+    assert response.json()["error"] == "registration_invalid"
+    assert not Passkey.objects.exists()

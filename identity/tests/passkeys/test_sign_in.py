@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from identity.assurance import SESSION_ACR, SESSION_AMR
 from identity.card.services import card_revoke
-from identity.models import CardRevocationReason, CardStatus, Passkey
+from identity.models import CardRevocationReason, CardStatus, Passkey, User
 from identity.passkeys import services
 from identity.tests.passkeys.authenticator import SoftAuthenticator
 from identity.tests.passkeys.conftest import ORIGIN, session_client
@@ -214,3 +214,13 @@ def test_sign_in_attempts_are_limited_per_address(authenticator):
     assert int(response["Retry-After"]) > 0
     other_address = Client(REMOTE_ADDR="192.0.2.7")
     assert sign_in(other_address, authenticator).status_code == 200
+
+
+def test_passkey_of_a_closed_account_is_refused(authenticator, alice, caplog):
+    """Django's login() takes an inactive person; the card sign-in already refused one."""
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    client = Client()
+    with caplog.at_level(logging.WARNING, logger="identity.security"):
+        refused(sign_in(client, authenticator), "passkey_unknown", 401)
+    assert "_auth_user_id" not in client.session
+    assert "account closed" in caplog.text
