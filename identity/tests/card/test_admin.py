@@ -2,6 +2,8 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from identity.audit import audit_events_for
 from identity.models import CardRevocationReason, CardStatus
@@ -35,7 +37,8 @@ def test_a_registrar_without_their_card_cannot_revoke(client, registrar, card, s
     sign_in_at(client, registrar, acr)
     page = client.get(reverse(CHANGELIST)).content.decode()
     assert "revoke_stolen" not in page
-    assert "sign in with your own card" in page
+    with translation.override("fr"):  # the admin speaks French first
+        assert gettext("To revoke a card, sign in with your own card.") in page
     client.post(reverse(CHANGELIST), {"action": "revoke_stolen", "_selected_action": [card.pk]})
     card.refresh_from_db()
     assert card.status == CardStatus.ACTIVE
