@@ -106,20 +106,11 @@ def card_certificate_record(
     )
     card.full_clean()
     card.save()
-    audit_record(
-        acting_user=registrar,
+    _card_status_recorded(
+        card=card,
         action="card.certificate_sign",
-        target=card,
-        subject_user=person,
-        detail={"serial": card.serial_number},
-    )
-    crl_cache_clear()
-    transaction.on_commit(crl_cache_clear)
-    security_logger.info(
-        "Card certificate signed, pending confirmation: serial=%s person=%s registrar=%s",
-        card.serial_number,
-        person.public_id,
-        registrar.pk,
+        acting_user=registrar,
+        log="Card certificate signed, pending confirmation",
     )
     return card
 
@@ -148,20 +139,8 @@ def card_activate(*, card: Card, registrar: Any) -> Card:
     if not updated:
         raise errors.CertificateNotPending(f"card {card.serial_number} is no longer pending")
     card.refresh_from_db()
-    audit_record(
-        acting_user=registrar,
-        action="card.register",
-        target=card,
-        subject_user=person,
-        detail={"serial": card.serial_number},
-    )
-    crl_cache_clear()
-    transaction.on_commit(crl_cache_clear)
-    security_logger.info(
-        "Card registered: serial=%s person=%s registrar=%s",
-        card.serial_number,
-        person.public_id,
-        registrar.pk,
+    _card_status_recorded(
+        card=card, action="card.register", acting_user=registrar, log="Card registered"
     )
     return card
 
@@ -216,24 +195,44 @@ def _card_revoke_now(*, card: Card, reason: str, acting_user: Any) -> Card:
     card.refresh_from_db()
     passkeys_revoke_for_card(card=card)
     if updated:
-        audit_record(
-            acting_user=acting_user,
+        _card_status_recorded(
+            card=card,
             action="card.revoke",
-            target=card,
-            subject_user=card.user,
-            detail={"serial": card.serial_number, "reason": str(reason)},
-        )
-        # The CRL cached before the commit must not be served after it.
-        crl_cache_clear()
-        transaction.on_commit(crl_cache_clear)
-        security_logger.warning(
-            "Card revoked: serial=%s holder=%s reason=%s by=%s",
-            card.serial_number,
-            card.user_id,
-            reason,
-            acting_user.pk if acting_user is not None else "system",
+            acting_user=acting_user,
+            log="Card revoked",
+            reason=str(reason),
+            level=logging.WARNING,
         )
     return card
+
+
+def _card_status_recorded(
+    *,
+    card: Card,
+    action: str,
+    acting_user: Any,
+    log: str,
+    reason: str | None = None,
+    level: int = logging.INFO,
+) -> None:
+    """What follows every change of a card's status, in its transaction: the audit event,
+    the CRL cache cleared now and again on commit (the CRL cached before the commit must
+    not be served after it), and the security log."""
+    detail = {"serial": card.serial_number} | ({"reason": reason} if reason else {})
+    audit_record(
+        acting_user=acting_user, action=action, target=card, subject_user=card.user, detail=detail
+    )
+    crl_cache_clear()
+    transaction.on_commit(crl_cache_clear)
+    security_logger.log(
+        level,
+        "%s: serial=%s person=%s by=%s%s",
+        log,
+        card.serial_number,
+        card.user.public_id,
+        acting_user.pk if acting_user is not None else "system",
+        f" reason={reason}" if reason else "",
+    )
 
 
 def cards_pending_abandon(*, older_than: datetime.timedelta) -> int:
