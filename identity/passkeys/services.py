@@ -268,6 +268,10 @@ def passkey_authenticate(*, session: SessionBase, credential: Any, client_ip: st
         parsed = parse_authentication_credential_json(_credential(credential))
     except (WebAuthnException, errors.PasskeyError) as exc:
         _refuse(errors.AssertionInvalid(), client_ip=client_ip, detail=str(exc))
+    except (KeyError, TypeError, ValueError) as exc:
+        # webauthn decodes some members' base64url without checking it first
+        # (binascii.Error, a ValueError): a malformed response, not a 500.
+        _refuse(errors.AssertionInvalid(), client_ip=client_ip, detail=f"malformed: {exc!r}")
     passkey = passkey_for_credential(parsed.raw_id)
     if passkey is None:
         _refuse(errors.PasskeyUnknown(), client_ip=client_ip, detail="")

@@ -140,6 +140,8 @@ def credential_mutations(draw, genuine: dict[str, Any]) -> dict[str, Any]:
                 auth_data = parse_cbor(raw)["authData"] if raw else b""
             except Exception:  # an earlier change broke it: start afresh
                 auth_data = b""
+            if not isinstance(auth_data, bytes):  # an earlier change made it another value
+                auth_data = b""
             attestation = {
                 "fmt": draw(st.sampled_from(FORMATS) | cbor_values),
                 "attStmt": draw(attestation_statements),

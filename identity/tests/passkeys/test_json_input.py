@@ -70,3 +70,22 @@ def test_sign_in_refuses_a_deeply_nested_credential_text(http):
 def test_sign_in_refuses_a_body_over_the_size_limit(http):
     response = http.post(SIGN_IN, OVERSIZED, content_type="application/json")
     refused(response, "sign_in_request_invalid")
+
+
+def test_an_assertion_with_a_member_that_is_not_base64url_is_refused_not_a_500(http):
+    """Found by the authentication fuzzer: a one-character userHandle made webauthn's
+    base64url decoder raise binascii.Error, a 500."""
+    credential = {
+        "id": "AAAA",
+        "rawId": "AAAA",
+        "type": "public-key",
+        "response": {
+            "clientDataJSON": "e30",
+            "authenticatorData": "AAAA",
+            "signature": "AAAA",
+            "userHandle": "0",
+        },
+    }
+    body = json.dumps({"credential": credential})
+    response = http.post(SIGN_IN, body, content_type="application/json")
+    refused(response, "assertion_invalid", status=401)
