@@ -127,15 +127,22 @@ GRANT_LIVE_SQL = "SELECT id FROM identity_oidcgrant WHERE id = %s AND revoked_at
 # own: no BEGIN and COMMIT round trips. Other databases run the same steps in a transaction.
 # The grant row goes in only if the client is still as this process knows it
 # (identity.oidc.clients); the access token goes in only with its grant. A new grant
-# needs no lock: no revocation can have seen it.
+# needs no lock: no revocation can have seen it. The client row is taken FOR SHARE: a
+# secret reset or a deactivation (an UPDATE of that row, then the revocation of its
+# grants) either waits for this statement and then revokes its grant, or makes it wait,
+# and then the row it re-reads no longer matches the copy: nothing is stored.
 CLIENT_CREDENTIALS_ISSUE_SQL = """
-    WITH grant_row AS (
-        INSERT INTO identity_oidcgrant (client_id, scope, claims, released_claims, created_at)
-        SELECT client.id, %(scope)s, '{}'::jsonb, '[]'::jsonb, %(now)s
-        FROM identity_oidcclient client
+    WITH client_row AS (
+        SELECT client.id FROM identity_oidcclient client
         WHERE client.id = %(client_id)s AND client.is_active
             AND client.updated_at = %(client_updated_at)s
             AND client.client_secret_digest = %(client_secret_digest)s
+        FOR SHARE
+    ),
+    grant_row AS (
+        INSERT INTO identity_oidcgrant (client_id, scope, claims, released_claims, created_at)
+        SELECT client_row.id, %(scope)s, '{}'::jsonb, '[]'::jsonb, %(now)s
+        FROM client_row
         RETURNING id, client_id
     )
     INSERT INTO identity_oidcaccesstoken

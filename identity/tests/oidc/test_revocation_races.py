@@ -1,6 +1,7 @@
 """A revocation racing a refresh, on PostgreSQL: whichever reaches the grant first, no
 token issued under a revoked grant stays live (identity.oidc.token_store)."""
 
+import base64
 import threading
 import time
 from collections.abc import Callable
@@ -11,7 +12,12 @@ from django.db import connection, transaction
 from django.test import Client
 
 from identity.models import OidcAccessToken, OidcRefreshToken
-from identity.oidc.services import digest, oidc_consent_revoke, oidc_grant_revoke
+from identity.oidc.services import (
+    digest,
+    oidc_client_secret_reset,
+    oidc_consent_revoke,
+    oidc_grant_revoke,
+)
 from identity.tests.oidc.conftest import refresh_token_for, token_post
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -183,3 +189,46 @@ def test_no_token_outlives_its_grant_when_refresh_and_revocation_race(http, conf
             assert_dead(http, basic, response.json())
         else:
             assert response.json()["error"] == "invalid_grant"
+
+
+def client_credentials(basic: str):
+    return token_post(Client(HTTP_HOST="127.0.0.1"), basic, "grant_type=client_credentials")
+
+
+def test_a_client_credentials_grant_waits_for_an_open_secret_reset_then_is_refused(
+    http, confidential
+):
+    """The reset's UPDATE of the client row holds it: the issuance waits, then finds the
+    secret it was given no longer the client's, and stores nothing."""
+    client, basic = confidential
+    reset = Session(lambda: oidc_client_secret_reset(client=client), hold_open=True)
+    reset.start()
+    assert reset.done_work.wait(WAIT_SECONDS)
+    issuance = Session(lambda: client_credentials(basic))
+    issuance.start()
+    wait_until_blocked(issuance)
+    reset.finish()
+    response = issuance.finish()
+
+    assert response.status_code == 401, response.content
+    assert response.json()["error"] == "invalid_client"
+    assert not OidcAccessToken.objects.filter(revoked_at__isnull=True).exists()
+
+
+def test_a_secret_reset_waits_for_an_open_client_credentials_grant_then_ends_it(http, confidential):
+    """An issuance still open when the reset begins holds the client row: the reset waits
+    for it, then revokes the grant it stored."""
+    client, basic = confidential
+    issuance = Session(lambda: client_credentials(basic), hold_open=True)
+    issuance.start()
+    assert issuance.done_work.wait(WAIT_SECONDS)
+    reset = Session(lambda: oidc_client_secret_reset(client=client))
+    reset.start()
+    wait_until_blocked(reset)
+    response = issuance.finish()
+    new_secret = reset.finish()
+
+    assert response.status_code == 200, response.content
+    new_basic = "Basic " + base64.b64encode(f"{client.client_id}:{new_secret}".encode()).decode()
+    assert introspected(http, new_basic, response.json()["access_token"]) == {"active": False}
+    assert not OidcAccessToken.objects.filter(revoked_at__isnull=True).exists()
