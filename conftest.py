@@ -218,23 +218,25 @@ def page(chromium, live_server):
 TEST_PASSWORD = "a-long-test-password"  # noqa: S105 - test accounts only
 
 
+def person_create(email: str, *roles: str, **fields):
+    """A person with a verified email and the given roles, made through identity."""
+    from identity.services import user_create
+
+    return user_create(
+        email=email,
+        password=fields.pop("password", TEST_PASSWORD),
+        given_name=fields.pop("given_name", "Test"),
+        family_name=fields.pop("family_name", roles[0] if roles else "Person"),
+        email_verified=fields.pop("email_verified", True),
+        roles=roles,
+        **fields,
+    )
+
+
 @pytest.fixture
 def make_person(db):
     """Create a person with a verified email and the given roles, through identity."""
-    from identity.services import user_create
-
-    def make(email: str, *roles: str, **fields):
-        return user_create(
-            email=email,
-            password=fields.pop("password", TEST_PASSWORD),
-            given_name=fields.pop("given_name", "Test"),
-            family_name=fields.pop("family_name", roles[0] if roles else "Person"),
-            email_verified=fields.pop("email_verified", True),
-            roles=roles,
-            **fields,
-        )
-
-    return make
+    return person_create
 
 
 @pytest.fixture

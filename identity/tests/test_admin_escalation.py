@@ -7,25 +7,13 @@ from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.urls import reverse
 
+from conftest import person_create as person
 from identity.models import AuditEvent, User
 from identity.roles import Role, user_roles
-from identity.services import user_create
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-test-password"
-
-
-def person(email: str, *roles: str, **fields) -> User:
-    return user_create(
-        email=email,
-        password=PASSWORD,
-        given_name="Test",
-        family_name="Person",
-        email_verified=True,
-        roles=roles,
-        **fields,
-    )
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.core.exceptions import PermissionDenied
 
+from conftest import person_create as person
 from identity.audit import audit_events_for
 from identity.models import AuditEvent, User
 from identity.roles import Role, user_roles
@@ -17,18 +18,6 @@ from identity.services import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def person(email: str, *roles: str, **fields) -> User:
-    return user_create(
-        email=email,
-        password="a-long-test-password",
-        given_name="Test",
-        family_name="Person",
-        email_verified=True,
-        roles=roles,
-        **fields,
-    )
 
 
 @pytest.fixture
