@@ -5,7 +5,10 @@ identity's card tests and the browser tests: pcsc_fixtures.py, a plugin of the r
 conftest. Nothing here needs Django (test_independence.py checks it).
 """
 
+import contextlib
 import datetime
+import threading
+from collections.abc import Iterator
 
 import pytest
 from cryptography import x509
@@ -14,10 +17,20 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from card_agent import piv
+from card_agent.agent import CardAgent
+from card_agent.bridge import bridge_create
 from card_agent.emulator import VirtualPivCard
+from card_agent.softcard import SoftCardSource
 from card_agent.tests.pcsc_fixtures import VPCD_READER
 
-__all__ = ["PIN", "VPCD_READER", "card_certificate", "certificate_for", "personalised_card"]
+__all__ = [
+    "ALLOWED",
+    "PIN",
+    "VPCD_READER",
+    "card_certificate",
+    "certificate_for",
+    "personalised_card",
+]
 
 PIN = "246810"
 
@@ -81,3 +94,35 @@ def pcsc_card(vpcd_emulator) -> VirtualPivCard:
     """A freshly personalised card in the vpcd reader, for one test."""
     vpcd_emulator.card = personalised_card()
     return vpcd_emulator.card
+
+
+# -- the bridge, served on a free port -------------------------------------------------
+
+ALLOWED = "https://uniqc.coop"
+
+
+@contextlib.contextmanager
+def _serve(server) -> Iterator:
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def registrar_bridge() -> Iterator:
+    """A registrar's workstation with a blank card (transport PIN 123456) in the reader,
+    the PIN sent by the page: every route."""
+    server = bridge_create(
+        CardAgent(SoftCardSource(VirtualPivCard())),
+        port=0,
+        allowed_origins=(ALLOWED,),
+        pin_entry="page",
+        registrar=True,
+    )
+    with _serve(server) as running:
+        yield running

@@ -1,11 +1,9 @@
 """The browser bridge over HTTP: origin allow-list, CORS, PIN entry modes, error JSON."""
 
 import base64
-import contextlib
 import hashlib
 import http.client
 import json
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -16,13 +14,11 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from card_agent import piv, webeid
 from card_agent.agent import CardAgent, fixed_pin
 from card_agent.bridge import DEFAULT_ORIGINS, allowed_origins_from_env, bridge_create
-from card_agent.emulator import VirtualPivCard
 from card_agent.softcard import SoftCardSource
 
-from .conftest import PIN, certificate_for, personalised_card
+from .conftest import ALLOWED, PIN, _serve, certificate_for, personalised_card
 from .test_agent_softcard import server_verifies
 
-ALLOWED = "https://uniqc.coop"
 NONCE = base64.b64encode(b"\x07" * 32).decode()
 
 
@@ -44,18 +40,6 @@ class RecordingSource(SoftCardSource):
 @pytest.fixture
 def source(card) -> RecordingSource:
     return RecordingSource(card)
-
-
-@contextlib.contextmanager
-def _serve(server) -> Iterator:
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -294,20 +278,6 @@ def test_registrar_operations_are_absent_unless_enabled(bridge, source):
     )
     assert response.status == 404 and error["error"] == "not_found"
     assert source.instructions == []
-
-
-@pytest.fixture
-def registrar_bridge() -> Iterator:
-    """A registrar's workstation with a blank card (transport PIN 123456) in the reader."""
-    server = bridge_create(
-        CardAgent(SoftCardSource(VirtualPivCard())),
-        port=0,
-        allowed_origins=(ALLOWED,),
-        pin_entry="page",
-        registrar=True,
-    )
-    with _serve(server) as running:
-        yield running
 
 
 def test_issuance_through_the_bridge(registrar_bridge):

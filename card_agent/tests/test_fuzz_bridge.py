@@ -8,32 +8,15 @@ with the bounded reader (core.jsonin), so 4,000 `[` are a 400 like any other bad
 import base64
 import http.client
 import json
-from collections.abc import Iterator
 
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from card_agent.agent import CardAgent
-from card_agent.bridge import bridge_create
-from card_agent.emulator import VirtualPivCard
-from card_agent.softcard import SoftCardSource
+from core.tests.strategies import FUZZ, json_values
 
-from .test_bridge import ALLOWED, NONCE, _serve
+from .conftest import ALLOWED
+from .test_bridge import NONCE
 
-FUZZ = settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
-    ),
-    max_leaves=10,
-)
 fields = st.sampled_from(["nonce", "pin", "certificate", "oldPin", "newPin"])
 field_values = st.one_of(
     json_values,
@@ -62,20 +45,6 @@ PATHS = [
     "/registrar/pin",
     "/x",
 ]
-
-
-@pytest.fixture
-def registrar_bridge() -> Iterator:
-    """A registrar's bridge with a blank card, the PIN sent by the page: every route."""
-    server = bridge_create(
-        CardAgent(SoftCardSource(VirtualPivCard())),
-        port=0,
-        allowed_origins=(ALLOWED,),
-        pin_entry="page",
-        registrar=True,
-    )
-    with _serve(server) as running:
-        yield running
 
 
 def post_raw(server, path: str, body: bytes, content_type: str | None):

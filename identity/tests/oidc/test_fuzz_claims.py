@@ -6,9 +6,10 @@ import json
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from core.tests.strategies import FUZZ, json_values
 from identity.oidc.claims import (
     CLAIM_SCOPE,
     ClaimsRequestError,
@@ -20,19 +21,6 @@ from identity.tests.oidc.conftest import REDIRECT_URI, query_params
 
 pytestmark = pytest.mark.django_db
 
-FUZZ = settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
-    ),
-    max_leaves=10,
-)
 claim_names = st.sampled_from([*sorted(CLAIM_SCOPE), "sub", "acr", "birthdate"]) | st.text(
     max_size=10
 )
