@@ -4,7 +4,7 @@ import re
 import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.test import Client
@@ -197,6 +197,44 @@ def test_the_sign_in_page_resuming_an_authorization_allows_its_client(client, rp
         RP,
         "https://bye.example",
     ]
+
+
+def _kept_request_path(client, rp_client) -> str:
+    """The way back to an authorization request the endpoint kept for a signed-out person
+    (identity.oidc.pending): the sign-in page's `next`, carrying only an opaque id."""
+    path = _authorize_path(
+        rp_client.client_id,
+        redirect_uri=f"{RP}/callback",
+        code_challenge="a" * 43,
+        code_challenge_method="S256",
+    )
+    sent = client.get(path, secure=True)
+    assert sent.status_code == 302, sent.content.decode()
+    next_url = parse_qs(urlsplit(sent["Location"]).query)["next"][0]
+    assert rp_client.client_id not in next_url
+    return next_url
+
+
+def test_the_sign_in_page_resuming_a_kept_request_allows_its_client(client, rp_client):
+    next_url = _kept_request_path(client, rp_client)
+    response = client.get(reverse("identity:login") + "?" + urlencode({"next": next_url}))
+    assert RP in directives(response)["form-action"]
+
+
+def test_the_consent_page_of_a_kept_request_allows_its_client(client, rp_client, alice, sign_in_at):
+    next_url = _kept_request_path(client, rp_client)
+    sign_in_at(client, alice, "low")
+    response = client.get(next_url, secure=True)
+    assert response.status_code == 200, response.content.decode()
+    assert 'id="oidc-consent"' in response.content.decode()
+    assert RP in directives(response)["form-action"]
+
+
+def test_a_kept_request_of_another_session_allows_nothing(client, rp_client):
+    next_url = _kept_request_path(client, rp_client)
+    other = Client()
+    response = other.get(reverse("identity:login") + "?" + urlencode({"next": next_url}))
+    assert RP not in directives(response).get("form-action", [])
 
 
 def test_the_consent_page_allows_its_client(client, rp_client, alice):

@@ -58,9 +58,10 @@ def _kept_params(request: HttpRequest, path: str) -> dict[str, str] | None:
         match = resolve(path)
     except Resolver404:
         return None
-    if match.view_name != "oidc:authorize_resume":
+    session = getattr(request, "session", None)  # the machine endpoints have none
+    if match.view_name != "oidc:authorize_resume" or session is None:
         return None
-    kept = pending_find(request.session, match.kwargs["request_id"], now=int(time.time()))
+    kept = pending_find(session, match.kwargs["request_id"], now=int(time.time()))
     return kept.params if kept is not None else None
 
 
