@@ -115,7 +115,7 @@ def test_every_page_without_arguments_has_a_strict_policy_with_a_nonce(
             if b"<html" not in response.content.lower():
                 continue  # a redirect, or a bare status such as a 405
             if path == reverse("api-docs"):
-                continue  # Redoc: its own policy, below
+                continue  # Swagger UI: its own policy, below
             assert_strict_policy(response)
             checked.append(path)
     # The pages people use most are among those checked, for both visitors.
@@ -150,12 +150,21 @@ def test_connect_src_names_the_card_agent_as_configured_now(client, settings):
     assert directives(response)["connect-src"] == ["'self'", "http://127.0.0.1:45678"]
 
 
-def test_api_docs_alone_may_load_redoc(client):
-    policy = directives(client.get(reverse("api-docs")))
-    assert "https://cdn.jsdelivr.net" in policy["script-src"]
+def test_api_docs_load_swagger_ui_from_our_static_files_and_no_other_host(client, settings):
+    response = client.get(reverse("api-docs"))
+    page = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "https://" not in page and "http://" not in page
+    script = client.get(reverse("api-docs") + "?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "validatorUrl" in script.content.decode()
+    policy = directives(response)
+    assert all(source.startswith("'") for source in policy["script-src"]), policy
     assert "'unsafe-inline'" not in policy["script-src"]
+    # No host but ours, except the card agent on this computer.
+    agent = settings.CARD_AGENT_URL
+    assert [s for sources in policy.values() for s in sources if "//" in s] == [agent]
     home = directives(client.get(reverse("home")))
-    assert "https://cdn.jsdelivr.net" not in home["script-src"]
     assert "style-src" not in home
 
 

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "csp",
     "config.apps.ConfigConfig",
     "identity",
@@ -261,6 +262,11 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Uniqc Coop API",
     "VERSION": "0.1.0",
+    # Swagger UI from our static files (drf-spectacular-sidecar), never a CDN; no call to
+    # the public validator (it would send our schema's address out, and there is no network).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- Health checks --------------------------------------------------------------------
