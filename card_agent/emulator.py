@@ -414,8 +414,12 @@ class VpcdEmulator:
             if payload is None:
                 return
             reply = self._handle(payload)
-            if reply is not None:
+            if reply is None:
+                continue
+            try:
                 self._socket.sendall(len(reply).to_bytes(2, "big") + reply)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # vpcd closed the connection (pcscd stopped) while we answered
 
     def start(self, *, timeout: float = 10.0) -> None:
         """Connect, then serve in a daemon thread (tests use this)."""

@@ -310,3 +310,19 @@ def test_vpcd_framing_controls_and_apdus(tmp_path):
         emulator.stop()
         vpcd.close()
         listener.close()
+
+
+def test_the_vpcd_emulator_stops_quietly_when_vpcd_goes_away_mid_answer():
+    """pcscd stopping while the emulator answers closed the pipe under its sendall: the
+    serving thread died with BrokenPipeError (a warning in every test run's teardown)."""
+    import socket
+
+    from card_agent.emulator import VPCD_GET_ATR, VpcdEmulator
+
+    ours, vpcd = socket.socketpair()
+    emulator = VpcdEmulator(VirtualPivCard())
+    emulator._socket = ours
+    vpcd.sendall((1).to_bytes(2, "big") + bytes([VPCD_GET_ATR]))
+    vpcd.close()
+    emulator.serve()  # returns instead of raising
+    ours.close()
