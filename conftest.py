@@ -145,6 +145,16 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture
+def postgresql_only() -> None:
+    """Skip where the database is not PostgreSQL: a race test needs its row locks between
+    real connections (SQLite has one writer; the embedded run skips `services` anyway)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL's row locks between real connections")
+
+
+@pytest.fixture
 def real_broker():
     """Send tasks to the broker for this test instead of running them in-process."""
     from config.celery import app

@@ -15,9 +15,8 @@ from identity.tokens import email_verification_token
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgresql_only")
 def test_one_verification_link_used_twice_at_once_verifies_once(monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's row locks between real connections")
     user = user_create(
         email="alice@example.com", password=PASSWORD, given_name="Alice", family_name="Tremblay"
     )

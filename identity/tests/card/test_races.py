@@ -14,13 +14,11 @@ from identity.card.ca import card_certificate_issue
 from identity.models import Card, CardStatus, IdentityDocumentType
 from identity.tests.card.conftest import card_certificate, token_make
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's locks between real connections")
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgresql_only"),
+]
 
 
 def test_two_registrars_at_once_leave_one_active_card(alice, registrar, monkeypatch):

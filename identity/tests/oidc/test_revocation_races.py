@@ -20,15 +20,13 @@ from identity.oidc.services import (
 )
 from identity.tests.oidc.conftest import refresh_token_for, token_post
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgresql_only"),
+]
 
 WAIT_SECONDS = 10
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's row locks between real connections")
 
 
 class Session(threading.Thread):

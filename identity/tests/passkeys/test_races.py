@@ -13,13 +13,11 @@ from identity.passkeys import errors, services
 from identity.tests.passkeys.authenticator import SoftAuthenticator, cose_public_key
 from identity.tests.passkeys.conftest import ORIGIN
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's locks between real connections")
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgresql_only"),
+]
 
 
 def test_two_assertions_with_one_count_at_once_sign_in_once(alice, card, monkeypatch):
