@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "core.apps.CoreConfig",
     "config.apps.ConfigConfig",
     "identity",
     "lockers",
