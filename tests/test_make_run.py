@@ -217,3 +217,20 @@ def test_card_sign_in_page_names_the_agent_on_its_port(demo):
         f"{agent}/status", headers={"Origin": f"http://127.0.0.1:{port}"}, timeout=10
     )
     assert other.status_code == 403
+
+
+def test_readme_lists_every_variable_make_run_honours():
+    """The README's table of `make run` variables names each one the Makefile defaults with
+    `?=` and each one scripts/demo-agent.sh reads from the environment."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    script = (ROOT / "scripts" / "demo-agent.sh").read_text(encoding="utf-8")
+    honoured = set(re.findall(r"^(?:export )?([A-Z_]+) \?=", makefile, re.MULTILINE))
+    honoured |= set(re.findall(r"\$\{([A-Z_]+):-", script))
+    honoured -= {"PY"}  # the Makefile's own interpreter, handed to the script
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("`make run` honours these variables")
+    table = readme[start : readme.index("\n\n", readme.index("| Variable |", start))]
+    listed = set(re.findall(r"^\| `([A-Z_]+)` \|", table, re.MULTILINE))
+    assert {"HOST", "PORT", "AGENT_PORT", "SITE_URL", "DEMO_CARD_STATE"} <= honoured
+    assert honoured - listed == set()
+    assert listed - honoured == set()
