@@ -2,14 +2,26 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-HOST ?= 127.0.0.1
-PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+# `make run`: where the demo is served and the address it is known by. localhost, not
+# 127.0.0.1: a passkey's relying party ID is the site's host name, and browsers refuse an IP
+# address there. Each can be set in the environment or on the command line (README.md).
+HOST ?= localhost
+PORT ?= 8000
+AGENT_PORT ?= 34567
+# HOST=0.0.0.0 (or ::) serves every interface; the address this machine uses stays localhost.
+SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),localhost,$(HOST)):$(PORT)
+# What runserver is given: an IPv6 address goes in brackets.
+SERVE_ADDRESS = $(if $(findstring :,$(HOST)),[$(HOST)],$(HOST)):$(PORT)
+CARD_AGENT_URL ?= http://127.0.0.1:$(AGENT_PORT)
+UNIQC_AGENT_ORIGINS ?= $(SITE_URL)
 
 .PHONY: help venv run migrate seed test test-services lint format worker beat bench clean
 
 help:
-	@echo "make run     set up everything and serve http://$(HOST):$(PORT) with demo data"
+	@echo "make run     set up everything and serve $(SITE_URL)/ with demo data"
+	@echo "             (PORT=8123 make run: another port; README.md lists every variable)"
 	@echo "make test    run the whole test suite (browser tests included)"
 	@echo "make worker  a Celery worker on CELERY_BROKER_URL;  make beat  the scheduler"
 	@echo "make lint    ruff and the migrations check;  make bench  the benchmarks"
@@ -30,7 +42,13 @@ migrate: venv
 seed: migrate
 	$(PY) manage.py seed_demo
 
-# The card agent runs beside the server for the demo card, and stops with it.
+# The card agent runs beside the server for the demo card, and stops with it. Every command
+# of the run (the card CA's and the demo card's certificates name SITE_URL) sees the same
+# addresses.
+run: export SITE_URL := $(SITE_URL)
+run: export CARD_AGENT_URL := $(CARD_AGENT_URL)
+run: export UNIQC_AGENT_ORIGINS := $(UNIQC_AGENT_ORIGINS)
+run: export AGENT_PORT := $(AGENT_PORT)
 run: migrate
 	@# Where the PC/SC stack is installed, the demo card is the virtual card behind pcscd;
 	@# that needs the card agent's pyscard. Elsewhere the demo uses a software card.
@@ -40,9 +58,9 @@ run: migrate
 	@$(PY) manage.py seed_demo
 	@$(PY) manage.py card_ca status >/dev/null 2>&1 || $(PY) manage.py card_ca init
 	@echo
-	@echo "Uniqc Coop is at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Uniqc Coop is at $(SITE_URL)/  (Ctrl-C stops it)"
 	@echo
-	@PY=$(PY) HOST=$(HOST) PORT=$(PORT) scripts/demo-agent.sh $(PY) manage.py runserver $(HOST):$(PORT)
+	@PY=$(PY) scripts/demo-agent.sh $(PY) manage.py runserver $(SERVE_ADDRESS)
 
 # The card agent's extra (pyscard) compiles against libpcsclite: installed for the tests
 # once the system packages are there; the web server never needs it.

@@ -64,7 +64,8 @@ from core.jsonin import JsonInputError, json_parse
 logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 34567
-DEFAULT_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
+# The development site as `make run` serves it by default (SITE_URL), then its loopback IP.
+DEFAULT_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
 ORIGINS_VARIABLE = "UNIQC_AGENT_ORIGINS"
 PIN_ENTRY_AGENT = "agent"
 PIN_ENTRY_PAGE = "page"

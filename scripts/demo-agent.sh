@@ -2,27 +2,33 @@
 # Run a command (the demo web server) with the Uniqc card agent's bridge beside it, and stop
 # the agent (and whatever this script started for it) when the command exits.
 #
-#   scripts/demo-agent.sh .venv/bin/python manage.py runserver 127.0.0.1:8000
+#   scripts/demo-agent.sh .venv/bin/python manage.py runserver localhost:8000
 #
 # The demo card is the virtual PIV card (card_agent.emulator) behind pcscd's vpcd reader
 # when pcscd, vpcd and pyscard are all present; otherwise the software demo card, which the
 # pages label as a demo card (DEMO_CARD=softcard forces it). Both keep the card in
-# var/demo-card.json (PIN 123456 until someone sets theirs), issued on the first run to
-# DEMO_CARD_HOLDER (the demo shopper unless set; a registrar's card comes from the demo
-# superuser). The bridge runs in registrar mode with PIN entry on the page: on the demo
-# machine, the registrar's workstation and the holder's computer are one.
+# DEMO_CARD_STATE (var/demo-card.json; PIN 123456 until someone sets theirs), issued on the
+# first run to DEMO_CARD_HOLDER (the demo shopper unless set; a registrar's card comes from
+# the demo superuser), and the logs in log/ beside it. The bridge runs in registrar mode
+# with PIN entry on the page: on the demo machine, the registrar's workstation and the
+# holder's computer are one. It listens on 127.0.0.1:AGENT_PORT (34567) for the pages of
+# UNIQC_AGENT_ORIGINS (unset: SITE_URL, itself http://localhost:PORT unless set), and the
+# pages reach it at CARD_AGENT_URL (unset: http://127.0.0.1:AGENT_PORT); `make run` passes
+# all of them.
 set -uo pipefail
 
 PY=${PY:-.venv/bin/python}
-HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 AGENT_PORT=${AGENT_PORT:-34567}
+# The command and the agent see the same addresses (exported: the web server reads them).
+export SITE_URL=${SITE_URL:-http://localhost:$PORT}
+export CARD_AGENT_URL=${CARD_AGENT_URL:-http://127.0.0.1:$AGENT_PORT}
 STATE=${DEMO_CARD_STATE:-var/demo-card.json}
 HOLDER=${DEMO_CARD_HOLDER:-shopper@demo.uniqc.coop}
 VPCD_DRIVER=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
 VPCD_READER="Virtual PCD 00 00"
-LOG_DIR=var/log
-export UNIQC_AGENT_ORIGINS=${UNIQC_AGENT_ORIGINS:-http://$HOST:$PORT,http://localhost:$PORT}
+LOG_DIR=$(dirname "$STATE")/log
+export UNIQC_AGENT_ORIGINS=${UNIQC_AGENT_ORIGINS:-$SITE_URL}
 
 started=()  # the pids this script started, stopped in reverse order on exit
 stop_started() {
@@ -83,7 +89,8 @@ fi
 
 sleep 0.5
 if kill -0 "${started[-1]}" 2>/dev/null; then
-  echo "Card agent on http://127.0.0.1:$AGENT_PORT (registrar mode) with $card."
+  echo "Card agent on http://127.0.0.1:$AGENT_PORT (registrar mode, for $UNIQC_AGENT_ORIGINS)"
+  echo "  with $card."
   echo "  Log: $LOG_DIR/agent.log. A new card's PIN is 123456."
 else
   echo "The card agent did not start (is port $AGENT_PORT taken?); see $LOG_DIR/agent.log." >&2

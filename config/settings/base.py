@@ -1,6 +1,7 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -15,12 +16,23 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
-# The public address of this site; the OpenID Connect issuer and the origin that
-# card tokens are bound to. No trailing slash.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The public address of this site; the OpenID Connect issuer, the origin that card tokens
+# are bound to, the passkeys' relying party (its host name is their RP ID) and the base of
+# every link in a mail. No trailing slash. Its development default is localhost, never
+# 127.0.0.1: browsers refuse an IP address as a passkey's RP ID. `make run` sets it from
+# HOST and PORT.
+SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
+# Unset: this machine's loopback names and SITE_URL's host.
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS",
+    default=[
+        host
+        for host in dict.fromkeys(["localhost", "127.0.0.1", urlsplit(SITE_URL).hostname])
+        if host
+    ],
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

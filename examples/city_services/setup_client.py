@@ -63,7 +63,7 @@ def register(*, name: str, base_url: str, settings_module: str) -> dict[str, str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--issuer", default=os.environ.get("UNIQC_ISSUER", "http://127.0.0.1:8000"))
+    parser.add_argument("--issuer", default=os.environ.get("UNIQC_ISSUER", "http://localhost:8000"))
     parser.add_argument(
         "--base-url", default=os.environ.get("CITY_BASE_URL", "http://127.0.0.1:8010")
     )

@@ -24,7 +24,7 @@ def _read_env_file(path: Path) -> None:
 _read_env_file(BASE_DIR / ".env")
 
 # Where Uniqc is, and who this service is to Uniqc (`make setup` registers it).
-UNIQC_ISSUER = os.environ.get("UNIQC_ISSUER", "http://127.0.0.1:8000").rstrip("/")
+UNIQC_ISSUER = os.environ.get("UNIQC_ISSUER", "http://localhost:8000").rstrip("/")
 CITY_CLIENT_ID = os.environ.get("CITY_CLIENT_ID", "")
 CITY_CLIENT_SECRET = os.environ.get("CITY_CLIENT_SECRET", "")
 CITY_BASE_URL = os.environ.get("CITY_BASE_URL", "http://127.0.0.1:8010").rstrip("/")
