@@ -153,3 +153,12 @@ def test_the_api_docs_and_schema_are_unchanged():
     schema = browser("en").get("/api/schema/", HTTP_ACCEPT="application/json")
     assert schema.status_code == 200
     assert "openapi" in json.loads(schema.content)
+
+
+def test_an_unknown_host_is_the_400_page(settings):
+    """DisallowedHost is raised before the session and the user are set up: the page
+    still renders, with no header navigation that needs them."""
+    settings.ALLOWED_HOSTS = ["uniqc.example"]
+    response = browser("en").get("/", HTTP_HOST="evil.example", HTTP_ACCEPT="text/html")
+    assert response.status_code == 400
+    assert "<h1>Request not understood</h1>" in response.content.decode()
