@@ -96,3 +96,9 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+
+# Pictures of the key pages, on a phone and a desktop, into docs/screenshots/: the demo
+# served as `make run` serves it, on a fresh database and a free port (scripts/screenshots.py).
+.PHONY: screenshots
+screenshots: venv
+	$(PY) scripts/screenshots.py

@@ -16,6 +16,9 @@ from django.http import (
 )
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, resolve, reverse
 
+from config.views import too_many_requests
+from identity.ratelimit import RateLimited
+
 
 class MachineEndpointsMiddleware:
     """Answer the endpoints that programs call, not people, without the browser's
@@ -167,3 +170,19 @@ class NulCharacterRefusedMiddleware:
                 "NUL character in the request.", content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)
+
+
+class RateLimitedMiddleware:
+    """Answer a rate limit's refusal that a view let escape (identity.ratelimit.RateLimited)
+    with the site's 429 and its Retry-After, instead of a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, RateLimited):
+            return None
+        return too_many_requests(request, retry_after=getattr(exception, "retry_after", None))

@@ -1,9 +1,29 @@
+"""The site's own pages: home, the health report, and the answers to a request that fails.
+
+The error pages (404, 403, 400, 429, the CSRF refusal) are ordinary pages of the site,
+rendered with the request: the header, the footer and the active language. A program
+rather than a person (a JSON API path, or a client that asks for JSON and not HTML) gets
+the same status as problem+json (RFC 9457). The 500 page is rendered with no request and
+no context processor: the error may be the database's, and the header's navigation and
+the session both read it.
+"""
+
+import logging
+import math
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
 from config.health import health_report
+
+logger = logging.getLogger(__name__)
+
+API_PATH_PREFIX = "/api/"
 
 
 @never_cache
@@ -19,3 +39,92 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+# --- Errors ---------------------------------------------------------------------------
+
+
+def wants_problem_json(request: HttpRequest) -> bool:
+    """A program rather than a person: a client that does not ask for HTML, on an API path
+    or asking for JSON. A browser always lists text/html in Accept."""
+    accept = request.headers.get("Accept", "")
+    if "text/html" in accept:
+        return False
+    return request.path.startswith(API_PATH_PREFIX) or "json" in accept
+
+
+def problem_response(
+    *, status: int, title: str, detail: str = "", headers: dict[str, str] | None = None
+) -> JsonResponse:
+    """An RFC 9457 problem document: no `type` (about:blank), the status's own title."""
+    body: dict[str, Any] = {"title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    response = JsonResponse(body, status=status, content_type="application/problem+json")
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _error_page(
+    request: HttpRequest,
+    *,
+    status: int,
+    template: str,
+    title: str,
+    context: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    if wants_problem_json(request):
+        return problem_response(status=status, title=title, headers=headers)
+    response = render(request, template, context or {}, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, status=400, template="400.html", title="Bad Request")
+
+
+@requires_csrf_token
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, status=403, template="403.html", title="Forbidden")
+
+
+@requires_csrf_token
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Never lists the site's URL patterns (Django's technical 404 does, with DEBUG on)."""
+    return _error_page(request, status=404, template="404.html", title="Not Found")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: a form refused because its page was too old, was sent
+    from elsewhere, or the browser kept no cookie. The reason goes to the log only."""
+    logger.warning("CSRF failure: %s path=%s", reason, request.path)
+    return _error_page(request, status=403, template="403_csrf.html", title="Forbidden")
+
+
+def too_many_requests(request: HttpRequest, *, retry_after: int | None = None) -> HttpResponse:
+    """The answer to a request refused for too many attempts: when to try again, in the
+    Retry-After header (seconds) and on the page (whole minutes)."""
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    minutes = math.ceil(retry_after / 60) if retry_after else None
+    return _error_page(
+        request,
+        status=429,
+        template="429.html",
+        title="Too Many Requests",
+        context={"retry_after": retry_after, "minutes": minutes},
+        headers=headers,
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, self-contained: rendered without the request, so no context processor
+    (the navigation, the session's user) reads a database that may be what failed. The
+    language is the one the locale middleware activated, if it ran."""
+    if wants_problem_json(request):
+        return problem_response(status=500, title="Internal Server Error")
+    return HttpResponse(loader.get_template("500.html").render({}), status=500)

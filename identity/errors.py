@@ -4,6 +4,8 @@ import datetime
 
 from django.utils.translation import gettext_lazy as _
 
+from identity.ratelimit import RateLimited
+
 
 class IdentityError(Exception):
     """Base class: a request identity refuses, with a message a person can read."""
@@ -30,7 +32,7 @@ class VerificationResendTooSoon(IdentityError):
     message = _("A verification link was sent less than a minute ago. Check your inbox.")
 
 
-class SignUpThrottled(IdentityError):
+class SignUpThrottled(IdentityError, RateLimited):
     """Too many sign-ups from a client or for an address; `retry_after` in seconds."""
 
     code = "sign_up_throttled"
@@ -42,7 +44,7 @@ class SignUpThrottled(IdentityError):
         self.reason = reason
 
 
-class SignInThrottled(IdentityError):
+class SignInThrottled(IdentityError, RateLimited):
     """Too many failed sign-ins for an address or from a client; `retry_after` in seconds."""
 
     code = "sign_in_throttled"

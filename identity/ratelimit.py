@@ -90,6 +90,17 @@ class RateLimit:
         cache.delete_many([f"{base}:end", f"{base}:{end}"])
 
 
+class RateLimited(Exception):
+    """A request refused for too many attempts, to retry after `retry_after` seconds.
+
+    A view that lets one escape answers the site's 429 with a Retry-After header
+    (config.middleware.RateLimitedMiddleware): a page for a person, problem+json for a
+    program. Views whose form can say it themselves catch it and re-render the form.
+    """
+
+    retry_after: int
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Why attempts were refused: the limits spent ("account+client") and when to retry."""

@@ -166,7 +166,7 @@ def test_local_settings_default_to_embedded_services():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "True", "''", "True"]
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "True", "''", "False"]
 
 
 GUNICORN = [str(Path(sys.executable).parent / "gunicorn")]

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A view that lets a rate limit's refusal escape answers the site's 429.
+    "config.middleware.RateLimitedMiddleware",
 ]
 
 # Endpoints called by programs rather than people, answered without the browser's
@@ -86,6 +88,8 @@ MACHINE_ENDPOINTS = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+# A refused form (expired page, no cookie) gets a page that says so (config/views.py).
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
 TEMPLATES = [
     {
