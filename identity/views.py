@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from identity.account import account_overview
+from identity.account_panels import panels_for
 from identity.assurance import LEVELS_EXPLAINED, session_sign_in
 from identity.errors import (
     EmailAlreadyVerified,
@@ -203,6 +205,19 @@ def verify_email_resend(request: HttpRequest) -> HttpResponse:
             _("We sent a new link to %(email)s.") % {"email": request.user.email},
         )
     return redirect("identity:profile")
+
+
+@login_required
+@never_cache
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    """The account hub: who I am and at what level, my card, passkeys and services, the
+    panels of the apps above identity, and the one next step that would help most."""
+    return render(
+        request,
+        "identity/account.html",
+        {"overview": account_overview(request), "panels": panels_for(request)},
+    )
 
 
 @login_required
