@@ -7,12 +7,14 @@ or passkey tables.
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth import login
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 LEVELS = ("low", "substantial", "high")
 SESSION_ACR = "uniqc_acr"
@@ -20,6 +22,54 @@ SESSION_AMR = "uniqc_amr"
 SESSION_AUTH_TIME = "uniqc_auth_time"
 # The card a card sign-in used; a passkey added in that session records it as its voucher.
 SESSION_CARD_ID = "uniqc_card_id"
+
+
+@dataclass(frozen=True)
+class LevelExplained:
+    """A level in plain words: the way of signing in that reaches it, and what it allows."""
+
+    level: str
+    name: Any
+    way: Any
+    allows: Any
+
+
+# What people read on the sign-in page and their account page. Keep `allows` true to the
+# views: require_assurance("substantial") and ("high") are what these sentences promise.
+LEVELS_EXPLAINED = (
+    LevelExplained(
+        level="low",
+        name=pgettext_lazy("assurance level", "Basic"),
+        way=gettext_lazy("Password"),
+        allows=gettext_lazy(
+            "Browse and buy from local stores, keep your profile, use connected services "
+            "that ask for no more."
+        ),
+    ),
+    LevelExplained(
+        level="substantial",
+        name=pgettext_lazy("assurance level", "Substantial"),
+        way=gettext_lazy("Passkey added after signing in with your card"),
+        allows=gettext_lazy(
+            "Everything a password allows, plus declaring your card lost and the services "
+            "that ask for more than a password."
+        ),
+    ),
+    LevelExplained(
+        level="high",
+        name=pgettext_lazy("assurance level", "High"),
+        way=gettext_lazy("Card, with its reader and PIN"),
+        allows=gettext_lazy(
+            "Everything, plus what must be really you: voting in the coop, signing, adding "
+            "a passkey, replacing a card, and a registrar's work at the counter."
+        ),
+    ),
+)
+
+
+def level_explained(level: str | None) -> LevelExplained | None:
+    """The plain-words description of `level`, or None for a visitor."""
+    return next((item for item in LEVELS_EXPLAINED if item.level == level), None)
 
 
 def session_sign_in(

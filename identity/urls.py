@@ -7,6 +7,7 @@ from identity.oidc import connected
 app_name = "identity"
 
 urlpatterns = [
+    path("", views.account, name="account"),
     path("inscription/", views.signup, name="signup"),
     path("inscription/envoye/", views.signup_done, name="signup_done"),
     path("connexion/", views.login_view, name="login"),

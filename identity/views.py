@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from identity.assurance import session_sign_in
+from identity.account import account_overview
+from identity.account_panels import panels_for
+from identity.assurance import LEVELS_EXPLAINED, session_sign_in
 from identity.errors import (
     EmailAlreadyVerified,
     SignUpThrottled,
@@ -128,7 +130,10 @@ def signup_done(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Sign in with email and password; the session is recorded at assurance `low`."""
+    """The sign-in page: a passkey first, the card second, the password as a fallback.
+
+    Its form signs in with email and password; the session is recorded at assurance `low`.
+    """
     next_url = _safe_next(request)
     if request.method == "POST":
         form = SignInForm(request, data=request.POST)
@@ -140,7 +145,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     else:
         form = SignInForm(request)
-    response = render(request, "identity/login.html", {"form": form, "next": next_url})
+        # The password is the fallback, folded away: the passkey button comes first.
+        form.fields["email"].widget.attrs.pop("autofocus", None)
+    response = render(
+        request,
+        "identity/login.html",
+        {"form": form, "next": next_url, "levels": LEVELS_EXPLAINED},
+    )
     if form.retry_after:
         response.status_code = 429
         response["Retry-After"] = str(form.retry_after)
@@ -194,6 +205,19 @@ def verify_email_resend(request: HttpRequest) -> HttpResponse:
             _("We sent a new link to %(email)s.") % {"email": request.user.email},
         )
     return redirect("identity:profile")
+
+
+@login_required
+@never_cache
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    """The account hub: who I am and at what level, my card, passkeys and services, the
+    panels of the apps above identity, and the one next step that would help most."""
+    return render(
+        request,
+        "identity/account.html",
+        {"overview": account_overview(request), "panels": panels_for(request)},
+    )
 
 
 @login_required

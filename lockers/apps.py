@@ -7,7 +7,12 @@ class LockersConfig(AppConfig):
     verbose_name = _("Lockers")
 
     def ready(self) -> None:
+        from identity import account_panels
         from identity.roles import Role, role_permissions_add
+        from lockers.account_panels import PANELS
+
+        for panel in PANELS:
+            account_panels.register(panel)
 
         role_permissions_add(Role.COURIER, ["lockers.carry_parcels"])
         role_permissions_add(

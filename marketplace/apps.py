@@ -7,7 +7,12 @@ class MarketplaceConfig(AppConfig):
     verbose_name = _("Marketplace")
 
     def ready(self) -> None:
+        from identity import account_panels
         from identity.roles import Role, role_permissions_add
+        from marketplace.account_panels import PANELS
+
+        for panel in PANELS:
+            account_panels.register(panel)
 
         role_permissions_add(
             Role.COOP_ADMIN,

@@ -154,7 +154,7 @@ AUTHENTICATION_BACKENDS = [
     "marketplace.backends.StoreStaffBackend",
 ]
 LOGIN_URL = "identity:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "identity:account"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

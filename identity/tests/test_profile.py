@@ -53,7 +53,7 @@ def test_profile_page_is_french_by_default_and_accessible(client, signed_in):
         assert f'<label for="id_{name}">' in html
         assert f'autocomplete="{autocomplete}"' in html
     assert 'aria-describedby="id_postal_code_helptext"' in html
-    assert html.index("<h1>") < html.index('<h2 id="email-heading">')
+    assert html.index("<h1>") < html.index('<h2 id="email-heading"')
 
 
 def test_profile_shows_unverified_email_with_resend_button(client, signed_in):

@@ -137,8 +137,12 @@ def test_a_person_not_yet_proven_changes_their_names(alice):
 def test_the_profile_page_shows_proven_fields_but_does_not_take_them(client, proven):
     client.force_login(proven)
     page = client.get(reverse("identity:profile")).content.decode()
-    assert 'name="given_name"' in page
-    assert "disabled" in page.split('name="given_name"', 1)[1].split(">", 1)[0]
+    # Shown as text (the design system's read-only field), not as an input to fill.
+    assert 'name="given_name"' not in page
+    assert 'name="birth_date"' not in page
+    readonly = page.split("field--readonly", 1)[1].split("</div>", 1)[0]
+    assert "Alice" in readonly
+    assert 'name="locality"' in page
     response = client.post(
         reverse("identity:profile"),
         {

@@ -150,7 +150,8 @@ def test_agent_that_asks_for_the_pin_itself(page, page_settings, live_server, ca
     assert page.locator("#card-pin-row").is_hidden()
     assert page.locator("#card-demo").is_visible()
     page.click("#card-submit")
-    page.wait_for_url(lambda url: urlsplit(url).path == "/")
+    # No `next`: the account hub, where every sign-in lands.
+    page.wait_for_url(lambda url: urlsplit(url).path == "/compte/")
     assert set(seen) == {"nonce"}
 
 

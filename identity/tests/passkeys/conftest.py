@@ -86,6 +86,13 @@ class VirtualAuthenticator:
     def credentials(self) -> list[dict[str, Any]]:
         return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})["credentials"]
 
+    def presence_simulation(self, *, enabled: bool) -> None:
+        """Whether the authenticator answers by itself; off, a request waits."""
+        self.cdp.send(
+            "WebAuthn.setAutomaticPresenceSimulation",
+            {"authenticatorId": self.id, "enabled": enabled},
+        )
+
     def credential_add(self, credential: dict[str, Any]) -> None:
         self.cdp.send(
             "WebAuthn.addCredential", {"authenticatorId": self.id, "credential": credential}

@@ -43,8 +43,17 @@ def passkey_add(page, live_server, *, alice, card, name: str) -> VirtualAuthenti
     return authenticator
 
 
+# A browser that offers no passkey autofill (conditional mediation), so that the button
+# alone signs in. Chromium's virtual authenticator answers an autofill request at once,
+# without anyone picking the passkey: the autofill path has its own tests below.
+NO_AUTOFILL = "PublicKeyCredential.isConditionalMediationAvailable = async () => false;"
+
+
 def passkey_sign_in(page) -> None:
+    """Sign in with the passkey button, in a browser without passkey autofill."""
+    page.add_init_script(NO_AUTOFILL)
     page.goto("/compte/connexion/?next=/compte/profil/")
+    assert page.locator("#passkey-autofill").is_hidden()
     page.click("#passkey-sign-in")
 
 
@@ -137,6 +146,38 @@ def test_sign_count_going_backwards_is_refused_flagged_and_logged(registered, ne
     assert passkey.sign_count == 1_000
     assert "sign count went backwards" in caplog.text
     assert SESSION_ACR not in session_data(browser_session_key(page.context))
+
+
+def test_autofill_signs_in_with_the_passkey_the_browser_offers(registered, new_page, alice):
+    """Chromium offers passkey autofill: the page asks for a conditional request at once
+    (the virtual authenticator picks the passkey as a person would from the list)."""
+    page = sign_in_page(new_page, registered)
+    page.goto("/compte/connexion/?next=/compte/profil/")
+    page.wait_for_url(lambda url: urlsplit(url).path == "/compte/profil/")
+    session = session_data(browser_session_key(page.context))
+    assert session[SESSION_ACR] == "substantial"
+    assert session["_auth_user_id"] == str(alice.pk)
+
+
+def test_the_button_withdraws_a_pending_autofill_request_and_signs_in(registered, new_page, alice):
+    """While the autofill request waits for the person (the authenticator answers nothing
+    until presence is simulated), the button must abort it first: a browser runs one
+    request at a time (without the abort, the button's request fails at once)."""
+    page = new_page()
+    authenticator = VirtualAuthenticator(page)
+    authenticator.presence_simulation(enabled=False)
+    authenticator.credential_add(registered)
+    page.goto("/compte/connexion/?next=/compte/profil/")
+    page.locator("#passkey-autofill").wait_for()  # shown: the browser offers autofill
+    assert page.locator("#passkey-username").get_attribute("autocomplete") == "username webauthn"
+    page.wait_for_timeout(500)  # the autofill request is pending
+    assert urlsplit(page.url).path == "/compte/connexion/"
+    authenticator.presence_simulation(enabled=True)
+    page.click("#passkey-sign-in")
+    page.wait_for_url(lambda url: urlsplit(url).path == "/compte/profil/")
+    session = session_data(browser_session_key(page.context))
+    assert session[SESSION_ACR] == "substantial"
+    assert session["_auth_user_id"] == str(alice.pk)
 
 
 def _b64url(text: str) -> bytes:
