@@ -82,7 +82,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     already has one (user_sign_up mails the difference to the address), and no one is
     signed in: a new account's owner signs in once the address is verified."""
     if request.user.is_authenticated:
-        return redirect("identity:profile")
+        return redirect("identity:account")
     next_url = _safe_next(request)
     retry_after = None
     if request.method == "POST":
@@ -187,7 +187,7 @@ def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         return render(request, "identity/verify_email_invalid.html", status=400)
     messages.success(request, _("Thank you: your email address is verified."))
     if request.user.is_authenticated and request.user.pk == user.pk:
-        return redirect("identity:profile")
+        return redirect("identity:account")
     return redirect("identity:login")
 
 

@@ -47,8 +47,6 @@ PAGES: list[tuple[str, str | Callable[[], str], bool, str | None]] = [
     ("home", "home", False, None),
     ("sign-in", "identity:login", False, None),
     ("sign-up", "identity:signup", False, None),
-    # TODO(lead): the account hub is `identity:account` (/compte/) once helper h3's branch
-    # is merged; until then the profile page stands in (see url_of's fallback).
     ("account", "identity:account", True, None),
     ("passkeys", "identity:passkeys:list", True, None),
     ("stores", "marketplace:store_list", False, None),
@@ -57,7 +55,6 @@ PAGES: list[tuple[str, str | Callable[[], str], bool, str | None]] = [
     ("not-found", "/cette-page-n-existe-pas/", False, None),
     ("api-docs", "api-docs", False, "Uniqc Coop API"),
 ]
-FALLBACKS = {"identity:account": "identity:profile"}
 # A long page is cut after this many screens: the top says what the page is, and the
 # pictures stay small.
 MAX_SCREENS = 2.5
@@ -68,16 +65,13 @@ VIEWPORTS = {
 
 
 def url_of(address: str | Callable[[], str]) -> str:
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
     if callable(address):
         return address()
     if address.startswith("/"):
         return address
-    try:
-        return reverse(address)
-    except NoReverseMatch:
-        return reverse(FALLBACKS[address])
+    return reverse(address)
 
 
 # --- The demo server ------------------------------------------------------------------

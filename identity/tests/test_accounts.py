@@ -93,11 +93,11 @@ def test_signup_keeps_the_next_address_for_the_sign_in_after_verification(client
     assert f'href="{reverse("identity:login")}?next=/oidc/authorize%3Fx%3D1"' in html
 
 
-def test_signed_in_person_visiting_signup_goes_to_profile(client, alice):
+def test_signed_in_person_visiting_signup_goes_to_their_account(client, alice):
     client.force_login(alice)
     response = client.get(reverse("identity:signup"))
     assert response.status_code == 302
-    assert response.url == reverse("identity:profile")
+    assert response.url == reverse("identity:account")
 
 
 def test_signup_mails_the_person_once(signed_up, mailoutbox):
