@@ -78,6 +78,9 @@ class ProvenForm(forms.Form):
     birth_date = forms.DateField(label="Birth date", disabled=True)
     region = forms.ChoiceField(label="Province", choices=[("QC", "Québec")], disabled=True)
     email = forms.EmailField(label="Email", help_text="We check it.")
+    delivery = forms.ChoiceField(
+        label="Delivery", choices=[("4h", "4 h"), ("24h", "24 h")], widget=forms.RadioSelect
+    )
 
 
 def test_a_disabled_field_is_text_not_an_input_and_says_a_registrar_proved_it():
@@ -109,6 +112,7 @@ def test_an_invalid_field_links_its_error_and_the_summary_links_the_field():
     )
     assert 'role="alert"' in html and 'tabindex="-1"' in html
     assert 'href="#id_email"' in html
+    assert 'href="#id_delivery_0"' in html  # a radio list: its first button
     assert 'id="id_email_error"' in html
     assert 'aria-describedby="id_email_helptext id_email_error"' in html
     assert 'aria-invalid="true"' in html
