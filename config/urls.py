@@ -18,12 +18,22 @@ api_docs = csp_update(
     }
 )(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
 
+# The coop's pages, linked from every page's footer, and the style guide.
+pages_urlpatterns = [
+    *(
+        path(route, views.coop_page, {"template": template}, name=name)
+        for route, name, template in views.COOP_PAGES
+    ),
+    path("design/", views.design_system, name="design"),
+]
+
 urlpatterns = [
     # First: relying parties call the token and userinfo endpoints far more often than
     # people load pages, and every pattern tried before theirs costs each of those calls.
     path("", include("identity.oidc.urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include((pages_urlpatterns, "pages"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("identity.urls")),
     path("carte/", include("identity.card.urls")),

@@ -1,0 +1,264 @@
+"""Every page the demo people reach, checked in Chromium as WCAG 2.2 AA asks: axe-core finds
+no violation, nothing scrolls sideways on a phone (390 px) or a desktop (1280 px), and the
+keyboard alone reaches the skip link, then the header, with a visible focus everywhere.
+
+axe-core is vendored from npm (tests/browser/vendor, scripts/vendor-assets.sh). Our
+Content-Security-Policy forbids inline scripts, so `page.add_script_tag` (which inlines the
+file) is refused; the engine is evaluated through the DevTools protocol instead
+(`page.evaluate`), which the page's policy does not govern. The pages themselves keep
+their CSP: any violation fails the test.
+
+To check a new page, add a row to PAGES.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.urls import NoReverseMatch, reverse
+
+from conftest import csp_violations_watch
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+# WCAG 2.0, 2.1 and 2.2, levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+WIDTHS = [390, 1280]
+
+# The demo people (identity/demo.py, marketplace/demo.py): who signs in, at what level.
+SHOPPER = "shopper@demo.uniqc.coop"
+STORE_WORKER = "store@demo.uniqc.coop"
+COURIER = "courier@demo.uniqc.coop"
+REGISTRAR = "registrar@demo.uniqc.coop"
+
+
+def first_store_slug() -> list[str]:
+    from marketplace.selectors import stores_visible
+
+    return [stores_visible().values_list("slug", flat=True).first()]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to check: its URL name, its arguments (or a function of the seeded demo data
+    that gives them), who is signed in (a demo email, None for a visitor) and at what level."""
+
+    url_name: str
+    who: str | None = None
+    acr: str = "substantial"
+    args: list[Any] | Callable[[], list[Any]] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        who = self.who.split("@")[0] if self.who else "visitor"
+        return f"{who}:{self.url_name}"
+
+
+PAGES = [
+    # Visitors.
+    Page("home"),
+    Page("identity:login"),
+    Page("identity:signup"),
+    Page("identity:password_reset"),
+    Page("card_login:sign_in"),
+    Page("marketplace:store_list"),
+    Page("marketplace:store_detail", args=first_store_slug),
+    Page("lockers:site_list"),
+    Page("pages:about"),
+    Page("pages:privacy"),
+    Page("pages:accessibility"),
+    Page("pages:terms"),
+    Page("pages:contact"),
+    Page("pages:design"),
+    # The demo shopper.
+    Page("identity:account", who=SHOPPER),
+    Page("identity:profile", who=SHOPPER),
+    Page("identity:passkeys:list", who=SHOPPER),
+    Page("identity:connected_services", who=SHOPPER),
+    Page("identity:card", who=SHOPPER),
+    # A store worker, a courier, a registrar (at the counter, signed in with their card).
+    Page("marketplace:my_stores", who=STORE_WORKER),
+    Page("lockers:courier_sites", who=COURIER),
+    Page("card:registrar", who=REGISTRAR, acr="high"),
+]
+
+
+@pytest.fixture
+def demo(db, settings, card_ca_dir) -> None:
+    """The demo data `make run` loads, in the test database."""
+    from config.management.commands.seed_demo import demo_seed
+    from identity.tests.card_fixtures import CA_PASSPHRASE
+
+    settings.CARD_CA_DIR = card_ca_dir
+    settings.CARD_CA_PASSPHRASE = CA_PASSPHRASE
+    demo_seed()
+
+
+def session_cookie(email: str, acr: str) -> str:
+    """A session key signed in as the demo person at `acr`, as the sign-in leaves it."""
+    from identity.assurance import SESSION_ACR, SESSION_AMR, SESSION_AUTH_TIME
+    from identity.models import User
+
+    user = User.objects.get(email=email)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = django_settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[SESSION_ACR] = acr
+    session[SESSION_AMR] = {"high": ["sc", "pin"], "substantial": ["hwk", "user", "mfa"]}.get(
+        acr, ["pwd"]
+    )
+    session[SESSION_AUTH_TIME] = int(time.time())
+    session.save()
+    return session.session_key
+
+
+def axe_violations(page) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.x A and AA violations on the page as it is now (rule, impact,
+    help, and the first few offending elements)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    results = page.evaluate(
+        """tags => axe.run(document, {
+          runOnly: {type: 'tag', values: tags},
+          resultTypes: ['violations'],
+        })""",
+        AXE_TAGS,
+    )
+    return [
+        {
+            "rule": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "nodes": [(node["target"], node["failureSummary"]) for node in violation["nodes"][:5]],
+        }
+        for violation in results["violations"]
+    ]
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the window (0: no sideways scroll)."""
+    return page.evaluate("Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
+
+
+@pytest.fixture
+def browse(chromium, live_server):
+    """Open a page in a fresh context of the given width, signed in or not; the test fails
+    if any page breaks its Content-Security-Policy."""
+    contexts = []
+    seen: list[list[str]] = []
+
+    def open_page(path: str, *, width: int, session_key: str | None = None):
+        context = chromium.new_context(
+            base_url=live_server.url,
+            locale="fr-CA",
+            viewport={"width": width, "height": 900},
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        seen.append(csp_violations_watch(context))
+        if session_key:
+            context.add_cookies(
+                [
+                    {
+                        "name": django_settings.SESSION_COOKIE_NAME,
+                        "value": session_key,
+                        "url": live_server.url,
+                    }
+                ]
+            )
+        page = context.new_page()
+        response = page.goto(path)
+        return page, response
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert [text for texts in seen for text in texts] == []
+
+
+@pytest.mark.parametrize("target", PAGES, ids=lambda target: target.id)
+def test_page_has_no_axe_violation_and_fits_phone_and_desktop(target: Page, demo, browse):
+    try:
+        args = target.args() if callable(target.args) else target.args
+        path = reverse(target.url_name, args=args)
+    except NoReverseMatch:
+        pytest.skip(f"{target.url_name} is not a URL of this branch yet")
+    session_key = session_cookie(target.who, target.acr) if target.who else None
+    for width in WIDTHS:
+        page, response = browse(path, width=width, session_key=session_key)
+        assert response.status == 200, f"{path} answered {response.status}"
+        assert page.url.endswith(path), f"{path} redirected to {page.url}"
+        assert axe_violations(page) == [], f"{path} at {width} px"
+        assert horizontal_overflow(page) == 0, f"{path} scrolls sideways at {width} px"
+
+
+# Put the keyboard's starting point at the top of the document.
+TOP = """() => {
+  document.body.setAttribute('tabindex', '-1');
+  document.body.focus();
+  document.body.removeAttribute('tabindex');
+}"""
+
+# Computed style of the element that has the focus: its outline or box-shadow must show.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {
+    tag: el.tagName.toLowerCase(),
+    text: (el.innerText || el.value || el.getAttribute('aria-label') || '').trim(),
+    inHeader: !!el.closest('header'),
+    outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
+      && style.outlineColor !== 'rgba(0, 0, 0, 0)',
+    shadow: style.boxShadow !== 'none',
+    isBody: el === document.body,
+  };
+}"""
+
+
+@pytest.mark.parametrize("url_name", ["home", "identity:login"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_keyboard_reaches_skip_link_then_header_with_visible_focus(url_name, width, browse):
+    page, _ = browse(reverse(url_name), width=width)
+    # From the top of the page, whatever a field's autofocus took.
+    page.evaluate(TOP)
+    page.keyboard.press("Tab")
+    first = page.evaluate(FOCUSED)
+    assert first["text"] == "Aller au contenu"
+    assert first["shadow"] or first["outline"]
+
+    # Then the header: the brand, the account links, the language, the navigation.
+    focused = []
+    for _step in range(60):
+        page.keyboard.press("Tab")
+        state = page.evaluate(FOCUSED)
+        if state["isBody"]:
+            break
+        focused.append(state)
+    header = [state for state in focused if state["inHeader"]]
+    assert len(header) >= 5
+    assert focused[: len(header)] == header, "the header's controls come right after the skip link"
+    assert [state["text"] for state in focused if not (state["shadow"] or state["outline"])] == []
+
+
+def test_axe_reports_what_it_finds(chromium):
+    """The check is not silent: a page with an unlabelled field and an image without alt
+    text gives those two violations."""
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.set_content(
+            '<!doctype html><html lang="fr"><head><title>t</title></head><body><main>'
+            '<h1>t</h1><img src="data:,"><input type="text"></main></body></html>'
+        )
+        rules = {violation["rule"] for violation in axe_violations(page)}
+    finally:
+        context.close()
+    assert {"image-alt", "label"} <= rules
