@@ -1,0 +1,102 @@
+"""Québec formats for templates (`{% load qc %}`): money, dates and times as people of the
+current language write them.
+
+    {{ variant.price|money }}        4,50 $ · 1 234,50 $      $4.50 · $1,234.50
+    {{ payment.amount|money_cents }} the same, from a whole number of cents
+    {{ order.placed_at|datetime_qc }} 30 novembre 2026 à 14 h 05   November 30, 2026, 2:05 p.m.
+    {{ card.not_after|date_qc }}     30 novembre 2026                 November 30, 2026
+    {{ pickup.opens_at|time_qc }}    14 h 05                          2:05 p.m.
+
+The date filters are Django's `date` and `time` with the formats of config/formats/, named
+here so that a template says what it means; `{{ value|date }}` reads the same.
+"""
+
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.template import defaultfilters
+from django.utils import translation
+
+register = template.Library()
+
+CENT = Decimal("0.01")
+NBSP = "\u00a0"
+
+# (thousands separator, decimal separator) by language; French is Québec's.
+_SEPARATORS = {"fr": (NBSP, ","), "en": (",", ".")}
+
+
+def _language(language: str | None) -> str:
+    code = (language or translation.get_language() or "fr").split("-")[0].lower()
+    return code if code in _SEPARATORS else "en"
+
+
+def _grouped(digits: str, separator: str) -> str:
+    """1234567 → 1␣234␣567: groups of three from the right."""
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+    return separator.join(groups)
+
+
+def money_format(amount: Decimal | int | str, language: str | None = None) -> str:
+    """An amount in dollars, rounded once to the cent (half up), as the language writes it.
+
+    French (Québec): `1 234,50 $`, the sign after the amount, U+00A0 as the thousands
+    separator and before `$`. English: `$1,234.50`. A negative amount leads with `-`.
+    """
+    value = Decimal(str(amount)).quantize(CENT, rounding=ROUND_HALF_UP)
+    language = _language(language)
+    thousands, decimal_mark = _SEPARATORS[language]
+    whole, _point, fraction = f"{abs(value):f}".partition(".")
+    digits = f"{_grouped(whole, thousands)}{decimal_mark}{fraction}"
+    sign = "-" if value < 0 else ""
+    if language == "fr":
+        return f"{sign}{digits}{NBSP}$"
+    return f"{sign}${digits}"
+
+
+def money_cents_format(cents: int, language: str | None = None) -> str:
+    """A whole number of cents (as payment providers count) written as `money_format` does."""
+    return money_format(Decimal(int(cents)) / 100, language)
+
+
+@register.filter
+def money(amount: Decimal | int | str | None) -> str:
+    """`{{ price|money }}`: dollars (a Decimal, or a whole number of dollars). Empty for
+    None or ""; a value that is not a number is shown as it is rather than failing a page."""
+    if amount is None or amount == "":
+        return ""
+    try:
+        return money_format(amount)
+    except (InvalidOperation, ValueError, TypeError):
+        return str(amount)
+
+
+@register.filter
+def money_cents(cents: int | None) -> str:
+    """`{{ amount_cents|money_cents }}`: a whole number of cents."""
+    if cents is None or cents == "":
+        return ""
+    try:
+        return money_cents_format(int(cents))
+    except (ValueError, TypeError):
+        return str(cents)
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def date_qc(value: date | datetime | None) -> str:
+    """The day, as the language writes it in full: 30 novembre 2026, November 30, 2026."""
+    return defaultfilters.date(value, "DATE_FORMAT")
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def datetime_qc(value: datetime | None) -> str:
+    """Day and time in the person's time zone: 30 novembre 2026 à 14 h 05."""
+    return defaultfilters.date(value, "DATETIME_FORMAT")
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def time_qc(value: datetime | time | None) -> str:
+    """The time of day: 14 h 05, 2:05 p.m."""
+    return defaultfilters.time(value, "TIME_FORMAT")
