@@ -6,11 +6,13 @@ current language write them.
     {{ order.placed_at|datetime_qc }} 30 novembre 2026 à 14 h 05   November 30, 2026, 2:05 p.m.
     {{ card.not_after|date_qc }}     30 novembre 2026                 November 30, 2026
     {{ pickup.opens_at|time_qc }}    14 h 05                          2:05 p.m.
+    {{ store.description|excerpt:24 }} the first 24 words, no-break spaces kept
 
 The date filters are Django's `date` and `time` with the formats of config/formats/, named
 here so that a template says what it means; `{{ value|date }}` reads the same.
 """
 
+import re
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -100,3 +102,23 @@ def datetime_qc(value: datetime | None) -> str:
 def time_qc(value: datetime | time | None) -> str:
     """The time of day: 14 h 05, 2:05 p.m."""
     return defaultfilters.time(value, "TIME_FORMAT")
+
+
+_BREAKABLE_SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
+
+
+@register.filter(is_safe=True)
+def excerpt(text: str | None, words: int | str) -> str:
+    """The first `words` words of a text, then "…". Unlike Django's `truncatewords`, a
+    no-break space binds two words into one and is kept: the French colon, the dollar
+    sign and « » stay with their word instead of starting a line."""
+    if text is None:
+        return ""
+    try:
+        limit = int(words)
+    except (TypeError, ValueError):
+        return text
+    parts = _BREAKABLE_SPACE_RE.split(str(text).strip())
+    if len(parts) <= limit:
+        return " ".join(parts)
+    return " ".join(parts[:limit]).rstrip(",;:\u00a0\u202f") + "…"

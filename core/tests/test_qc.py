@@ -142,3 +142,18 @@ def test_dates_are_still_read_in_the_forms_people_type():
             form = When({"day": typed})
             assert form.is_valid(), (language, typed, form.errors)
             assert form.cleaned_data["day"] == date(2026, 11, 30)
+
+
+def test_an_excerpt_keeps_no_break_spaces_and_ends_with_an_ellipsis():
+    text = f"Librairie de quartier{NBSP}: romans,   jeunesse et papeterie à 4,50{NBSP}$."
+    # The word bound to its colon is one word; a cut leaves no dangling colon or comma.
+    assert render("{{ t|excerpt:3 }}", "fr", t=text) == "Librairie de quartier…"
+    assert render("{{ t|excerpt:4 }}", "fr", t=text) == f"Librairie de quartier{NBSP}: romans…"
+    assert render("{{ t|excerpt:99 }}", "fr", t=text) == text.replace("   ", " ")
+    assert render("[{{ t|excerpt:3 }}]", "fr", t=None) == "[]"
+
+
+def test_an_excerpt_is_escaped_unless_the_text_was_safe():
+    assert (
+        render("{{ t|excerpt:2 }}", "fr", t="<b>gras</b> et plus") == "&lt;b&gt;gras&lt;/b&gt; et…"
+    )
