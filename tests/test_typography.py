@@ -36,7 +36,8 @@ DEMO_STORE = "boulangerie-du-faubourg"
 @dataclass(frozen=True)
 class Page:
     """A page to read: its name, where it is (a URL name, or a function giving the path),
-    who reads it (None: a visitor) and how they signed in."""
+    who reads it (None: a visitor) and how they signed in; with `post`, the page a form
+    answers when this is sent to it (its error messages)."""
 
     name: str
     url: str | Callable[[], str]
@@ -44,6 +45,7 @@ class Page:
     acr: str = "low"
     args: tuple = ()
     admin: bool = False
+    post: dict | None = None
 
     def path(self) -> str:
         if callable(self.url):
@@ -75,6 +77,15 @@ PAGES = [
     Page("stores", "marketplace:store_list"),
     Page("a store", "marketplace:store_detail", args=(DEMO_STORE,)),
     Page("locker sites", "lockers:site_list"),
+    # Forms sent wrong: the errors people read
+    Page("sign-in refused", "identity:login", post={"email": "x@example.com", "password": "x"}),
+    Page(
+        "sign-up with errors",
+        "identity:signup",
+        post={"email": "not an address", "password": "short", "password_confirm": "other"},
+    ),
+    Page("sign-up, nothing filled", "identity:signup", post={}),
+    Page("password reset with errors", "identity:password_reset", post={"email": "nope"}),
     # A shopper
     Page("home, signed in", "home", SHOPPER),
     Page("account", "identity:account", SHOPPER),
@@ -83,6 +94,18 @@ PAGES = [
     Page("connected services", "identity:connected_services", SHOPPER),
     Page("my card", "identity:card", SHOPPER),
     Page("change password", "identity:password_change", SHOPPER),
+    Page(
+        "change password with errors",
+        "identity:password_change",
+        SHOPPER,
+        post={"old_password": "wrong", "new_password1": "123", "new_password2": "1234"},
+    ),
+    Page(
+        "profile with errors",
+        "identity:profile",
+        SHOPPER,
+        post={"postal_code": "12345", "phone": "abc", "birth_date": "31/02/2001"},
+    ),
     Page("password changed", "identity:password_change_done", SHOPPER),
     Page("a store, signed in", "marketplace:store_detail", SHOPPER, args=(DEMO_STORE,)),
     # A store worker
@@ -93,6 +116,10 @@ PAGES = [
     Page("counter search", "card:registrar", REGISTRAR, "high"),
     Page("counter search results", _registrar_search_with_results, REGISTRAR, "high"),
     Page("counter: a person", _registrar_person_page, REGISTRAR, "high"),
+    Page("counter: a person, check sent empty", _registrar_person_page, REGISTRAR, "high", post={}),
+    Page(
+        "counter search, too short", lambda: reverse("card:registrar") + "?q=a", REGISTRAR, "high"
+    ),
     # The coop's administrator
     Page("admin index", "admin:index", ADMIN, "high", admin=True),
     Page("admin: people", "admin:identity_user_changelist", ADMIN, "high", admin=True),
@@ -135,8 +162,11 @@ def read(page: Page, language: str, sign_in_at) -> str:
     if page.person is not None:
         sign_in_at(client, User.objects.get(email=page.person), page.acr)
     path = page.path()
-    response = client.get(path)
-    assert response.status_code == 200, f"{page.name} ({path}): {response.status_code}"
+    response = client.get(path) if page.post is None else client.post(path, page.post)
+    expected = 200 if page.post is None else (200, 400)
+    assert response.status_code in (expected if isinstance(expected, tuple) else (expected,)), (
+        f"{page.name} ({path}): {response.status_code}"
+    )
     assert response["Content-Language"] == language
     text = visible_text(response.content.decode())
     if page.admin and language == "fr":

@@ -74,6 +74,8 @@ def rules_broken(html: str, check=french_offences) -> set[str]:
         ("<p>Courriel : a@b.ca</p>", "no no-break space before :"),
         ("<p>Courriel:</p>", "no no-break space before :"),
         ("<dt>Carte :</dt><dd>active</dd>", "no no-break space before :"),
+        ("<p>Saisissez une adresse e-mail valide.</p>", "“e-mail” (write courriel)"),
+        ("<p>Votre email</p>", "“e-mail” (write courriel)"),
         ("<p>Se connecter</p><button>Delete</button>", "English in a French page"),
         ("<p>Uniqc demo branch</p>", "English in a French page"),
         ("<option>Quebec</option>", "English in a French page"),

@@ -133,6 +133,7 @@ _FRENCH_RULES: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("no narrow no-break space after «", re.compile(rf"«(?![{NBSP}{NNBSP}])")),
     ("no no-break space before :", re.compile(rf"(?<![{NBSP}{NNBSP}]):(?=\s|$)")),
+    ("“e-mail” (write courriel)", re.compile(r"\be-?mails?\b", re.IGNORECASE)),
 ]
 _ENGLISH_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("a space before ? ! : ;", re.compile(r"\s[?!:;](?=\s|$)")),
