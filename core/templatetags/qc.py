@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.template import defaultfilters
-from django.utils import translation
+from django.utils import formats, translation
 
 register = template.Library()
 
@@ -86,16 +86,30 @@ def money_cents(cents: int | None) -> str:
         return str(cents)
 
 
+def _day_format(name: str, value: date | None) -> str:
+    """The format `name` of the active language; in French the first of the month is
+    written 1er (le 1er décembre), which Django's format letters cannot say."""
+    chosen = formats.get_format(name)
+    if _language(None) == "fr" and getattr(value, "day", None) == 1:
+        return re.sub(r"(?<!\\)j", r"j\\e\\r", chosen, count=1)
+    return chosen
+
+
 @register.filter(expects_localtime=True, is_safe=False)
 def date_qc(value: date | datetime | None) -> str:
-    """The day, as the language writes it in full: 30 novembre 2026, November 30, 2026."""
-    return defaultfilters.date(value, "DATE_FORMAT")
+    """The day, as the language writes it in full: 30 novembre 2026, le 1er décembre,
+    November 30, 2026."""
+    if value in (None, ""):
+        return ""
+    return defaultfilters.date(value, _day_format("DATE_FORMAT", value))
 
 
 @register.filter(expects_localtime=True, is_safe=False)
 def datetime_qc(value: datetime | None) -> str:
     """Day and time in the person's time zone: 30 novembre 2026 à 14 h 05."""
-    return defaultfilters.date(value, "DATETIME_FORMAT")
+    if value in (None, ""):
+        return ""
+    return defaultfilters.date(value, _day_format("DATETIME_FORMAT", value))
 
 
 @register.filter(expects_localtime=True, is_safe=False)

@@ -127,6 +127,16 @@ def test_dates_and_times_are_written_as_quebec_writes_them(source, french, engli
     assert render(source, "en", **context) == english
 
 
+def test_the_first_of_the_month_is_1er_in_french():
+    first = datetime(2026, 12, 1, 14, 5, tzinfo=UTC)  # 9 h 05 in Québec, December 1
+    assert render("{{ m|date_qc }}", "fr", m=first) == "1er décembre 2026"
+    assert render("{{ m|datetime_qc }}", "fr", m=first) == f"1er décembre 2026 à 9{NBSP}h{NBSP}05"
+    assert render("{{ m|date_qc }}", "en", m=first) == "December 1, 2026"
+    # The day in Québec decides: 02:00 UTC on December 1 is still November 30 there.
+    late = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    assert render("{{ m|date_qc }}", "fr", m=late) == "30 novembre 2026"
+
+
 def test_an_empty_date_shows_nothing():
     assert render("[{{ m|datetime_qc }}{{ m|date_qc }}{{ m|time_qc }}]", "fr", m=None) == "[]"
 
