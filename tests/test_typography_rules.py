@@ -47,6 +47,14 @@ def test_the_extractor_reads_text_and_the_attributes_people_read():
         assert hidden not in text
 
 
+def test_the_messages_a_script_shows_are_read_but_not_its_ids_or_urls():
+    html = (
+        '<script type="application/json" id="m">{"code": "agent_down", "url": "/a/b",'
+        ' "text": {"down": "L’agent ne répond pas."}}</script><script>var x = "a b";</script>'
+    )
+    assert visible_text(html) == "L’agent ne répond pas."
+
+
 def test_blocks_do_not_run_together_and_inline_markup_does_not_split_words():
     text = visible_text("<p>Un</p><p>deux <strong>trois</strong>quatre</p><li>cinq</li>")
     assert text.split("\n") == ["Un", "deux troisquatre", "cinq"]
@@ -65,6 +73,11 @@ def rules_broken(html: str, check=french_offences) -> set[str]:
         ('<input type="text" placeholder="Nom d\'usager">', "straight apostrophe (write ’)"),
         ('<button aria-label="Retirer l\'appareil">x</button>', "straight apostrophe (write ’)"),
         ('<input type="submit" value="S\'inscrire">', "straight apostrophe (write ’)"),
+        (
+            '<script type="application/json" id="m">{"busy": "Un instant...", '
+            '"failed": {"text": "Vous n\'avez pas de carte."}, "url": "/x?y=z"}</script>',
+            "straight apostrophe (write ’)",
+        ),
         ("<p>Vraiment ?</p>", "no narrow no-break space before ; ? ! »"),
         ("<p>Vraiment?</p>", "no narrow no-break space before ; ? ! »"),
         ("<p>Bravo !</p>", "no narrow no-break space before ; ? ! »"),

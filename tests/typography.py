@@ -14,8 +14,10 @@ English: no space of any kind before ? ! : ;.
 
 A colon not followed by a space is not punctuation (14:05, 1:2, https://, urn:ietf:...),
 nor is anything inside <code>, <pre>, <kbd> or <samp>, nor a URL or a path (/compte/?next=).
+The messages a page's script shows, from its <script type="application/json">, are read.
 """
 
+import json
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -44,12 +46,33 @@ _READ_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label")
 _BUTTON_INPUTS = {"submit", "button", "reset"}
 
 
+def _json_messages(data: str) -> list[str]:
+    """The sentences in a page's JSON data (the messages its script shows): every string
+    with a space in it; ids, codes and URLs have none."""
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return []
+    found: list[str] = []
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and " " in value.strip():
+            found.append(value)
+    return sorted(found)
+
+
 class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.hidden = 0
         self.technical = 0
+        self.json: list[str] | None = None  # the data of a <script type="application/json">
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
@@ -66,6 +89,8 @@ class _TextExtractor(HTMLParser):
             return
         if tag in _HIDDEN:
             self.hidden += 1
+            if tag == "script" and (values.get("type") or "").lower() == "application/json":
+                self.json = []
         elif tag in _TECHNICAL:
             if not self.technical and not self.hidden:
                 self.parts.append(TECHNICAL)
@@ -79,12 +104,19 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _HIDDEN:
             self.hidden = max(0, self.hidden - 1)
+            if tag == "script" and self.json is not None:
+                self.parts.extend(
+                    f"\n{message}\n" for message in _json_messages("".join(self.json))
+                )
+                self.json = None
         elif tag in _TECHNICAL:
             self.technical = max(0, self.technical - 1)
         if tag in _BLOCKS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
+        if self.json is not None:
+            self.json.append(data)
         if not self.hidden and not self.technical:
             self.parts.append(data)
 
