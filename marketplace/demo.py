@@ -182,7 +182,7 @@ STORES: list[dict[str, Any]] = [
                 "Carte-cadeau de la librairie",
                 "S",
                 "Valable deux ans en magasin et en ligne.",
-                [("25", "Valeur de 25 $", "25.00", 100), ("50", "Valeur de 50 $", "50.00", 100)],
+                [("25", "Valeur de 25 $", "25.00", 100), ("50", "Valeur de 50 $", "50.00", 100)],
             ),
             (
                 "Signets en bois d’érable",

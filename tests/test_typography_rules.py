@@ -21,7 +21,7 @@ CORRECT_FRENCH = f"""<!doctype html>
   <h1>Bonjour, Camille{NNBSP}!</h1>
   <p>Voulez-vous l’ajouter{NNBSP}? Oui{NNBSP}; c’est «{NNBSP}facile{NNBSP}».</p>
   <p>Courriel{NBSP}: <a href="/compte/?next=/x">camille@exemple.ca</a></p>
-  <p>Rendez-vous à 14:05 (14{NBSP}h{NBSP}05), ratio 1:2,
+  <p>Rendez-vous à 14{NBSP}h{NBSP}05 pour 4,50{NBSP}$, ratio 1:2, empreinte 0A:1B:2C,
      voir https://uniqc.coop/a?b=c ou /compte/?next=/boutiques/.</p>
   <p>Empreinte{NBSP}: <code>AB:CD: x; y!</code> <kbd>Ctrl+S;</kbd></p>
   <pre>key: value; other: it's</pre>
@@ -88,6 +88,8 @@ def rules_broken(html: str, check=french_offences) -> set[str]:
         ("<p>Courriel:</p>", "no no-break space before :"),
         ("<dt>Carte :</dt><dd>active</dd>", "no no-break space before :"),
         ("<p>Saisissez une adresse e-mail valide.</p>", "“e-mail” (write courriel)"),
+        ("<td>4,50 $</td>", "a breakable space before $ (write 4,50 $ with a no-break space)"),
+        ("<p>Ouvert dès 9:30.</p>", "a clock time written 14:05 (write 14 h 05)"),
         ("<p>Votre email</p>", "“e-mail” (write courriel)"),
         ("<p>Se connecter</p><button>Delete</button>", "English in a French page"),
         ("<p>Uniqc demo branch</p>", "English in a French page"),

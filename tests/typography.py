@@ -166,6 +166,8 @@ _FRENCH_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("no narrow no-break space after «", re.compile(rf"«(?![{NBSP}{NNBSP}])")),
     ("no no-break space before :", re.compile(rf"(?<![{NBSP}{NNBSP}]):(?=\s|$)")),
     ("“e-mail” (write courriel)", re.compile(r"\be-?mails?\b", re.IGNORECASE)),
+    ("a breakable space before $ (write 4,50 $ with a no-break space)", re.compile(r"\d \$")),
+    ("a clock time written 14:05 (write 14 h 05)", re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")),
 ]
 _ENGLISH_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("a space before ? ! : ;", re.compile(r"\s[?!:;](?=\s|$)")),

@@ -6,6 +6,7 @@ current language write them.
     {{ order.placed_at|datetime_qc }} 30 novembre 2026 à 14 h 05   November 30, 2026, 2:05 p.m.
     {{ card.not_after|date_qc }}     30 novembre 2026                 November 30, 2026
     {{ pickup.opens_at|time_qc }}    14 h 05                          2:05 p.m.
+    {{ "05:30"|clock }}              5 h 30 · 6 h · 24 h              5:30 a.m. · 6 a.m. · midnight
     {{ store.description|excerpt:24 }} the first 24 words, no-break spaces kept
 
 The date filters are Django's `date` and `time` with the formats of config/formats/, named
@@ -116,6 +117,32 @@ def datetime_qc(value: datetime | None) -> str:
 def time_qc(value: datetime | time | None) -> str:
     """The time of day: 14 h 05, 2:05 p.m."""
     return defaultfilters.time(value, "TIME_FORMAT")
+
+
+_CLOCK_RE = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+@register.filter
+def clock(value: str | time | None) -> str:
+    """A time of day from opening hours ("05:30", "24:00", or a `time`), as the language
+    writes a schedule: 5 h 30, 6 h, 24 h in French; 5:30 a.m., 6 a.m., midnight in English.
+    Anything else is shown as it is."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, time):
+        hour, minute = value.hour, value.minute
+    else:
+        match = _CLOCK_RE.fullmatch(str(value).strip())
+        if match is None:
+            return str(value)
+        hour, minute = int(match[1]), int(match[2])
+        if not (0 <= hour <= 24 and 0 <= minute <= 59) or (hour == 24 and minute):
+            return str(value)
+    if _language(None) == "fr":
+        return f"{hour}{NBSP}h" + (f"{NBSP}{minute:02d}" if minute else "")
+    if hour == 24:
+        hour = 0
+    return defaultfilters.time(time(hour, minute), "P")
 
 
 _BREAKABLE_SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")

@@ -137,6 +137,26 @@ def test_the_first_of_the_month_is_1er_in_french():
     assert render("{{ m|date_qc }}", "fr", m=late) == "30 novembre 2026"
 
 
+@pytest.mark.parametrize(
+    ("value", "french", "english"),
+    [
+        ("05:30", f"5{NBSP}h{NBSP}30", "5:30 a.m."),
+        ("06:00", f"6{NBSP}h", "6 a.m."),
+        ("12:00", f"12{NBSP}h", "noon"),
+        ("23:05", f"23{NBSP}h{NBSP}05", "11:05 p.m."),
+        ("00:00", f"0{NBSP}h", "midnight"),
+        ("24:00", f"24{NBSP}h", "midnight"),
+        (time(14, 5), f"14{NBSP}h{NBSP}05", "2:05 p.m."),
+        ("25:00", "25:00", "25:00"),
+        ("24:30", "24:30", "24:30"),
+        ("soon", "soon", "soon"),
+    ],
+)
+def test_opening_hours_read_as_a_schedule(value, french, english):
+    assert render("{{ v|clock }}", "fr", v=value) == french
+    assert render("{{ v|clock }}", "en", v=value) == english
+
+
 def test_an_empty_date_shows_nothing():
     assert render("[{{ m|datetime_qc }}{{ m|date_qc }}{{ m|time_qc }}]", "fr", m=None) == "[]"
 
