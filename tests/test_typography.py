@@ -32,6 +32,7 @@ REGISTRAR = "registrar@demo.uniqc.coop"
 ADMIN = "admin@demo.uniqc.coop"
 
 DEMO_STORE = "boulangerie-du-faubourg"
+CITY_SERVICE = "Ville de Québec"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,24 @@ def _registrar_card_page() -> str:
 
     card = card_active_for(User.objects.get(email=SHOPPER))
     return reverse("card:registrar_card", args=[card.pk])
+
+
+def _consent_page() -> str:
+    """A service (the demo fixture's) asking the shopper for more than they shared."""
+    from urllib.parse import urlencode
+
+    from identity.models import OidcClient
+
+    city = OidcClient.objects.get(name=CITY_SERVICE)
+    query = {
+        "client_id": city.client_id,
+        "response_type": "code",
+        "scope": "openid profile email phone address",
+        "redirect_uri": city.redirect_uris[0],
+        "code_challenge": "a" * 43,
+        "code_challenge_method": "S256",
+    }
+    return reverse("oidc:authorize") + "?" + urlencode(query)
 
 
 def _registrar_search_with_results() -> str:
@@ -116,6 +135,7 @@ PAGES = [
         post={"postal_code": "12345", "phone": "abc", "birth_date": "31/02/2001"},
     ),
     Page("password changed", "identity:password_change_done", SHOPPER),
+    Page("a service asks for consent", _consent_page, SHOPPER),
     Page("a store, signed in", "marketplace:store_detail", SHOPPER, args=(DEMO_STORE,)),
     # A store worker
     Page("my stores", "marketplace:my_stores", STORE_WORKER),
@@ -193,7 +213,7 @@ def demo(db, settings, card_ca_dir):
     Passkey.objects.create(
         user=shopper, card=card, credential_id=b"demo", public_key=b"k", name="Mon portable"
     )
-    city = oidc_client_create(name="Ville de Québec", redirect_uris=["https://rp.example/cb"])
+    city = oidc_client_create(name=CITY_SERVICE, redirect_uris=["https://rp.example/cb"])
     claims = ["email", "given_name", "family_name"]
     oidc_consent_record(
         user=shopper, client=city.client, claims_asked=claims, claims_granted=claims
@@ -216,7 +236,11 @@ def read(page: Page, language: str, sign_in_at) -> str:
     if page.person is not None:
         sign_in_at(client, User.objects.get(email=page.person), page.acr)
     path = page.path()
-    response = client.get(path) if page.post is None else client.post(path, page.post)
+    # Over https, as the site is served (OAuth refuses plain http).
+    if page.post is None:
+        response = client.get(path, secure=True)
+    else:
+        response = client.post(path, page.post, secure=True)
     expected = 200 if page.post is None else (200, 400)
     assert response.status_code in (expected if isinstance(expected, tuple) else (expected,)), (
         f"{page.name} ({path}): {response.status_code}"
