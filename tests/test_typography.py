@@ -3,12 +3,15 @@ punctuation in English, and no English left in the French interface.
 
 The pages are the table PAGES below (extend it as pages arrive): each is rendered with the
 Django test client, as the person it names, signed in at the level it names, over the demo
-data (`seed_demo`). The rules and the text extraction are tests/typography.py.
+data (`seed_demo`) and a shopper's history (a card, a passkey, a connected service). The
+rules and the text extraction are tests/typography.py. Left out: /api/docs/ (Swagger UI,
+a developer's tool in English whatever the language).
 
-The admin is checked for our own strings only: Django's French catalogue writes some of
-its messages with an ordinary space before `:` and `?` ("Êtes-vous sûr ?"), which is
-Django's to fix, so text that comes from Django's own translations is left out (see
-`django_french_strings`); the titles, labels and help of our models are checked.
+The admin is checked for our own strings only: Django's French catalogues write some of
+their messages with a straight apostrophe or an ordinary space before `:` ("Fil d'Ariane",
+"Changer de thème (actuellement : clair)"), which is Django's to fix, so text that comes
+from Django's own translations (django, admin, auth, contenttypes) is left out (see
+`django_french_strings`); the names, labels and help of our models are checked.
 """
 
 import re
