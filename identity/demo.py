@@ -119,7 +119,9 @@ DEMO_CARD_HOLDER = "shopper@demo.uniqc.coop"
 # Who issues it, in order: the demo registrar, and for a registrar's or coop admin's card
 # (which a registrar may not issue) the demo superuser.
 DEMO_CARD_ISSUERS = ["registrar@demo.uniqc.coop", "admin@demo.uniqc.coop"]
-DEMO_BRANCH = "Uniqc demo branch"
+# Where the demo card's identity check happened: a place's proper name, which reads the same
+# in French and English (it is stored with the check and shown to both).
+DEMO_BRANCH = "Caisse Desjardins de Limoilou"
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,12 @@ BRANCH_SHORTER_WEEKEND = _hours(
 # belongs to the next day.
 METRO = _hours((DAYS, [["00:00", "01:00"], ["05:30", "24:00"]]))
 
+# A site's name is the place's own (a branch, a station): a proper name, the same in French
+# and in English; the pages say what kind of place it is (HostKind) in the person's language.
 SITES: list[dict[str, Any]] = [
     {
         "slug": "desjardins-saint-roch",
-        "name": "Casiers Desjardins Saint-Roch",
+        "name": "Desjardins Saint-Roch",
         "host_kind": HostKind.DESJARDINS,
         "host_name": "Caisse Desjardins, centre de services Saint-Roch",
         "street_address": "155, boulevard Charest Est",
@@ -54,7 +56,7 @@ SITES: list[dict[str, Any]] = [
     },
     {
         "slug": "desjardins-limoilou",
-        "name": "Casiers Desjardins Limoilou",
+        "name": "Desjardins Limoilou",
         "host_kind": HostKind.DESJARDINS,
         "host_name": "Caisse Desjardins, centre de services 3e Avenue",
         "street_address": "799, 3e Avenue",
@@ -67,7 +69,7 @@ SITES: list[dict[str, Any]] = [
     },
     {
         "slug": "banque-nationale-sainte-foy",
-        "name": "Casiers Banque Nationale Sainte-Foy",
+        "name": "Banque Nationale Sainte-Foy",
         "host_kind": HostKind.NATIONAL_BANK,
         "host_name": "Banque Nationale, succursale Laurier",
         "street_address": "2700, boulevard Laurier",
@@ -80,7 +82,7 @@ SITES: list[dict[str, Any]] = [
     },
     {
         "slug": "banque-nationale-saint-jean",
-        "name": "Casiers Banque Nationale Saint-Jean",
+        "name": "Banque Nationale Saint-Jean",
         "host_kind": HostKind.NATIONAL_BANK,
         "host_name": "Banque Nationale, succursale Saint-Jean",
         "street_address": "821, rue Saint-Jean",
@@ -93,7 +95,7 @@ SITES: list[dict[str, Any]] = [
     },
     {
         "slug": "metro-berri-uqam",
-        "name": "Casiers métro Berri-UQAM",
+        "name": "Station Berri-UQAM",
         "host_kind": HostKind.METRO_STATION,
         "host_name": "Station Berri-UQAM (STM)",
         "street_address": "505, boulevard De Maisonneuve Est",
@@ -106,7 +108,7 @@ SITES: list[dict[str, Any]] = [
     },
     {
         "slug": "metro-mont-royal",
-        "name": "Casiers métro Mont-Royal",
+        "name": "Station Mont-Royal",
         "host_kind": HostKind.METRO_STATION,
         "host_name": "Station Mont-Royal (STM)",
         "street_address": "465, avenue du Mont-Royal Est",
@@ -119,7 +121,7 @@ SITES: list[dict[str, Any]] = [
     },
     {
         "slug": "metro-jean-talon",
-        "name": "Casiers métro Jean-Talon",
+        "name": "Station Jean-Talon",
         "host_kind": HostKind.METRO_STATION,
         "host_name": "Station Jean-Talon (STM)",
         "street_address": "430, rue Jean-Talon Est",
@@ -132,7 +134,7 @@ SITES: list[dict[str, Any]] = [
     },
     {
         "slug": "desjardins-verdun",
-        "name": "Casiers Desjardins Verdun",
+        "name": "Desjardins Verdun",
         "host_kind": HostKind.DESJARDINS,
         "host_name": "Caisse Desjardins, centre de services Wellington",
         "street_address": "4100, rue Wellington",

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 - French typography (multiplication signs) is intended.
+# ruff: noqa: RUF001 - French typography (multiplication signs, apostrophes, no-break spaces) is intended.
 """The demo stores, what they sell and who works there (`manage.py seed_demo` loads them
 after identity's people and the lockers' sites).
 
@@ -45,7 +45,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Miche au levain de seigle",
                 "M",
-                "Levain naturel, seigle de Charlevoix, croûte épaisse; se garde cinq jours.",
+                "Levain naturel, seigle de Charlevoix, croûte épaisse ; se garde cinq jours.",
                 [("800", "Miche de 800 g", "7.50", 14), ("400", "Demi-miche de 400 g", "4.25", 10)],
             ),
             (
@@ -57,7 +57,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Pain de mie complet",
                 "M",
-                "Farine de blé entier, miel de trèfle; idéal pour les lunchs.",
+                "Farine de blé entier, miel de trèfle ; idéal pour les lunchs.",
                 [("675", "Pain de 675 g", "6.25", 12)],
             ),
             (
@@ -67,15 +67,15 @@ STORES: list[dict[str, Any]] = [
                 [("9PO", "Tarte de 9 pouces", "16.00", 6)],
             ),
             (
-                "Granola à l'érable",
+                "Granola à l’érable",
                 "S",
-                "Avoine, graines de citrouille et sirop d'érable, cuit lentement.",
+                "Avoine, graines de citrouille et sirop d’érable, cuit lentement.",
                 [("500", "Sac de 500 g", "11.50", 12), ("1KG", "Sac de 1 kg", "21.00", 0)],
             ),
             (
                 "Pouding chômeur",
                 "M",
-                "Gâteau nappé de sirop d'érable, format à partager.",
+                "Gâteau nappé de sirop d’érable, format à partager.",
                 [("FAM", "Format familial", "14.50", 4)],
             ),
         ],
@@ -91,7 +91,7 @@ STORES: list[dict[str, Any]] = [
         "latitude": Decimal("46.813960"),
         "longitude": Decimal("-71.225310"),
         "description": (
-            "Plus de 150 fromages d'ici, coupés à la demande, et les conseils d'une équipe "
+            "Plus de 150 fromages d’ici, coupés à la demande, et les conseils d’une équipe "
             "qui connaît chaque fromager."
         ),
         "gst_registered": True,
@@ -106,19 +106,19 @@ STORES: list[dict[str, Any]] = [
             (
                 "Croûte fleurie de Charlevoix",
                 "S",
-                "Pâte molle crémeuse, lait entier; à servir à température ambiante.",
+                "Pâte molle crémeuse, lait entier ; à servir à température ambiante.",
                 [("170", "Meule de 170 g", "12.50", 9)],
             ),
             (
                 "Fromage en grains du jour",
                 "S",
-                "Il fait encore « couic-couic » : livré le jour même.",
+                "Il fait encore « couic-couic » : livré le jour même.",
                 [("250", "250 g", "5.75", 40), ("500", "500 g", "10.50", 0)],
             ),
             (
                 "Raclette au lait cru",
                 "M",
-                "Pâte demi-ferme qui fond sans se séparer; pour quatre personnes.",
+                "Pâte demi-ferme qui fond sans se séparer ; pour quatre personnes.",
                 [("400", "400 g", "17.80", 7)],
             ),
             (
@@ -131,7 +131,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Beurre de baratte salé",
                 "S",
-                "Baratté à l'ancienne, sel de mer.",
+                "Baratté à l’ancienne, sel de mer.",
                 [("250", "250 g", "7.25", 18)],
             ),
         ],
@@ -147,7 +147,7 @@ STORES: list[dict[str, Any]] = [
         "latitude": Decimal("46.826870"),
         "longitude": Decimal("-71.228520"),
         "description": (
-            "Librairie indépendante de quartier : littérature québécoise, jeunesse, "
+            "Librairie indépendante de quartier : littérature québécoise, jeunesse, "
             "bande dessinée et papeterie."
         ),
         "gst_registered": True,
@@ -156,7 +156,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Coup de cœur du mois, roman québécois",
                 "S",
-                "Le roman que l'équipe a le plus aimé ce mois-ci, avec un mot du libraire.",
+                "Le roman que l’équipe a le plus aimé ce mois-ci, avec un mot du libraire.",
                 [("POCHE", "Format poche", "14.95", 12), ("GF", "Grand format", "29.95", 6)],
             ),
             (
@@ -182,10 +182,10 @@ STORES: list[dict[str, Any]] = [
                 "Carte-cadeau de la librairie",
                 "S",
                 "Valable deux ans en magasin et en ligne.",
-                [("25", "Valeur de 25 $", "25.00", 100), ("50", "Valeur de 50 $", "50.00", 100)],
+                [("25", "Valeur de 25 $", "25.00", 100), ("50", "Valeur de 50 $", "50.00", 100)],
             ),
             (
-                "Signets en bois d'érable",
+                "Signets en bois d’érable",
                 "S",
                 "Gravés au laser dans un atelier de Saint-Sauveur.",
                 [("P3", "Paquet de 3", "9.50", 20)],
@@ -203,7 +203,7 @@ STORES: list[dict[str, Any]] = [
         "latitude": Decimal("46.778620"),
         "longitude": Decimal("-71.289450"),
         "description": (
-            "Atelier de réparation et boutique de vélos urbains, de route et d'hiver, "
+            "Atelier de réparation et boutique de vélos urbains, de route et d’hiver, "
             "près du campus."
         ),
         "gst_registered": True,
@@ -212,7 +212,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Chambre à air 700 × 28-32",
                 "S",
-                "Butyle, 1 mm d'épaisseur.",
+                "Butyle, 1 mm d’épaisseur.",
                 [
                     ("PRESTA", "Valve Presta", "9.99", 30),
                     ("SCHRADER", "Valve Schrader", "8.99", 22),
@@ -221,7 +221,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Lumières avant et arrière rechargeables",
                 "S",
-                "Recharge USB-C, 6 h d'autonomie, visibles à 300 m.",
+                "Recharge USB-C, 6 h d’autonomie, visibles à 300 m.",
                 [("ENS", "Ensemble avant et arrière", "39.99", 10)],
             ),
             (
@@ -251,8 +251,8 @@ STORES: list[dict[str, Any]] = [
             (
                 "Mise au point printanière",
                 "S",
-                "Bon d'atelier : réglage des freins et des vitesses, nettoyage de la chaîne.",
-                [("BON", "Bon d'atelier", "89.00", 50)],
+                "Bon d’atelier : réglage des freins et des vitesses, nettoyage de la chaîne.",
+                [("BON", "Bon d’atelier", "89.00", 50)],
             ),
         ],
     },
@@ -267,7 +267,7 @@ STORES: list[dict[str, Any]] = [
         "latitude": Decimal("46.817150"),
         "longitude": Decimal("-71.205930"),
         "description": (
-            "Épices moulues sur place, thés en vrac et produits de l'érable, dans une "
+            "Épices moulues sur place, thés en vrac et produits de l’érable, dans une "
             "maison de pierre du Vieux-Port."
         ),
         "gst_registered": False,
@@ -276,11 +276,11 @@ STORES: list[dict[str, Any]] = [
             (
                 "Thé du Labrador sauvage",
                 "S",
-                "Cueilli sur la Côte-Nord; infusion douce aux notes résineuses.",
+                "Cueilli sur la Côte-Nord ; infusion douce aux notes résineuses.",
                 [("30", "30 g", "12.00", 16)],
             ),
             (
-                "Mélange d'épices pour tourtière",
+                "Mélange d’épices pour tourtière",
                 "S",
                 "Cannelle, clou de girofle, sarriette et poivre.",
                 [("50", "Pot de 50 g", "7.50", 20)],
@@ -298,7 +298,7 @@ STORES: list[dict[str, Any]] = [
                 [("100", "100 g", "10.50", 14), ("250", "250 g", "22.00", 6)],
             ),
             (
-                "Sirop d'érable ambré",
+                "Sirop d’érable ambré",
                 "M",
                 "Goût riche, récolte de cette année, érablière de Beauce.",
                 [("540", "Boîte de 540 ml", "13.95", 24), ("1L", "Cruchon de 1 L", "22.95", 10)],
@@ -306,7 +306,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Coffret dégustation",
                 "M",
-                "Six pots d'épices et de thés choisis par la maison, emballés pour offrir.",
+                "Six pots d’épices et de thés choisis par la maison, emballés pour offrir.",
                 [("6POTS", "Six pots", "54.00", 3)],
             ),
         ],
@@ -322,7 +322,7 @@ STORES: list[dict[str, Any]] = [
         "latitude": Decimal("46.804530"),
         "longitude": Decimal("-71.225460"),
         "description": (
-            "Quincaillerie familiale depuis trois générations : on y trouve la bonne vis "
+            "Quincaillerie familiale depuis trois générations : on y trouve la bonne vis "
             "et le bon conseil."
         ),
         "gst_registered": True,
@@ -332,7 +332,7 @@ STORES: list[dict[str, Any]] = [
                 "Ampoule DEL A19 blanc chaud",
                 "S",
                 "Équivalent 60 W, 2700 K, intensité réglable.",
-                [("1", "À l'unité", "6.49", 40), ("4", "Paquet de 4", "19.99", 12)],
+                [("1", "À l’unité", "6.49", 40), ("4", "Paquet de 4", "19.99", 12)],
             ),
             (
                 "Ruban à mesurer de 7,5 m",
@@ -355,7 +355,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Trousse de tournevis de précision",
                 "S",
-                "Embouts magnétiques pour l'électronique et les lunettes.",
+                "Embouts magnétiques pour l’électronique et les lunettes.",
                 [("24", "24 pièces", "29.99", 7)],
             ),
             (
@@ -397,7 +397,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Espresso, mélange de la maison",
                 "S",
-                "Chocolat noir et noisette; torréfié cette semaine.",
+                "Chocolat noir et noisette ; torréfié cette semaine.",
                 [
                     ("340G", "340 g en grains", "18.50", 30),
                     ("340M", "340 g moulu", "18.50", 12),
@@ -411,7 +411,7 @@ STORES: list[dict[str, Any]] = [
                 [("340", "340 g en grains", "21.00", 10)],
             ),
             (
-                "Décaféiné à l'eau",
+                "Décaféiné à l’eau",
                 "S",
                 "Colombie, procédé sans solvant.",
                 [("340", "340 g en grains", "19.50", 0)],
@@ -425,7 +425,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Abonnement découverte",
                 "S",
-                "Un café d'origine différent chaque mois, trois mois.",
+                "Un café d’origine différent chaque mois, trois mois.",
                 [("3M", "Trois sacs de 340 g", "58.00", 25)],
             ),
             (
@@ -447,14 +447,14 @@ STORES: list[dict[str, Any]] = [
         "latitude": Decimal("45.525600"),
         "longitude": Decimal("-73.578500"),
         "description": (
-            "Épicerie zéro déchet : produits secs en vrac, produits ménagers en recharge "
+            "Épicerie zéro déchet : produits secs en vrac, produits ménagers en recharge "
             "et contenants consignés."
         ),
         "gst_registered": True,
         "qst_registered": True,
         "listings": [
             (
-                "Flocons d'avoine biologiques",
+                "Flocons d’avoine biologiques",
                 "S",
                 "Avoine du Lac-Saint-Jean, flocons épais.",
                 [("1KG", "1 kg", "6.80", 25)],
@@ -486,7 +486,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Miel de trèfle non pasteurisé",
                 "S",
-                "D'un rucher de Lanaudière.",
+                "D’un rucher de Lanaudière.",
                 [("500", "Pot de 500 g", "13.50", 0)],
             ),
         ],
@@ -540,7 +540,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Détecteur de fumée",
                 "S",
-                "Pile scellée de 10 ans, bouton d'essai.",
+                "Pile scellée de 10 ans, bouton d’essai.",
                 [("10ANS", "Pile de 10 ans", "34.99", 9)],
             ),
             (
@@ -562,8 +562,8 @@ STORES: list[dict[str, Any]] = [
         "latitude": Decimal("45.536280"),
         "longitude": Decimal("-73.617120"),
         "description": (
-            "À deux pas du marché Jean-Talon : fruits et légumes de saison, pâtes fraîches "
-            "et produits fins d'ici et d'Italie."
+            "À deux pas du marché Jean-Talon : fruits et légumes de saison, pâtes fraîches "
+            "et produits fins d’ici et d’Italie."
         ),
         "gst_registered": True,
         "qst_registered": True,
@@ -575,9 +575,9 @@ STORES: list[dict[str, Any]] = [
                 [("PETIT", "Petit panier", "25.00", 10), ("GRAND", "Grand panier", "40.00", 6)],
             ),
             (
-                "Huile d'olive extra vierge",
+                "Huile d’olive extra vierge",
                 "M",
-                "Première pression à froid, récolte de l'an dernier.",
+                "Première pression à froid, récolte de l’an dernier.",
                 [("750", "750 ml", "24.50", 12)],
             ),
             (
@@ -592,13 +592,13 @@ STORES: list[dict[str, Any]] = [
             (
                 "Olives marinées maison",
                 "S",
-                "Zeste d'orange, fenouil et piment d'Espelette.",
+                "Zeste d’orange, fenouil et piment d’Espelette.",
                 [("300", "300 g", "9.75", 11)],
             ),
             (
                 "Tomates cerises de serre du Québec",
                 "S",
-                "Cultivées à Mirabel toute l'année.",
+                "Cultivées à Mirabel toute l’année.",
                 [("CHOP", "Une chopine", "5.50", 20)],
             ),
             (
@@ -612,7 +612,7 @@ STORES: list[dict[str, Any]] = [
     {
         "slug": "la-mie-d-hochelaga",
         "code": "BMH",
-        "name": "La Mie d'Hochelaga",
+        "name": "La Mie d’Hochelaga",
         "neighbourhood": "Hochelaga-Maisonneuve",
         "street_address": "3915, rue Ontario Est",
         "locality": "Montréal",
@@ -620,7 +620,7 @@ STORES: list[dict[str, Any]] = [
         "latitude": Decimal("45.546450"),
         "longitude": Decimal("-73.543680"),
         "description": (
-            "Boulangerie de quartier sur la Promenade Ontario : pains au levain, "
+            "Boulangerie de quartier sur la Promenade Ontario : pains au levain, "
             "viennoiseries et pâtés du jour."
         ),
         "gst_registered": True,
@@ -636,12 +636,12 @@ STORES: list[dict[str, Any]] = [
                 "Brioches à la cannelle",
                 "M",
                 "Glaçage au fromage à la crème.",
-                [("1", "À l'unité", "4.50", 18), ("6", "Boîte de 6", "24.00", 5)],
+                [("1", "À l’unité", "4.50", 18), ("6", "Boîte de 6", "24.00", 5)],
             ),
             (
                 "Pain sans gluten aux graines",
                 "M",
-                "Sarrasin, millet, tournesol et lin; fait dans un atelier séparé.",
+                "Sarrasin, millet, tournesol et lin ; fait dans un atelier séparé.",
                 [("600", "600 g", "9.50", 0)],
             ),
             (
@@ -653,7 +653,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Pâté à la viande",
                 "M",
-                "Porc et veau, épices de grand-mère; à réchauffer 30 minutes.",
+                "Porc et veau, épices de grand-mère ; à réchauffer 30 minutes.",
                 [("FAM", "Format familial, 9 pouces", "19.50", 6)],
             ),
         ],
@@ -678,11 +678,11 @@ STORES: list[dict[str, Any]] = [
             (
                 "Les Castors du Saint-Laurent, jeu coopératif",
                 "L",
-                "De 2 à 6 joueurs, dès 7 ans; construisez le barrage avant la crue.",
+                "De 2 à 6 joueurs, dès 7 ans ; construisez le barrage avant la crue.",
                 [("BOITE", "Boîte de base", "49.99", 5)],
             ),
             (
-                "Jeu de cartes d'ambiance",
+                "Jeu de cartes d’ambiance",
                 "S",
                 "De 3 à 10 joueurs, parties de 20 minutes.",
                 [("BOITE", "Boîte", "24.99", 12)],
@@ -702,7 +702,7 @@ STORES: list[dict[str, Any]] = [
             (
                 "Rivières et Portages, jeu de stratégie",
                 "L",
-                "De 1 à 4 joueurs, dès 12 ans; la traite des fourrures en canot.",
+                "De 1 à 4 joueurs, dès 12 ans ; la traite des fourrures en canot.",
                 [("BOITE", "Boîte de base", "64.99", 0)],
             ),
             (
@@ -724,7 +724,7 @@ STORES: list[dict[str, Any]] = [
         "postal_code": "H2P 1V4",
         "latitude": Decimal("45.546300"),
         "longitude": Decimal("-73.623700"),
-        "description": "Atelier de réparation de vélos et pièces d'occasion remises à neuf.",
+        "description": "Atelier de réparation de vélos et pièces d’occasion remises à neuf.",
         "gst_registered": False,
         "qst_registered": False,
         "status": StoreStatus.PENDING,

@@ -205,6 +205,9 @@ CARD_AGENT_URL = env("CARD_AGENT_URL", default="http://127.0.0.1:34567").rstrip(
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
+# Dates, times and numbers as Québec writes them (14 h 05, 30 novembre 2026); see
+# config/formats/. Money is the `money` filter of core/templatetags/qc.py.
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "America/Toronto"
 USE_I18N = True

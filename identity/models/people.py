@@ -18,19 +18,22 @@ class Language(models.TextChoices):
 
 
 class Province(models.TextChoices):
-    AB = "AB", "Alberta"
-    BC = "BC", "British Columbia"
-    MB = "MB", "Manitoba"
-    NB = "NB", "New Brunswick"
-    NL = "NL", "Newfoundland and Labrador"
-    NS = "NS", "Nova Scotia"
-    NT = "NT", "Northwest Territories"
-    NU = "NU", "Nunavut"
-    ON = "ON", "Ontario"
-    PE = "PE", "Prince Edward Island"
-    QC = "QC", "Québec"
-    SK = "SK", "Saskatchewan"
-    YT = "YT", "Yukon"
+    """Canada's provinces and territories: the code is stored, the name is in the
+    person's language (Quebec in English, Québec in French)."""
+
+    AB = "AB", _("Alberta")
+    BC = "BC", _("British Columbia")
+    MB = "MB", _("Manitoba")
+    NB = "NB", _("New Brunswick")
+    NL = "NL", _("Newfoundland and Labrador")
+    NS = "NS", _("Nova Scotia")
+    NT = "NT", _("Northwest Territories")
+    NU = "NU", _("Nunavut")
+    ON = "ON", _("Ontario")
+    PE = "PE", _("Prince Edward Island")
+    QC = "QC", _("Quebec")
+    SK = "SK", _("Saskatchewan")
+    YT = "YT", _("Yukon")
 
 
 class UserManager(BaseUserManager["User"]):
