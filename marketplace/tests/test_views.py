@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.templatetags.qc import money_format
 from marketplace.models import StoreStatus
 from marketplace.services import listing_upsert, store_staff_set
-from marketplace.templatetags.money import money_format
 
 pytestmark = pytest.mark.django_db
 
