@@ -12,9 +12,11 @@ import logging
 import math
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
@@ -110,10 +112,21 @@ def _error_page(
 ) -> HttpResponse:
     if wants_problem_json(request):
         return problem_response(status=status, title=title, headers=headers)
-    response = render(request, template, context or {}, status=status)
+    with translation.override(_language_of(request)):
+        response = render(request, template, context or {}, status=status)
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def _language_of(request: HttpRequest) -> str:
+    """The language the locale middleware chose, or, for a request refused before it ran
+    (an unknown Host), the one the language cookie asks for: French otherwise."""
+    chosen = getattr(request, "LANGUAGE_CODE", None)
+    if chosen:
+        return chosen
+    asked = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return asked if asked in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 @requires_csrf_token
