@@ -127,6 +127,8 @@ def sign_in_through_uniqc(page: Page, *, city_url: str, uniqc: str, email: str) 
     page.locator("main a#sign-in").click()
 
     page.wait_for_url(f"{uniqc}/compte/connexion/**")
+    # The password is the fallback, folded away below the passkey and the card.
+    page.locator("#sign-in-password summary").click()
     page.locator("input[name=email]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("input[name=password]").press("Enter")
@@ -184,9 +186,11 @@ def test_citizen_signs_in_reports_a_pothole_and_signs_out(page, uniqc, city_app)
     assert "Votre session est terminée, ici et sur Uniqc." in status.inner_text()
     assert page.url == city_url + "/"
     assert page.locator("#citizen-sub").count() == 0
-    # Uniqc's session ended too: signing in again asks for the password again.
+    # Uniqc's session ended too: signing in again asks for a passkey, a card or the password again.
     page.locator("main a#sign-in").click()
     page.wait_for_url(f"{uniqc}/compte/connexion/**")
+    assert page.locator("#passkey-sign-in").is_visible()
+    page.locator("#sign-in-password summary").click()
     assert page.locator("input[name=password]").is_visible()
     # Consent is remembered: the sign-in form's answer redirects through the authorization
     # endpoint straight to the service, which the sign-in page's form-action allows.

@@ -76,10 +76,10 @@ def test_card_sign_in_gives_a_high_session(client, card, card_key, alice):
     assert services.SESSION_NONCE not in session
 
 
-def test_next_to_another_site_goes_home(client, card, card_key):
+def test_next_to_another_site_goes_to_the_account_hub(client, card, card_key):
     token = token_make(key=card_key, certificate=card_certificate(card), nonce=nonce_get(client))
     response = token_post(client, token, next="https://evil.example/")
-    assert response.json() == {"redirect": "/"}
+    assert response.json() == {"redirect": reverse("identity:account")}
 
 
 def test_es384_card_signs_in(client, alice, issue_card):
