@@ -263,6 +263,66 @@ def test_keyboard_reaches_skip_link_then_header_with_visible_focus(url_name, wid
     assert [state["text"] for state in focused if not (state["shadow"] or state["outline"])] == []
 
 
+# The controls a keyboard should reach: visible, enabled, not inside a closed <details>
+# (its summary is), one stop per group of radio buttons. Each gets a `data-tab-stop` index.
+TAB_STOPS = """() => {
+  const selector = 'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]),'
+    + ' select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+  const radios = new Set();
+  let count = 0;
+  for (const el of document.querySelectorAll(selector)) {
+    if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
+    const closed = el.closest('details:not([open])');
+    if (closed && el !== closed.querySelector(':scope > summary')) continue;
+    if (el.type === 'radio') {
+      if (radios.has(el.name)) continue;
+      radios.add(el.name);
+    }
+    el.setAttribute('data-tab-stop', String(count++));
+  }
+  return count;
+}"""
+
+# Where the focus is: the element's stop index (or null), and whether its focus shows.
+FOCUS_STOP = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {
+    stop: (el.type === 'radio'
+      ? document.querySelector(`input[type=radio][name="${el.name}"][data-tab-stop]`)
+      : el)?.getAttribute('data-tab-stop') ?? null,
+    describe: el.tagName.toLowerCase() + ' ' + (el.id ? '#' + el.id : '')
+      + ' ' + (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 40),
+    visible: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0)
+      || style.boxShadow !== 'none',
+    isBody: el === document.body,
+  };
+}"""
+
+
+@pytest.mark.parametrize("target", PAGES, ids=lambda target: target.id)
+def test_keyboard_alone_reaches_every_control_with_visible_focus(target: Page, demo, browse):
+    """Tab from the top of the page to its end: every control is reached once, in a
+    forward order with no trap, and shows where the focus is."""
+    session_key = session_cookie(target.who, target.acr) if target.who else None
+    page, _ = browse(target.path(), width=1280, session_key=session_key)
+    page.evaluate(TOP)
+    expected = page.evaluate(TAB_STOPS)
+    reached, invisible = set(), []
+    for _step in range(expected + 5):
+        page.keyboard.press("Tab")
+        state = page.evaluate(FOCUS_STOP)
+        if state["isBody"]:
+            break
+        assert state["stop"] is not None, f"focus went to an unexpected {state['describe']}"
+        assert state["stop"] not in reached, f"{state['describe']} reached twice: a trap"
+        reached.add(state["stop"])
+        if not state["visible"]:
+            invisible.append(state["describe"])
+    assert len(reached) == expected, "some controls cannot be reached with the keyboard"
+    assert invisible == [], "focus does not show on these controls"
+
+
 def test_axe_reports_what_it_finds(chromium):
     """The check is not silent: a page with an unlabelled field and an image without alt
     text gives those two violations."""

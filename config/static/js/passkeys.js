@@ -49,6 +49,19 @@
     return { code: code, message: null };
   }
 
+  /* A credential as the server reads it (WebAuthn's JSON form): `response` holds the
+   * ceremony's own fields, already in base64url. */
+  function credentialJSON(credential, response) {
+    return {
+      id: credential.id,
+      rawId: toBase64url(credential.rawId),
+      type: credential.type,
+      authenticatorAttachment: credential.authenticatorAttachment || null,
+      clientExtensionResults: credential.getClientExtensionResults(),
+      response: response,
+    };
+  }
+
   function supported() {
     return !!(window.PublicKeyCredential && navigator.credentials);
   }
@@ -69,18 +82,11 @@
     var response = credential.response;
     return post(options.registerUrl, options.csrf, {
       name: options.name,
-      credential: {
-        id: credential.id,
-        rawId: toBase64url(credential.rawId),
-        type: credential.type,
-        authenticatorAttachment: credential.authenticatorAttachment || null,
-        clientExtensionResults: credential.getClientExtensionResults(),
-        response: {
-          clientDataJSON: toBase64url(response.clientDataJSON),
-          attestationObject: toBase64url(response.attestationObject),
-          transports: response.getTransports ? response.getTransports() : [],
-        },
-      },
+      credential: credentialJSON(credential, {
+        clientDataJSON: toBase64url(response.clientDataJSON),
+        attestationObject: toBase64url(response.attestationObject),
+        transports: response.getTransports ? response.getTransports() : [],
+      }),
     });
   }
 
@@ -105,19 +111,12 @@
     try {
       return await post(options.signInUrl, options.csrf, {
         next: options.next || "",
-        credential: {
-          id: credential.id,
-          rawId: toBase64url(credential.rawId),
-          type: credential.type,
-          authenticatorAttachment: credential.authenticatorAttachment || null,
-          clientExtensionResults: credential.getClientExtensionResults(),
-          response: {
-            clientDataJSON: toBase64url(response.clientDataJSON),
-            authenticatorData: toBase64url(response.authenticatorData),
-            signature: toBase64url(response.signature),
-            userHandle: response.userHandle ? toBase64url(response.userHandle) : null,
-          },
-        },
+        credential: credentialJSON(credential, {
+          clientDataJSON: toBase64url(response.clientDataJSON),
+          authenticatorData: toBase64url(response.authenticatorData),
+          signature: toBase64url(response.signature),
+          userHandle: response.userHandle ? toBase64url(response.userHandle) : null,
+        }),
       });
     } catch (error) {
       error.refused = true; // the browser gave a passkey and the server refused it

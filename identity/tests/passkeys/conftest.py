@@ -18,6 +18,11 @@ from identity.tests.card_fixtures import CA_PASSPHRASE
 
 ORIGIN = "https://uniqc.test"
 
+# A browser that offers no passkey autofill (conditional mediation), so that the button
+# alone signs in. Chromium's virtual authenticator answers an autofill request at once,
+# without anyone picking the passkey: the autofill path has its own tests (test_browser.py).
+NO_AUTOFILL = "PublicKeyCredential.isConditionalMediationAvailable = async () => false;"
+
 
 @pytest.fixture(autouse=True)
 def _passkey_settings(settings, card_ca_dir) -> None:

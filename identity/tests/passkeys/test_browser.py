@@ -14,6 +14,7 @@ from identity.card.services import card_revoke
 from identity.models import CardRevocationReason, Passkey
 from identity.passkeys import errors
 from identity.tests.passkeys.conftest import (
+    NO_AUTOFILL,
     VirtualAuthenticator,
     browser_session_key,
     session_client,
@@ -41,12 +42,6 @@ def passkey_add(page, live_server, *, alice, card, name: str) -> VirtualAuthenti
     page.click("#passkey-add-button")
     page.locator("table.passkeys", has_text=name).wait_for()
     return authenticator
-
-
-# A browser that offers no passkey autofill (conditional mediation), so that the button
-# alone signs in. Chromium's virtual authenticator answers an autofill request at once,
-# without anyone picking the passkey: the autofill path has its own tests below.
-NO_AUTOFILL = "PublicKeyCredential.isConditionalMediationAvailable = async () => false;"
 
 
 def passkey_sign_in(page) -> None:
