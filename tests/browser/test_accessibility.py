@@ -308,13 +308,16 @@ def test_keyboard_alone_reaches_every_control_with_visible_focus(target: Page, d
     page, _ = browse(target.path(), width=1280, session_key=session_key)
     page.evaluate(TOP)
     expected = page.evaluate(TAB_STOPS)
-    reached, invisible = set(), []
-    for _step in range(expected + 5):
+    reached, invisible, previous = set(), [], None
+    for _step in range(expected + 20):
         page.keyboard.press("Tab")
         state = page.evaluate(FOCUS_STOP)
         if state["isBody"]:
             break
         assert state["stop"] is not None, f"focus went to an unexpected {state['describe']}"
+        if state["stop"] == previous:
+            continue  # the day, month and year of a date field are one control's parts
+        previous = state["stop"]
         assert state["stop"] not in reached, f"{state['describe']} reached twice: a trap"
         reached.add(state["stop"])
         if not state["visible"]:
