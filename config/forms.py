@@ -36,7 +36,7 @@ class SpecimenForm(forms.Form):
         label=_("Delivery"), choices=DELIVERY, widget=forms.RadioSelect, initial="24h"
     )
     note = forms.CharField(label=_("Note for the store"), required=False, widget=forms.Textarea)
-    newsletter = forms.BooleanField(label=_("Send me the coop's news"), required=False)
+    newsletter = forms.BooleanField(label=_("Send me the coop’s news"), required=False)
 
 
 SPECIMEN_INITIAL = {"given_name": "Camille", "birth_date": date(1991, 4, 17)}

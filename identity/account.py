@@ -156,7 +156,7 @@ def next_action(*, user: User, card: CardSummary, passkeys: PasskeySummary) -> N
             if card.state == "none"
             else _("Get a new card at a partner branch"),
             text=_(
-                "Bring an identity document with your photo (driver's licence, passport, "
+                "Bring an identity document with your photo (driver’s licence, passport, "
                 "health insurance card…). A registrar checks it at the counter and gives you "
                 "your Uniqc card; you choose its PIN there. The card proves it is really you, "
                 "and lets you add a passkey."

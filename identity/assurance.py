@@ -61,7 +61,7 @@ LEVELS_EXPLAINED = (
         way=gettext_lazy("Card, with its reader and PIN"),
         allows=gettext_lazy(
             "Everything, plus what must be really you: voting in the coop, signing, adding "
-            "a passkey, replacing a card, and a registrar's work at the counter."
+            "a passkey, replacing a card, and a registrar’s work at the counter."
         ),
     ),
 )

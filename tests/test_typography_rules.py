@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - French typography (apostrophes, guillemets) is what these tests are about.
 """The typography checker itself (tests/typography.py): each fault is caught on a small
 page, and a page written right passes."""
 
@@ -111,7 +110,7 @@ def test_an_offence_shows_where_it_is_with_its_spaces_named():
 CORRECT_ENGLISH = """<html lang="en"><body>
 <h1>Welcome, Camille!</h1>
 <p>Email: camille@example.ca; card: active. Ready? Let’s go — it’s “easy”.</p>
-<p>Opens at 2:05 p.m.; see https://uniqc.coop/?a=b. Don't panic.</p>
+<p>Opens at 2:05 p.m.; see https://uniqc.coop/?a=b. Don’t panic.</p>
 </body></html>"""
 
 
@@ -133,3 +132,16 @@ def test_a_correct_english_page_passes():
 )
 def test_each_english_fault_is_caught(html):
     assert rules_broken(html, english_offences) == {"a space before ? ! : ;"}
+
+
+@pytest.mark.parametrize(
+    ("html", "rule"),
+    [
+        ("<p>Don't panic.</p>", "straight apostrophe (write ’)"),
+        ('<input type="text" placeholder="The card\'s PIN">', "straight apostrophe (write ’)"),
+        ("<button>Supprimer</button>", "French in an English page"),
+        ("<p>Your courriel address</p>", "French in an English page"),
+    ],
+)
+def test_english_apostrophes_and_french_leftovers_are_caught(html, rule):
+    assert rule in rules_broken(html, english_offences)

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002 - French typography (apostrophes, guillemets) is what this checks.
 """What a page shows people, and the typography rules its text must follow.
 
 Pure functions, no Django: `visible_text(html)` extracts what a reader sees (or hears from a
@@ -10,7 +9,7 @@ French (Québec, Office québécois de la langue française):
 - the apostrophe is ’, never ' (between two letters: l’accès, aujourd’hui);
 - a narrow no-break space U+202F (or a no-break space U+00A0) before ; ? ! and », after «;
 - a no-break space U+00A0 (or U+202F) before a colon that ends a clause.
-English: no space of any kind before ? ! : ;.
+English: the apostrophe is ’ too (it’s, the card’s); no space of any kind before ? ! : ;.
 
 A colon not followed by a space is not punctuation (14:05, 1:2, https://, urn:ietf:...),
 nor is anything inside <code>, <pre>, <kbd> or <samp>, nor a URL or a path (/compte/?next=).
@@ -171,6 +170,7 @@ _FRENCH_RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 _ENGLISH_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("a space before ? ! : ;", re.compile(r"\s[?!:;](?=\s|$)")),
+    ("straight apostrophe (write ’)", _STRAIGHT_APOSTROPHE_RE),
 ]
 # Words that give away an English string left in a French page.
 ENGLISH_ONLY_WORDS = (
@@ -189,6 +189,19 @@ ENGLISH_ONLY_WORDS = (
     "Prince Edward Island",
     "Northwest Territories",
 )
+# Words that give away a French string left in an English page (the demo stores' own
+# French texts are taken out before: tests/test_typography.py, without_demo_french).
+FRENCH_ONLY_WORDS = (
+    "Se connecter",
+    "Supprimer",
+    "Renommer",
+    "Enregistrer",
+    "Annuler",
+    "courriel",
+    "succursale",
+    "Mon compte",
+)
+_FRENCH_WORDS_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, FRENCH_ONLY_WORDS)) + r")\b")
 _ENGLISH_WORDS_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, ENGLISH_ONLY_WORDS)) + r")\b")
 
 
@@ -221,5 +234,11 @@ def french_offences(text: str) -> list[Offence]:
 
 
 def english_offences(text: str) -> list[Offence]:
-    """Where English text puts a space before ? ! : ; (French habits in English)."""
-    return _offences(text, _ENGLISH_RULES)
+    """Where English text puts a space before ? ! : ; (French habits in English) or a
+    straight apostrophe, and French words it should not show."""
+    found = _offences(text, _ENGLISH_RULES)
+    for match in _FRENCH_WORDS_RE.finditer(text):
+        found.append(
+            Offence("French in an English page", _snippet(text, match.start(), match.end()))
+        )
+    return found

@@ -109,7 +109,7 @@ class CardUnknown(CardRevoked):
 
 class SignatureInvalid(CardSignInError):
     code = "signature_invalid"
-    message = _("The card's signature is not valid for this site.")
+    message = _("The card’s signature is not valid for this site.")
     status = 403
 
 
@@ -193,7 +193,7 @@ class IdentityCheckMissing(CardError):
 
 class PublicKeyInvalid(CardError):
     code = "public_key_invalid"
-    message = _("The card's key is not an ECC P-256 public key.")
+    message = _("The card’s key is not an ECC P-256 public key.")
 
 
 class ChallengeMissing(CardError):
@@ -211,7 +211,7 @@ class ProofMissing(CardError):
 
 class ProofInvalid(CardError):
     code = "proof_invalid"
-    message = _("The card's proof does not match its key: the certificate was not signed.")
+    message = _("The card’s proof does not match its key: the certificate was not signed.")
 
 
 class CertificateNotPending(CardError):

@@ -16,7 +16,7 @@ from identity.models.people import User
 
 
 class IdentityDocumentType(models.TextChoices):
-    DRIVERS_LICENCE = "drivers_licence", _("Driver's licence")
+    DRIVERS_LICENCE = "drivers_licence", _("Driver’s licence")
     PASSPORT = "passport", _("Passport")
     HEALTH_INSURANCE_CARD = "health_insurance_card", _("Health insurance card (RAMQ)")
     PERMANENT_RESIDENT_CARD = "permanent_resident_card", _("Permanent resident card")

@@ -61,7 +61,7 @@ class OidcClient(models.Model):
         blank=True,
         help_text=_(
             "Required when the redirect URIs are on more than one host: an https address "
-            "serving a JSON array of the client's redirect URIs. Its host is the sector."
+            "serving a JSON array of the client’s redirect URIs. Its host is the sector."
         ),
     )
     pkce_required = models.BooleanField(

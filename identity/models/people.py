@@ -67,7 +67,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=uuid.uuid4,
         unique=True,
         editable=False,
-        help_text=_("Carried by card certificates instead of the person's name."),
+        help_text=_("Carried by card certificates instead of the person’s name."),
     )
     email = models.EmailField(_("email address"), unique=True)
     email_verified = models.BooleanField(_("email verified"), default=False)

@@ -105,7 +105,7 @@ class OidcClientAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
     @admin.action(
-        description=_("Generate a new secret (ends the client's grants)"), permissions=["change"]
+        description=_("Generate a new secret (ends the client’s grants)"), permissions=["change"]
     )
     def secret_reset(self, request: HttpRequest, queryset: QuerySet[OidcClient]) -> None:
         for client in queryset.filter(is_public=False):

@@ -104,7 +104,7 @@ def client_sector_validate(client: "OidcClient") -> None:
     )
     if stored is not None and client.sector_identifier != stored["sector_identifier"]:
         raise ValidationError(
-            {"sector_identifier": _("A client's sector identifier never changes.")}
+            {"sector_identifier": _("A client’s sector identifier never changes.")}
         )
     uri = client.sector_identifier_uri
     if uri:
@@ -130,7 +130,7 @@ def client_sector_validate(client: "OidcClient") -> None:
         raise ValidationError(
             {
                 field: _(
-                    "This client's subjects are derived from the host %(sector)s: its "
+                    "This client’s subjects are derived from the host %(sector)s: its "
                     "redirect URIs stay on that host, or a sector identifier URI on that "
                     "host lists them."
                 )

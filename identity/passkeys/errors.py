@@ -41,7 +41,7 @@ class ChallengeExpired(PasskeyError):
 
 class RegistrationInvalid(PasskeyError):
     code = "registration_invalid"
-    message = _("Your device's answer could not be verified. The passkey was not added.")
+    message = _("Your device’s answer could not be verified. The passkey was not added.")
 
 
 class PasskeyAlreadyRegistered(PasskeyError):
@@ -100,7 +100,7 @@ class SignInRequestInvalid(PasskeySignInError):
 
 class AssertionInvalid(PasskeySignInError):
     code = "assertion_invalid"
-    message = _("Your device's answer could not be verified. Please try again.")
+    message = _("Your device’s answer could not be verified. Please try again.")
     status = 401
 
 
