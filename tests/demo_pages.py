@@ -1,0 +1,208 @@
+"""Every page the demo people can reach, in one table that the page checks share: Québec
+typography in both languages (tests/test_typography.py), and axe-core, both widths and the
+keyboard (tests/browser/test_accessibility.py). Add a page here when it arrives, and every
+check covers it.
+
+`demo_pages_data()` loads what `make run` loads (`seed_demo`) and gives the demo shopper a
+history (a card issued at the counter, a passkey, a service they signed in to), so that
+the pages show their lists and dates, not only their empty states.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.urls import reverse
+
+SHOPPER = "shopper@demo.uniqc.coop"
+STORE_WORKER = "store@demo.uniqc.coop"
+COURIER = "courier@demo.uniqc.coop"
+REGISTRAR = "registrar@demo.uniqc.coop"
+ADMIN = "admin@demo.uniqc.coop"
+
+DEMO_STORE = "boulangerie-du-faubourg"
+CITY_SERVICE = "Ville de Québec"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page: its name, where it is (a URL name, a path starting with /, or a function of
+    the demo data giving the path), who sees it (None: a visitor) and how they signed in,
+    the status it answers with; with `post`, the page a form answers when this is sent to
+    it (its error messages); `admin` for the coop administration's pages."""
+
+    name: str
+    url: str | Callable[[], str]
+    person: str | None = None
+    acr: str = "low"
+    args: tuple = ()
+    status: int = 200
+    admin: bool = False
+    post: dict | None = None
+
+    def path(self) -> str:
+        if callable(self.url):
+            return self.url()
+        if self.url.startswith("/"):
+            return self.url
+        return reverse(self.url, args=self.args)
+
+
+def _registrar_person_page() -> str:
+    from identity.models import User
+
+    shopper = User.objects.get(email=SHOPPER)
+    return reverse("card:registrar_person", args=[shopper.public_id])
+
+
+def _registrar_card_page() -> str:
+    from identity.card.selectors import card_active_for
+    from identity.models import User
+
+    card = card_active_for(User.objects.get(email=SHOPPER))
+    return reverse("card:registrar_card", args=[card.pk])
+
+
+def _consent_page() -> str:
+    """A service (demo_pages_data's) asking the shopper for more than they shared."""
+    from identity.models import OidcClient
+
+    city = OidcClient.objects.get(name=CITY_SERVICE)
+    query = {
+        "client_id": city.client_id,
+        "response_type": "code",
+        "scope": "openid profile email phone address",
+        "redirect_uri": city.redirect_uris[0],
+        "code_challenge": "a" * 43,
+        "code_challenge_method": "S256",
+    }
+    return reverse("oidc:authorize") + "?" + urlencode(query)
+
+
+def _registrar_search_with_results() -> str:
+    return reverse("card:registrar") + "?q=Tremblay"
+
+
+PAGES = [
+    # Visitors
+    Page("home", "home"),
+    Page("sign-in", "identity:login"),
+    Page("sign-up", "identity:signup"),
+    Page("sign-up sent", "identity:signup_done"),
+    Page("password reset", "identity:password_reset"),
+    Page("password reset sent", "identity:password_reset_done"),
+    Page("password reset complete", "identity:password_reset_complete"),
+    Page("card sign-in", "card_login:sign_in"),
+    Page("stores", "marketplace:store_list"),
+    Page("a store", "marketplace:store_detail", args=(DEMO_STORE,)),
+    Page("locker sites", "lockers:site_list"),
+    Page("about the coop", "pages:about"),
+    Page("privacy", "pages:privacy"),
+    Page("accessibility", "pages:accessibility"),
+    Page("terms", "pages:terms"),
+    Page("contact", "pages:contact"),
+    Page("design system", "pages:design"),
+    Page("a missing page", "/cette-page-n-existe-pas/", status=404),
+    # Forms sent wrong: the errors people read
+    Page("sign-in refused", "identity:login", post={"email": "x@example.com", "password": "x"}),
+    Page(
+        "sign-up with errors",
+        "identity:signup",
+        post={"email": "not an address", "password": "short", "password_confirm": "other"},
+    ),
+    Page("sign-up, nothing filled", "identity:signup", post={}),
+    Page("password reset with errors", "identity:password_reset", post={"email": "nope"}),
+    # A shopper
+    Page("home, signed in", "home", SHOPPER),
+    Page("account", "identity:account", SHOPPER),
+    Page("account at substantial", "identity:account", SHOPPER, "substantial"),
+    Page("profile", "identity:profile", SHOPPER),
+    Page("passkeys", "identity:passkeys:list", SHOPPER),
+    Page("passkeys at high", "identity:passkeys:list", SHOPPER, "high"),
+    Page("connected services", "identity:connected_services", SHOPPER),
+    Page("my card", "identity:card", SHOPPER),
+    Page("change password", "identity:password_change", SHOPPER),
+    Page(
+        "change password with errors",
+        "identity:password_change",
+        SHOPPER,
+        post={"old_password": "wrong", "new_password1": "123", "new_password2": "1234"},
+    ),
+    Page(
+        "profile with errors",
+        "identity:profile",
+        SHOPPER,
+        post={"postal_code": "12345", "phone": "abc", "birth_date": "31/02/2001"},
+    ),
+    Page("password changed", "identity:password_change_done", SHOPPER),
+    Page("a service asks for consent", _consent_page, SHOPPER),
+    Page("a store, signed in", "marketplace:store_detail", SHOPPER, args=(DEMO_STORE,)),
+    Page("a missing page, signed in", "/compte/nulle-part/", SHOPPER, status=404),
+    # A store worker
+    Page("my stores", "marketplace:my_stores", STORE_WORKER),
+    Page("account of a store worker", "identity:account", STORE_WORKER),
+    # A courier
+    Page("courier's sites", "lockers:courier_sites", COURIER),
+    Page("account of a courier", "identity:account", COURIER),
+    # A registrar, signed in with their card
+    Page("counter search", "card:registrar", REGISTRAR, "high"),
+    Page("counter search results", _registrar_search_with_results, REGISTRAR, "high"),
+    Page("counter: a person", _registrar_person_page, REGISTRAR, "high"),
+    Page("counter: a card", _registrar_card_page, REGISTRAR, "high"),
+    Page("counter: a person, check sent empty", _registrar_person_page, REGISTRAR, "high", post={}),
+    Page(
+        "counter search, too short", lambda: reverse("card:registrar") + "?q=a", REGISTRAR, "high"
+    ),
+    # The coop's administrator
+    Page("admin index", "admin:index", ADMIN, "high", admin=True),
+    Page("admin: people", "admin:identity_user_changelist", ADMIN, "high", admin=True),
+    Page("admin: stores", "admin:marketplace_store_changelist", ADMIN, "high", admin=True),
+    Page("admin: locker sites", "admin:lockers_site_changelist", ADMIN, "high", admin=True),
+]
+
+
+def demo_pages_data() -> None:
+    """The demo data, and a shopper with a history: a card issued at the counter, a
+    passkey, a service they signed in to. Needs the card CA settings of the test."""
+    from config.management.commands.seed_demo import demo_seed
+    from identity.card.ca import card_certificate_issue
+    from identity.card.services import card_register, identity_check_record
+    from identity.demo import DEMO_BRANCH
+    from identity.models import IdentityDocumentType, OidcClaimRelease, Passkey, User
+    from identity.oidc.services import oidc_client_create, oidc_consent_record
+
+    demo_seed()
+    shopper = User.objects.get(email=SHOPPER)
+    registrar = User.objects.get(email=REGISTRAR)
+    check = identity_check_record(
+        person=shopper,
+        document_type=IdentityDocumentType.DRIVERS_LICENCE,
+        document_last4="7K3Q",
+        branch=DEMO_BRANCH,
+        registrar=registrar,
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    card = card_register(
+        person=shopper,
+        certificate=card_certificate_issue(public_key=key.public_key(), user=shopper),
+        identity_check=check,
+        registrar=registrar,
+    )
+    # Made as identity's passkey tests make theirs: the WebAuthn ceremony is not the point.
+    Passkey.objects.create(
+        user=shopper, card=card, credential_id=b"demo", public_key=b"k", name="Mon portable"
+    )
+    city = oidc_client_create(name=CITY_SERVICE, redirect_uris=["https://rp.example/cb"])
+    claims = ["email", "given_name", "family_name"]
+    oidc_consent_record(
+        user=shopper, client=city.client, claims_asked=claims, claims_granted=claims
+    )
+    # The token endpoint writes these; the page only reads them.
+    OidcClaimRelease.objects.create(
+        user=shopper,
+        client=city.client,
+        claims=claims,
+        released_at=datetime.datetime(2026, 12, 1, 14, 5, tzinfo=datetime.UTC),
+    )
