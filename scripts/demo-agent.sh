@@ -92,6 +92,10 @@ if kill -0 "${started[-1]}" 2>/dev/null; then
   echo "Card agent on http://127.0.0.1:$AGENT_PORT (registrar mode, for $UNIQC_AGENT_ORIGINS)"
   echo "  with $card."
   echo "  Log: $LOG_DIR/agent.log. A new card's PIN is 123456."
+  echo
+  echo "The first ten minutes: open $SITE_URL/compte/connexion/, choose"
+  echo "\"Se connecter avec ma carte\" (the card is $HOLDER's, PIN 123456), add a passkey"
+  echo "from your account, sign out, then sign in with the passkey."
 else
   echo "The card agent did not start (is port $AGENT_PORT taken?); see $LOG_DIR/agent.log." >&2
 fi
