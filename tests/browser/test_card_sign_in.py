@@ -9,25 +9,18 @@ fail (never skip) without pcscd and vpcd: see card_agent/tests/pcsc_fixtures.py.
 """
 
 import contextlib
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext
 
-from card_agent.agent import CardAgent, PcscCardSource
-from card_agent.bridge import bridge_create
 from card_agent.emulator import DEFAULT_PIN, VirtualPivCard
-from card_agent.tests.pcsc_fixtures import VPCD_READER
 from conftest import csp_violations_watch
 from identity.assurance import SESSION_ACR, SESSION_AMR
 from identity.card.ca import card_certificate_issue
@@ -36,6 +29,7 @@ from identity.models import Card, CardRevocationReason, IdentityDocumentType, Us
 from identity.oidc.services import oidc_client_create
 from identity.tests.card_fixtures import CA_PASSPHRASE
 from identity.tests.oidc.conftest import REDIRECT_URI, Provider, Registered
+from tests.browser.sessions import browser_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -81,13 +75,6 @@ def card_settings(settings, card_ca_dir, site) -> None:
 
 
 @pytest.fixture
-def agent(vpcd_emulator) -> CardAgent:
-    """The card agent on the reader where a blank card, as delivered to a branch, waits."""
-    vpcd_emulator.card = VirtualPivCard(registrar_mode=True)
-    return CardAgent(PcscCardSource(reader=VPCD_READER))
-
-
-@pytest.fixture
 def issued(make_person, agent, vpcd_emulator, card_settings) -> Issued:
     """Issuance at a branch, through the agent and the real PC/SC stack."""
     registrar = make_person("registrar@example.com", "registrar")
@@ -111,22 +98,6 @@ def issued(make_person, agent, vpcd_emulator, card_settings) -> Issued:
     return Issued(person=person, registrar=registrar, card=card, virtual_card=virtual_card)
 
 
-@pytest.fixture
-def bridge(agent, site, settings) -> Iterator[str]:
-    """The agent's bridge on 127.0.0.1 (any free port), for the live server's origin only;
-    the sign-in page sends the PIN. Yields its URL, which the page is told to use."""
-    server = bridge_create(agent, port=0, allowed_origins=(site,), pin_entry="page")
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    settings.CARD_AGENT_URL = f"http://127.0.0.1:{server.port}"
-    try:
-        yield settings.CARD_AGENT_URL
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 def card_sign_in(page, pin: str, *, next_url: str = PROFILE) -> None:
     """Open the sign-in page, type the PIN once the agent has asked for it, submit."""
     page.goto(f"/login/card?next={next_url}")
@@ -139,15 +110,6 @@ def error_shown(page) -> str:
     status = page.locator("#card-status.error")
     status.wait_for()
     return status.text_content()
-
-
-def browser_session(page) -> dict:
-    """The server-side session behind the browser's session cookie."""
-    cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
-    key = cookies.get(django_settings.SESSION_COOKIE_NAME)
-    assert key, f"no session cookie in {sorted(cookies)}"
-    store = import_module(django_settings.SESSION_ENGINE).SessionStore(session_key=key)
-    return store.load()
 
 
 def french(message: str) -> str:

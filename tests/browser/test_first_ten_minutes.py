@@ -22,28 +22,23 @@ the page opened at 127.0.0.1, the card fails first: the agent serves SITE_URL's 
 passkey would fail too (its RP ID "localhost" is not the page's domain).
 """
 
-import threading
-from collections.abc import Iterator
-from importlib import import_module
 from urllib.parse import urlsplit
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from django.conf import settings as django_settings
 from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from card_agent.agent import CardAgent, PcscCardSource
-from card_agent.bridge import bridge_create
-from card_agent.emulator import DEFAULT_PIN, VirtualPivCard
-from card_agent.tests.pcsc_fixtures import VPCD_READER
+from card_agent.agent import CardAgent
+from card_agent.emulator import DEFAULT_PIN
 from identity.assurance import SESSION_ACR, SESSION_AMR
 from identity.card.ca import card_certificate_issue
 from identity.card.services import card_register, identity_check_record
 from identity.models import Card, IdentityDocumentType, Passkey, User
 from identity.tests.card_fixtures import CA_PASSPHRASE
 from identity.tests.passkeys.conftest import NO_AUTOFILL, VirtualAuthenticator
+from tests.browser.sessions import browser_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,29 +62,6 @@ def site(live_server, settings, card_ca_dir) -> str:
     return address
 
 
-@pytest.fixture
-def agent(vpcd_emulator) -> CardAgent:
-    """The card agent on the counter's reader, where a blank card waits to be issued."""
-    vpcd_emulator.card = VirtualPivCard(registrar_mode=True)
-    return CardAgent(PcscCardSource(reader=VPCD_READER))
-
-
-@pytest.fixture
-def bridge(agent, site, settings) -> Iterator[str]:
-    """The agent's bridge as `make run` starts it: on 127.0.0.1, for SITE_URL's pages only
-    (UNIQC_AGENT_ORIGINS), with the PIN typed on the page; CARD_AGENT_URL names it."""
-    server = bridge_create(agent, port=0, allowed_origins=(site,), pin_entry="page")
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    settings.CARD_AGENT_URL = f"http://127.0.0.1:{server.port}"
-    try:
-        yield settings.CARD_AGENT_URL
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 def counter_issue(person: User, agent: CardAgent, vpcd_emulator) -> Card:
     """At the branch: a registrar sees Camille's document, the blank card makes its key,
     the coop's CA certifies it, Camille chooses her PIN, and the card is registered."""
@@ -111,15 +83,6 @@ def counter_issue(person: User, agent: CardAgent, vpcd_emulator) -> Card:
     return card_register(
         person=person, certificate=certificate, identity_check=check, registrar=registrar
     )
-
-
-def browser_session(page) -> dict:
-    """The server-side session behind the browser's session cookie ({} when there is none)."""
-    cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
-    key = cookies.get(django_settings.SESSION_COOKIE_NAME)
-    if not key:
-        return {}
-    return import_module(django_settings.SESSION_ENGINE).SessionStore(session_key=key).load()
 
 
 def path_of(url: str) -> str:
