@@ -25,6 +25,9 @@ POSTGRESQL_DROP = [f"ALTER TABLE marketplace_variant DROP CONSTRAINT IF EXISTS {
 _VARIANT_MISMATCH = (
     "NEW.store_id IS NOT (SELECT store_id FROM marketplace_listing WHERE id = NEW.listing_id)"
 )
+_VARIANTS_LEFT_BEHIND = (
+    "SELECT 1 FROM marketplace_variant WHERE listing_id = NEW.id AND store_id IS NOT NEW.store_id"
+)
 _ABORT = f"BEGIN SELECT RAISE(ABORT, '{CONSTRAINT}'); END"
 SQLITE_TRIGGERS = {
     f"{CONSTRAINT}_insert": (
@@ -36,8 +39,7 @@ SQLITE_TRIGGERS = {
     ),
     f"{CONSTRAINT}_listing_moves": (
         "BEFORE UPDATE OF store_id ON marketplace_listing FOR EACH ROW WHEN EXISTS "
-        "(SELECT 1 FROM marketplace_variant WHERE listing_id = NEW.id "
-        f"AND store_id IS NOT NEW.store_id) {_ABORT}"
+        f"({_VARIANTS_LEFT_BEHIND}) {_ABORT}"
     ),
 }
 
@@ -66,7 +68,7 @@ def guarantee_drop(schema_editor: Any) -> None:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
-def VariantStoreGuarantee() -> migrations.RunPython:  # noqa: N802 - reads as an operation
+def VariantStoreGuarantee() -> migrations.RunPython:
     """The migration operation that (re)installs the guarantee."""
     return migrations.RunPython(
         lambda _apps, schema_editor: guarantee_create(schema_editor),

@@ -1,5 +1,4 @@
 import pytest
-
 from django.utils import translation
 
 from marketplace.models import ListingStatus, StoreStatus, Variant
