@@ -192,6 +192,7 @@ class CategoryAdmin(SlugSetOnceAdminMixin, admin.ModelAdmin):
             name_en=form.cleaned_data["name_en"],
             parent=form.cleaned_data["parent"],
             position=form.cleaned_data["position"],
+            acting_user=request.user,
         )
         obj.pk = category.pk
         obj._state.adding = False

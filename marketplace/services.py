@@ -248,10 +248,13 @@ def category_upsert(
     name_en: str = "",
     parent: Category | None = None,
     position: int = 0,
+    acting_user: Any = None,
 ) -> tuple[Category, bool]:
     """Create the category with this slug or bring it to these values; True if created.
 
-    A category never sits under itself, directly or through its sub-categories.
+    A category never sits under itself, directly or through its sub-categories. A
+    creation or a change is audited with `acting_user` (None: the system, loading a
+    catalogue); no change writes nothing.
     """
     values = {
         "name_fr": name_fr,
@@ -264,9 +267,17 @@ def category_upsert(
         category = Category(slug=slug, **values)
         category.full_clean()
         category.save()
+        audit_record(acting_user=acting_user, action="category.create", target=category)
         return category, True
     category_parent_check(category=category, parent=parent)
-    changed_fields_save(category, values, CATEGORY_FIELDS)
+    changed = sorted(name for name, value in values.items() if getattr(category, name) != value)
+    if changed_fields_save(category, values, CATEGORY_FIELDS):
+        audit_record(
+            acting_user=acting_user,
+            action="category.update",
+            target=category,
+            detail={"fields": changed},
+        )
     return category, False
 
 
