@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from identity.geo import coordinate_constraints
@@ -172,8 +172,8 @@ class Category(models.Model):
 
 class ListingStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")
-    UNPUBLISHED = "unpublished", _("Unpublished")
+    PUBLISHED = "published", pgettext_lazy("listing", "Published")
+    UNPUBLISHED = "unpublished", pgettext_lazy("listing", "Unpublished")
 
 
 class Listing(models.Model):
