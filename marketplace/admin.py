@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest
@@ -8,9 +9,11 @@ from django.utils.translation import ngettext
 
 from core.admin import DateHierarchyAdminMixin, ReadOnlyAdminMixin, SlugSetOnceAdminMixin
 from identity.forms import PostalCodeAdminForm
-from marketplace.models import Listing, Store, StoreStaff, StoreStatus, Variant
+from marketplace.models import Category, Listing, Store, StoreStaff, StoreStatus, Variant
 from marketplace.services import (
     STORE_FIELDS,
+    category_parent_check,
+    category_upsert,
     store_create,
     store_staff_remove,
     store_staff_set,
@@ -30,7 +33,16 @@ class StoreStaffInline(ReadOnlyAdminMixin, admin.TabularInline):
 class VariantInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Variant
     extra = 0
-    fields = ["sku", "name", "price", "currency", "stock"]
+    fields = [
+        "sku",
+        "name",
+        "price",
+        "currency",
+        "size_class",
+        "weight_grams",
+        "stock",
+        "low_stock_threshold",
+    ]
 
 
 @admin.register(Store)
@@ -145,15 +157,63 @@ class StoreStaffAdmin(admin.ModelAdmin):
             self.delete_model(request, membership)
 
 
+class CategoryAdminForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["name_fr", "name_en", "slug", "parent", "position"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            category_parent_check(category=self.instance, parent=cleaned.get("parent"))
+        return cleaned
+
+
+@admin.register(Category)
+class CategoryAdmin(SlugSetOnceAdminMixin, admin.ModelAdmin):
+    """The catalogue's tree, kept by the coop; written through category_upsert, which
+    refuses a cycle."""
+
+    list_display = ["name_fr", "name_en", "parent", "position", "slug"]
+    list_filter = ["parent"]
+    search_fields = ["name_fr", "name_en", "slug"]
+    list_select_related = ["parent"]
+    prepopulated_fields = {"slug": ["name_fr"]}
+    ordering = ["parent__position", "position", "slug"]
+    form = CategoryAdminForm
+
+    def has_delete_permission(self, request: HttpRequest, obj: Category | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
+        category, _created = category_upsert(
+            slug=form.cleaned_data["slug"] if not change else obj.slug,
+            name_fr=form.cleaned_data["name_fr"],
+            name_en=form.cleaned_data["name_en"],
+            parent=form.cleaned_data["parent"],
+            position=form.cleaned_data["position"],
+            acting_user=request.user,
+        )
+        obj.pk = category.pk
+        obj._state.adding = False
+
+
 @admin.register(Listing)
 class ListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Listings are the stores' own, written by their tools and catalogue imports."""
 
-    list_display = ["title", "store", "size_class", "is_active", "variant_total", "stock_total"]
-    list_filter = ["is_active", "size_class", "store__locality", "store"]
-    search_fields = ["title", "slug", "store__name", "variants__sku"]
-    list_select_related = ["store"]
-    prepopulated_fields = {"slug": ["title"]}
+    list_display = [
+        "title_fr",
+        "store",
+        "category",
+        "status",
+        "published_at",
+        "variant_total",
+        "stock_total",
+    ]
+    list_filter = ["status", "category", "store__locality", "store"]
+    search_fields = ["title_fr", "title_en", "slug", "store__name", "variants__sku"]
+    list_select_related = ["store", "category"]
     autocomplete_fields = ["store"]
     inlines = [VariantInline]
 
@@ -177,12 +237,19 @@ class ListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class VariantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Variants and their stock move with sales and the stores' tools, not by hand."""
 
-    list_display = ["sku", "name", "listing", "store_name", "price", "currency", "stock"]
-    list_filter = ["currency", "listing__size_class", "listing__store"]
-    search_fields = ["sku", "name", "listing__title", "listing__store__name"]
-    list_select_related = ["listing__store"]
-    autocomplete_fields = ["listing"]
-
-    @admin.display(description=_("store"), ordering="listing__store__name")
-    def store_name(self, variant: Variant) -> str:
-        return variant.listing.store.name
+    list_display = [
+        "sku",
+        "name",
+        "listing",
+        "store",
+        "price",
+        "currency",
+        "size_class",
+        "weight_grams",
+        "stock",
+        "low_stock_threshold",
+    ]
+    list_filter = ["currency", "size_class", "store"]
+    search_fields = ["sku", "name", "listing__title_fr", "listing__title_en", "store__name"]
+    list_select_related = ["listing", "store"]
+    autocomplete_fields = ["listing", "store"]

@@ -3,9 +3,10 @@
 after identity's people and the lockers' sites).
 
 Every business here is invented; streets, neighbourhoods and postal areas are real so
-that the directory looks like Québec. Natural keys: a store's slug, a listing's slug
-within its store (from its title), a variant's SKU. Loading never undoes what happened
-since: variants keep their stock, stores the coop's decision.
+that the directory looks like Québec. Natural keys: a category's slug, a store's slug,
+a listing's slug within its store (from its French title), a variant's SKU within its
+store. Loading never undoes what happened since: variants keep their stock, listings
+their publication, stores the coop's decision.
 """
 
 from collections.abc import Mapping
@@ -16,12 +17,38 @@ from django.utils.text import slugify
 
 from core.demo import DemoSummary
 from identity.models import User
-from marketplace.models import Store, StoreRole, StoreStatus
-from marketplace.services import listing_upsert, store_staff_set, store_upsert, variant_upsert
+from marketplace.models import Category, ListingStatus, Store, StoreRole, StoreStatus
+from marketplace.services import (
+    category_upsert,
+    listing_upsert,
+    store_staff_set,
+    store_upsert,
+    variant_upsert,
+)
+
+# --- The catalogue's categories -----------------------------------------------------------
+# (slug, French name, English name, parent slug or None), in the order shoppers see them.
+CATEGORIES: list[tuple[str, str, str, str | None]] = [
+    ("alimentation", "Alimentation", "Food", None),
+    ("boulangerie", "Boulangerie", "Bakery", "alimentation"),
+    ("fromagerie", "Fromagerie", "Cheese shop", "alimentation"),
+    ("epicerie-fine", "Épicerie fine", "Fine foods", "alimentation"),
+    ("fruits-et-legumes", "Fruits et légumes", "Fruit and vegetables", "alimentation"),
+    ("vrac", "Vrac", "Bulk foods", "alimentation"),
+    ("cafe-et-the", "Café et thé", "Coffee and tea", "alimentation"),
+    ("maison", "Maison", "Home", None),
+    ("quincaillerie", "Quincaillerie", "Hardware", "maison"),
+    ("loisirs", "Loisirs", "Leisure", None),
+    ("librairie", "Librairie", "Bookshop", "loisirs"),
+    ("velo", "Vélo", "Cycling", "loisirs"),
+    ("jeux", "Jeux", "Games", "loisirs"),
+]
 
 # --- Stores and what they sell ----------------------------------------------------------
-# A listing: (title, locker size, description, [(variant code, name, price, stock)]).
-# A variant's SKU is "<store code>-<listing slug>-<variant code>", upper-case.
+# A listing: (French title, English title, category slug, French description,
+# [(variant code, name, price, stock, locker size, weight in grams)]).
+# A variant's SKU is "<store code>-<listing slug>-<variant code>", upper-case; it is
+# unique within its store.
 
 STORES: list[dict[str, Any]] = [
     # Québec ----------------------------------------------------------------------------
@@ -44,39 +71,54 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Miche au levain de seigle",
-                "M",
+                "Rye sourdough loaf",
+                "boulangerie",
                 "Levain naturel, seigle de Charlevoix, croûte épaisse ; se garde cinq jours.",
-                [("800", "Miche de 800 g", "7.50", 14), ("400", "Demi-miche de 400 g", "4.25", 10)],
+                [
+                    ("800", "Miche de 800 g", "7.50", 14, "M", 850),
+                    ("400", "Demi-miche de 400 g", "4.25", 10, "M", 430),
+                ],
             ),
             (
                 "Croissants pur beurre",
-                "M",
+                "All-butter croissants",
+                "boulangerie",
                 "Feuilletés au beurre du Québec, à réchauffer 3 minutes au four.",
-                [("B4", "Boîte de 4", "9.00", 20), ("B8", "Boîte de 8", "17.00", 8)],
+                [
+                    ("B4", "Boîte de 4", "9.00", 20, "S", 300),
+                    ("B8", "Boîte de 8", "17.00", 8, "M", 600),
+                ],
             ),
             (
                 "Pain de mie complet",
-                "M",
+                "Whole wheat sandwich loaf",
+                "boulangerie",
                 "Farine de blé entier, miel de trèfle ; idéal pour les lunchs.",
-                [("675", "Pain de 675 g", "6.25", 12)],
+                [("675", "Pain de 675 g", "6.25", 12, "M", 700)],
             ),
             (
                 "Tarte au sucre",
-                "M",
+                "Sugar pie",
+                "boulangerie",
                 "La recette de la maison, à la cassonade et à la crème.",
-                [("9PO", "Tarte de 9 pouces", "16.00", 6)],
+                [("9PO", "Tarte de 9 pouces", "16.00", 6, "M", 900)],
             ),
             (
                 "Granola à l’érable",
-                "S",
+                "Maple granola",
+                "epicerie-fine",
                 "Avoine, graines de citrouille et sirop d’érable, cuit lentement.",
-                [("500", "Sac de 500 g", "11.50", 12), ("1KG", "Sac de 1 kg", "21.00", 0)],
+                [
+                    ("500", "Sac de 500 g", "11.50", 12, "S", 520),
+                    ("1KG", "Sac de 1 kg", "21.00", 0, "M", 1030),
+                ],
             ),
             (
                 "Pouding chômeur",
-                "M",
+                "Maple pudding cake",
+                "boulangerie",
                 "Gâteau nappé de sirop d’érable, format à partager.",
-                [("FAM", "Format familial", "14.50", 4)],
+                [("FAM", "Format familial", "14.50", 4, "M", 1200)],
             ),
         ],
     },
@@ -99,40 +141,49 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Cheddar fort vieilli deux ans",
-                "S",
+                "Two-year-old sharp cheddar",
+                "fromagerie",
                 "Lait de vache du Bas-Saint-Laurent, texture friable et goût de noisette.",
-                [("200", "200 g", "8.95", 25), ("500", "500 g", "19.95", 10)],
+                [("200", "200 g", "8.95", 25, "S", 210), ("500", "500 g", "19.95", 10, "S", 510)],
             ),
             (
                 "Croûte fleurie de Charlevoix",
-                "S",
+                "Charlevoix bloomy-rind cheese",
+                "fromagerie",
                 "Pâte molle crémeuse, lait entier ; à servir à température ambiante.",
-                [("170", "Meule de 170 g", "12.50", 9)],
+                [("170", "Meule de 170 g", "12.50", 9, "S", 190)],
             ),
             (
                 "Fromage en grains du jour",
-                "S",
+                "Fresh cheese curds",
+                "fromagerie",
                 "Il fait encore « couic-couic » : livré le jour même.",
-                [("250", "250 g", "5.75", 40), ("500", "500 g", "10.50", 0)],
+                [("250", "250 g", "5.75", 40, "S", 260), ("500", "500 g", "10.50", 0, "S", 510)],
             ),
             (
                 "Raclette au lait cru",
-                "M",
+                "Raw-milk raclette",
+                "fromagerie",
                 "Pâte demi-ferme qui fond sans se séparer ; pour quatre personnes.",
-                [("400", "400 g", "17.80", 7)],
+                [("400", "400 g", "17.80", 7, "M", 420)],
             ),
             (
                 "Plateau découverte, quatre fromages du Québec",
-                "M",
+                "Discovery board, four Québec cheeses",
+                "fromagerie",
                 "Une pâte molle, une demi-ferme, une persillée et un chèvre, avec les notes "
                 "de dégustation.",
-                [("P2", "Pour 2 personnes", "34.00", 5), ("P4", "Pour 4 personnes", "62.00", 3)],
+                [
+                    ("P2", "Pour 2 personnes", "34.00", 5, "M", 650),
+                    ("P4", "Pour 4 personnes", "62.00", 3, "L", 1250),
+                ],
             ),
             (
                 "Beurre de baratte salé",
-                "S",
+                "Salted churned butter",
+                "fromagerie",
                 "Baratté à l’ancienne, sel de mer.",
-                [("250", "250 g", "7.25", 18)],
+                [("250", "250 g", "7.25", 18, "S", 260)],
             ),
         ],
     },
@@ -155,40 +206,55 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Coup de cœur du mois, roman québécois",
-                "S",
+                "Staff pick of the month, a Québec novel",
+                "librairie",
                 "Le roman que l’équipe a le plus aimé ce mois-ci, avec un mot du libraire.",
-                [("POCHE", "Format poche", "14.95", 12), ("GF", "Grand format", "29.95", 6)],
+                [
+                    ("POCHE", "Format poche", "14.95", 12, "S", 250),
+                    ("GF", "Grand format", "29.95", 6, "S", 600),
+                ],
             ),
             (
                 "Atlas des rivières du Québec",
-                "S",
+                "Atlas of Québec’s rivers",
+                "librairie",
                 "Cartes, photographies et histoire de 40 rivières, de la Jacques-Cartier "
                 "à la Moisie.",
-                [("RELIE", "Relié", "49.95", 3)],
+                [("RELIE", "Relié", "49.95", 3, "S", 1800)],
             ),
             (
                 "Carnet de notes cousu main",
-                "S",
+                "Hand-stitched notebook",
+                "librairie",
                 "Papier recyclé, couverture en carton de Limoilou.",
-                [("LIGNE", "A5 ligné", "18.00", 15), ("POINTS", "A5 pointillé", "18.00", 0)],
+                [
+                    ("LIGNE", "A5 ligné", "18.00", 15, "S", 220),
+                    ("POINTS", "A5 pointillé", "18.00", 0, "S", 220),
+                ],
             ),
             (
                 "Les enquêtes de Limoilou, tome 1",
-                "S",
+                "The Limoilou Mysteries, volume 1",
+                "librairie",
                 "Bande dessinée jeunesse, dès 8 ans.",
-                [("T1", "Couverture souple", "19.95", 8)],
+                [("T1", "Couverture souple", "19.95", 8, "S", 350)],
             ),
             (
                 "Carte-cadeau de la librairie",
-                "S",
+                "Bookshop gift card",
+                "librairie",
                 "Valable deux ans en magasin et en ligne.",
-                [("25", "Valeur de 25 $", "25.00", 100), ("50", "Valeur de 50 $", "50.00", 100)],
+                [
+                    ("25", "Valeur de 25 $", "25.00", 100, "S", 20),
+                    ("50", "Valeur de 50 $", "50.00", 100, "S", 20),
+                ],
             ),
             (
                 "Signets en bois d’érable",
-                "S",
+                "Maple wood bookmarks",
+                "librairie",
                 "Gravés au laser dans un atelier de Saint-Sauveur.",
-                [("P3", "Paquet de 3", "9.50", 20)],
+                [("P3", "Paquet de 3", "9.50", 20, "S", 30)],
             ),
         ],
     },
@@ -211,48 +277,64 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Chambre à air 700 × 28-32",
-                "S",
+                "Inner tube, 700 × 28-32",
+                "velo",
                 "Butyle, 1 mm d’épaisseur.",
                 [
-                    ("PRESTA", "Valve Presta", "9.99", 30),
-                    ("SCHRADER", "Valve Schrader", "8.99", 22),
+                    ("PRESTA", "Valve Presta", "9.99", 30, "S", 120),
+                    ("SCHRADER", "Valve Schrader", "8.99", 22, "S", 125),
                 ],
             ),
             (
                 "Lumières avant et arrière rechargeables",
-                "S",
+                "Rechargeable front and rear lights",
+                "velo",
                 "Recharge USB-C, 6 h d’autonomie, visibles à 300 m.",
-                [("ENS", "Ensemble avant et arrière", "39.99", 10)],
+                [("ENS", "Ensemble avant et arrière", "39.99", 10, "S", 180)],
             ),
             (
                 "Cadenas en U",
-                "M",
+                "U-lock",
+                "velo",
                 "Acier trempé de 14 mm, deux clés.",
-                [("STD", "Standard", "54.99", 6), ("CABLE", "Avec câble de 1,2 m", "64.99", 4)],
+                [
+                    ("STD", "Standard", "54.99", 6, "M", 1300),
+                    ("CABLE", "Avec câble de 1,2 m", "64.99", 4, "M", 1650),
+                ],
             ),
             (
                 "Sacoche de porte-bagages imperméable",
-                "L",
+                "Waterproof pannier",
+                "velo",
                 "Toile soudée, fermeture roulée, bande réfléchissante.",
-                [("20L", "Une sacoche de 20 L", "89.00", 5), ("2X20L", "La paire", "159.00", 2)],
+                [
+                    ("20L", "Une sacoche de 20 L", "89.00", 5, "L", 1100),
+                    ("2X20L", "La paire", "159.00", 2, "L", 2200),
+                ],
             ),
             (
                 "Trousse de réparation",
-                "S",
+                "Repair kit",
+                "velo",
                 "Rustines, démonte-pneus et outil multifonction.",
-                [("BASE", "Trousse de base", "24.99", 15)],
+                [("BASE", "Trousse de base", "24.99", 15, "S", 250)],
             ),
             (
                 "Casque urbain",
-                "L",
+                "Urban helmet",
+                "velo",
                 "Coque ABS, visière amovible, lumière arrière intégrée.",
-                [("SM", "Taille S/M", "79.99", 4), ("LXL", "Taille L/XL", "79.99", 0)],
+                [
+                    ("SM", "Taille S/M", "79.99", 4, "L", 450),
+                    ("LXL", "Taille L/XL", "79.99", 0, "L", 480),
+                ],
             ),
             (
                 "Mise au point printanière",
-                "S",
+                "Spring tune-up",
+                "velo",
                 "Bon d’atelier : réglage des freins et des vitesses, nettoyage de la chaîne.",
-                [("BON", "Bon d’atelier", "89.00", 50)],
+                [("BON", "Bon d’atelier", "89.00", 50, "S", 20)],
             ),
         ],
     },
@@ -275,39 +357,48 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Thé du Labrador sauvage",
-                "S",
+                "Wild Labrador tea",
+                "cafe-et-the",
                 "Cueilli sur la Côte-Nord ; infusion douce aux notes résineuses.",
-                [("30", "30 g", "12.00", 16)],
+                [("30", "30 g", "12.00", 16, "S", 60)],
             ),
             (
                 "Mélange d’épices pour tourtière",
-                "S",
+                "Tourtière spice blend",
+                "epicerie-fine",
                 "Cannelle, clou de girofle, sarriette et poivre.",
-                [("50", "Pot de 50 g", "7.50", 20)],
+                [("50", "Pot de 50 g", "7.50", 20, "S", 120)],
             ),
             (
                 "Poivre des dunes",
-                "S",
+                "Dune pepper",
+                "epicerie-fine",
                 "Aulne crispé de la Gaspésie, goût boisé et poivré.",
-                [("25", "Pot de 25 g", "11.75", 9)],
+                [("25", "Pot de 25 g", "11.75", 9, "S", 90)],
             ),
             (
                 "Thé noir déjeuner de Québec",
-                "S",
+                "Québec breakfast black tea",
+                "cafe-et-the",
                 "Assam et Ceylan, corsé, parfait avec un nuage de lait.",
-                [("100", "100 g", "10.50", 14), ("250", "250 g", "22.00", 6)],
+                [("100", "100 g", "10.50", 14, "S", 130), ("250", "250 g", "22.00", 6, "S", 290)],
             ),
             (
                 "Sirop d’érable ambré",
-                "M",
+                "Amber maple syrup",
+                "epicerie-fine",
                 "Goût riche, récolte de cette année, érablière de Beauce.",
-                [("540", "Boîte de 540 ml", "13.95", 24), ("1L", "Cruchon de 1 L", "22.95", 10)],
+                [
+                    ("540", "Boîte de 540 ml", "13.95", 24, "M", 750),
+                    ("1L", "Cruchon de 1 L", "22.95", 10, "M", 1450),
+                ],
             ),
             (
                 "Coffret dégustation",
-                "M",
+                "Tasting gift box",
+                "epicerie-fine",
                 "Six pots d’épices et de thés choisis par la maison, emballés pour offrir.",
-                [("6POTS", "Six pots", "54.00", 3)],
+                [("6POTS", "Six pots", "54.00", 3, "M", 900)],
             ),
         ],
     },
@@ -330,48 +421,58 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Ampoule DEL A19 blanc chaud",
-                "S",
+                "Warm white A19 LED bulb",
+                "quincaillerie",
                 "Équivalent 60 W, 2700 K, intensité réglable.",
-                [("1", "À l’unité", "6.49", 40), ("4", "Paquet de 4", "19.99", 12)],
+                [
+                    ("1", "À l’unité", "6.49", 40, "S", 70),
+                    ("4", "Paquet de 4", "19.99", 12, "S", 320),
+                ],
             ),
             (
                 "Ruban à mesurer de 7,5 m",
-                "S",
+                "7.5 m tape measure",
+                "quincaillerie",
                 "Gradué en métrique et en impérial, boîtier caoutchouté.",
-                [("7M5", "7,5 m", "16.99", 10)],
+                [("7M5", "7,5 m", "16.99", 10, "S", 380)],
             ),
             (
                 "Grattoir à glace avec brosse",
-                "L",
+                "Ice scraper with brush",
+                "quincaillerie",
                 "Manche de 60 cm, lame en laiton qui ne raye pas le pare-brise.",
-                [("60", "60 cm", "14.99", 15)],
+                [("60", "60 cm", "14.99", 15, "L", 450)],
             ),
             (
                 "Calfeutrant de silicone transparent",
-                "S",
+                "Clear silicone caulk",
+                "quincaillerie",
                 "Pour la cuisine et la salle de bain, résiste aux moisissures.",
-                [("300", "Cartouche de 300 ml", "9.49", 18)],
+                [("300", "Cartouche de 300 ml", "9.49", 18, "S", 380)],
             ),
             (
                 "Trousse de tournevis de précision",
-                "S",
+                "Precision screwdriver set",
+                "quincaillerie",
                 "Embouts magnétiques pour l’électronique et les lunettes.",
-                [("24", "24 pièces", "29.99", 7)],
+                [("24", "24 pièces", "29.99", 7, "S", 300)],
             ),
             (
                 "Sel de déglaçage écologique",
-                "L",
+                "Eco-friendly ice melter",
+                "quincaillerie",
                 "Sans chlorure, sans danger pour les pattes et les plantes.",
-                [("10KG", "Sac de 10 kg", "17.49", 20)],
+                [("10KG", "Sac de 10 kg", "17.49", 20, "L", 10200)],
             ),
             (
                 "Gants de travail doublés",
-                "S",
+                "Lined work gloves",
+                "quincaillerie",
                 "Cuir de chèvre, doublure thermique.",
                 [
-                    ("M", "Taille M", "21.99", 8),
-                    ("L", "Taille L", "21.99", 5),
-                    ("XL", "Taille XL", "21.99", 0),
+                    ("M", "Taille M", "21.99", 8, "S", 180),
+                    ("L", "Taille L", "21.99", 5, "S", 190),
+                    ("XL", "Taille XL", "21.99", 0, "S", 200),
                 ],
             ),
         ],
@@ -396,43 +497,49 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Espresso, mélange de la maison",
-                "S",
+                "House espresso blend",
+                "cafe-et-the",
                 "Chocolat noir et noisette ; torréfié cette semaine.",
                 [
-                    ("340G", "340 g en grains", "18.50", 30),
-                    ("340M", "340 g moulu", "18.50", 12),
-                    ("1KG", "1 kg en grains", "46.00", 6),
+                    ("340G", "340 g en grains", "18.50", 30, "S", 360),
+                    ("340M", "340 g moulu", "18.50", 12, "S", 360),
+                    ("1KG", "1 kg en grains", "46.00", 6, "M", 1030),
                 ],
             ),
             (
                 "Filtre, Éthiopie Yirgacheffe",
-                "S",
+                "Filter coffee, Ethiopia Yirgacheffe",
+                "cafe-et-the",
                 "Lavé, notes de bergamote et de pêche.",
-                [("340", "340 g en grains", "21.00", 10)],
+                [("340", "340 g en grains", "21.00", 10, "S", 360)],
             ),
             (
                 "Décaféiné à l’eau",
-                "S",
+                "Water-process decaf",
+                "cafe-et-the",
                 "Colombie, procédé sans solvant.",
-                [("340", "340 g en grains", "19.50", 0)],
+                [("340", "340 g en grains", "19.50", 0, "S", 360)],
             ),
             (
                 "Cafetière à piston",
-                "M",
+                "French press",
+                "cafe-et-the",
                 "Verre borosilicaté et acier inoxydable.",
-                [("350", "350 ml", "34.00", 5), ("1L", "1 L", "49.00", 4)],
+                [("350", "350 ml", "34.00", 5, "M", 700), ("1L", "1 L", "49.00", 4, "M", 1100)],
             ),
             (
                 "Abonnement découverte",
-                "S",
+                "Discovery subscription",
+                "cafe-et-the",
                 "Un café d’origine différent chaque mois, trois mois.",
-                [("3M", "Trois sacs de 340 g", "58.00", 25)],
+                [("3M", "Trois sacs de 340 g", "58.00", 25, "S", 1080)],
             ),
             (
                 "Chai épicé en vrac",
-                "S",
+                "Loose spiced chai",
+                "cafe-et-the",
                 "Thé noir, cardamome, gingembre et cannelle.",
-                [("100", "100 g", "12.00", 9)],
+                [("100", "100 g", "12.00", 9, "S", 120)],
             ),
         ],
     },
@@ -455,39 +562,45 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Flocons d’avoine biologiques",
-                "S",
+                "Organic rolled oats",
+                "vrac",
                 "Avoine du Lac-Saint-Jean, flocons épais.",
-                [("1KG", "1 kg", "6.80", 25)],
+                [("1KG", "1 kg", "6.80", 25, "M", 1020)],
             ),
             (
                 "Lentilles vertes du Québec",
-                "S",
+                "Québec green lentils",
+                "vrac",
                 "Cultivées en Montérégie, cuisson en 25 minutes.",
-                [("1KG", "1 kg", "7.90", 18)],
+                [("1KG", "1 kg", "7.90", 18, "M", 1020)],
             ),
             (
                 "Savon à vaisselle en recharge",
-                "M",
+                "Dish soap refill",
+                "maison",
                 "Bouteille de verre consignée, parfum pamplemousse.",
-                [("1L", "1 L", "8.50", 12)],
+                [("1L", "1 L", "8.50", 12, "M", 1500)],
             ),
             (
                 "Huile de tournesol pressée à froid",
-                "M",
+                "Cold-pressed sunflower oil",
+                "vrac",
                 "Pressée en Estrie, bouteille de verre consignée.",
-                [("500", "500 ml", "12.95", 8)],
+                [("500", "500 ml", "12.95", 8, "M", 950)],
             ),
             (
                 "Sacs à vrac en coton",
-                "S",
+                "Cotton bulk bags",
+                "maison",
                 "Coton biologique, cordon de serrage, lavables.",
-                [("P3", "Paquet de 3", "15.00", 20)],
+                [("P3", "Paquet de 3", "15.00", 20, "S", 90)],
             ),
             (
                 "Miel de trèfle non pasteurisé",
-                "S",
+                "Raw clover honey",
+                "vrac",
                 "D’un rucher de Lanaudière.",
-                [("500", "Pot de 500 g", "13.50", 0)],
+                [("500", "Pot de 500 g", "13.50", 0, "S", 650)],
             ),
         ],
     },
@@ -509,45 +622,54 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Perceuse-visseuse sans fil 20 V",
-                "L",
+                "20 V cordless drill",
+                "quincaillerie",
                 "Deux vitesses, mandrin de 13 mm, chargeur inclus.",
                 [
-                    ("1BAT", "Avec une batterie", "149.99", 4),
-                    ("2BAT", "Avec deux batteries", "199.99", 2),
+                    ("1BAT", "Avec une batterie", "149.99", 4, "L", 2300),
+                    ("2BAT", "Avec deux batteries", "199.99", 2, "L", 2800),
                 ],
             ),
             (
                 "Vis à bois n° 8",
-                "S",
+                "No. 8 wood screws",
+                "quincaillerie",
                 "Tête plate, embout carré, zinguées.",
                 [
-                    ("125", "1 ¼ po, boîte de 100", "9.99", 30),
-                    ("200", "2 po, boîte de 100", "12.49", 22),
+                    ("125", "1 ¼ po, boîte de 100", "9.99", 30, "S", 450),
+                    ("200", "2 po, boîte de 100", "12.49", 22, "S", 600),
                 ],
             ),
             (
                 "Peinture murale fini velours",
-                "L",
+                "Velvet finish wall paint",
+                "quincaillerie",
                 "Blanc, faible odeur, lavable.",
-                [("946", "946 ml", "24.99", 10), ("378", "3,78 L", "64.99", 6)],
+                [
+                    ("946", "946 ml", "24.99", 10, "M", 1300),
+                    ("378", "3,78 L", "64.99", 6, "L", 4800),
+                ],
             ),
             (
                 "Rouleau et bac à peinture",
-                "L",
+                "Paint roller and tray",
+                "quincaillerie",
                 "Rouleau de 23 cm, manchon 10 mm, bac en plastique recyclé.",
-                [("ENS", "Ensemble", "22.99", 8)],
+                [("ENS", "Ensemble", "22.99", 8, "L", 600)],
             ),
             (
                 "Détecteur de fumée",
-                "S",
+                "Smoke alarm",
+                "quincaillerie",
                 "Pile scellée de 10 ans, bouton d’essai.",
-                [("10ANS", "Pile de 10 ans", "34.99", 9)],
+                [("10ANS", "Pile de 10 ans", "34.99", 9, "S", 250)],
             ),
             (
                 "Rallonge électrique extérieure",
-                "M",
+                "Outdoor extension cord",
+                "quincaillerie",
                 "Calibre 16, trois prises, 7,6 m.",
-                [("7M6", "7,6 m", "27.99", 0)],
+                [("7M6", "7,6 m", "27.99", 0, "M", 900)],
             ),
         ],
     },
@@ -570,42 +692,51 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Panier de légumes de saison",
-                "L",
+                "Seasonal vegetable basket",
+                "fruits-et-legumes",
                 "Récoltés cette semaine chez des maraîchers de la Montérégie.",
-                [("PETIT", "Petit panier", "25.00", 10), ("GRAND", "Grand panier", "40.00", 6)],
+                [
+                    ("PETIT", "Petit panier", "25.00", 10, "L", 4000),
+                    ("GRAND", "Grand panier", "40.00", 6, "L", 7000),
+                ],
             ),
             (
                 "Huile d’olive extra vierge",
-                "M",
+                "Extra virgin olive oil",
+                "epicerie-fine",
                 "Première pression à froid, récolte de l’an dernier.",
-                [("750", "750 ml", "24.50", 12)],
+                [("750", "750 ml", "24.50", 12, "M", 1300)],
             ),
             (
                 "Pâtes fraîches du jour",
-                "S",
+                "Fresh pasta of the day",
+                "epicerie-fine",
                 "Faites le matin même dans notre cuisine.",
                 [
-                    ("TAG", "Tagliatelles, 450 g", "8.50", 15),
-                    ("RAV", "Ravioli ricotta et épinards, 400 g", "11.00", 7),
+                    ("TAG", "Tagliatelles, 450 g", "8.50", 15, "S", 480),
+                    ("RAV", "Ravioli ricotta et épinards, 400 g", "11.00", 7, "S", 430),
                 ],
             ),
             (
                 "Olives marinées maison",
-                "S",
+                "House-marinated olives",
+                "epicerie-fine",
                 "Zeste d’orange, fenouil et piment d’Espelette.",
-                [("300", "300 g", "9.75", 11)],
+                [("300", "300 g", "9.75", 11, "S", 340)],
             ),
             (
                 "Tomates cerises de serre du Québec",
-                "S",
+                "Québec greenhouse cherry tomatoes",
+                "fruits-et-legumes",
                 "Cultivées à Mirabel toute l’année.",
-                [("CHOP", "Une chopine", "5.50", 20)],
+                [("CHOP", "Une chopine", "5.50", 20, "M", 400)],
             ),
             (
                 "Biscotti aux amandes",
-                "S",
+                "Almond biscotti",
+                "epicerie-fine",
                 "Cuits deux fois, pour tremper dans le café.",
-                [("250", "250 g", "8.95", 14)],
+                [("250", "250 g", "8.95", 14, "S", 270)],
             ),
         ],
     },
@@ -628,33 +759,41 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Pain de campagne au levain",
-                "M",
+                "Sourdough country loaf",
+                "boulangerie",
                 "Blé et seigle, longue fermentation.",
-                [("750", "750 g", "7.25", 12)],
+                [("750", "750 g", "7.25", 12, "M", 780)],
             ),
             (
                 "Brioches à la cannelle",
-                "M",
+                "Cinnamon buns",
+                "boulangerie",
                 "Glaçage au fromage à la crème.",
-                [("1", "À l’unité", "4.50", 18), ("6", "Boîte de 6", "24.00", 5)],
+                [
+                    ("1", "À l’unité", "4.50", 18, "S", 130),
+                    ("6", "Boîte de 6", "24.00", 5, "M", 800),
+                ],
             ),
             (
                 "Pain sans gluten aux graines",
-                "M",
+                "Gluten-free seed bread",
+                "boulangerie",
                 "Sarrasin, millet, tournesol et lin ; fait dans un atelier séparé.",
-                [("600", "600 g", "9.50", 0)],
+                [("600", "600 g", "9.50", 0, "M", 630)],
             ),
             (
                 "Chocolatines",
-                "M",
+                "Chocolate croissants",
+                "boulangerie",
                 "Deux bâtons de chocolat noir 70 %.",
-                [("4", "Boîte de 4", "10.00", 16)],
+                [("4", "Boîte de 4", "10.00", 16, "M", 320)],
             ),
             (
                 "Pâté à la viande",
-                "M",
+                "Meat pie",
+                "boulangerie",
                 "Porc et veau, épices de grand-mère ; à réchauffer 30 minutes.",
-                [("FAM", "Format familial, 9 pouces", "19.50", 6)],
+                [("FAM", "Format familial, 9 pouces", "19.50", 6, "M", 1300)],
             ),
         ],
     },
@@ -677,39 +816,48 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Les Castors du Saint-Laurent, jeu coopératif",
-                "L",
+                "Beavers of the St. Lawrence, a cooperative game",
+                "jeux",
                 "De 2 à 6 joueurs, dès 7 ans ; construisez le barrage avant la crue.",
-                [("BOITE", "Boîte de base", "49.99", 5)],
+                [("BOITE", "Boîte de base", "49.99", 5, "L", 1400)],
             ),
             (
                 "Jeu de cartes d’ambiance",
-                "S",
+                "Party card game",
+                "jeux",
                 "De 3 à 10 joueurs, parties de 20 minutes.",
-                [("BOITE", "Boîte", "24.99", 12)],
+                [("BOITE", "Boîte", "24.99", 12, "S", 300)],
             ),
             (
                 "Casse-tête du Vieux-Port de Montréal",
-                "M",
+                "Old Port of Montréal jigsaw puzzle",
+                "jeux",
                 "Photographie aérienne, carton recyclé.",
-                [("1000", "1000 pièces", "27.99", 7)],
+                [("1000", "1000 pièces", "27.99", 7, "M", 700)],
             ),
             (
                 "Dés polyédriques",
-                "S",
+                "Polyhedral dice",
+                "jeux",
                 "D4, D6, D8, deux D10, D12 et D20, avec pochette.",
-                [("TRANS", "Translucides", "14.99", 20), ("METAL", "Métal", "39.99", 3)],
+                [
+                    ("TRANS", "Translucides", "14.99", 20, "S", 60),
+                    ("METAL", "Métal", "39.99", 3, "S", 250),
+                ],
             ),
             (
                 "Rivières et Portages, jeu de stratégie",
-                "L",
+                "Rivers and Portages, a strategy game",
+                "jeux",
                 "De 1 à 4 joueurs, dès 12 ans ; la traite des fourrures en canot.",
-                [("BOITE", "Boîte de base", "64.99", 0)],
+                [("BOITE", "Boîte de base", "64.99", 0, "L", 2100)],
             ),
             (
                 "Protège-cartes",
-                "S",
+                "Card sleeves",
+                "jeux",
                 "Format standard, transparents, sans acide.",
-                [("100", "Paquet de 100", "5.99", 40)],
+                [("100", "Paquet de 100", "5.99", 40, "S", 80)],
             ),
         ],
     },
@@ -731,21 +879,24 @@ STORES: list[dict[str, Any]] = [
         "listings": [
             (
                 "Chaîne 8 vitesses",
-                "S",
+                "8-speed chain",
+                "velo",
                 "116 maillons, attache rapide incluse.",
-                [("116", "116 maillons", "24.99", 10)],
+                [("116", "116 maillons", "24.99", 10, "S", 300)],
             ),
             (
                 "Pompe à pied avec manomètre",
-                "L",
+                "Floor pump with gauge",
+                "velo",
                 "Embout double Presta et Schrader.",
-                [("STD", "Standard", "49.99", 4)],
+                [("STD", "Standard", "49.99", 4, "L", 1600)],
             ),
             (
                 "Garde-boue 700c",
-                "L",
+                "700c fenders",
+                "velo",
                 "Polycarbonate, fixations incluses.",
-                [("PAIRE", "La paire", "39.99", 5)],
+                [("PAIRE", "La paire", "39.99", 5, "L", 650)],
             ),
         ],
     },
@@ -765,9 +916,29 @@ def variant_sku(store_code: str, listing_title: str, variant_code: str) -> str:
     return f"{store_code}-{listing_slug(listing_title)}-{variant_code}".upper()[:64]
 
 
+def categories_load(*, summary: DemoSummary) -> dict[str, Category]:
+    """Bring the demo categories to the tree above; the categories by slug."""
+    categories: dict[str, Category] = {}
+    positions: dict[str | None, int] = {}
+    for slug, name_fr, name_en, parent in CATEGORIES:
+        positions[parent] = positions.get(parent, 0) + 1
+        category, created = category_upsert(
+            slug=slug,
+            name_fr=name_fr,
+            name_en=name_en,
+            parent=categories[parent] if parent else None,
+            position=positions[parent],
+        )
+        summary.count("categories", created)
+        categories[slug] = category
+    return categories
+
+
 def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, Store]:
-    """Bring every demo store, listing and variant to the data above, and put the demo
-    people (`people`, by email) to work at their stores; the stores by slug."""
+    """Bring the demo categories, and every demo store, listing and variant to the data
+    above, and put the demo people (`people`, by email) to work at their stores; the
+    stores by slug. Listings are published when they are created."""
+    categories = categories_load(summary=summary)
     stores = {}
     for store_data in STORES:
         fields = {
@@ -780,21 +951,26 @@ def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, 
         )
         summary.count("stores", created)
         stores[store.slug] = store
-        for title, size_class, description, variants in store_data["listings"]:
+        for title_fr, title_en, category, description_fr, variants in store_data["listings"]:
             listing, created = listing_upsert(
                 store=store,
-                slug=listing_slug(title),
-                title=title,
-                size_class=size_class,
-                description=description,
+                slug=listing_slug(title_fr),
+                title_fr=title_fr,
+                title_en=title_en,
+                description_fr=description_fr,
+                category=categories[category],
+                initial_status=ListingStatus.PUBLISHED,
             )
             summary.count("listings", created)
-            for code, name, price, stock in variants:
+            for code, name, price, stock, size_class, weight_grams in variants:
                 _variant, created = variant_upsert(
+                    store=store,
                     listing=listing,
-                    sku=variant_sku(store_data["code"], title, code),
+                    sku=variant_sku(store_data["code"], title_fr, code),
                     name=name,
                     price=price,
+                    size_class=size_class,
+                    weight_grams=weight_grams,
                     initial_stock=stock,
                 )
                 summary.count("variants", created)

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from identity.geo import coordinate_constraints
@@ -112,39 +113,161 @@ class StoreStaff(models.Model):
         return f"{self.user} · {self.store} ({self.get_role_display()})"
 
 
+def in_language(french: str, english: str) -> str:
+    """`english` when the active language is English and it is not empty, else `french`."""
+    language = get_language() or ""
+    if english and language.startswith("en"):
+        return english
+    return french
+
+
+class Category(models.Model):
+    """A shelf of the catalogue, in a small tree: a category may sit under one parent."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name_fr = models.CharField(_("name (French)"), max_length=80)
+    name_en = models.CharField(
+        _("name (English)"),
+        max_length=80,
+        blank=True,
+        help_text=_("Shown in English; the French name when left empty."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        # A category with sub-categories is emptied before it goes.
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Lower comes first among its siblings.")
+    )
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")),
+                name="marketplace_category_not_its_own_parent",
+                violation_error_message=_("A category cannot be its own parent."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(name_fr=""), name="marketplace_category_name_fr_required"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language: English when the interface is English and an
+        English name exists, French otherwise."""
+        return in_language(self.name_fr, self.name_en)
+
+
+class ListingStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", pgettext_lazy("listing", "Published")
+    UNPUBLISHED = "unpublished", pgettext_lazy("listing", "Unpublished")
+
+
 class Listing(models.Model):
-    """Something a store sells; its variants carry the price and the stock."""
+    """Something a store sells, in French and optionally English; its variants carry the
+    price, the stock and the parcel size. Shoppers see it once it is published."""
 
     store = models.ForeignKey(
         Store, on_delete=models.CASCADE, related_name="listings", verbose_name=_("store")
     )
-    title = models.CharField(_("title"), max_length=160)
     slug = models.SlugField(_("slug"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
-    size_class = models.CharField(
-        _("locker size"),
-        max_length=1,
-        choices=SizeClass.choices,
-        help_text=_("The smallest locker compartment the packed item fits in."),
+    title_fr = models.CharField(_("title (French)"), max_length=160)
+    title_en = models.CharField(
+        _("title (English)"),
+        max_length=160,
+        blank=True,
+        help_text=_("Shown in English; the French title when left empty."),
     )
-    is_active = models.BooleanField(_("on sale"), default=True)
+    description_fr = models.TextField(_("description (French)"))
+    description_en = models.TextField(
+        _("description (English)"),
+        blank=True,
+        help_text=_("Shown in English; the French description when left empty."),
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="listings",
+        verbose_name=_("category"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ListingStatus.choices, default=ListingStatus.DRAFT
+    )
+    published_at = models.DateTimeField(
+        _("published at"),
+        null=True,
+        blank=True,
+        help_text=_("When it was last published; kept when it is unpublished."),
+    )
 
     class Meta:
         verbose_name = _("listing")
         verbose_name_plural = _("listings")
-        ordering = ["store", "title", "id"]
+        ordering = ["store", "title_fr", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["store", "slug"], name="marketplace_listing_unique_slug_per_store"
             ),
+            # The target of the variants' (listing, store) foreign key (migration 0003):
+            # a variant belongs to the store of its listing.
+            models.UniqueConstraint(
+                fields=["id", "store"], name="marketplace_listing_unique_id_store"
+            ),
             models.CheckConstraint(
-                condition=models.Q(size_class__in=SizeClass.values),
-                name="marketplace_listing_size_class_valid",
+                condition=models.Q(status__in=ListingStatus.values),
+                name="marketplace_listing_status_valid",
+            ),
+            # A draft was never published; a published or unpublished listing was.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status=ListingStatus.DRAFT, published_at__isnull=True)
+                    | models.Q(
+                        status__in=[ListingStatus.PUBLISHED, ListingStatus.UNPUBLISHED],
+                        published_at__isnull=False,
+                    )
+                ),
+                name="marketplace_listing_published_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(title_fr=""), name="marketplace_listing_title_fr_required"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(description_fr=""),
+                name="marketplace_listing_description_fr_required",
             ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def title(self) -> str:
+        """The title in the active language (English falls back to French)."""
+        return in_language(self.title_fr, self.title_en)
+
+    @property
+    def description(self) -> str:
+        """The description in the active language (English falls back to French)."""
+        return in_language(self.description_fr, self.description_en)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ListingStatus.PUBLISHED
 
 
 class Currency(models.TextChoices):
@@ -152,24 +275,48 @@ class Currency(models.TextChoices):
 
 
 class Variant(models.Model):
-    """One buyable form of a listing (a size, a weight, a colour) with its price and stock."""
+    """One buyable form of a listing (a size, a weight, a colour) with its price, stock and
+    parcel: a box of 4 croissants and a box of 8 are two variants of different sizes.
 
+    `store` repeats the listing's store so that a SKU is unique within its store; the
+    database holds the two equal (a foreign key on (listing, store), migration 0003)."""
+
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="variants", verbose_name=_("store")
+    )
     listing = models.ForeignKey(
         Listing, on_delete=models.CASCADE, related_name="variants", verbose_name=_("listing")
     )
-    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    sku = models.CharField(_("SKU"), max_length=64, help_text=_("Unique within the store."))
     name = models.CharField(_("name"), max_length=120)
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
     currency = models.CharField(
         _("currency"), max_length=3, choices=Currency.choices, default=Currency.CAD
     )
     stock = models.PositiveIntegerField(_("stock"), default=0)
+    low_stock_threshold = models.PositiveIntegerField(
+        _("low stock threshold"),
+        default=3,
+        help_text=_("The store is told when the stock falls to this number or below."),
+    )
+    size_class = models.CharField(
+        _("locker size"),
+        max_length=1,
+        choices=SizeClass.choices,
+        help_text=_("The smallest locker compartment the packed item fits in."),
+    )
+    weight_grams = models.PositiveIntegerField(
+        _("weight (g)"), help_text=_("The packed weight, in grams.")
+    )
 
     class Meta:
         verbose_name = _("variant")
         verbose_name_plural = _("variants")
         ordering = ["listing", "price", "sku"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["store", "sku"], name="marketplace_variant_unique_sku_per_store"
+            ),
             models.CheckConstraint(
                 condition=models.Q(price__gt=Decimal("0")),
                 name="marketplace_variant_price_positive",
@@ -180,8 +327,21 @@ class Variant(models.Model):
                 name="marketplace_variant_stock_not_negative",
             ),
             models.CheckConstraint(
+                condition=models.Q(low_stock_threshold__gte=0),
+                name="marketplace_variant_low_stock_threshold_not_negative",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(currency__in=Currency.values),
                 name="marketplace_variant_currency_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(size_class__in=SizeClass.values),
+                name="marketplace_variant_size_class_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight_grams__gt=0),
+                name="marketplace_variant_weight_positive",
+                violation_error_message=_("A weight must be more than zero."),
             ),
         ]
 

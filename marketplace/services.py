@@ -9,7 +9,10 @@ created: the coop's approval of a store and a variant's stock are set on creatio
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.writes import changed_fields_save
 from identity.audit import audit_record
@@ -17,8 +20,10 @@ from identity.models import User
 from identity.validators import postal_code_normalize
 from lockers.models import SizeClass
 from marketplace.models import (
+    Category,
     Currency,
     Listing,
+    ListingStatus,
     Store,
     StoreRole,
     StoreStaff,
@@ -40,8 +45,21 @@ STORE_FIELDS = frozenset(
         "qst_registered",
     }
 )
-LISTING_FIELDS = frozenset({"title", "description", "size_class", "is_active"})
-VARIANT_FIELDS = frozenset({"listing_id", "name", "price", "currency"})
+CATEGORY_FIELDS = frozenset({"name_fr", "name_en", "parent_id", "position"})
+LISTING_FIELDS = frozenset(
+    {"title_fr", "title_en", "description_fr", "description_en", "category_id"}
+)
+VARIANT_FIELDS = frozenset(
+    {
+        "listing_id",
+        "name",
+        "price",
+        "currency",
+        "size_class",
+        "weight_grams",
+        "low_stock_threshold",
+    }
+)
 
 
 def _as_decimal(value: Any) -> Decimal:
@@ -208,26 +226,99 @@ def store_staff_remove(*, store: Store, user: User, acting_user: Any) -> None:
         )
 
 
+def category_parent_check(*, category: Category, parent: Category | None) -> None:
+    """Refuse a parent that is the category itself or one of its sub-categories."""
+    seen = set()
+    ancestor = parent
+    while ancestor is not None and ancestor.pk not in seen:
+        if ancestor.pk == category.pk:
+            raise ValidationError(
+                _("A category cannot sit under itself or one of its sub-categories."),
+                code="category_cycle",
+            )
+        seen.add(ancestor.pk)
+        ancestor = ancestor.parent
+
+
+@transaction.atomic
+def category_upsert(
+    *,
+    slug: str,
+    name_fr: str,
+    name_en: str = "",
+    parent: Category | None = None,
+    position: int = 0,
+    acting_user: Any = None,
+) -> tuple[Category, bool]:
+    """Create the category with this slug or bring it to these values; True if created.
+
+    A category never sits under itself, directly or through its sub-categories. A
+    creation or a change is audited with `acting_user` (None: the system, loading a
+    catalogue); no change writes nothing.
+    """
+    values = {
+        "name_fr": name_fr,
+        "name_en": name_en,
+        "parent_id": parent.pk if parent is not None else None,
+        "position": position,
+    }
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        category = Category(slug=slug, **values)
+        category.full_clean()
+        category.save()
+        audit_record(acting_user=acting_user, action="category.create", target=category)
+        return category, True
+    category_parent_check(category=category, parent=parent)
+    changed = sorted(name for name, value in values.items() if getattr(category, name) != value)
+    if changed_fields_save(category, values, CATEGORY_FIELDS):
+        audit_record(
+            acting_user=acting_user,
+            action="category.update",
+            target=category,
+            detail={"fields": changed},
+        )
+    return category, False
+
+
 @transaction.atomic
 def listing_upsert(
     *,
     store: Store,
     slug: str,
-    title: str,
-    size_class: SizeClass | str,
-    description: str = "",
-    is_active: bool = True,
+    title_fr: str,
+    description_fr: str,
+    title_en: str = "",
+    description_en: str = "",
+    category: Category | None = None,
+    initial_status: ListingStatus | str = ListingStatus.DRAFT,
 ) -> tuple[Listing, bool]:
-    """Create the listing with this slug in `store` or bring it to these values."""
+    """Create the listing with this slug in `store` or bring its words and category to
+    these values; True if created.
+
+    `initial_status` applies only when the listing is created: publishing and
+    unpublishing are the store's decisions (listing_status_set), which a reload of a
+    catalogue must not undo.
+    """
     values = {
-        "title": title,
-        "description": description,
-        "size_class": SizeClass(size_class),
-        "is_active": is_active,
+        "title_fr": title_fr,
+        "title_en": title_en,
+        "description_fr": description_fr,
+        "description_en": description_en,
+        "category_id": category.pk if category is not None else None,
     }
     listing = Listing.objects.filter(store=store, slug=slug).first()
     if listing is None:
-        listing = Listing(store=store, slug=slug, **values)
+        status = ListingStatus(initial_status)
+        if status == ListingStatus.UNPUBLISHED:
+            raise ValueError("A new listing is a draft or published, never unpublished.")
+        listing = Listing(
+            store=store,
+            slug=slug,
+            status=status,
+            published_at=timezone.now() if status == ListingStatus.PUBLISHED else None,
+            **values,
+        )
         listing.full_clean()
         listing.save()
         return listing, True
@@ -235,30 +326,87 @@ def listing_upsert(
     return listing, False
 
 
+# The audit action of each change of a listing's status.
+LISTING_STATUS_ACTIONS = {
+    ListingStatus.PUBLISHED: "listing.publish",
+    ListingStatus.UNPUBLISHED: "listing.unpublish",
+}
+
+
+@transaction.atomic
+def listing_status_set(
+    *, listing: Listing, status: ListingStatus | str, acting_user: Any
+) -> Listing:
+    """Publish or unpublish a listing; `published_at` becomes the time of the last
+    publication and stays when it is unpublished. A listing never returns to draft.
+
+    Audited with `acting_user`; setting the same status again writes nothing.
+    """
+    status = ListingStatus(status)
+    if status == ListingStatus.DRAFT:
+        if listing.status == ListingStatus.DRAFT:
+            return listing
+        raise ValidationError(
+            _("A listing that was published cannot return to draft; unpublish it instead."),
+            code="listing_back_to_draft",
+        )
+    if listing.status == status:
+        return listing
+    before = listing.status
+    values: dict[str, Any] = {"status": status}
+    if status == ListingStatus.PUBLISHED:
+        values["published_at"] = timezone.now()
+    changed_fields_save(listing, values, frozenset({"status", "published_at"}))
+    audit_record(
+        acting_user=acting_user,
+        action=LISTING_STATUS_ACTIONS[status],
+        target=listing,
+        detail={"before": before, "after": status},
+    )
+    return listing
+
+
 @transaction.atomic
 def variant_upsert(
     *,
+    store: Store,
     listing: Listing,
     sku: str,
     name: str,
     price: Decimal,
+    size_class: SizeClass | str,
+    weight_grams: int,
     currency: Currency | str = Currency.CAD,
     initial_stock: int = 0,
+    low_stock_threshold: int | None = None,
 ) -> tuple[Variant, bool]:
-    """Create the variant with this SKU or bring its listing, name and price to these values.
+    """Create `store`'s variant with this SKU or bring its listing, name, price and parcel
+    to these values; True if created.
 
-    `initial_stock` applies only when the variant is created: afterwards stock moves
-    with sales and restocking, which a reload of a catalogue must not undo.
+    The SKU is looked up in `store` only, and `listing` must be one of `store`'s: one
+    store's import never reaches another store's variants (the database holds a variant
+    to its listing's store as well). `initial_stock` applies only on creation: stock moves
+    with sales and restocking, which a reload must not undo; `low_stock_threshold` is left
+    as it is when not given.
     """
-    values = {
+    if listing.store_id != store.pk:
+        raise ValidationError(
+            _("A variant belongs to a listing of its own store."),
+            code="variant_listing_of_another_store",
+        )
+    values: dict[str, Any] = {
         "listing_id": listing.pk,
         "name": name,
         "price": _as_decimal(price),
         "currency": Currency(currency),
+        "size_class": SizeClass(size_class),
+        "weight_grams": weight_grams,
     }
-    variant = Variant.objects.filter(sku=sku).first()
+    if low_stock_threshold is not None:
+        values["low_stock_threshold"] = low_stock_threshold
+    variant = Variant.objects.filter(store=store, sku=sku).first()
     if variant is None:
-        variant = Variant(sku=sku, stock=initial_stock, **values)
+        variant = Variant(store=store, sku=sku, stock=initial_stock, **values)
         variant.full_clean()
         variant.save()
         return variant, True

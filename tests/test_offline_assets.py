@@ -263,7 +263,7 @@ def a_store_and_a_site(db) -> list[str]:
     """A store with a listing and a locker site, so that their pages have content."""
     from lockers.models import HostKind
     from lockers.services import compartments_ensure, site_upsert
-    from marketplace.models import StoreStatus
+    from marketplace.models import ListingStatus, StoreStatus
     from marketplace.services import listing_upsert, store_upsert, variant_upsert
 
     store, _ = store_upsert(
@@ -278,8 +278,23 @@ def a_store_and_a_site(db) -> list[str]:
         longitude=Decimal("-71.225310"),
         description="Un commerce de quartier.",
     )
-    listing, _ = listing_upsert(store=store, slug="pain", title="Pain", size_class="S")
-    variant_upsert(listing=listing, sku="pain-1", name="Miche", price="4.50", initial_stock=3)
+    listing, _ = listing_upsert(
+        store=store,
+        slug="pain",
+        title_fr="Pain",
+        description_fr="Au levain.",
+        initial_status=ListingStatus.PUBLISHED,
+    )
+    variant_upsert(
+        store=store,
+        listing=listing,
+        sku="pain-1",
+        name="Miche",
+        price="4.50",
+        size_class="S",
+        weight_grams=500,
+        initial_stock=3,
+    )
     site, _ = site_upsert(
         slug="site-1",
         name="Casiers 1",

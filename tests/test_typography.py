@@ -86,16 +86,17 @@ def demo_french_texts() -> tuple[str, ...]:
     English interface shows it as it is (it is checked by the French rules, in
     test_demo_data_is_written_in_quebec_french)."""
     from lockers.demo import SITES
-    from marketplace.demo import STORES
+    from marketplace.demo import CATEGORIES, STORES
 
     texts = set()
     for site in SITES:
         texts.update(site[key] for key in SITE_PROSE)
+    texts.update(name_fr for _slug, name_fr, _name_en, _parent in CATEGORIES)
     for store in STORES:
         texts.update(store[key] for key in STORE_PROSE)
-        for title, _size, description, variants in store["listings"]:
+        for title, _title_en, _category, description, variants in store["listings"]:
             texts.update((title, description))
-            texts.update(name for _code, name, _price, _stock in variants)
+            texts.update(variant[1] for variant in variants)
     return tuple(sorted(texts, key=len, reverse=True))
 
 
@@ -126,6 +127,18 @@ def test_demo_data_is_written_in_quebec_french():
         for offence in french_offences(text)
         if offence.rule != "English in a French page"
     ]
+    assert not offences, "\n".join(offences)
+
+
+def test_demo_english_titles_are_written_in_english():
+    """The English the demo stores give their listings, and the categories' English
+    names, are shown in the English interface and held to its rules."""
+    from marketplace.demo import CATEGORIES, STORES
+
+    texts = {name_en for _slug, _name_fr, name_en, _parent in CATEGORIES}
+    for store in STORES:
+        texts.update(listing[1] for listing in store["listings"])
+    offences = [f"{text!r}: {offence}" for text in texts for offence in english_offences(text)]
     assert not offences, "\n".join(offences)
 
 

@@ -14,17 +14,28 @@ from identity.models import User
 from identity.roles import Role, user_roles
 from identity.services import user_roles_set
 from lockers.models import Compartment, CompartmentState, Site
-from marketplace.models import Listing, Store, StoreStaff, StoreStatus, Variant
+from marketplace.models import Category, Listing, Store, StoreStaff, StoreStatus, Variant
 
 pytestmark = pytest.mark.django_db
 
-SNAPSHOT_MODELS = [Site, Compartment, Store, StoreStaff, Listing, Variant, User, Group]
+SNAPSHOT_MODELS = [
+    Site,
+    Compartment,
+    Category,
+    Store,
+    StoreStaff,
+    Listing,
+    Variant,
+    User,
+    Group,
+]
 
 # What `make run` prints on a fresh database (the summary and the sign-ins).
 FIRST_RUN = """\
 Demo data loaded.
   locker sites     8 created,    0 already there
   compartments    96 created,    0 already there
+  categories      13 created,    0 already there
   stores          13 created,    0 already there
   listings        76 created,    0 already there
   variants       104 created,    0 already there

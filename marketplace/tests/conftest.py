@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.models import Store, StoreStatus
+from marketplace.models import ListingStatus, Store, StoreStatus
 from marketplace.services import listing_upsert, store_upsert, variant_upsert
 
 
@@ -36,20 +36,31 @@ def make_store(db) -> Callable[..., Store]:
         )
         for i in range(listings):
             listing, _ = listing_upsert(
-                store=store, slug=f"article-{i}", title=f"Article {i}", size_class="S"
+                store=store,
+                slug=f"article-{i}",
+                title_fr=f"Article {i}",
+                title_en=f"Item {i}",
+                description_fr="Fait dans le quartier.",
+                initial_status=ListingStatus.PUBLISHED,
             )
             variant_upsert(
+                store=store,
                 listing=listing,
                 sku=f"{store.slug}-{i}-A",
                 name="Petit",
                 price="4.50",
+                size_class="S",
+                weight_grams=250,
                 initial_stock=3,
             )
             variant_upsert(
+                store=store,
                 listing=listing,
                 sku=f"{store.slug}-{i}-B",
                 name="Grand",
                 price="1234.5",
+                size_class="M",
+                weight_grams=1200,
                 initial_stock=0,
             )
         return store

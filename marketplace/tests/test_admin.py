@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from identity.models import AuditEvent, User
-from marketplace.models import Listing, Store, StoreStaff, StoreStatus, Variant
-from marketplace.services import store_staff_set, store_update
+from marketplace.models import Category, Listing, Store, StoreStaff, StoreStatus, Variant
+from marketplace.services import category_upsert, store_staff_set, store_update
 from tests.admin_forms import admin_post_data
 
 pytestmark = pytest.mark.django_db
@@ -19,10 +19,11 @@ def admin_client(client):
 
 @pytest.mark.parametrize(
     ("model", "added_here"),
-    [(Store, True), (StoreStaff, True), (Listing, False), (Variant, False)],
+    [(Store, True), (StoreStaff, True), (Category, True), (Listing, False), (Variant, False)],
 )
 def test_admin_pages_render(admin_client, make_store, store_worker, model, added_here):
     """Listings and variants are the stores' own: read-only here."""
+    category_upsert(slug="magasin", name_fr="Magasin", name_en="Store")
     store = make_store()
     store_staff_set(store=store, user=store_worker, acting_user=None)
     opts = model._meta
@@ -142,3 +143,41 @@ def test_a_catalogue_reload_is_the_systems_change(make_store):
     store_update(store=store, name="Renamed", acting_user=None)
     event = AuditEvent.objects.get(action="store.update")
     assert event.acting_user is None
+
+
+CATEGORY_FORM = {"name_fr": "Pain", "name_en": "Bread", "slug": "pain", "position": "1"}
+
+
+def test_a_category_added_and_changed_in_the_admin_goes_through_the_services(admin_client):
+    food, _ = category_upsert(slug="alimentation", name_fr="Alimentation")
+    url = reverse("admin:marketplace_category_add")
+    response = admin_client.post(url, {**CATEGORY_FORM, "parent": food.pk})
+    assert response.status_code == 302
+    bread = Category.objects.get(slug="pain")
+    assert (bread.parent, bread.name_en) == (food, "Bread")
+    url = reverse("admin:marketplace_category_change", args=[bread.pk])
+    response = admin_client.post(url, {**CATEGORY_FORM, "name_en": "Breads", "parent": food.pk})
+    assert response.status_code == 302
+    assert actions()[-2:] == ["category.create", "category.update"]
+    assert AuditEvent.objects.get(action="category.update").acting_user.email == (
+        "root@example.com"
+    )
+
+
+def test_the_admin_refuses_a_category_under_its_own_sub_category(admin_client):
+    food, _ = category_upsert(slug="alimentation", name_fr="Alimentation")
+    bread, _ = category_upsert(slug="pain", name_fr="Pain", parent=food)
+    url = reverse("admin:marketplace_category_change", args=[food.pk])
+    fields = {"name_fr": "Alimentation", "name_en": "", "position": "0", "parent": bread.pk}
+    response = admin_client.post(url, fields)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    food.refresh_from_db()
+    assert food.parent is None
+
+
+def test_the_admin_cannot_delete_a_category(admin_client):
+    food, _ = category_upsert(slug="alimentation", name_fr="Alimentation")
+    url = reverse("admin:marketplace_category_delete", args=[food.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert Category.objects.filter(pk=food.pk).exists()

@@ -6,8 +6,17 @@ import pytest
 from core.demo import DemoSummary
 from core.tests.queries import no_writes
 from identity import demo as identity_demo
-from marketplace.demo import STORES, demo_load
-from marketplace.models import Listing, Store, StoreRole, StoreStaff, StoreStatus, Variant
+from marketplace.demo import CATEGORIES, STORES, demo_load
+from marketplace.models import (
+    Category,
+    Listing,
+    ListingStatus,
+    Store,
+    StoreRole,
+    StoreStaff,
+    StoreStatus,
+    Variant,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +42,7 @@ def test_the_directory_has_enough_stores_listings_and_neighbourhoods(people):
 
 def test_every_row_passes_full_clean(people):
     demo_load(summary=DemoSummary(), people=people)
-    for model in (Store, StoreStaff, Listing, Variant):
+    for model in (Category, Store, StoreStaff, Listing, Variant):
         for row in model.objects.all():
             row.full_clean()
 
@@ -58,3 +67,32 @@ def test_a_reload_writes_nothing_and_keeps_stock_and_the_coops_decisions(people)
     assert summary.existing["variants"] == Variant.objects.count()
     assert Variant.objects.get(pk=variant.pk).stock == variant.stock + 7
     assert Store.objects.get(slug="le-de-verdunois").status == StoreStatus.SUSPENDED
+
+
+def test_the_catalogue_has_a_two_level_category_tree_and_every_listing_one(people):
+    summary = DemoSummary()
+    demo_load(summary=summary, people=people)
+    assert summary.created["categories"] == len(CATEGORIES) >= 8
+    tops = Category.objects.filter(parent=None)
+    assert tops.count() >= 2
+    assert not Category.objects.filter(parent__parent__isnull=False).exists()  # two levels
+    assert set(Category.objects.filter(parent__isnull=False).values_list("slug", flat=True)) >= {
+        "boulangerie",
+        "epicerie-fine",
+        "fruits-et-legumes",
+        "fromagerie",
+        "librairie",
+    }
+    assert not Listing.objects.filter(category=None).exists()
+    assert not Listing.objects.filter(title_en="").exists()
+    assert not Listing.objects.exclude(status=ListingStatus.PUBLISHED).exists()
+
+
+def test_a_listings_variants_may_differ_in_parcel(people):
+    demo_load(summary=DemoSummary(), people=people)
+    croissants = Variant.objects.filter(listing__slug="croissants-pur-beurre")
+    assert set(croissants.values_list("size_class", "weight_grams")) == {("S", 300), ("M", 600)}
+    assert {variant.store_id for variant in Variant.objects.select_related("listing")} == set(
+        Store.objects.values_list("pk", flat=True)
+    )
+    assert all(v.store_id == v.listing.store_id for v in Variant.objects.select_related("listing"))

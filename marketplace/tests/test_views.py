@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.templatetags.qc import money_format
-from marketplace.models import StoreStatus
-from marketplace.services import listing_upsert, store_staff_set
+from marketplace.models import ListingStatus, StoreStatus
+from marketplace.services import listing_status_set, listing_upsert, store_staff_set
 
 pytestmark = pytest.mark.django_db
 
@@ -80,12 +80,36 @@ def test_store_page_in_english_writes_dollars_first(client, make_store):
     assert "$1,234.50" in html
 
 
-def test_store_page_hides_listings_not_on_sale(client, make_store):
+def test_store_page_hides_listings_not_published(client, make_store):
     store = make_store(listings=2)
-    listing_upsert(store=store, slug="article-1", title="Retiré", size_class="S", is_active=False)
+    listing_status_set(
+        listing=store.listings.get(slug="article-1"),
+        status=ListingStatus.UNPUBLISHED,
+        acting_user=None,
+    )
+    listing_upsert(store=store, slug="brouillon", title_fr="Brouillon", description_fr="Pas prêt.")
     html = client.get(reverse("marketplace:store_detail", args=[store.slug])).content.decode()
     assert "Article 0" in html
-    assert "Retiré" not in html
+    assert "Article 1" not in html
+    assert "Brouillon" not in html
+
+
+def test_store_page_shows_english_titles_in_english(client, make_store):
+    store = make_store(listings=1)
+    listing_upsert(
+        store=store,
+        slug="article-1",
+        title_fr="Miche",
+        description_fr="Levain.",
+        initial_status=ListingStatus.PUBLISHED,
+    )
+    url = reverse("marketplace:store_detail", args=[store.slug])
+    french = client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url).content.decode()
+    assert "Article 0" in french and "Item 0" not in french
+    assert "Item 0" in english and "Article 0" not in english
+    assert "Miche" in english  # no English title: the French one
 
 
 def test_store_page_query_count_does_not_grow_with_listings(

@@ -4,7 +4,8 @@ Identity's people come first, then the lockers' sites, then the marketplace's st
 (whose staff are identity's people); coop_governance has no demo data yet. Idempotent:
 every row is found by its natural key and written only when it differs, so a second run
 changes nothing. Loading never undoes what happened since: demo people keep their
-password, variants their stock, stores the coop's decision, compartments their state.
+password, variants their stock, listings and stores the decisions taken on them,
+compartments their state.
 """
 
 from typing import Any
@@ -18,7 +19,15 @@ from lockers import demo as lockers_demo
 from marketplace import demo as marketplace_demo
 
 # The summary's lines, in the order `make run` has always printed them.
-SUMMARY_KINDS = ["locker sites", "compartments", "stores", "listings", "variants", "people"]
+SUMMARY_KINDS = [
+    "locker sites",
+    "compartments",
+    "categories",
+    "stores",
+    "listings",
+    "variants",
+    "people",
+]
 
 
 @transaction.atomic
