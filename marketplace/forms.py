@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from identity.forms import PostalCodeAdminForm
@@ -19,6 +20,23 @@ class StoreNumbersNormalizeMixin:
     model validates them, as the services do."""
 
     cleaned_data: dict[str, Any]
+    fields: dict[str, forms.Field]
+
+    # Typed with spaces or hyphens (1143 920 115): the length is checked once normalized.
+    LOOSE_LENGTH = ("neq", "gst_number", "qst_number", "phone", "postal_code")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.LOOSE_LENGTH:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            field.max_length = 32
+            field.validators = [
+                v for v in field.validators if not isinstance(v, MaxLengthValidator)
+            ]
+            field.validators.append(MaxLengthValidator(32))
+            field.widget.attrs["maxlength"] = "32"
 
     def clean_postal_code(self) -> str:
         return postal_code_normalize(self.cleaned_data.get("postal_code") or "")

@@ -173,6 +173,9 @@ class Store(models.Model):
                 violation_error_message=_("This address is reserved; choose another slug."),
             ),
         ]
+        # Approving, refusing and suspending stores (given to coop admins by
+        # MarketplaceConfig.ready; see access_store_decide).
+        permissions = [("decide_store", _("Can approve, refuse and suspend stores"))]
 
     def __str__(self) -> str:
         return self.name

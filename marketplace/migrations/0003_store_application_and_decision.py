@@ -36,6 +36,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterModelOptions(
+            name="store",
+            options={
+                "ordering": ["locality", "neighbourhood", "name", "id"],
+                "permissions": [("decide_store", "Can approve, refuse and suspend stores")],
+                "verbose_name": "store",
+                "verbose_name_plural": "stores",
+            },
+        ),
         migrations.RemoveConstraint(
             model_name='store',
             name='marketplace_store_latitude_range',

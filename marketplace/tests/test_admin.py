@@ -51,7 +51,13 @@ STORE_FORM = {
     "name": "Épicerie Saint-Roch",
     "slug": "epicerie-saint-roch",
     "description": "",
-    "status": StoreStatus.PENDING,
+    "legal_name": "9300-0001 Québec inc.",
+    "neq": "1170 000 001",
+    "small_supplier": "",
+    "gst_number": "700000001 RT 0001",
+    "qst_number": "1200000001tq0001",
+    "phone": "418 555-0199",
+    "opening_hours": "{}",
     "neighbourhood": "Saint-Roch",
     "street_address": "350, rue Saint-Joseph Est",
     "locality": "Québec",
@@ -78,7 +84,8 @@ def test_a_store_changed_in_the_admin_keeps_its_slug(admin_client, make_store):
     assert response.status_code == 302
     store.refresh_from_db()
     assert (store.name, store.postal_code) == ("Épicerie Saint-Roch", "G1K 3B2")
-    assert store.status == StoreStatus.APPROVED
+    assert (store.neq, store.gst_number) == ("1170000001", "700000001RT0001")
+    assert store.status == StoreStatus.PENDING, "a decision is an action, not a field"
     assert store.slug != "another-address"
 
 
@@ -125,7 +132,7 @@ def test_the_store_page_cannot_change_its_staff_inline(admin_client, make_store,
     """The inline is read-only: rows posted with the store change nothing."""
     store = make_store()
     url = reverse("admin:marketplace_store_change", args=[store.pk])
-    data = admin_post_data(admin_client, url, {**STORE_FORM, "status": store.status})
+    data = admin_post_data(admin_client, url, STORE_FORM)
     data.update(
         {
             "staff-TOTAL_FORMS": "1",
