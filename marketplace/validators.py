@@ -10,17 +10,18 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-NEQ_RE = re.compile(r"^\d{10}$")
+NEQ_RE = re.compile(r"^[0-9]{10}$")
 # Canada Revenue Agency: a 9-digit business number, the program identifier RT (GST/HST)
 # and a 4-digit reference number of the account.
-GST_NUMBER_RE = re.compile(r"^\d{9}RT\d{4}$")
+GST_NUMBER_RE = re.compile(r"^[0-9]{9}RT[0-9]{4}$")
 # Revenu Québec: a 10-digit identification number, TQ (QST file) and a 4-digit file number.
-QST_NUMBER_RE = re.compile(r"^\d{10}TQ\d{4}$")
+QST_NUMBER_RE = re.compile(r"^[0-9]{10}TQ[0-9]{4}$")
 
-# The same patterns for database check constraints (a `__regex` lookup).
-NEQ_PATTERN = NEQ_RE.pattern.replace(r"\d", "[0-9]")
-GST_NUMBER_PATTERN = GST_NUMBER_RE.pattern.replace(r"\d", "[0-9]")
-QST_NUMBER_PATTERN = QST_NUMBER_RE.pattern.replace(r"\d", "[0-9]")
+# The same patterns in the database's check constraints (a `__regex` lookup). [0-9], not
+# \d: Python's \d also matches other scripts' digits (full-width ones), the database's does not.
+NEQ_PATTERN = NEQ_RE.pattern
+GST_NUMBER_PATTERN = GST_NUMBER_RE.pattern
+QST_NUMBER_PATTERN = QST_NUMBER_RE.pattern
 
 
 def _compact(value: str) -> str:
@@ -42,7 +43,7 @@ def validate_neq(value: str) -> None:
     never be refused by a guess of ours. Whether the number exists is the register's to
     say, not a format check's.
     """
-    if not NEQ_RE.match(value or ""):
+    if not NEQ_RE.fullmatch(value or ""):
         raise ValidationError(
             _("Enter the Québec enterprise number (NEQ): ten digits, such as 1143920115."),
             code="invalid_neq",
@@ -60,7 +61,7 @@ def validate_gst_number(value: str) -> None:
     Only the format is checked (the business number's last digit is a check digit by
     common practice, but the Canada Revenue Agency does not publish its algorithm).
     """
-    if not GST_NUMBER_RE.match(value or ""):
+    if not GST_NUMBER_RE.fullmatch(value or ""):
         raise ValidationError(
             _("Enter the GST number: nine digits, RT and four digits, such as 123456789RT0001."),
             code="invalid_gst_number",
@@ -74,7 +75,7 @@ def qst_number_normalize(value: str) -> str:
 
 def validate_qst_number(value: str) -> None:
     """A QST registration number: 10 digits, TQ and 4 digits (Revenu Québec's format)."""
-    if not QST_NUMBER_RE.match(value or ""):
+    if not QST_NUMBER_RE.fullmatch(value or ""):
         raise ValidationError(
             _("Enter the QST number: ten digits, TQ and four digits, such as 1234567890TQ0001."),
             code="invalid_qst_number",

@@ -149,3 +149,89 @@ def test_a_catalogue_reload_is_the_systems_change(make_store):
     store_update(store=store, name="Renamed", acting_user=None)
     event = AuditEvent.objects.get(action="store.update")
     assert event.acting_user is None
+
+
+def _action(client, action: str, stores, **extra):
+    return client.post(
+        reverse("admin:marketplace_store_changelist"),
+        {"action": action, "_selected_action": [store.pk for store in stores], **extra},
+    )
+
+
+def test_refusing_asks_for_the_reason_first(admin_client, make_store):
+    pending = make_store(status=StoreStatus.PENDING)
+    response = _action(admin_client, "refuse", [pending])
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].fields
+    pending.refresh_from_db()
+    assert pending.status == StoreStatus.PENDING
+
+
+def test_refusing_without_a_reason_changes_nothing(admin_client, make_store):
+    pending = make_store(status=StoreStatus.PENDING)
+    response = _action(admin_client, "refuse", [pending], apply="1", reason="  ")
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    pending.refresh_from_db()
+    assert pending.status == StoreStatus.PENDING
+
+
+def test_refusing_with_a_reason_is_audited_and_mailed(
+    admin_client, make_store, store_worker, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    pending = make_store(status=StoreStatus.PENDING)
+    store_staff_set(store=pending, user=store_worker, role="owner", acting_user=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _action(
+            admin_client, "refuse", [pending], apply="1", reason="Le NEQ est inconnu."
+        )
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert (pending.status, pending.decision_reason) == (
+        StoreStatus.REFUSED,
+        "Le NEQ est inconnu.",
+    )
+    event = AuditEvent.objects.get(action="store.refuse")
+    assert event.acting_user.email == "root@example.com"
+    assert [message.to for message in mail.outbox] == [[store_worker.email]]
+
+
+def test_suspending_with_a_reason(admin_client, make_store):
+    approved = make_store()
+    response = _action(admin_client, "suspend", [approved], apply="1", reason="Plaintes.")
+    assert response.status_code == 302
+    approved.refresh_from_db()
+    assert approved.status == StoreStatus.SUSPENDED
+
+
+def test_a_decision_that_does_not_fit_is_reported_and_skipped(admin_client, make_store):
+    approved = make_store()
+    pending = make_store(status=StoreStatus.PENDING)
+    response = _action(admin_client, "refuse", [approved, pending], apply="1", reason="Non.")
+    assert response.status_code == 302
+    approved.refresh_from_db()
+    pending.refresh_from_db()
+    assert (approved.status, pending.status) == (StoreStatus.APPROVED, StoreStatus.REFUSED)
+
+
+def test_an_admin_does_not_approve_a_store_they_work_for(client, make_store, make_person):
+    admin = make_person("admin@example.com", "coop_admin")
+    pending = make_store(status=StoreStatus.PENDING)
+    store_staff_set(store=pending, user=admin, role="owner", acting_user=None)
+    client.force_login(admin)
+    response = _action(client, "approve", [pending])
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.status == StoreStatus.PENDING
+
+
+def test_a_registrar_has_no_store_decisions(client, make_store, make_person):
+    registrar = make_person("registrar@example.com", "registrar")
+    pending = make_store(status=StoreStatus.PENDING)
+    client.force_login(registrar)
+    response = _action(client, "approve", [pending])
+    assert response.status_code == 403
+    pending.refresh_from_db()
+    assert pending.status == StoreStatus.PENDING
