@@ -66,7 +66,7 @@ class Store(models.Model):
         _("small supplier, not registered for the taxes"),
         default=False,
         help_text=_(
-            "Under 30,000 $ of taxable sales in four quarters and not registered: the store "
+            "Under $30,000 of taxable sales in four quarters and not registered: the store "
             "collects neither GST nor QST, and the coop collects the QST as the platform "
             "operator. A small supplier registered voluntarily gives its numbers instead."
         ),

@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='store',
             name='small_supplier',
-            field=models.BooleanField(default=False, help_text='Under 30,000 $ of taxable sales in four quarters and not registered: the store collects neither GST nor QST, and the coop collects the QST as the platform operator. A small supplier registered voluntarily gives its numbers instead.', verbose_name='small supplier, not registered for the taxes'),
+            field=models.BooleanField(default=False, help_text='Under $30,000 of taxable sales in four quarters and not registered: the store collects neither GST nor QST, and the coop collects the QST as the platform operator. A small supplier registered voluntarily gives its numbers instead.', verbose_name='small supplier, not registered for the taxes'),
         ),
         migrations.AlterField(
             model_name='store',
