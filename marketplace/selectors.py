@@ -23,6 +23,11 @@ def access_store_apply(acting_user: Any) -> None:
         raise PermissionDenied
 
 
+def store_application_pending(user: User) -> bool:
+    """Whether `user` has an application waiting for the coop's decision."""
+    return Store.objects.filter(applicant=user, status=StoreStatus.PENDING).exists()
+
+
 def access_store_decide(*, acting_user: Any, store: Store) -> None:
     """Raise PermissionDenied unless `acting_user` may approve, refuse or suspend `store`:
     a coop admin (marketplace.decide_store) who does not work at that store. None is the

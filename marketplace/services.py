@@ -42,6 +42,7 @@ from marketplace.selectors import (
     access_store_apply,
     access_store_decide,
     access_store_staff_manage,
+    store_application_pending,
 )
 from marketplace.tasks import send_store_decision_email
 from marketplace.validators import gst_number_normalize, neq_normalize, qst_number_normalize
@@ -172,7 +173,7 @@ def store_apply(*, applicant: User, slug: str | None = None, **fields: Any) -> S
     one raises StoreApplicationPending). The fields are store_create's.
     """
     access_store_apply(applicant)
-    if Store.objects.filter(applicant=applicant, status=StoreStatus.PENDING).exists():
+    if store_application_pending(applicant):
         raise StoreApplicationPending
     try:
         with transaction.atomic():
@@ -182,8 +183,9 @@ def store_apply(*, applicant: User, slug: str | None = None, **fields: Any) -> S
                 acting_user=applicant,
                 **fields,
             )
-    except IntegrityError:
-        # Two applications racing past the check above: the constraint keeps one.
+    except (IntegrityError, ValidationError):
+        # Two applications raced past the check above: the constraint keeps one, seen as
+        # an IntegrityError, or by full_clean once the other has committed.
         if Store.objects.filter(applicant=applicant, status=StoreStatus.PENDING).exists():
             raise StoreApplicationPending from None
         raise
