@@ -185,10 +185,6 @@ class Store(models.Model):
         if errors:
             raise ValidationError({"opening_hours": errors})
 
-    @property
-    def has_position(self) -> bool:
-        return self.latitude is not None and self.longitude is not None
-
     def weekly_hours(self) -> list[tuple[Any, list[list[str]]]]:
         """Each weekday, Monday first, with its opening intervals (empty: closed)."""
         return [
