@@ -54,6 +54,15 @@ DEMO_PEOPLE: list[dict[str, Any]] = [
         "locality": "Québec",
     },
     {
+        "email": "retailer@demo.uniqc.coop",
+        "given_name": "Samuel",
+        "family_name": "Bergeron",
+        "birth_date": date.fromisoformat("1988-05-19"),
+        # Applies for stores in marketplace.demo (one refused, one waiting), not a role.
+        "role": Role.SHOPPER,
+        "locality": "Montréal",
+    },
+    {
         "email": "courier@demo.uniqc.coop",
         "given_name": "Sophie",
         "family_name": "Côté",

@@ -1,23 +1,38 @@
+"""The coop administration's pages for the marketplace: every change goes through the
+services (audited), never through a bare model save."""
+
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from core.admin import DateHierarchyAdminMixin, ReadOnlyAdminMixin, SlugSetOnceAdminMixin
-from identity.forms import PostalCodeAdminForm
-from marketplace.models import Category, Listing, Store, StoreStaff, StoreStatus, Variant
+from core.admin import (
+    JSON_FORMFIELD_OVERRIDES,
+    DateHierarchyAdminMixin,
+    ReadOnlyAdminMixin,
+    SlugSetOnceAdminMixin,
+)
+from marketplace.errors import StoreDecisionInvalid
+from marketplace.forms import DecisionReasonForm, StoreAdminForm
+from marketplace.models import Category, Listing, Store, StoreStaff, Variant
+from marketplace.selectors import DECIDE_STORE
 from marketplace.services import (
     STORE_FIELDS,
     category_parent_check,
     category_upsert,
+    store_approve,
     store_create,
+    store_refuse,
     store_staff_remove,
     store_staff_set,
-    store_status_set,
+    store_suspend,
     store_update,
 )
 
@@ -47,25 +62,49 @@ class VariantInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Store)
 class StoreAdmin(DateHierarchyAdminMixin, SlugSetOnceAdminMixin, admin.ModelAdmin):
+    """Stores and the coop's decisions on them: approve, refuse or suspend (with a reason
+    the retailer reads) are actions, each through its service, audited and mailed."""
+
     list_display = [
         "name",
+        "legal_name",
         "locality",
         "neighbourhood",
         "status",
-        "gst_registered",
-        "qst_registered",
+        "small_supplier",
         "listing_total",
         "created_at",
     ]
-    list_filter = ["status", "locality", "gst_registered", "qst_registered"]
-    search_fields = ["name", "slug", "neighbourhood", "street_address", "postal_code"]
+    list_filter = ["status", "locality", "small_supplier"]
+    search_fields = [
+        "name",
+        "legal_name",
+        "neq",
+        "slug",
+        "neighbourhood",
+        "street_address",
+        "postal_code",
+    ]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["created_at"]
+    readonly_fields = [
+        "status",
+        "applicant",
+        "decision_reason",
+        "decided_at",
+        "decided_by",
+        "created_at",
+    ]
     date_hierarchy = "created_at"
     inlines = [StoreStaffInline]
-    actions = ["approve", "suspend"]
+    actions = ["approve", "refuse", "suspend"]
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "status", "created_at"]}),
+        (None, {"fields": ["name", "slug", "description", "phone", "opening_hours", "created_at"]}),
+        (
+            _("Decision of the coop"),
+            {"fields": ["status", "applicant", "decision_reason", "decided_at", "decided_by"]},
+        ),
+        (_("Business"), {"fields": ["legal_name", "neq"]}),
         (
             _("Address"),
             {
@@ -79,24 +118,20 @@ class StoreAdmin(DateHierarchyAdminMixin, SlugSetOnceAdminMixin, admin.ModelAdmi
                 ]
             },
         ),
-        (_("Sales taxes"), {"fields": ["gst_registered", "qst_registered"]}),
+        (_("Sales taxes"), {"fields": ["small_supplier", "gst_number", "qst_number"]}),
     ]
 
-    form = PostalCodeAdminForm
+    form = StoreAdminForm
 
     def save_model(self, request: HttpRequest, obj: Store, form: Any, change: bool) -> None:
         """Write through marketplace's services, like every other write of a store."""
         values = {name: form.cleaned_data[name] for name in STORE_FIELDS & set(form.cleaned_data)}
-        status = form.cleaned_data["status"]
         if change:
             store = store_update(
                 store=Store.objects.get(pk=obj.pk), acting_user=request.user, **values
             )
-            store_status_set(store=store, status=status, acting_user=request.user)
         else:
-            store = store_create(
-                slug=form.cleaned_data["slug"], status=status, acting_user=request.user, **values
-            )
+            store = store_create(slug=form.cleaned_data["slug"], acting_user=request.user, **values)
         obj.pk = store.pk
         obj._state.adding = False
         obj.refresh_from_db()
@@ -108,24 +143,67 @@ class StoreAdmin(DateHierarchyAdminMixin, SlugSetOnceAdminMixin, admin.ModelAdmi
     def listing_total(self, store: Store) -> int:
         return store.listing_count
 
-    def _status_set(self, request: HttpRequest, queryset: QuerySet[Store], status: str) -> None:
-        stores = list(queryset)
-        for store in stores:
-            store_status_set(store=store, status=status, acting_user=request.user)
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(DECIDE_STORE)
+
+    def _decide(
+        self, request: HttpRequest, queryset: QuerySet[Store], decide: Any, **kwargs: Any
+    ) -> None:
+        """Apply one decision to each selected store; a store the decision does not fit,
+        or one the admin works for, is named in a message and left as it is."""
+        done = 0
+        for store in queryset:
+            try:
+                decide(store=store, acting_user=request.user, **kwargs)
+            except (StoreDecisionInvalid, PermissionDenied) as refused:
+                message = getattr(refused, "message", "") or gettext("You may not decide on it.")
+                self.message_user(
+                    request,
+                    gettext("%(store)s: %(message)s") % {"store": store, "message": message},
+                    messages.ERROR,
+                )
+            else:
+                done += 1
         self.message_user(
             request,
-            ngettext("%(count)d store updated.", "%(count)d stores updated.", len(stores))
-            % {"count": len(stores)},
+            ngettext("%(count)d store updated.", "%(count)d stores updated.", done)
+            % {"count": done},
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Approve the selected stores"), permissions=["change"])
-    def approve(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:
-        self._status_set(request, queryset, StoreStatus.APPROVED)
+    def _with_reason(
+        self, request: HttpRequest, queryset: QuerySet[Store], decide: Any, title: Any
+    ) -> TemplateResponse | None:
+        """Ask for the reason on a page of its own, then apply the decision with it."""
+        form = DecisionReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._decide(request, queryset, decide, reason=form.cleaned_data["reason"])
+            return None
+        return TemplateResponse(
+            request,
+            "admin/marketplace/store/decision_reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "opts": self.model._meta,
+                "form": form,
+                "stores": queryset,
+                "action": request.POST.get("action", ""),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
-    @admin.action(description=_("Suspend the selected stores"), permissions=["change"])
-    def suspend(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:
-        self._status_set(request, queryset, StoreStatus.SUSPENDED)
+    @admin.action(description=_("Approve the selected stores"), permissions=["decide"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:
+        self._decide(request, queryset, store_approve)
+
+    @admin.action(description=_("Refuse the selected applications…"), permissions=["decide"])
+    def refuse(self, request: HttpRequest, queryset: QuerySet[Store]) -> TemplateResponse | None:
+        return self._with_reason(request, queryset, store_refuse, _("Refuse applications"))
+
+    @admin.action(description=_("Suspend the selected stores…"), permissions=["decide"])
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Store]) -> TemplateResponse | None:
+        return self._with_reason(request, queryset, store_suspend, _("Suspend stores"))
 
 
 @admin.register(StoreStaff)

@@ -20,6 +20,7 @@ class MarketplaceConfig(AppConfig):
                 "marketplace.view_store",
                 "marketplace.add_store",
                 "marketplace.change_store",
+                "marketplace.decide_store",
                 "marketplace.view_storestaff",
                 "marketplace.add_storestaff",
                 "marketplace.change_storestaff",

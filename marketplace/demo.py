@@ -21,7 +21,10 @@ from marketplace.models import Category, ListingStatus, Store, StoreRole, StoreS
 from marketplace.services import (
     category_upsert,
     listing_upsert,
+    store_apply,
+    store_refuse,
     store_staff_set,
+    store_update,
     store_upsert,
     variant_upsert,
 )
@@ -45,6 +48,9 @@ CATEGORIES: list[tuple[str, str, str, str | None]] = [
 ]
 
 # --- Stores and what they sell ----------------------------------------------------------
+# The demo retailer applies for stores (identity.demo's retailer@demo.uniqc.coop).
+RETAILER = "retailer@demo.uniqc.coop"
+
 # A listing: (French title, English title, category slug, French description,
 # [(variant code, name, price, stock, locker size, weight in grams)]).
 # A variant's SKU is "<store code>-<listing slug>-<variant code>", upper-case; it is
@@ -66,8 +72,6 @@ STORES: list[dict[str, Any]] = [
             "Pains au levain, viennoiseries et tartes cuits chaque matin dans un four à sole, "
             "avec des farines moulues sur pierre au Québec."
         ),
-        "gst_registered": True,
-        "qst_registered": True,
         "listings": [
             (
                 "Miche au levain de seigle",
@@ -136,8 +140,6 @@ STORES: list[dict[str, Any]] = [
             "Plus de 150 fromages d’ici, coupés à la demande, et les conseils d’une équipe "
             "qui connaît chaque fromager."
         ),
-        "gst_registered": True,
-        "qst_registered": True,
         "listings": [
             (
                 "Cheddar fort vieilli deux ans",
@@ -201,8 +203,6 @@ STORES: list[dict[str, Any]] = [
             "Librairie indépendante de quartier : littérature québécoise, jeunesse, "
             "bande dessinée et papeterie."
         ),
-        "gst_registered": True,
-        "qst_registered": True,
         "listings": [
             (
                 "Coup de cœur du mois, roman québécois",
@@ -272,8 +272,6 @@ STORES: list[dict[str, Any]] = [
             "Atelier de réparation et boutique de vélos urbains, de route et d’hiver, "
             "près du campus."
         ),
-        "gst_registered": True,
-        "qst_registered": True,
         "listings": [
             (
                 "Chambre à air 700 × 28-32",
@@ -352,8 +350,7 @@ STORES: list[dict[str, Any]] = [
             "Épices moulues sur place, thés en vrac et produits de l’érable, dans une "
             "maison de pierre du Vieux-Port."
         ),
-        "gst_registered": False,
-        "qst_registered": False,
+        "small_supplier": True,
         "listings": [
             (
                 "Thé du Labrador sauvage",
@@ -416,8 +413,6 @@ STORES: list[dict[str, Any]] = [
             "Quincaillerie familiale depuis trois générations : on y trouve la bonne vis "
             "et le bon conseil."
         ),
-        "gst_registered": True,
-        "qst_registered": True,
         "listings": [
             (
                 "Ampoule DEL A19 blanc chaud",
@@ -492,8 +487,6 @@ STORES: list[dict[str, Any]] = [
             "Torréfaction artisanale en petits lots, cafés achetés directement à des "
             "coopératives de producteurs."
         ),
-        "gst_registered": True,
-        "qst_registered": True,
         "listings": [
             (
                 "Espresso, mélange de la maison",
@@ -557,8 +550,6 @@ STORES: list[dict[str, Any]] = [
             "Épicerie zéro déchet : produits secs en vrac, produits ménagers en recharge "
             "et contenants consignés."
         ),
-        "gst_registered": True,
-        "qst_registered": True,
         "listings": [
             (
                 "Flocons d’avoine biologiques",
@@ -617,8 +608,6 @@ STORES: list[dict[str, Any]] = [
         "description": (
             "Outils, peinture et quincaillerie de rénovation pour les plex de Rosemont."
         ),
-        "gst_registered": True,
-        "qst_registered": True,
         "listings": [
             (
                 "Perceuse-visseuse sans fil 20 V",
@@ -687,8 +676,6 @@ STORES: list[dict[str, Any]] = [
             "À deux pas du marché Jean-Talon : fruits et légumes de saison, pâtes fraîches "
             "et produits fins d’ici et d’Italie."
         ),
-        "gst_registered": True,
-        "qst_registered": True,
         "listings": [
             (
                 "Panier de légumes de saison",
@@ -754,8 +741,6 @@ STORES: list[dict[str, Any]] = [
             "Boulangerie de quartier sur la Promenade Ontario : pains au levain, "
             "viennoiseries et pâtés du jour."
         ),
-        "gst_registered": True,
-        "qst_registered": True,
         "listings": [
             (
                 "Pain de campagne au levain",
@@ -811,8 +796,6 @@ STORES: list[dict[str, Any]] = [
             "Boutique de jeux de société sur la Promenade Wellington, avec soirées de "
             "découverte le jeudi."
         ),
-        "gst_registered": True,
-        "qst_registered": True,
         "listings": [
             (
                 "Les Castors du Saint-Laurent, jeu coopératif",
@@ -861,7 +844,27 @@ STORES: list[dict[str, Any]] = [
             ),
         ],
     },
-    # Waiting for the coop's approval: in the administration, not in the directory.
+    # The demo retailer's first application, refused: they read the reason on "My stores".
+    {
+        "slug": "friperie-jarry",
+        "code": "FRJ",
+        "name": "Friperie Jarry",
+        "neighbourhood": "Villeray",
+        "street_address": "541, rue Jarry Est",
+        "locality": "Montréal",
+        "postal_code": "H2P 1V4",
+        "description": "Vêtements de seconde main et accessoires de vélo d’occasion.",
+        "small_supplier": True,
+        "applicant": RETAILER,
+        "status": StoreStatus.REFUSED,
+        "decision_reason": (
+            "Le NEQ donné ne correspond pas à la raison sociale inscrite au registre des "
+            "entreprises. Vous pouvez présenter une nouvelle demande avec le bon numéro."
+        ),
+        "listings": [],
+    },
+    # Applied for by the demo retailer, waiting for the coop's decision: in the
+    # administration and on the retailer's "My stores", not in the directory.
     {
         "slug": "atelier-velo-jarry",
         "code": "AVJ",
@@ -873,9 +876,8 @@ STORES: list[dict[str, Any]] = [
         "latitude": Decimal("45.546300"),
         "longitude": Decimal("-73.623700"),
         "description": "Atelier de réparation de vélos et pièces d’occasion remises à neuf.",
-        "gst_registered": False,
-        "qst_registered": False,
-        "status": StoreStatus.PENDING,
+        "small_supplier": True,
+        "applicant": RETAILER,
         "listings": [
             (
                 "Chaîne 8 vitesses",
@@ -901,6 +903,85 @@ STORES: list[dict[str, Any]] = [
         ],
     },
 ]
+
+# --- What the register and the tax authorities know of each store ------------------------
+# (legal name, NEQ, phone, opening hours). Invented numbers of the right format: an NEQ of
+# ten digits, and for a registered store a business number that gives its GST number
+# (<BN>RT0001) and a QST number (<10 digits>TQ0001). Phones are in 555-01xx, which the
+# North American numbering plan keeps for fiction.
+_WEEKDAYS_9_TO_6 = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+HOURS = {
+    "shop": {
+        **_WEEKDAYS_9_TO_6,
+        "thu": [["09:00", "21:00"]],
+        "fri": [["09:00", "21:00"]],
+        "sat": [["10:00", "17:00"]],
+        "sun": [["12:00", "17:00"]],
+    },
+    "bakery": {day: [["07:00", "18:00"]] for day in ("tue", "wed", "thu", "fri", "sat")}
+    | {"sun": [["08:00", "13:00"]]},
+    "workshop": {**_WEEKDAYS_9_TO_6, "sat": [["10:00", "16:00"]]},
+}
+BUSINESS: dict[str, tuple[str, str, str, str]] = {
+    "boulangerie-du-faubourg": ("9381-2207 Québec inc.", "1170004182", "+14185550101", "bakery"),
+    "fromagerie-saint-roch": ("Fromagerie Saint-Roch inc.", "1170011873", "+14185550102", "shop"),
+    "librairie-la-page-tournee": (
+        "Librairie La Page tournée, coopérative",
+        "1170023346",
+        "+14185550103",
+        "shop",
+    ),
+    "velo-laurentien": ("Vélo Laurentien inc.", "1170035910", "+14185550104", "workshop"),
+    "epices-the-vieux-port": ("Marie-Ève Lachance", "2270047725", "+14185550105", "shop"),
+    "quincaillerie-cartier": (
+        "Quincaillerie Cartier et Fils ltée",
+        "1170058264",
+        "+14185550106",
+        "shop",
+    ),
+    "brulerie-mont-royal": ("Brûlerie Mont-Royal inc.", "1170060439", "+15145550107", "shop"),
+    "epicerie-le-vrac": (
+        "Épicerie Le Vrac, coopérative de solidarité",
+        "1170072518",
+        "+15145550108",
+        "shop",
+    ),
+    "quincaillerie-masson": ("9415-6630 Québec inc.", "1170084097", "+15145550109", "shop"),
+    "epicerie-fine-castelnau": (
+        "Épicerie fine Castelnau inc.",
+        "1170096751",
+        "+15145550110",
+        "shop",
+    ),
+    "la-mie-d-hochelaga": (
+        "La Mie d’Hochelaga, société en nom collectif",
+        "2270108836",
+        "+15145550111",
+        "bakery",
+    ),
+    "le-de-verdunois": ("Le Dé verdunois inc.", "1170110542", "+15145550112", "shop"),
+    "friperie-jarry": ("Friperie Jarry enr.", "2270123384", "+15145550113", "shop"),
+    "atelier-velo-jarry": ("Samuel Bergeron", "2270135961", "+15145550114", "workshop"),
+}
+
+
+def store_business_fields(slug: str, small_supplier: bool) -> dict[str, Any]:
+    """The legal and tax details of a demo store, from BUSINESS."""
+    legal_name, neq, phone, hours = BUSINESS[slug]
+    fields: dict[str, Any] = {
+        "legal_name": legal_name,
+        "neq": neq,
+        "phone": phone,
+        "opening_hours": HOURS[hours],
+        "small_supplier": small_supplier,
+        "gst_number": "",
+        "qst_number": "",
+    }
+    if not small_supplier:
+        fields["gst_number"] = f"7{neq[2:10]}RT0001"
+        fields["qst_number"] = f"12{neq[2:10]}TQ0001"
+    return fields
+
 
 # (email of a demo person of identity.demo, store slug, role): who works where.
 DEMO_STAFF: list[tuple[str, str, str]] = [
@@ -934,6 +1015,34 @@ def categories_load(*, summary: DemoSummary) -> dict[str, Category]:
     return categories
 
 
+def _store_ensure(store_data: dict[str, Any], people: Mapping[str, User]) -> tuple[Store, bool]:
+    """The demo store, created if missing; a reload brings its description to the data
+    above and never undoes a decision of the coop."""
+    fields = {
+        key: value
+        for key, value in store_data.items()
+        if key not in {"code", "listings", "status", "applicant", "decision_reason"}
+    }
+    fields |= store_business_fields(store_data["slug"], fields.pop("small_supplier", False))
+    status = store_data.get("status", StoreStatus.APPROVED)
+    applicant_email = store_data.get("applicant")
+    if applicant_email is None:
+        return store_upsert(
+            initial_status=status,
+            initial_decision_reason=store_data.get("decision_reason", ""),
+            **fields,
+        )
+    store = Store.objects.filter(slug=fields["slug"]).first()
+    if store is not None:
+        fields.pop("slug")
+        return store_update(store=store, acting_user=None, **fields), False
+    # An application, as the retailer made it, then the coop's decision if any.
+    store = store_apply(applicant=people[applicant_email], **fields)
+    if status == StoreStatus.REFUSED:
+        store_refuse(store=store, reason=store_data["decision_reason"], acting_user=None)
+    return store, True
+
+
 def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, Store]:
     """Bring the demo categories, and every demo store, listing and variant to the data
     above, and put the demo people (`people`, by email) to work at their stores; the
@@ -941,14 +1050,7 @@ def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, 
     categories = categories_load(summary=summary)
     stores = {}
     for store_data in STORES:
-        fields = {
-            key: value
-            for key, value in store_data.items()
-            if key not in {"code", "listings", "status"}
-        }
-        store, created = store_upsert(
-            initial_status=store_data.get("status", StoreStatus.APPROVED), **fields
-        )
+        store, created = _store_ensure(store_data, people)
         summary.count("stores", created)
         stores[store.slug] = store
         for title_fr, title_en, category, description_fr, variants in store_data["listings"]:

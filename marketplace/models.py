@@ -1,24 +1,39 @@
 """Stores, the people who work for them, and what they sell."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from identity.geo import coordinate_constraints
-from identity.validators import validate_postal_code
-from lockers.models import SizeClass
+from identity.validators import validate_phone, validate_postal_code
+from lockers.models import WEEKDAY_KEYS, SizeClass, Weekday, opening_hours_errors
+from marketplace.validators import (
+    GST_NUMBER_PATTERN,
+    NEQ_PATTERN,
+    QST_NUMBER_PATTERN,
+    validate_gst_number,
+    validate_neq,
+    validate_qst_number,
+)
 
 # Slugs that would hide a page of /boutiques/ behind a store's page.
-RESERVED_STORE_SLUGS = frozenset({"mes-boutiques"})
+RESERVED_STORE_SLUGS = frozenset({"mes-boutiques", "inscription"})
 
 
 class StoreStatus(models.TextChoices):
     PENDING = "pending", _("Pending approval")
     APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
     SUSPENDED = "suspended", _("Suspended")
+
+
+# Decisions that must say why: the retailer reads the reason.
+STATUSES_WITH_REASON = (StoreStatus.REFUSED, StoreStatus.SUSPENDED)
 
 
 class Store(models.Model):
@@ -33,20 +48,68 @@ class Store(models.Model):
     postal_code = models.CharField(
         _("postal code"), max_length=7, validators=[validate_postal_code]
     )
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
-    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    # Unknown until the coop places the store on the map (an application may omit them).
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    legal_name = models.CharField(
+        _("legal name"),
+        max_length=200,
+        help_text=_("The name under which the business is registered."),
+    )
+    neq = models.CharField(
+        _("Québec enterprise number (NEQ)"), max_length=10, validators=[validate_neq]
+    )
+    small_supplier = models.BooleanField(
+        _("small supplier, not registered for the taxes"),
+        default=False,
+        help_text=_(
+            "Under $30,000 of taxable sales in four quarters and not registered: the store "
+            "collects neither GST nor QST, and the coop collects the QST as the platform "
+            "operator. A small supplier registered voluntarily gives its numbers instead."
+        ),
+    )
+    gst_number = models.CharField(
+        _("GST number"), max_length=15, blank=True, validators=[validate_gst_number]
+    )
+    qst_number = models.CharField(
+        _("QST number"), max_length=16, blank=True, validators=[validate_qst_number]
+    )
+    phone = models.CharField(_("phone"), max_length=12, blank=True, validators=[validate_phone])
+    opening_hours = models.JSONField(
+        _("opening hours"),
+        default=dict,
+        blank=True,
+        help_text=_('Weekday → list of ["HH:MM", "HH:MM"] intervals; an absent day is closed.'),
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=StoreStatus.choices, default=StoreStatus.PENDING
     )
-    gst_registered = models.BooleanField(
-        _("registered for GST"),
-        default=False,
-        help_text=_("The store collects the federal goods and services tax itself."),
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="store_applications",
+        verbose_name=_("applicant"),
+        help_text=_("Who applied for the store; empty for a store the coop added."),
     )
-    qst_registered = models.BooleanField(
-        _("registered for QST"),
-        default=False,
-        help_text=_("The store collects the Québec sales tax itself."),
+    decision_reason = models.TextField(
+        _("reason for the decision"),
+        blank=True,
+        help_text=_("Shown to the retailer; required to refuse or suspend."),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -55,10 +118,55 @@ class Store(models.Model):
         verbose_name_plural = _("stores")
         ordering = ["locality", "neighbourhood", "name", "id"]
         constraints = [
-            *coordinate_constraints("marketplace_store"),
+            *coordinate_constraints("marketplace_store", nullable=True),
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
+                | models.Q(latitude__isnull=False, longitude__isnull=False),
+                name="marketplace_store_coordinates_both_or_neither",
+                violation_error_message=_("Give both the latitude and the longitude, or neither."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=StoreStatus.values),
                 name="marketplace_store_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(neq__regex=NEQ_PATTERN),
+                name="marketplace_store_neq_format",
+            ),
+            # Either an unregistered small supplier, with no numbers, or registered for
+            # both taxes with both numbers: Revenu Québec administers the GST and the QST
+            # together in Québec, and a business registered for one is registered for both.
+            models.CheckConstraint(
+                condition=models.Q(small_supplier=True, gst_number="", qst_number="")
+                | (
+                    models.Q(small_supplier=False)
+                    & models.Q(gst_number__regex=GST_NUMBER_PATTERN)
+                    & models.Q(qst_number__regex=QST_NUMBER_PATTERN)
+                ),
+                name="marketplace_store_small_supplier_or_tax_numbers",
+                violation_error_message=_(
+                    "A small supplier gives no tax numbers; a registered store gives both its "
+                    "GST and QST numbers."
+                ),
+            ),
+            # A pending store has no decision; every other status is one, made at a time.
+            models.CheckConstraint(
+                condition=models.Q(status=StoreStatus.PENDING, decided_at__isnull=True)
+                | (~models.Q(status=StoreStatus.PENDING) & models.Q(decided_at__isnull=False)),
+                name="marketplace_store_decided_at_iff_decided",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=STATUSES_WITH_REASON)
+                | ~models.Q(decision_reason=""),
+                name="marketplace_store_refusal_has_reason",
+                violation_error_message=_("Say why the store is refused or suspended."),
+            ),
+            # One application waiting for the coop per person at a time.
+            models.UniqueConstraint(
+                fields=["applicant"],
+                condition=models.Q(status=StoreStatus.PENDING),
+                name="marketplace_store_one_pending_application_per_person",
+                violation_error_message=_("You already have an application waiting."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(slug__in=sorted(RESERVED_STORE_SLUGS)),
@@ -66,14 +174,29 @@ class Store(models.Model):
                 violation_error_message=_("This address is reserved; choose another slug."),
             ),
         ]
+        # Approving, refusing and suspending stores (given to coop admins by
+        # MarketplaceConfig.ready; see access_store_decide).
+        permissions = [("decide_store", _("Can approve, refuse and suspend stores"))]
 
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        errors = opening_hours_errors(self.opening_hours)
+        if errors:
+            raise ValidationError({"opening_hours": errors})
+
+    def weekly_hours(self) -> list[tuple[Any, list[list[str]]]]:
+        """Each weekday, Monday first, with its opening intervals (empty: closed)."""
+        return [
+            (Weekday(day).label, [list(pair) for pair in self.opening_hours.get(day, [])])
+            for day in WEEKDAY_KEYS
+        ]
+
 
 class StoreRole(models.TextChoices):
     OWNER = "owner", _("Owner")
-    CLERK = "clerk", _("Clerk")
+    STAFF = "staff", _("Staff")
 
 
 class StoreStaff(models.Model):
@@ -92,7 +215,7 @@ class StoreStaff(models.Model):
         verbose_name=_("person"),
     )
     role = models.CharField(
-        _("role"), max_length=10, choices=StoreRole.choices, default=StoreRole.CLERK
+        _("role"), max_length=10, choices=StoreRole.choices, default=StoreRole.STAFF
     )
 
     class Meta:

@@ -1,11 +1,23 @@
-"""Reads of the marketplace that carry rules: who sees which store and which listing."""
+"""Reads of the marketplace that carry rules: who sees which store and which listing,
+and who may act on a store (the access_* functions)."""
 
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import get_language
 
 from identity.models import User
-from marketplace.models import Listing, ListingStatus, Store, StoreStatus, Variant
+from marketplace.models import (
+    Listing,
+    ListingStatus,
+    Store,
+    StoreRole,
+    StoreStaff,
+    StoreStatus,
+    Variant,
+)
 
 
 def _title_in_language() -> Coalesce | F:
@@ -14,6 +26,48 @@ def _title_in_language() -> Coalesce | F:
     if (get_language() or "").startswith("en"):
         return Coalesce(NullIf("title_en", Value("")), "title_fr", output_field=CharField())
     return F("title_fr")
+
+
+# Applying to sell through the coop binds a business: a passkey the card vouched for.
+STORE_APPLY_ACR = "substantial"
+DECIDE_STORE = "marketplace.decide_store"
+
+
+def access_store_apply(acting_user: Any) -> None:
+    """Raise PermissionDenied unless `acting_user` may apply for a store: any active
+    person signed in (the view asks for STORE_APPLY_ACR first)."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.is_active:
+        raise PermissionDenied
+
+
+def store_application_pending(user: User) -> bool:
+    """Whether `user` has an application waiting for the coop's decision."""
+    return Store.objects.filter(applicant=user, status=StoreStatus.PENDING).exists()
+
+
+def access_store_decide(*, acting_user: Any, store: Store) -> None:
+    """Raise PermissionDenied unless `acting_user` may approve, refuse or suspend `store`:
+    a coop admin (marketplace.decide_store) who does not work at that store. None is the
+    system (demo data)."""
+    if acting_user is None:
+        return
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.has_perm(DECIDE_STORE):
+        raise PermissionDenied
+    if StoreStaff.objects.filter(store=store, user=acting_user).exists():
+        raise PermissionDenied("No one decides on a store they work for.")
+
+
+def access_store_staff_manage(*, acting_user: Any, store: Store) -> None:
+    """Raise PermissionDenied unless `acting_user` may add and remove `store`'s staff:
+    an owner of that store, and no one else."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not StoreStaff.objects.filter(store=store, user=acting_user, role=StoreRole.OWNER).exists():
+        raise PermissionDenied
 
 
 def stores_visible() -> QuerySet[Store]:

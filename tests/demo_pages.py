@@ -18,6 +18,7 @@ from django.urls import reverse
 
 SHOPPER = "shopper@demo.uniqc.coop"
 STORE_WORKER = "store@demo.uniqc.coop"
+RETAILER = "retailer@demo.uniqc.coop"
 COURIER = "courier@demo.uniqc.coop"
 REGISTRAR = "registrar@demo.uniqc.coop"
 ADMIN = "admin@demo.uniqc.coop"
@@ -143,6 +144,17 @@ PAGES = [
     # A store worker
     Page("my stores", "marketplace:my_stores", STORE_WORKER),
     Page("account of a store worker", "identity:account", STORE_WORKER),
+    # A retailer with one application refused and one waiting
+    Page("my stores, applications", "marketplace:my_stores", RETAILER),
+    Page("apply, one waiting", "marketplace:store_application", RETAILER, "substantial"),
+    Page("apply for a store", "marketplace:store_application", SHOPPER, "substantial"),
+    Page(
+        "apply for a store, nothing filled",
+        "marketplace:store_application",
+        SHOPPER,
+        "substantial",
+        post={},
+    ),
     # A courier
     Page("courier's sites", "lockers:courier_sites", COURIER),
     Page("account of a courier", "identity:account", COURIER),

@@ -87,6 +87,9 @@ def test_working_at_a_store_is_the_store_staff_row_alone(make_person):
     store = store_create(
         slug="s",
         name="S",
+        legal_name="S inc.",
+        neq="1170004182",
+        small_supplier=True,
         neighbourhood="Limoilou",
         street_address="1, 3e Avenue",
         locality="Québec",

@@ -15,6 +15,7 @@ from identity.roles import Role, user_roles
 from identity.services import user_roles_set
 from lockers.models import Compartment, CompartmentState, Site
 from marketplace.models import Category, Listing, Store, StoreStaff, StoreStatus, Variant
+from marketplace.services import store_suspend
 
 pytestmark = pytest.mark.django_db
 
@@ -36,14 +37,15 @@ Demo data loaded.
   locker sites     8 created,    0 already there
   compartments    96 created,    0 already there
   categories      13 created,    0 already there
-  stores          13 created,    0 already there
+  stores          14 created,    0 already there
   listings        76 created,    0 already there
   variants       104 created,    0 already there
-  people           5 created,    0 already there
+  people           6 created,    0 already there
 
 Demo sign-ins (password: uniqc-demo-2026):
   shopper@demo.uniqc.coop      shopper
   store@demo.uniqc.coop        shopper
+  retailer@demo.uniqc.coop     shopper
   courier@demo.uniqc.coop      courier
   registrar@demo.uniqc.coop    registrar
   admin@demo.uniqc.coop        coop_admin, superuser
@@ -79,7 +81,7 @@ def test_a_second_run_changes_nothing():
 def test_the_command_prints_the_summary_and_the_sign_ins():
     assert seed() == FIRST_RUN
     again = seed()
-    assert "  stores           0 created,   13 already there\n" in again
+    assert "  stores           0 created,   14 already there\n" in again
     assert again.split("\n\n")[1] == FIRST_RUN.split("\n\n")[1]
 
 
@@ -105,7 +107,7 @@ def test_a_rerun_keeps_what_happened_since(client):
     variant = Variant.objects.order_by("pk").first()
     Variant.objects.filter(pk=variant.pk).update(stock=variant.stock + 7)
     store = Store.objects.get(slug="le-de-verdunois")
-    Store.objects.filter(pk=store.pk).update(status=StoreStatus.SUSPENDED)
+    store_suspend(store=store, reason="Plaintes répétées.", acting_user=None)
     Compartment.objects.filter(label="A01").update(state=CompartmentState.OCCUPIED)
 
     seed("--quiet")

@@ -25,7 +25,12 @@ def make_store(db) -> Callable[..., Store]:
         store, _created = store_upsert(
             slug=slug or f"magasin-{n}",
             initial_status=status,
+            initial_decision_reason="Une raison donnée au commerçant.",
             name=f"Magasin {n}",
+            legal_name=f"Magasin {n} inc.",
+            neq=f"{1170000000 + n}",
+            gst_number=f"{700000000 + n}RT0001",
+            qst_number=f"{1200000000 + n}TQ0001",
             neighbourhood=neighbourhood,
             street_address=f"{100 + n}, rue Saint-Joseph Est",
             locality=locality,

@@ -52,7 +52,13 @@ STORE_FORM = {
     "name": "Épicerie Saint-Roch",
     "slug": "epicerie-saint-roch",
     "description": "",
-    "status": StoreStatus.PENDING,
+    "legal_name": "9300-0001 Québec inc.",
+    "neq": "1170 000 001",
+    "small_supplier": "",
+    "gst_number": "700000001 RT 0001",
+    "qst_number": "1200000001tq0001",
+    "phone": "418 555-0199",
+    "opening_hours": "{}",
     "neighbourhood": "Saint-Roch",
     "street_address": "350, rue Saint-Joseph Est",
     "locality": "Québec",
@@ -79,7 +85,8 @@ def test_a_store_changed_in_the_admin_keeps_its_slug(admin_client, make_store):
     assert response.status_code == 302
     store.refresh_from_db()
     assert (store.name, store.postal_code) == ("Épicerie Saint-Roch", "G1K 3B2")
-    assert store.status == StoreStatus.APPROVED
+    assert (store.neq, store.gst_number) == ("1170000001", "700000001RT0001")
+    assert store.status == StoreStatus.PENDING, "a decision is an action, not a field"
     assert store.slug != "another-address"
 
 
@@ -126,7 +133,7 @@ def test_the_store_page_cannot_change_its_staff_inline(admin_client, make_store,
     """The inline is read-only: rows posted with the store change nothing."""
     store = make_store()
     url = reverse("admin:marketplace_store_change", args=[store.pk])
-    data = admin_post_data(admin_client, url, {**STORE_FORM, "status": store.status})
+    data = admin_post_data(admin_client, url, STORE_FORM)
     data.update(
         {
             "staff-TOTAL_FORMS": "1",
@@ -181,3 +188,89 @@ def test_the_admin_cannot_delete_a_category(admin_client):
     url = reverse("admin:marketplace_category_delete", args=[food.pk])
     assert admin_client.post(url, {"post": "yes"}).status_code == 403
     assert Category.objects.filter(pk=food.pk).exists()
+
+
+def _action(client, action: str, stores, **extra):
+    return client.post(
+        reverse("admin:marketplace_store_changelist"),
+        {"action": action, "_selected_action": [store.pk for store in stores], **extra},
+    )
+
+
+def test_refusing_asks_for_the_reason_first(admin_client, make_store):
+    pending = make_store(status=StoreStatus.PENDING)
+    response = _action(admin_client, "refuse", [pending])
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].fields
+    pending.refresh_from_db()
+    assert pending.status == StoreStatus.PENDING
+
+
+def test_refusing_without_a_reason_changes_nothing(admin_client, make_store):
+    pending = make_store(status=StoreStatus.PENDING)
+    response = _action(admin_client, "refuse", [pending], apply="1", reason="  ")
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    pending.refresh_from_db()
+    assert pending.status == StoreStatus.PENDING
+
+
+def test_refusing_with_a_reason_is_audited_and_mailed(
+    admin_client, make_store, store_worker, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    pending = make_store(status=StoreStatus.PENDING)
+    store_staff_set(store=pending, user=store_worker, role="owner", acting_user=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _action(
+            admin_client, "refuse", [pending], apply="1", reason="Le NEQ est inconnu."
+        )
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert (pending.status, pending.decision_reason) == (
+        StoreStatus.REFUSED,
+        "Le NEQ est inconnu.",
+    )
+    event = AuditEvent.objects.get(action="store.refuse")
+    assert event.acting_user.email == "root@example.com"
+    assert [message.to for message in mail.outbox] == [[store_worker.email]]
+
+
+def test_suspending_with_a_reason(admin_client, make_store):
+    approved = make_store()
+    response = _action(admin_client, "suspend", [approved], apply="1", reason="Plaintes.")
+    assert response.status_code == 302
+    approved.refresh_from_db()
+    assert approved.status == StoreStatus.SUSPENDED
+
+
+def test_a_decision_that_does_not_fit_is_reported_and_skipped(admin_client, make_store):
+    approved = make_store()
+    pending = make_store(status=StoreStatus.PENDING)
+    response = _action(admin_client, "refuse", [approved, pending], apply="1", reason="Non.")
+    assert response.status_code == 302
+    approved.refresh_from_db()
+    pending.refresh_from_db()
+    assert (approved.status, pending.status) == (StoreStatus.APPROVED, StoreStatus.REFUSED)
+
+
+def test_an_admin_does_not_approve_a_store_they_work_for(client, make_store, make_person):
+    admin = make_person("admin@example.com", "coop_admin")
+    pending = make_store(status=StoreStatus.PENDING)
+    store_staff_set(store=pending, user=admin, role="owner", acting_user=None)
+    client.force_login(admin)
+    response = _action(client, "approve", [pending])
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.status == StoreStatus.PENDING
+
+
+def test_a_registrar_has_no_store_decisions(client, make_store, make_person):
+    registrar = make_person("registrar@example.com", "registrar")
+    pending = make_store(status=StoreStatus.PENDING)
+    client.force_login(registrar)
+    response = _action(client, "approve", [pending])
+    assert response.status_code == 403
+    pending.refresh_from_db()
+    assert pending.status == StoreStatus.PENDING

@@ -17,6 +17,7 @@ from marketplace.models import (
     StoreStatus,
     Variant,
 )
+from marketplace.services import store_suspend
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +32,12 @@ def test_the_directory_has_enough_stores_listings_and_neighbourhoods(people):
     summary = DemoSummary()
     stores = demo_load(summary=summary, people=people)
     assert set(stores) == {store["slug"] for store in STORES}
-    assert summary.created["stores"] == len(STORES) == 13
+    assert summary.created["stores"] == len(STORES) == 14
     assert Store.objects.filter(status=StoreStatus.APPROVED).count() >= 12
     assert Store.objects.filter(status=StoreStatus.PENDING).exists()
+    assert Store.objects.filter(status=StoreStatus.REFUSED).exclude(decision_reason="").exists()
+    assert Store.objects.filter(small_supplier=True).exists()
+    assert Store.objects.filter(small_supplier=False).exists()
     assert Listing.objects.filter(store__status=StoreStatus.APPROVED).count() >= 60
     assert Variant.objects.filter(stock=0).exists()  # something shows "out of stock"
     assert set(Store.objects.values_list("locality", flat=True)) == {"Québec", "Montréal"}
@@ -52,14 +56,27 @@ def test_the_demo_store_person_owns_an_approved_store(people):
     owner = StoreStaff.objects.get(user=people["store@demo.uniqc.coop"])
     assert owner.role == StoreRole.OWNER
     assert owner.store.status == StoreStatus.APPROVED
-    assert StoreStaff.objects.count() == 1
+    assert StoreStaff.objects.filter(user=people["store@demo.uniqc.coop"]).count() == 1
+
+
+def test_the_demo_retailer_was_refused_once_and_waits_for_a_decision(people):
+    demo_load(summary=DemoSummary(), people=people)
+    retailer = people["retailer@demo.uniqc.coop"]
+    applications = {store.status: store for store in Store.objects.filter(applicant=retailer)}
+    assert set(applications) == {StoreStatus.REFUSED, StoreStatus.PENDING}
+    assert applications[StoreStatus.REFUSED].decision_reason
+    assert set(StoreStaff.objects.filter(user=retailer).values_list("role", flat=True)) == {
+        StoreRole.OWNER
+    }
 
 
 def test_a_reload_writes_nothing_and_keeps_stock_and_the_coops_decisions(people):
     demo_load(summary=DemoSummary(), people=people)
     variant = Variant.objects.order_by("pk").first()
     Variant.objects.filter(pk=variant.pk).update(stock=variant.stock + 7)
-    Store.objects.filter(slug="le-de-verdunois").update(status=StoreStatus.SUSPENDED)
+    store_suspend(
+        store=Store.objects.get(slug="le-de-verdunois"), reason="Plaintes.", acting_user=None
+    )
     summary = DemoSummary()
     with no_writes():
         demo_load(summary=summary, people=people)
@@ -93,6 +110,6 @@ def test_a_listings_variants_may_differ_in_parcel(people):
     croissants = Variant.objects.filter(listing__slug="croissants-pur-beurre")
     assert set(croissants.values_list("size_class", "weight_grams")) == {("S", 300), ("M", 600)}
     assert {variant.store_id for variant in Variant.objects.select_related("listing")} == set(
-        Store.objects.values_list("pk", flat=True)
+        Store.objects.filter(listings__isnull=False).values_list("pk", flat=True)
     )
     assert all(v.store_id == v.listing.store_id for v in Variant.objects.select_related("listing"))

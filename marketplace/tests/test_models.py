@@ -195,7 +195,7 @@ def test_english_falls_back_to_french(make_store):
 
 def test_a_person_works_for_a_store_once(make_store, store_worker):
     store = make_store()
-    store_staff_set(store=store, user=store_worker, role="clerk", acting_user=None)
+    store_staff_set(store=store, user=store_worker, role="staff", acting_user=None)
     with pytest.raises(IntegrityError), transaction.atomic():
         StoreStaff.objects.create(store=store, user=store_worker, role="owner")
 
@@ -205,6 +205,9 @@ def test_a_store_cannot_take_a_slug_that_hides_a_page(db):
         store_upsert(
             slug="mes-boutiques",
             name="Piège",
+            legal_name="Piège inc.",
+            neq="1170000001",
+            small_supplier=True,
             neighbourhood="Saint-Roch",
             street_address="1, rue Saint-Joseph Est",
             locality="Québec",

@@ -78,7 +78,7 @@ def test_stores_for_staff_are_the_persons_stores_whatever_their_status(
     also_mine = make_store()
     make_store()
     store_staff_set(store=mine, user=store_worker, role="owner", acting_user=None)
-    store_staff_set(store=also_mine, user=store_worker, role="clerk", acting_user=None)
+    store_staff_set(store=also_mine, user=store_worker, role="staff", acting_user=None)
     store_staff_set(store=also_mine, user=shopper, role="owner", acting_user=None)
     stores = list(stores_for_staff(store_worker))
-    assert {(s.pk, s.my_role) for s in stores} == {(mine.pk, "owner"), (also_mine.pk, "clerk")}
+    assert {(s.pk, s.my_role) for s in stores} == {(mine.pk, "owner"), (also_mine.pk, "staff")}

@@ -10,8 +10,9 @@ from marketplace.services import (
     category_upsert,
     listing_status_set,
     listing_upsert,
+    store_approve,
     store_staff_set,
-    store_status_set,
+    store_suspend,
     store_upsert,
     variant_upsert,
 )
@@ -21,6 +22,9 @@ pytestmark = pytest.mark.django_db
 STORE = {
     "slug": "fromagerie-test",
     "name": "Fromagerie test",
+    "legal_name": "Fromagerie test inc.",
+    "neq": "1143 920 115",
+    "small_supplier": True,
     "neighbourhood": "Limoilou",
     "street_address": "1000, 3e Avenue",
     "locality": "Québec",
@@ -40,6 +44,7 @@ def test_store_upsert_creates_then_writes_nothing_when_unchanged():
     store, created = store_upsert(**STORE)
     assert created
     assert store.postal_code == "G1L 2X8"
+    assert store.neq == "1143920115"
     assert store.status == StoreStatus.PENDING
     with CaptureQueriesContext(connection) as queries:
         again, created = store_upsert(**STORE)
@@ -50,7 +55,7 @@ def test_store_upsert_creates_then_writes_nothing_when_unchanged():
 
 def test_store_upsert_updates_description_but_never_the_coop_decision():
     store, _ = store_upsert(initial_status=StoreStatus.APPROVED, **STORE)
-    store_status_set(store=store, status=StoreStatus.SUSPENDED, acting_user=None)
+    store_suspend(store=store, reason="Plaintes répétées.", acting_user=None)
     store, _ = store_upsert(initial_status=StoreStatus.APPROVED, **{**STORE, "name": "Nouveau"})
     store.refresh_from_db()
     assert store.name == "Nouveau"
@@ -186,7 +191,7 @@ def test_category_upsert_refuses_a_cycle():
 def test_store_staff_set_adds_then_changes_the_role(make_store, store_worker):
     store = make_store()
     membership = store_staff_set(store=store, user=store_worker, acting_user=None)
-    assert membership.role == StoreRole.CLERK
+    assert membership.role == StoreRole.STAFF
     again = store_staff_set(store=store, user=store_worker, role=StoreRole.OWNER, acting_user=None)
     assert again.pk == membership.pk
     assert store.staff.get().role == StoreRole.OWNER
@@ -197,11 +202,11 @@ def test_a_store_decision_is_audited_once_with_who_took_it(make_person):
 
     admin = make_person("admin@example.com", "coop_admin")
     store, _ = store_upsert(**STORE)
-    store_status_set(store=store, status=StoreStatus.APPROVED, acting_user=admin)
-    store_status_set(store=store, status=StoreStatus.APPROVED, acting_user=admin)
+    store_approve(store=store, acting_user=admin)
+    store_approve(store=store, acting_user=admin)
     decisions = [e for e in audit_events_for(store) if e.action != "store.create"]
     assert [(e.action, e.acting_user, e.detail) for e in decisions] == [
-        ("store.approve", admin, {"before": "pending", "after": "approved"})
+        ("store.approve", admin, {"before": "pending", "after": "approved", "reason": ""})
     ]
 
 
@@ -218,7 +223,7 @@ def test_store_staff_changes_are_audited(make_store, store_worker, make_person):
     store_staff_remove(store=store, user=store_worker, acting_user=admin)
     events = AuditEvent.objects.filter(subject_user=store_worker).order_by("id")
     assert [(e.action, e.detail) for e in events] == [
-        ("store.staff_set", {"role": "clerk"}),
+        ("store.staff_set", {"role": "staff"}),
         ("store.staff_set", {"role": "owner"}),
         ("store.staff_remove", {}),
     ]
