@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 import pytest
 import requests
-from django.db import connection
 from django.utils import timezone
 
 from identity.models import OidcAccessToken, OidcGrant, OidcRefreshToken
@@ -18,11 +17,9 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def both_read_before_either_writes(monkeypatch):
+def both_read_before_either_writes(monkeypatch, postgresql_only):
     """Arm: hold each token request after it has read the code or refresh token row, until
     the other has read it too; only the conditional UPDATE can then tell them apart."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's row locks between real connections")
 
     def arm() -> None:
         barrier = threading.Barrier(2, timeout=10)
