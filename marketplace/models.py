@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -474,3 +475,616 @@ class Variant(models.Model):
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+
+# --- Payouts: where a store's share of each sale goes ---------------------------------
+
+
+class PayoutAccount(models.Model):
+    """A store's connected account at the payment gateway (a Stripe Express account, or the
+    offline gateway's test account): the store receives its share of each order there.
+
+    A store whose account cannot receive transfers cannot publish (see
+    `access_listing_publish`)."""
+
+    store = models.OneToOneField(
+        Store, on_delete=models.CASCADE, related_name="payout_account", verbose_name=_("store")
+    )
+    gateway = models.CharField(_("payment gateway"), max_length=20)
+    account_id = models.CharField(_("account id at the gateway"), max_length=255)
+    transfers_enabled = models.BooleanField(
+        _("can receive transfers"),
+        default=False,
+        help_text=_("As the gateway last reported it."),
+    )
+    details_submitted = models.BooleanField(_("onboarding finished"), default=False)
+    is_test = models.BooleanField(
+        _("test account"),
+        default=False,
+        help_text=_("An account of the offline gateway: no real money moves."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payout account")
+        verbose_name_plural = _("payout accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "account_id"],
+                name="marketplace_payoutaccount_unique_account",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(account_id=""),
+                name="marketplace_payoutaccount_account_id_required",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} · {self.gateway} {self.account_id}"
+
+
+# --- Carts ----------------------------------------------------------------------------
+
+CART_LINE_MAX_QUANTITY = 99
+
+
+class Cart(models.Model):
+    """What a shopper means to buy, from any number of stores. A signed-in person has at
+    most one cart; an anonymous cart is found through the session and merges into the
+    person's cart at sign-in."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="carts",
+        verbose_name=_("owner"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(owner__isnull=False),
+                name="marketplace_cart_one_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"cart {self.pk}"
+
+
+class CartLine(models.Model):
+    """A quantity of one variant in a cart, with the price the shopper saw when adding it:
+    a price changed since then is shown before payment, never silently applied."""
+
+    cart = models.ForeignKey(
+        Cart, on_delete=models.CASCADE, related_name="lines", verbose_name=_("cart")
+    )
+    variant = models.ForeignKey(
+        Variant, on_delete=models.CASCADE, related_name="+", verbose_name=_("variant")
+    )
+    quantity = models.PositiveSmallIntegerField(_("quantity"))
+    price_seen = models.DecimalField(_("price when added"), max_digits=10, decimal_places=2)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cart line")
+        verbose_name_plural = _("cart lines")
+        ordering = ["cart", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cart", "variant"], name="marketplace_cartline_unique_variant"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1, quantity__lte=CART_LINE_MAX_QUANTITY),
+                name="marketplace_cartline_quantity_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.variant_id}"  # noqa: RUF001
+
+
+# --- Orders ---------------------------------------------------------------------------
+
+
+class Speed(models.TextChoices):
+    EXPRESS = "express", _("Express, within 4 hours")
+    STANDARD = "standard", _("Standard, within 24 hours")
+
+
+class PickupKind(models.TextChoices):
+    # Until lockers take parcels, a shipment waits at its store's counter.
+    STORE_COUNTER = "store_counter", _("At the store’s counter")
+    LOCKER = "locker", _("In a locker")
+
+
+class OrderStatus(models.TextChoices):
+    """The payment's side of an order; each shipment has its own fulfilment status."""
+
+    PLACED = "placed", _("Placed, awaiting payment")
+    PAID = "paid", pgettext_lazy("order", "Paid")
+    CANCELLED = "cancelled", pgettext_lazy("order", "Cancelled")
+    EXPIRED = "expired", pgettext_lazy("order", "Expired")
+    REFUNDED = "refunded", pgettext_lazy("order", "Refunded")
+
+
+class ShipmentStatus(models.TextChoices):
+    PLACED = "placed", pgettext_lazy("shipment", "Placed")
+    PAID = "paid", _("Paid, awaiting the store")
+    ACCEPTED = "accepted", pgettext_lazy("shipment", "Accepted")
+    PACKED = "packed", pgettext_lazy("shipment", "Packed")
+    WITH_COURIER = "with_courier", _("With the courier")
+    READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
+    PICKED_UP = "picked_up", pgettext_lazy("shipment", "Picked up")
+    REFUSED = "refused", _("Refused by the store")
+    CANCELLED = "cancelled", pgettext_lazy("shipment", "Cancelled")
+    EXPIRED = "expired", pgettext_lazy("shipment", "Expired")
+    RETURNED = "returned", pgettext_lazy("shipment", "Returned")
+    REFUNDED = "refunded", pgettext_lazy("shipment", "Refunded")
+
+
+class TaxCollector(models.TextChoices):
+    STORE = "store", _("the store")
+    COOP = "coop", _("the coop, as platform operator")
+    NONE = "none", _("nobody (not taxable)")
+
+
+class Order(models.Model):
+    """One checkout: one payment for the whole cart, one shipment per store.
+
+    Amounts are the sums of the shipments' invoices plus the coop's pickup fee; each is
+    rounded once, where the tax rule says (marketplace/taxes.py)."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("buyer"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=OrderStatus.choices, default=OrderStatus.PLACED
+    )
+    speed = models.CharField(_("speed"), max_length=10, choices=Speed.choices)
+    pickup_kind = models.CharField(_("pickup point"), max_length=20, choices=PickupKind.choices)
+    pickup_reference = models.CharField(
+        _("pickup point reference"),
+        max_length=80,
+        blank=True,
+        help_text=_("The locker site, when the order waits in a locker."),
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CAD
+    )
+    goods_subtotal = models.DecimalField(_("goods before taxes"), max_digits=12, decimal_places=2)
+    fee = models.DecimalField(_("pickup fee before taxes"), max_digits=12, decimal_places=2)
+    gst = models.DecimalField(_("GST"), max_digits=12, decimal_places=2)
+    qst = models.DecimalField(_("QST"), max_digits=12, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    refunded_amount = models.DecimalField(
+        _("refunded"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    # The shopper's Idempotency-Key and a digest of what was asked with it: the same key
+    # with the same request returns this order; with another request it is refused.
+    checkout_key = models.CharField(_("checkout idempotency key"), max_length=255)
+    checkout_fingerprint = models.CharField(_("checkout request digest"), max_length=64)
+    # Held until payment; released (stock back) when payment fails or the hold lapses.
+    reserved_until = models.DateTimeField(_("stock held until"))
+    language = models.CharField(_("language"), max_length=8, default="fr")
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buyer", "checkout_key"], name="marketplace_order_unique_checkout_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=OrderStatus.values),
+                name="marketplace_order_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    total=models.F("goods_subtotal")
+                    + models.F("fee")
+                    + models.F("gst")
+                    + models.F("qst")
+                ),
+                name="marketplace_order_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__gte=0)
+                & models.Q(refunded_amount__lte=models.F("total")),
+                name="marketplace_order_refund_within_total",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(paid_at__isnull=True) | ~models.Q(status=OrderStatus.PLACED),
+                name="marketplace_order_paid_at_not_while_placed",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["reserved_until"],
+                condition=models.Q(status="placed"),
+                name="marketplace_order_hold_lapses",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Shipment(models.Model):
+    """One store's part of an order: its own invoice (taxes computed on its pre-tax total),
+    its own fulfilment, its own transfer to the store."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="shipments", verbose_name=_("order")
+    )
+    sequence = models.PositiveSmallIntegerField(_("sequence"))
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="shipments", verbose_name=_("store")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ShipmentStatus.choices,
+        default=ShipmentStatus.PLACED,
+    )
+    subtotal = models.DecimalField(_("before taxes"), max_digits=12, decimal_places=2)
+    gst = models.DecimalField(_("GST"), max_digits=12, decimal_places=2)
+    qst = models.DecimalField(_("QST"), max_digits=12, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    gst_collected_by = models.CharField(
+        _("GST collected by"), max_length=8, choices=TaxCollector.choices
+    )
+    qst_collected_by = models.CharField(
+        _("QST collected by"), max_length=8, choices=TaxCollector.choices
+    )
+    commission = models.DecimalField(_("coop commission"), max_digits=12, decimal_places=2)
+    # What the store receives: the invoice, less the QST the coop collects, less commission.
+    payout = models.DecimalField(_("store’s share"), max_digits=12, decimal_places=2)
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["order", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "sequence"], name="marketplace_shipment_unique_sequence"
+            ),
+            models.UniqueConstraint(
+                fields=["order", "store"], name="marketplace_shipment_one_per_store"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ShipmentStatus.values),
+                name="marketplace_shipment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total=models.F("subtotal") + models.F("gst") + models.F("qst")),
+                name="marketplace_shipment_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(payout__gte=0) & models.Q(commission__gte=0),
+                name="marketplace_shipment_payout_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=ShipmentStatus.REFUSED) | ~models.Q(refusal_reason=""),
+                name="marketplace_shipment_refusal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        """The order's number and this shipment's sequence: `UQ-2026-000123-2`."""
+        return f"{self.order.number}-{self.sequence}"
+
+
+class OrderLine(models.Model):
+    """A variant bought, as it was when bought: its title, SKU and unit price are copied, so
+    that an invoice never changes when the catalogue does."""
+
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="lines", verbose_name=_("shipment")
+    )
+    variant = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, related_name="+", verbose_name=_("variant")
+    )
+    sku = models.CharField(_("SKU"), max_length=64)
+    title = models.CharField(_("title"), max_length=300)
+    unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
+    quantity = models.PositiveSmallIntegerField(_("quantity"))
+    line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
+    size_class = models.CharField(_("locker size"), max_length=1, choices=SizeClass.choices)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["shipment", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "variant"], name="marketplace_orderline_unique_variant"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="marketplace_orderline_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(line_total=models.F("unit_price") * models.F("quantity")),
+                name="marketplace_orderline_total_adds_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"  # noqa: RUF001
+
+
+class ReservationStatus(models.TextChoices):
+    HELD = "held", _("Held")
+    CONSUMED = "consumed", _("Sold")
+    RELEASED = "released", _("Released")
+
+
+class StockReservation(models.Model):
+    """Units taken from a variant's stock for an order until it is paid (Saleor's
+    `Reservation`): paid, they are sold; failed or lapsed, they go back to the stock,
+    once — the status moves only from held."""
+
+    variant = models.ForeignKey(
+        Variant, on_delete=models.CASCADE, related_name="reservations", verbose_name=_("variant")
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="reservations", verbose_name=_("order")
+    )
+    quantity = models.PositiveSmallIntegerField(_("quantity"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ReservationStatus.choices,
+        default=ReservationStatus.HELD,
+    )
+    reserved_until = models.DateTimeField(_("held until"))
+
+    class Meta:
+        verbose_name = _("stock reservation")
+        verbose_name_plural = _("stock reservations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "variant"], name="marketplace_reservation_unique_variant"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1),
+                name="marketplace_reservation_quantity_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ReservationStatus.values),
+                name="marketplace_reservation_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.variant_id} for {self.order_id}"  # noqa: RUF001
+
+
+class OrderEvent(models.Model):
+    """One step of an order or of one of its shipments: who moved it, from what, to what,
+    when and why. The timeline people see is these rows."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
+    )
+    shipment = models.ForeignKey(
+        Shipment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("shipment"),
+    )
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty when the system moved it (a payment, a lapsed hold)."),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["order", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status} → {self.to_status}"
+
+
+# --- Payments -------------------------------------------------------------------------
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("payment", "Pending")
+    SUCCEEDED = "succeeded", pgettext_lazy("payment", "Succeeded")
+    FAILED = "failed", pgettext_lazy("payment", "Failed")
+    CANCELED = "canceled", pgettext_lazy("payment", "Cancelled")
+
+
+class Payment(models.Model):
+    """The one payment of an order at the gateway (a Stripe PaymentIntent). Its
+    idempotency key is made once, stored, and sent again on every retry: a new key per try
+    is how shoppers get charged twice."""
+
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, related_name="payment", verbose_name=_("order")
+    )
+    gateway = models.CharField(_("payment gateway"), max_length=20)
+    is_test = models.BooleanField(_("test payment"), default=False)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
+    intent_id = models.CharField(_("payment id at the gateway"), max_length=255, blank=True)
+    charge_id = models.CharField(_("charge id at the gateway"), max_length=255, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CAD
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.PENDING,
+    )
+    redirect_url = models.URLField(_("payment page"), max_length=1000, blank=True)
+    failure_reason = models.CharField(_("why it failed"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "intent_id"],
+                condition=~models.Q(intent_id=""),
+                name="marketplace_payment_unique_intent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PaymentStatus.values),
+                name="marketplace_payment_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.intent_id or self.idempotency_key}"
+
+
+class Transfer(models.Model):
+    """A store's share of a paid order sent to its payout account (one per shipment,
+    `transfer_group` = the order's number), and what was taken back by refunds."""
+
+    shipment = models.OneToOneField(
+        Shipment, on_delete=models.CASCADE, related_name="transfer", verbose_name=_("shipment")
+    )
+    gateway = models.CharField(_("payment gateway"), max_length=20)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
+    transfer_id = models.CharField(_("transfer id at the gateway"), max_length=255, blank=True)
+    destination = models.CharField(_("payout account"), max_length=255)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reversed_amount = models.DecimalField(
+        _("reversed"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0)
+                & models.Q(reversed_amount__gte=0)
+                & models.Q(reversed_amount__lte=models.F("amount")),
+                name="marketplace_transfer_reversal_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.transfer_id or self.idempotency_key
+
+
+class Refund(models.Model):
+    """Money given back to the shopper, for a whole order or one shipment."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="refunds", verbose_name=_("order")
+    )
+    shipment = models.ForeignKey(
+        Shipment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        verbose_name=_("shipment"),
+    )
+    gateway = models.CharField(_("payment gateway"), max_length=20)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
+    refund_id = models.CharField(_("refund id at the gateway"), max_length=255, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="marketplace_refund_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.refund_id or self.idempotency_key
+
+
+class PaymentEvent(models.Model):
+    """A webhook event from a payment gateway, stored once by its id: a second delivery of
+    the same event finds it and changes nothing."""
+
+    gateway = models.CharField(_("payment gateway"), max_length=20)
+    event_id = models.CharField(_("event id"), max_length=255)
+    event_type = models.CharField(_("type"), max_length=100)
+    created = models.DateTimeField(_("created at the gateway"))
+    payload = models.JSONField(_("payload"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "event_id"], name="marketplace_paymentevent_unique_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.event_id} {self.event_type}"
+
+
+class OrderNumberCounter(models.Model):
+    """The last order number given in a year: `UQ-2026-000123` is the 123rd of 2026."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("order number counter")
+        verbose_name_plural = _("order number counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
