@@ -29,3 +29,25 @@ class StoreDecisionInvalid(MarketplaceError):
 class StoreStaffChangeRefused(MarketplaceError):
     code = "store_staff_change_refused"
     message = _("An owner is not added or removed here.")
+
+
+class TransitionRefused(MarketplaceError):
+    """An order or shipment asked to move where its current status does not lead."""
+
+    code = "transition_refused"
+    message = _("This order cannot move to that status from where it is now.")
+
+
+class PaymentGatewayError(MarketplaceError):
+    """The payment gateway refused a call or could not be reached; nothing was charged
+    twice, and the same call may be retried with the same idempotency key."""
+
+    code = "payment_gateway_error"
+    message = _("The payment service did not answer as expected; please try again.")
+
+
+class WebhookRefused(MarketplaceError):
+    """A webhook whose signature, timestamp or body does not hold."""
+
+    code = "webhook_refused"
+    message = _("This notification was refused.")

@@ -231,6 +231,27 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Uniqc Coop <bonjour@uniqc.coop>")
 
+# --- Marketplace ----------------------------------------------------------------------
+# Which payment gateway takes the money: "offline" (the embedded default and the demo: test
+# payments only, labelled as such) or "stripe" (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET).
+MARKETPLACE_PAYMENT_GATEWAY = env("MARKETPLACE_PAYMENT_GATEWAY", default="offline")
+MARKETPLACE_PAYMENT_GATEWAYS = {
+    "offline": "marketplace.gateways.offline.OfflineGateway",
+    "stripe": "marketplace.gateways.stripe_gateway.StripeGateway",
+}
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Tests point the stripe library at a fake Stripe server; unset means Stripe itself.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# The assurance level a checkout needs (identity steps the person up to it).
+MARKETPLACE_CHECKOUT_ACR = env("MARKETPLACE_CHECKOUT_ACR", default="substantial")
+# The coop's commission on each store's pre-tax sales.
+MARKETPLACE_COMMISSION_RATE = env.str("MARKETPLACE_COMMISSION_RATE", default="0.08")
+# The pickup fee per shipment, before taxes, by speed.
+MARKETPLACE_PICKUP_FEES = {"express": "6.99", "standard": "2.99"}
+# How long stock and the pickup hold wait for a payment before they are released.
+MARKETPLACE_PAYMENT_HOLD_MINUTES = env.int("MARKETPLACE_PAYMENT_HOLD_MINUTES", default=20)
+
 # --- Celery ---------------------------------------------------------------------------
 # Unset broker: tasks run eagerly, in-process, after the transaction that asked for them.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
