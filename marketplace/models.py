@@ -561,6 +561,22 @@ class ListingPhoto(models.Model):
         """The description in the active language (English falls back to French)."""
         return in_language(self.alt_fr, self.alt_en)
 
+    def _scaled_height(self, width: int) -> int:
+        if not self.width or self.width <= width:
+            return self.height
+        return max(1, round(self.height * width / self.width))
+
+    @property
+    def thumbnail_small_size(self) -> tuple[int, int]:
+        """The small thumbnail's width and height, for the <img> that shows it."""
+        width = min(self.width, LISTING_PHOTO_THUMBNAIL_WIDTHS[0])
+        return width, self._scaled_height(width)
+
+    @property
+    def thumbnail_large_size(self) -> tuple[int, int]:
+        width = min(self.width, LISTING_PHOTO_THUMBNAIL_WIDTHS[1])
+        return width, self._scaled_height(width)
+
 
 # --- Payouts: where a store's share of each sale goes ---------------------------------
 
