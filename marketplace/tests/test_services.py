@@ -150,13 +150,16 @@ def test_listing_upsert_keeps_the_stores_publication_decision(make_store):
 
 def test_a_new_listing_is_a_draft_until_published(make_store, store_worker):
     from identity.audit import audit_events_for
-
     from marketplace.services import payout_account_record, store_staff_set
 
     store = make_store(listings=0)
     store_staff_set(store=store, user=store_worker, acting_user=None)
     payout_account_record(
-        store=store, gateway="offline", account_id="acct_1", transfers_enabled=True, acting_user=None
+        store=store,
+        gateway="offline",
+        account_id="acct_1",
+        transfers_enabled=True,
+        acting_user=None,
     )
     listing, _ = listing_upsert(store=store, slug="m", title_fr="Miche", description_fr="L.")
     variant_upsert(
