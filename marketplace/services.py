@@ -665,7 +665,11 @@ def listing_update(*, listing: Listing, acting_user: Any, **fields: Any) -> List
 
 def _sku_taken() -> ValidationError:
     return ValidationError(
-        {"sku": _("Another variant of the store already has this SKU.")}, code="sku_taken"
+        {
+            "sku": ValidationError(
+                _("Another variant of the store already has this SKU."), code="sku_taken"
+            )
+        }
     )
 
 
@@ -750,7 +754,9 @@ def variant_update(
     detail: dict[str, Any] = {"fields": changed}
     if stock is not None and stock != stock_seen:
         if stock < 0:
-            raise ValidationError({"stock": _("The stock cannot be negative.")}, code="stock")
+            raise ValidationError(
+                {"stock": ValidationError(_("The stock cannot be negative."), code="min_value")}
+            )
         expected = variant.stock if stock_seen is None else stock_seen
         if not Variant.objects.filter(pk=variant.pk, stock=expected).update(stock=stock):
             variant.refresh_from_db(fields=["stock"])
@@ -788,8 +794,12 @@ def listing_photo_add(
     alt_fr, alt_en = alt_fr.strip(), alt_en.strip()
     if not alt_fr:
         raise ValidationError(
-            {"alt_fr": _("Describe the photo in French for people who cannot see it.")},
-            code="alt_required",
+            {
+                "alt_fr": ValidationError(
+                    _("Describe the photo in French for people who cannot see it."),
+                    code="alt_required",
+                )
+            }
         )
     if listing.photos.count() >= LISTING_PHOTO_MAX:
         raise ListingPhotoLimit
