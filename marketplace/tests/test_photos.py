@@ -195,7 +195,7 @@ def test_photos_move(listing, store_worker):
         b.pk,
     ]
     listing_photo_move(photo=a, offset=-1, acting_user=store_worker)  # already first
-    assert list(listing.photos.order_by("position").values_list("pk", flat=True))[0] == a.pk
+    assert listing.photos.order_by("position").first() == a
 
 
 def test_a_photo_needs_a_french_description(listing, store_worker):
