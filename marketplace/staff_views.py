@@ -242,8 +242,16 @@ def variant_edit(request: HttpRequest, store_slug: str, pk: int, variant_pk: int
                 low_stock_threshold=data["low_stock_threshold"],
             )
         except StockChanged as changed:
-            form = VariantForm(variant=variant)
-            form.add_error(None, changed.message)
+            # What they typed stays; the stock seen becomes today's, shown in the message.
+            data = request.POST.copy()
+            data["stock_seen"] = str(variant.stock)
+            form = VariantForm(data, variant=variant)
+            form.is_valid()
+            form.add_error(
+                "stock",
+                _("%(message)s In stock now: %(stock)s.")
+                % {"message": changed.message, "stock": variant.stock},
+            )
             status = 409
         except ValidationError as invalid:
             form.add_error(None, invalid)
