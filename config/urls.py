@@ -1,7 +1,10 @@
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path, re_path
+from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import views
@@ -44,6 +47,17 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
 ]
+
+
+# Uploaded photos, served by Django only where a local setting says so (`make run`, the
+# browser tests); production's web server serves MEDIA_ROOT itself. `serve` refuses paths
+# outside MEDIA_ROOT and lists no directory.
+def media_serve(request: HttpRequest, path: str) -> HttpResponse:
+    return serve(request, path, document_root=settings.MEDIA_ROOT, show_indexes=False)
+
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [re_path(r"^media/(?P<path>.+)$", media_serve)]
 
 # The site's own error pages (config/views.py), also with DEBUG off under `make run`.
 handler400 = views.bad_request

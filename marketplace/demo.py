@@ -9,18 +9,23 @@ store. Loading never undoes what happened since: variants keep their stock, list
 their publication, stores the coop's decision.
 """
 
+import io
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.text import slugify
+from PIL import Image, ImageDraw, ImageFont
 
 from core.demo import DemoSummary
 from identity.models import User
-from marketplace.models import Category, ListingStatus, Store, StoreRole, StoreStatus
+from marketplace.models import Category, Listing, ListingStatus, Store, StoreRole, StoreStatus
 from marketplace.services import (
     category_upsert,
+    listing_photo_add,
     listing_upsert,
+    payout_account_record,
     store_apply,
     store_refuse,
     store_staff_set,
@@ -983,10 +988,17 @@ def store_business_fields(slug: str, small_supplier: bool) -> dict[str, Any]:
     return fields
 
 
-# (email of a demo person of identity.demo, store slug, role): who works where.
+# (email of a demo person of identity.demo, store slug, role): who works where. The demo
+# retailer also owns an approved store, to manage its listings (besides their applications).
 DEMO_STAFF: list[tuple[str, str, str]] = [
     ("store@demo.uniqc.coop", "boulangerie-du-faubourg", StoreRole.OWNER),
+    (RETAILER, "quincaillerie-masson", StoreRole.OWNER),
 ]
+
+# The stores whose listings get a photo, drawn at seed time (no photo is downloaded).
+DEMO_PHOTO_STORES = ("boulangerie-du-faubourg", "quincaillerie-masson")
+# A colour per top category for the drawn photos.
+PHOTO_COLOURS = {"alimentation": (196, 122, 52), "maison": (70, 110, 150), "loisirs": (90, 140, 90)}
 
 
 def listing_slug(title: str) -> str:
@@ -1078,4 +1090,63 @@ def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, 
                 summary.count("variants", created)
     for email, store_slug, role in DEMO_STAFF:
         store_staff_set(store=stores[store_slug], user=people[email], role=role, acting_user=None)
+    payout_accounts_load(stores=stores, summary=summary)
+    photos_load(stores=stores, summary=summary)
     return stores
+
+
+def payout_accounts_load(*, stores: Mapping[str, Store], summary: DemoSummary) -> None:
+    """Every approved demo store is connected through the offline gateway, at once, as a
+    test account: it can publish, and no real money moves."""
+    for store in stores.values():
+        if store.status != StoreStatus.APPROVED:
+            continue
+        created = not hasattr(store, "payout_account")
+        payout_account_record(
+            store=store,
+            gateway="offline",
+            account_id=f"offline_{store.slug}",
+            transfers_enabled=True,
+            details_submitted=True,
+            is_test=True,
+            acting_user=None,
+        )
+        summary.count("payout accounts", created)
+
+
+def photo_drawn(listing: Listing) -> bytes:
+    """A simple picture for a demo listing: a plate of its category's colour and its
+    title, as a JPEG (the upload a store would send)."""
+    category = listing.category
+    top = category.parent if category is not None and category.parent is not None else category
+    colour = PHOTO_COLOURS.get(top.slug if top is not None else "", (120, 120, 120))
+    image = Image.new("RGB", (1200, 900), (246, 241, 232))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((150, 120, 1050, 780), radius=60, fill=colour)
+    draw.ellipse((420, 250, 780, 610), fill=(255, 255, 255))
+    font = ImageFont.load_default(size=56)
+    draw.text((600, 700), listing.title_fr[:28], fill=(255, 255, 255), font=font, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def photos_load(*, stores: Mapping[str, Store], summary: DemoSummary) -> None:
+    """A drawn photo for each listing of DEMO_PHOTO_STORES that has none, through the
+    same service and checks as a store's upload."""
+    for slug in DEMO_PHOTO_STORES:
+        listings = Listing.objects.filter(store=stores[slug]).select_related("category__parent")
+        for listing in listings.order_by("id"):
+            if listing.photos.exists():
+                summary.count("photos", False)
+                continue
+            listing_photo_add(
+                listing=listing,
+                upload=SimpleUploadedFile(
+                    f"{listing.slug}.jpg", photo_drawn(listing), content_type="image/jpeg"
+                ),
+                alt_fr=f"Illustration\u00a0: {listing.title_fr}",
+                alt_en=f"Illustration: {listing.title_en or listing.title_fr}",
+                acting_user=None,
+            )
+            summary.count("photos", True)

@@ -51,3 +51,34 @@ class WebhookRefused(MarketplaceError):
 
     code = "webhook_refused"
     message = _("This notification was refused.")
+
+
+class ListingPublishRefused(MarketplaceError):
+    """A listing that cannot be published yet; the subclasses say why."""
+
+    code = "listing_publish_refused"
+
+
+class PayoutAccountRequired(ListingPublishRefused):
+    code = "payout_account_required"
+    message = _(
+        "The store cannot publish until its payment account can receive payouts: its "
+        "owner finishes the payment onboarding first."
+    )
+
+
+class ListingHasNoVariant(ListingPublishRefused):
+    code = "listing_has_no_variant"
+    message = _("Add at least one variant, with its price and stock, before publishing.")
+
+
+class ListingPhotoLimit(MarketplaceError):
+    code = "listing_photo_limit"
+    message = _("A listing has at most 10 photos: remove one to add another.")
+
+
+class StockChanged(MarketplaceError):
+    """The stock moved (a sale) between the page that showed it and the change sent."""
+
+    code = "stock_changed"
+    message = _("The stock changed since the page was opened (a sale, perhaps): check it again.")

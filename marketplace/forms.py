@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from identity.forms import PostalCodeAdminForm
 from identity.validators import phone_normalize, postal_code_normalize
-from marketplace.models import Store
+from lockers.models import SizeClass
+from marketplace.models import Category, Listing, ListingPhoto, Store, Variant
 from marketplace.validators import gst_number_normalize, neq_normalize, qst_number_normalize
 
 
@@ -124,3 +125,136 @@ class DecisionReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
     )
+
+
+# --- Store staff's pages: listings, variants, photos -------------------------------------
+
+
+def category_tree_choices() -> list[tuple[Any, str]]:
+    """The categories in tree order, a sub-category after its parent and marked with a
+    dash, as the choices of a select (empty first: no category)."""
+    categories = list(Category.objects.order_by("position", "slug"))
+    children: dict[int | None, list[Category]] = {}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category)
+    choices: list[tuple[Any, str]] = [("", _("No category"))]
+
+    def add(parent_id: int | None, depth: int) -> None:
+        for category in children.get(parent_id, []):
+            choices.append((category.pk, f"{'— ' * depth}{category.name}"))
+            if depth < 5:
+                add(category.pk, depth + 1)
+
+    add(None, 0)
+    return choices
+
+
+class ListingForm(forms.ModelForm):
+    """A listing's words in French (required) and English (optional), and its category."""
+
+    class Meta:
+        model = Listing
+        fields = ["title_fr", "title_en", "description_fr", "description_en", "category"]
+        widgets = {
+            "description_fr": forms.Textarea(attrs={"rows": 5}),
+            "description_en": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_tree_choices()
+        self.fields["description_fr"].max_length = 5000
+        self.fields["description_en"].max_length = 5000
+        for name in ("description_fr", "description_en"):
+            self.fields[name].validators.append(MaxLengthValidator(5000))
+
+    def listing_fields(self) -> dict[str, Any]:
+        """The cleaned values, as keyword arguments of listing_create and listing_update."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class VariantForm(forms.Form):
+    """A variant: its SKU (set once), name, price in CAD, stock, parcel and threshold.
+
+    `stock_seen` carries the stock the page showed, so that a sale in between is not
+    overwritten (variant_update)."""
+
+    sku = forms.CharField(
+        label=_("SKU"),
+        max_length=64,
+        help_text=_("Your own code for this variant, unique within the store."),
+    )
+    name = forms.CharField(
+        label=_("Name"), max_length=120, help_text=_("What tells it from the listing’s others.")
+    )
+    price = forms.DecimalField(
+        label=_("Price (CAD, before taxes)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    stock = forms.IntegerField(label=_("Stock"), min_value=0, max_value=1_000_000)
+    stock_seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    size_class = forms.ChoiceField(
+        label=_("Locker size"),
+        choices=SizeClass.choices,
+        help_text=_("The smallest locker compartment the packed item fits in."),
+    )
+    weight_grams = forms.IntegerField(
+        label=_("Packed weight (g)"), min_value=1, max_value=1_000_000
+    )
+    low_stock_threshold = forms.IntegerField(
+        label=_("Low stock threshold"),
+        min_value=0,
+        max_value=1_000_000,
+        initial=3,
+        help_text=_("The store is told when the stock falls to this number or below."),
+    )
+
+    def __init__(self, *args: Any, variant: Variant | None = None, **kwargs: Any) -> None:
+        if variant is not None and not kwargs.get("data") and not args:
+            kwargs["initial"] = {
+                "sku": variant.sku,
+                "name": variant.name,
+                "price": variant.price,
+                "stock": variant.stock,
+                "stock_seen": variant.stock,
+                "size_class": variant.size_class,
+                "weight_grams": variant.weight_grams,
+                "low_stock_threshold": variant.low_stock_threshold,
+            }
+        super().__init__(*args, **kwargs)
+        if variant is not None:
+            # The SKU stays: imports and order lines find the variant by it.
+            self.fields["sku"].disabled = True
+            self.fields["sku"].initial = variant.sku
+            self.fields["sku"].help_text = ""
+
+
+class PhotoForm(forms.Form):
+    """A photo and what it shows, in French and English. The file is checked in
+    marketplace.photos (the one parser of uploads), through listing_photo_add."""
+
+    image = forms.FileField(
+        label=_("Photo"),
+        help_text=_("JPEG, PNG or WebP, at most 8 MB. Its metadata (place, camera) is removed."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    alt_fr = forms.CharField(
+        label=ListingPhoto._meta.get_field("alt_fr").verbose_name,
+        max_length=200,
+        help_text=_("What the photo shows, for people who cannot see it."),
+    )
+    alt_en = forms.CharField(
+        label=ListingPhoto._meta.get_field("alt_en").verbose_name,
+        max_length=200,
+        required=False,
+    )
+
+
+class PhotoAltForm(PhotoForm):
+    """The descriptions of a photo already there."""
+
+    image = None

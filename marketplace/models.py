@@ -477,6 +477,107 @@ class Variant(models.Model):
         return self.stock > 0
 
 
+# --- Photos of a listing ---------------------------------------------------------------
+
+# At most this many photos per listing: each takes one of the listing's slots (0 to 9), a
+# database guarantee that holds against two uploads at once.
+LISTING_PHOTO_MAX = 10
+# The widths of the thumbnails made of each photo, in pixels (a card, a full page).
+LISTING_PHOTO_THUMBNAIL_WIDTHS = (320, 960)
+
+
+def listing_photo_path(instance: "ListingPhoto", filename: str) -> str:
+    """Where a photo's files go under MEDIA_ROOT: by store and listing, under a random
+    name (the service names them), so that a draft's photos cannot be guessed."""
+    return f"listings/{instance.listing.store_id}/{instance.listing_id}/{filename}"
+
+
+class ListingPhoto(models.Model):
+    """A photo of a listing, as the coop re-encoded it: never the bytes that were uploaded
+    (their metadata, a phone's GPS position among them, is gone), and its two thumbnails.
+
+    Made only by `listing_photo_add` (marketplace/photos.py validates the upload); a row
+    exists only once its three files are written, so a shopper never sees a broken image.
+    """
+
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="photos", verbose_name=_("listing")
+    )
+    slot = models.PositiveSmallIntegerField(
+        _("slot"), help_text=_("One of the listing’s places for a photo; caps their number.")
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Lower comes first; the first is the cover.")
+    )
+    image = models.ImageField(
+        _("image"),
+        upload_to=listing_photo_path,
+        max_length=255,
+        help_text=_("Re-encoded, at most 2048 pixels on its longer side, without metadata."),
+    )
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    thumbnail_small = models.ImageField(
+        _("small thumbnail"), upload_to=listing_photo_path, max_length=255
+    )
+    thumbnail_large = models.ImageField(
+        _("large thumbnail"), upload_to=listing_photo_path, max_length=255
+    )
+    alt_fr = models.CharField(
+        _("description of the photo (French)"),
+        max_length=200,
+        help_text=_("What the photo shows, for people who cannot see it."),
+    )
+    alt_en = models.CharField(
+        _("description of the photo (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown in English; the French description when left empty."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("listing photo")
+        verbose_name_plural = _("listing photos")
+        ordering = ["listing", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "slot"], name="marketplace_listingphoto_unique_slot"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(slot__lt=LISTING_PHOTO_MAX),
+                name="marketplace_listingphoto_at_most_10",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(alt_fr=""), name="marketplace_listingphoto_alt_fr_required"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.listing} · {self.position + 1}"
+
+    @property
+    def alt(self) -> str:
+        """The description in the active language (English falls back to French)."""
+        return in_language(self.alt_fr, self.alt_en)
+
+    def _scaled_height(self, width: int) -> int:
+        if not self.width or self.width <= width:
+            return self.height
+        return max(1, round(self.height * width / self.width))
+
+    @property
+    def thumbnail_small_size(self) -> tuple[int, int]:
+        """The small thumbnail's width and height, for the <img> that shows it."""
+        width = min(self.width, LISTING_PHOTO_THUMBNAIL_WIDTHS[0])
+        return width, self._scaled_height(width)
+
+    @property
+    def thumbnail_large_size(self) -> tuple[int, int]:
+        width = min(self.width, LISTING_PHOTO_THUMBNAIL_WIDTHS[1])
+        return width, self._scaled_height(width)
+
+
 # --- Payouts: where a store's share of each sale goes ---------------------------------
 
 

@@ -9,9 +9,12 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import get_language
 
 from identity.models import User
+from marketplace.errors import ListingHasNoVariant, PayoutAccountRequired
 from marketplace.models import (
     Listing,
+    ListingPhoto,
     ListingStatus,
+    PayoutAccount,
     Store,
     StoreRole,
     StoreStaff,
@@ -133,3 +136,82 @@ def variants_low_on_stock(store: Store) -> QuerySet[Variant]:
         .select_related("listing")
         .order_by("stock", "sku")
     )
+
+
+def access_listing_manage(*, acting_user: Any, store: Store) -> None:
+    """Raise PermissionDenied unless `acting_user` may create and change `store`'s
+    listings, variants and photos: an active person on its staff (owner or staff), the
+    store approved by the coop. None is the system (demo data)."""
+    if acting_user is None:
+        return
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.is_active:
+        raise PermissionDenied
+    if not StoreStaff.objects.filter(store=store, user=acting_user).exists():
+        raise PermissionDenied
+    if store.status != StoreStatus.APPROVED:
+        raise PermissionDenied("A store publishes once the coop has approved it.")
+
+
+def access_listing_publish(*, acting_user: Any, listing: Listing) -> None:
+    """Raise unless `listing` may be published by `acting_user`: one who may manage its
+    store's listings (PermissionDenied), the store's payout account able to receive
+    transfers (PayoutAccountRequired: shoppers would pay a store that cannot be paid), and
+    at least one variant to buy (ListingHasNoVariant). The last two hold for the system
+    too."""
+    access_listing_manage(acting_user=acting_user, store=listing.store)
+    if not PayoutAccount.objects.filter(store_id=listing.store_id, transfers_enabled=True).exists():
+        raise PayoutAccountRequired
+    if not Variant.objects.filter(listing=listing).exists():
+        raise ListingHasNoVariant
+
+
+def staff_store(*, acting_user: Any, slug: str) -> Store:
+    """The store with this slug if `acting_user` works for it, with `my_role`; Store.DoesNotExist
+    otherwise, so that another store's pages are not found rather than forbidden."""
+    if not acting_user.is_authenticated:
+        raise Store.DoesNotExist
+    return (
+        Store.objects.filter(slug=slug, staff__user=acting_user)
+        .annotate(my_role=F("staff__role"))
+        .get()
+    )
+
+
+def staff_listings(store: Store) -> QuerySet[Listing]:
+    """Every listing of `store`, whatever its status (drafts first, then by title in the
+    active language), with its variants (by SKU), their count, its stock and its first
+    photo. Three queries whatever the number of listings."""
+    return (
+        Listing.objects.filter(store=store)
+        .select_related("category")
+        .annotate(
+            draft_first=Q(status=ListingStatus.DRAFT),
+            sort_title=_title_in_language(),
+            variant_count=Count("variants"),
+        )
+        .prefetch_related(
+            Prefetch("variants", queryset=Variant.objects.order_by("sku")),
+            Prefetch("photos", queryset=ListingPhoto.objects.order_by("position", "id")),
+        )
+        .order_by("-draft_first", "sort_title", "id")
+    )
+
+
+def staff_listing(*, store: Store, pk: int) -> Listing:
+    """`store`'s listing `pk` with its variants and photos; Listing.DoesNotExist when it
+    is another store's."""
+    return (
+        Listing.objects.select_related("store", "category")
+        .prefetch_related(
+            Prefetch("variants", queryset=Variant.objects.order_by("sku")),
+            Prefetch("photos", queryset=ListingPhoto.objects.order_by("position", "id")),
+        )
+        .get(store=store, pk=pk)
+    )
+
+
+def store_payout_ready(store: Store) -> bool:
+    """Whether `store` has a payout account that can receive transfers."""
+    return PayoutAccount.objects.filter(store=store, transfers_enabled=True).exists()

@@ -6,11 +6,14 @@ what describes a thing (names, prices) but never undo what has happened since it
 created: the coop's approval of a store and a variant's stock are set on creation only.
 """
 
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,24 +26,32 @@ from identity.models import User
 from identity.validators import phone_normalize, postal_code_normalize
 from lockers.models import SizeClass
 from marketplace.errors import (
+    ListingPhotoLimit,
+    StockChanged,
     StoreApplicationPending,
     StoreDecisionInvalid,
     StoreStaffChangeRefused,
 )
 from marketplace.models import (
+    LISTING_PHOTO_MAX,
     RESERVED_STORE_SLUGS,
     STATUSES_WITH_REASON,
     Category,
     Currency,
     Listing,
+    ListingPhoto,
     ListingStatus,
+    PayoutAccount,
     Store,
     StoreRole,
     StoreStaff,
     StoreStatus,
     Variant,
 )
+from marketplace.photos import photo_prepare
 from marketplace.selectors import (
+    access_listing_manage,
+    access_listing_publish,
     access_store_apply,
     access_store_decide,
     access_store_staff_manage,
@@ -509,9 +520,15 @@ def listing_status_set(
     """Publish or unpublish a listing; `published_at` becomes the time of the last
     publication and stays when it is unpublished. A listing never returns to draft.
 
-    Audited with `acting_user`; setting the same status again writes nothing.
+    Only its store's staff may (access_listing_manage; None is the system), and
+    publishing needs what access_listing_publish asks: a payout account that receives
+    transfers, and a variant. Audited with `acting_user`; setting the same status again
+    writes nothing.
     """
     status = ListingStatus(status)
+    access_listing_manage(acting_user=acting_user, store=listing.store)
+    if status == ListingStatus.PUBLISHED and listing.status != ListingStatus.PUBLISHED:
+        access_listing_publish(acting_user=acting_user, listing=listing)
     if status == ListingStatus.DRAFT:
         if listing.status == ListingStatus.DRAFT:
             return listing
@@ -581,3 +598,368 @@ def variant_upsert(
         return variant, True
     changed_fields_save(variant, values, VARIANT_FIELDS)
     return variant, False
+
+
+# --- What store staff do with their listings (marketplace/staff_views.py) ----------------
+
+
+def _listing_slug_free(store: Store, title: str) -> str:
+    """A slug from the title that no other listing of `store` uses yet."""
+    base = slugify(title)[:110] or "article"
+    slug, n = base, 1
+    while Listing.objects.filter(store=store, slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def listing_create(
+    *,
+    store: Store,
+    title_fr: str,
+    description_fr: str,
+    title_en: str = "",
+    description_en: str = "",
+    category: Category | None = None,
+    acting_user: Any,
+) -> Listing:
+    """A member of `store`'s staff adds a listing: a draft, out of the shop until it is
+    published; its slug comes from its French title. Audited."""
+    access_listing_manage(acting_user=acting_user, store=store)
+    listing = Listing(
+        store=store,
+        slug=_listing_slug_free(store, title_fr),
+        status=ListingStatus.DRAFT,
+        title_fr=title_fr,
+        title_en=title_en,
+        description_fr=description_fr,
+        description_en=description_en,
+        category=category,
+    )
+    listing.full_clean()
+    listing.save()
+    audit_record(acting_user=acting_user, action="listing.create", target=listing)
+    return listing
+
+
+@transaction.atomic
+def listing_update(*, listing: Listing, acting_user: Any, **fields: Any) -> Listing:
+    """A member of the store's staff changes a listing's words or category (not its slug
+    or status); no write if unchanged, an audit event naming the changed fields
+    otherwise."""
+    access_listing_manage(acting_user=acting_user, store=listing.store)
+    if "category" in fields:
+        category = fields.pop("category")
+        fields["category_id"] = category.pk if category is not None else None
+    changed = sorted(name for name, value in fields.items() if getattr(listing, name) != value)
+    if changed_fields_save(listing, fields, LISTING_FIELDS):
+        audit_record(
+            acting_user=acting_user,
+            action="listing.update",
+            target=listing,
+            detail={"fields": changed},
+        )
+    return listing
+
+
+def _sku_taken() -> ValidationError:
+    return ValidationError(
+        {
+            "sku": ValidationError(
+                _("Another variant of the store already has this SKU."), code="sku_taken"
+            )
+        }
+    )
+
+
+@transaction.atomic
+def variant_create(
+    *,
+    listing: Listing,
+    sku: str,
+    name: str,
+    price: Decimal,
+    size_class: SizeClass | str,
+    weight_grams: int,
+    stock: int = 0,
+    low_stock_threshold: int = 3,
+    acting_user: Any,
+) -> Variant:
+    """A member of the store's staff adds a variant to a listing of their store, its SKU
+    unique within the store (a database constraint; a duplicate is a ValidationError on
+    `sku`). The price is in CAD, more than zero, two decimals at most. Audited."""
+    access_listing_manage(acting_user=acting_user, store=listing.store)
+    sku = sku.strip()
+    if Variant.objects.filter(store_id=listing.store_id, sku=sku).exists():
+        raise _sku_taken()
+    variant = Variant(
+        store_id=listing.store_id,
+        listing=listing,
+        sku=sku,
+        name=name,
+        price=_as_decimal(price),
+        currency=Currency.CAD,
+        size_class=SizeClass(size_class),
+        weight_grams=weight_grams,
+        stock=stock,
+        low_stock_threshold=low_stock_threshold,
+    )
+    variant.full_clean()
+    try:
+        with transaction.atomic():
+            variant.save()
+    except IntegrityError:
+        # Another variant with this SKU was added between the check and the insert.
+        raise _sku_taken() from None
+    audit_record(
+        acting_user=acting_user,
+        action="variant.create",
+        target=variant,
+        detail={"listing": listing.pk, "sku": sku, "stock": stock},
+    )
+    return variant
+
+
+VARIANT_STAFF_FIELDS = frozenset(
+    {"name", "price", "size_class", "weight_grams", "low_stock_threshold"}
+)
+
+
+@transaction.atomic
+def variant_update(
+    *,
+    variant: Variant,
+    acting_user: Any,
+    stock: int | None = None,
+    stock_seen: int | None = None,
+    **fields: Any,
+) -> Variant:
+    """A member of the store's staff changes a variant's name, price, parcel or low-stock
+    threshold (its SKU stays: imports find the variant by it), and may set its stock.
+
+    The stock is set only if it is still `stock_seen`, the number the person saw: a sale
+    in between raises StockChanged instead of being overwritten. Audited.
+    """
+    access_listing_manage(acting_user=acting_user, store=variant.listing.store)
+    unknown = set(fields) - VARIANT_STAFF_FIELDS
+    if unknown:
+        raise TypeError(f"variant_update cannot change {', '.join(sorted(unknown))}")
+    if "price" in fields:
+        fields["price"] = _as_decimal(fields["price"])
+    if "size_class" in fields:
+        fields["size_class"] = SizeClass(fields["size_class"])
+    changed = sorted(name for name, value in fields.items() if getattr(variant, name) != value)
+    changed_fields_save(variant, fields, VARIANT_FIELDS)
+    detail: dict[str, Any] = {"fields": changed}
+    if stock is not None and stock != stock_seen:
+        if stock < 0:
+            raise ValidationError(
+                {"stock": ValidationError(_("The stock cannot be negative."), code="min_value")}
+            )
+        expected = variant.stock if stock_seen is None else stock_seen
+        if not Variant.objects.filter(pk=variant.pk, stock=expected).update(stock=stock):
+            variant.refresh_from_db(fields=["stock"])
+            raise StockChanged
+        detail["stock"] = {"before": expected, "after": stock}
+        variant.stock = stock
+        changed.append("stock")
+    if changed:
+        audit_record(
+            acting_user=acting_user, action="variant.update", target=variant, detail=detail
+        )
+    return variant
+
+
+def _photo_files_delete(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        if name:
+            default_storage.delete(name)
+
+
+@transaction.atomic
+def listing_photo_add(
+    *, listing: Listing, upload: UploadedFile, alt_fr: str, alt_en: str = "", acting_user: Any
+) -> ListingPhoto:
+    """A member of the store's staff adds a photo to a listing, last in order.
+
+    The upload is checked and re-encoded by marketplace.photos.photo_prepare (never kept
+    as sent; a ValidationError says why it is refused); the row is written only once its
+    three files are, so no page shows a broken image. At most LISTING_PHOTO_MAX photos: a
+    slot per photo, unique per listing (ListingPhotoLimit past it). Audited.
+    """
+    access_listing_manage(acting_user=acting_user, store=listing.store)
+    alt_fr, alt_en = alt_fr.strip(), alt_en.strip()
+    if not alt_fr:
+        raise ValidationError(
+            {
+                "alt_fr": ValidationError(
+                    _("Describe the photo in French for people who cannot see it."),
+                    code="alt_required",
+                )
+            }
+        )
+    if listing.photos.count() >= LISTING_PHOTO_MAX:
+        raise ListingPhotoLimit
+    prepared = photo_prepare(upload)
+    token = secrets.token_hex(12)
+    photo = ListingPhoto(listing=listing, alt_fr=alt_fr, alt_en=alt_en)
+    photo.width, photo.height = prepared.image.width, prepared.image.height
+    photo.image.save(f"{token}.{prepared.extension}", ContentFile(prepared.image.data), save=False)
+    small, large = sorted(prepared.thumbnails)
+    photo.thumbnail_small.save(
+        f"{token}-{small}.{prepared.extension}",
+        ContentFile(prepared.thumbnails[small].data),
+        save=False,
+    )
+    photo.thumbnail_large.save(
+        f"{token}-{large}.{prepared.extension}",
+        ContentFile(prepared.thumbnails[large].data),
+        save=False,
+    )
+    files = [photo.image.name, photo.thumbnail_small.name, photo.thumbnail_large.name]
+    try:
+        for _attempt in range(LISTING_PHOTO_MAX):
+            taken = set(ListingPhoto.objects.filter(listing=listing).values_list("slot", flat=True))
+            free = [slot for slot in range(LISTING_PHOTO_MAX) if slot not in taken]
+            if not free:
+                raise ListingPhotoLimit
+            last = max(
+                ListingPhoto.objects.filter(listing=listing).values_list("position", flat=True),
+                default=-1,
+            )
+            photo.slot, photo.position = free[0], last + 1
+            photo.full_clean(validate_constraints=False)
+            try:
+                with transaction.atomic():
+                    photo.save()
+            except IntegrityError:
+                # Another upload took this slot at the same moment: try the next free one.
+                continue
+            break
+        else:
+            raise ListingPhotoLimit
+    except Exception:
+        _photo_files_delete(files)
+        raise
+    audit_record(
+        acting_user=acting_user,
+        action="listing.photo_add",
+        target=listing,
+        detail={"photo": photo.pk},
+    )
+    return photo
+
+
+@transaction.atomic
+def listing_photo_update(
+    *, photo: ListingPhoto, alt_fr: str, alt_en: str = "", acting_user: Any
+) -> ListingPhoto:
+    """A member of the store's staff changes a photo's descriptions; audited if changed."""
+    access_listing_manage(acting_user=acting_user, store=photo.listing.store)
+    values = {"alt_fr": alt_fr.strip(), "alt_en": alt_en.strip()}
+    if changed_fields_save(photo, values, frozenset(values)):
+        audit_record(
+            acting_user=acting_user,
+            action="listing.photo_update",
+            target=photo.listing,
+            detail={"photo": photo.pk},
+        )
+    return photo
+
+
+@transaction.atomic
+def listing_photo_move(*, photo: ListingPhoto, offset: int, acting_user: Any) -> ListingPhoto:
+    """A member of the store's staff moves a photo `offset` places (-1: earlier, 1: later)
+    among its listing's; the first is the cover. The photos are renumbered from 0.
+    Audited; a move past either end changes nothing."""
+    access_listing_manage(acting_user=acting_user, store=photo.listing.store)
+    photos = list(
+        ListingPhoto.objects.filter(listing_id=photo.listing_id).order_by("position", "id")
+    )
+    index = next(i for i, other in enumerate(photos) if other.pk == photo.pk)
+    target = min(max(index + offset, 0), len(photos) - 1)
+    if target == index:
+        return photo
+    photos.insert(target, photos.pop(index))
+    for position, other in enumerate(photos):
+        if other.position != position:
+            ListingPhoto.objects.filter(pk=other.pk).update(position=position)
+    photo.position = target
+    audit_record(
+        acting_user=acting_user,
+        action="listing.photo_move",
+        target=photo.listing,
+        detail={"photo": photo.pk, "position": target},
+    )
+    return photo
+
+
+@transaction.atomic
+def listing_photo_remove(*, photo: ListingPhoto, acting_user: Any) -> None:
+    """A member of the store's staff removes a photo; its files go once the removal is
+    committed (a rolled-back removal keeps them). Audited."""
+    listing = photo.listing
+    access_listing_manage(acting_user=acting_user, store=listing.store)
+    files = [photo.image.name, photo.thumbnail_small.name, photo.thumbnail_large.name]
+    photo_id = photo.pk
+    photo.delete()
+    transaction.on_commit(lambda: _photo_files_delete(files))
+    audit_record(
+        acting_user=acting_user,
+        action="listing.photo_remove",
+        target=listing,
+        detail={"photo": photo_id},
+    )
+
+
+# --- Payout accounts -------------------------------------------------------------------
+
+PAYOUT_ACCOUNT_FIELDS = frozenset(
+    {"gateway", "account_id", "transfers_enabled", "details_submitted", "is_test"}
+)
+
+
+@transaction.atomic
+def payout_account_record(
+    *,
+    store: Store,
+    gateway: str,
+    account_id: str,
+    transfers_enabled: bool,
+    details_submitted: bool = False,
+    is_test: bool = False,
+    acting_user: Any,
+) -> PayoutAccount:
+    """Record `store`'s account at a payment gateway as the gateway reports it (created or
+    brought to these values); a store publishes only once `transfers_enabled`.
+
+    The caller has checked who may (the gateway's onboarding, a webhook, the demo seed:
+    `acting_user` None is the system). Audited when something changed.
+    """
+    values = {
+        "gateway": gateway,
+        "account_id": account_id,
+        "transfers_enabled": transfers_enabled,
+        "details_submitted": details_submitted,
+        "is_test": is_test,
+    }
+    account = PayoutAccount.objects.filter(store=store).first()
+    if account is None:
+        account = PayoutAccount(store=store, **values)
+        account.full_clean()
+        account.save()
+        changed = sorted(values)
+    else:
+        changed = sorted(name for name, value in values.items() if getattr(account, name) != value)
+        if not changed_fields_save(account, values, PAYOUT_ACCOUNT_FIELDS):
+            return account
+    audit_record(
+        acting_user=acting_user,
+        action="payout_account.record",
+        target=store,
+        detail={"fields": changed, "transfers_enabled": transfers_enabled},
+    )
+    return account

@@ -82,6 +82,26 @@ def _consent_page() -> str:
     return reverse("oidc:authorize") + "?" + urlencode(query)
 
 
+RETAILER_STORE = "quincaillerie-masson"
+
+
+def _staff_listing(suffix: str = "") -> Callable[[], str]:
+    """A page of the demo retailer's first listing (it has a photo and variants)."""
+
+    def path() -> str:
+        from marketplace.models import Listing
+
+        listing = Listing.objects.filter(store__slug=RETAILER_STORE).order_by("id").first()
+        base = reverse("marketplace:staff_listing", args=[RETAILER_STORE, listing.pk])
+        if suffix == "variant":
+            return base + f"variantes/{listing.variants.order_by('sku').first().pk}/"
+        if suffix == "photo":
+            return base + f"photos/{listing.photos.first().pk}/"
+        return base + suffix
+
+    return path
+
+
 def _registrar_search_with_results() -> str:
     return reverse("card:registrar") + "?q=Tremblay"
 
@@ -148,6 +168,27 @@ PAGES = [
     Page("my stores, applications", "marketplace:my_stores", RETAILER),
     Page("apply, one waiting", "marketplace:store_application", RETAILER, "substantial"),
     Page("apply for a store", "marketplace:store_application", SHOPPER, "substantial"),
+    # The retailer manages the listings of their approved store
+    Page("store listings", "marketplace:staff_listings", RETAILER, args=(RETAILER_STORE,)),
+    Page("new listing", "marketplace:staff_listing_new", RETAILER, args=(RETAILER_STORE,)),
+    Page(
+        "new listing, nothing filled",
+        "marketplace:staff_listing_new",
+        RETAILER,
+        args=(RETAILER_STORE,),
+        post={},
+    ),
+    Page("a listing of the store", _staff_listing(), RETAILER),
+    Page("new variant", _staff_listing("variantes/nouvelle/"), RETAILER),
+    Page(
+        "new variant with errors",
+        _staff_listing("variantes/nouvelle/"),
+        RETAILER,
+        post={"sku": "", "price": "abc", "stock": "-1", "weight_grams": "0"},
+    ),
+    Page("a variant", _staff_listing("variant"), RETAILER),
+    Page("add a photo", _staff_listing("photos/nouvelle/"), RETAILER),
+    Page("a photo", _staff_listing("photo"), RETAILER),
     Page(
         "apply for a store, nothing filled",
         "marketplace:store_application",

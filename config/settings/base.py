@@ -222,6 +222,21 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- Uploaded files (media) ------------------------------------------------------------
+# Listing photos, as the coop re-encoded them (marketplace/photos.py). In production the web
+# server serves MEDIA_ROOT under MEDIA_URL; `make run` has Django do it (SERVE_MEDIA).
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "/media/"
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
+# An upload larger than this goes to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o644
+# A form may carry a photo and its fields, not a hundred files.
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# The largest photo accepted (marketplace/photos.py); the web server's body limit in
+# production must be a little above it.
+MARKETPLACE_PHOTO_MAX_BYTES = env.int("MARKETPLACE_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
+
 # --- Cache ----------------------------------------------------------------------------
 # Rate limits live here, so every web process must share it: Redis in production.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://uniqc")}

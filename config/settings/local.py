@@ -20,3 +20,6 @@ KEY_ENCRYPTION_KEY = env.list("KEY_ENCRYPTION_KEY", default=[seal_key_from_secre
 # DEBUG on (whitenoise.runserver_nostatic): no collectstatic, and an edit shows at once.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Django serves the uploaded photos (var/media) under `make run`; production's web server does.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)

@@ -1,7 +1,7 @@
 """Tests: fast hashing, mail kept in memory, the same services as the environment says."""
 
 from .base import *  # noqa: F403
-from .base import TEST_KEY_ENCRYPTION_KEY, env
+from .base import BASE_DIR, TEST_KEY_ENCRYPTION_KEY, env
 
 SECRET_KEY = "django-insecure-uniqc-test-key"
 OIDC_PAIRWISE_SALT = "django-insecure-uniqc-test-pairwise-salt"
@@ -22,3 +22,7 @@ if env("TEST_EMAIL_FILE_PATH", default=""):
 # Serve static files from the apps' folders, as runserver does; no collectstatic needed.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Photos the tests upload land apart from the demo's (git-ignored var/), and the live
+# server of the browser tests serves them as `make run` does.
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+SERVE_MEDIA = True

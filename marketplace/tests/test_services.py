@@ -150,9 +150,21 @@ def test_listing_upsert_keeps_the_stores_publication_decision(make_store):
 
 def test_a_new_listing_is_a_draft_until_published(make_store, store_worker):
     from identity.audit import audit_events_for
+    from marketplace.services import payout_account_record, store_staff_set
 
     store = make_store(listings=0)
+    store_staff_set(store=store, user=store_worker, acting_user=None)
+    payout_account_record(
+        store=store,
+        gateway="offline",
+        account_id="acct_1",
+        transfers_enabled=True,
+        acting_user=None,
+    )
     listing, _ = listing_upsert(store=store, slug="m", title_fr="Miche", description_fr="L.")
+    variant_upsert(
+        store=store, listing=listing, sku="M", name="M", price="1", size_class="S", weight_grams=1
+    )
     assert (listing.status, listing.published_at) == (ListingStatus.DRAFT, None)
     listing_status_set(listing=listing, status=ListingStatus.PUBLISHED, acting_user=store_worker)
     first_published = listing.published_at
