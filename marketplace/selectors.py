@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 
 from identity.models import User
 from marketplace.models import (
+    Category,
     Listing,
     ListingStatus,
     Store,
@@ -133,3 +134,15 @@ def variants_low_on_stock(store: Store) -> QuerySet[Variant]:
         .select_related("listing")
         .order_by("stock", "sku")
     )
+
+
+def category_tree() -> list[Category]:
+    """The catalogue's categories as a tree: the roots, each with `subcategories` (a list,
+    in the categories' order) down to the leaves. One query, whatever the tree's size."""
+    categories = list(Category.objects.order_by("position", "slug"))
+    children: dict[int | None, list[Category]] = {}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category)
+    for category in categories:
+        category.subcategories = children.get(category.pk, [])
+    return children.get(None, [])
