@@ -20,4 +20,4 @@ class ApiPagination(PageNumberPagination):
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound as missing:
-            raise NotFound(missing.detail, code="invalid_page") from missing
+            raise NotFound(str(missing.detail), code="invalid_page") from missing

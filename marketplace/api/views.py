@@ -8,6 +8,8 @@ everything the API shares; it states only who may call it (`PERSONAL` by default
 
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -17,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from identity.oidc.selectors import BearerAccess
 from marketplace.api.authentication import BearerTokenAuthentication, CsrfSessionAuthentication
 from marketplace.api.pagination import ApiPagination
 from marketplace.api.parsers import BoundedJsonParser
@@ -28,6 +31,7 @@ from marketplace.selectors import category_tree, stores_visible
 # Who may call: anyone (a token, if one is sent, must still be valid and scoped), or a
 # signed-in person only.
 PUBLIC = [MarketplaceScope, AllowAny]
+LANGUAGES_SUPPORTED = {code for code, _name in settings.LANGUAGES}
 PERSONAL = [MarketplaceScope, IsAuthenticated]
 
 
@@ -42,6 +46,25 @@ class ApiMixin:
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
     pagination_class = ApiPagination
     schema = ApiAutoSchema()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """After authentication: answer a bearer token's person in their language, as
+        the site's middleware does for a signed-in session (a language cookie first)."""
+        super().initial(request, *args, **kwargs)
+        if not isinstance(request.auth, BearerAccess):
+            return
+        if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) in LANGUAGES_SUPPORTED:
+            return
+        if request.user.preferred_language in LANGUAGES_SUPPORTED:
+            translation.activate(request.user.preferred_language)
+            request.LANGUAGE_CODE = request.user.preferred_language
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Content-Language"] = translation.get_language()
+        return response
 
 
 class ApiView(ApiMixin, APIView):

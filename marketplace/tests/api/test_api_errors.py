@@ -104,17 +104,21 @@ def test_throttling_is_a_429_with_retry_after(api):
     assert 3500 <= int(response["Retry-After"]) <= 3600
 
 
-def test_the_detail_is_in_the_requests_language(api, auth):
+def test_the_detail_is_in_french_first(api, auth):
+    response = api.post("/api/test/refusing/http404/", {}, content_type="application/json", **auth)
+    assert problem_of(response, 404)["detail"] != "Not found."
+    assert response["Content-Language"] == "fr"
+
+
+def test_the_detail_is_in_the_token_persons_language(api, phone_app, shopper):
+    shopper.preferred_language = "en"
+    shopper.save(update_fields=["preferred_language"])
+    token = bearer_token(client=phone_app, user=shopper)
     response = api.post(
-        "/api/test/refusing/marketplace/",
-        {},
-        content_type="application/json",
-        HTTP_ACCEPT_LANGUAGE="en",
-        **auth,
+        "/api/test/refusing/http404/", {}, content_type="application/json", **bearer(token)
     )
-    assert problem_of(response, 409)["detail"] == (
-        "This order cannot move to that status from where it is now."
-    )
+    assert problem_of(response, 404)["detail"] == "Not found."
+    assert response["Content-Language"] == "en"
 
 
 # Idempotency-Key: 1 to 255 printable ASCII characters, bare or quoted.
