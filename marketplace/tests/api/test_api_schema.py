@@ -1,9 +1,13 @@
 """The OpenAPI description: valid, complete, and true of the running API (Schemathesis
 generates requests from it and none may get a server error)."""
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, given, settings
@@ -68,6 +72,21 @@ def test_the_schema_and_its_docs_page_are_served(client):
     assert b"swagger-ui" in docs.content
 
 
+@pytest.fixture
+def wsgi_in_test_transaction() -> Iterator[None]:
+    """The WSGI application, as the real server runs it, inside the test's transaction:
+    a request's start and end must not close the database connection (Django's test
+    client unhooks the same receivers)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.mark.usefixtures("wsgi_in_test_transaction")
 @pytest.mark.parametrize("signed_in", ["bearer", "nobody"])
 def test_generated_requests_never_get_a_server_error(make_store, phone_app, shopper, signed_in):
     """Schemathesis, in-process against the WSGI application: requests made from the
