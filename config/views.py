@@ -3,9 +3,9 @@
 The error pages (404, 403, 400, 429, the CSRF refusal) are ordinary pages of the site,
 rendered with the request: the header, the footer and the active language. A program
 rather than a person (a JSON API path, or a client that asks for JSON and not HTML) gets
-the same status as problem+json (RFC 9457). The 500 page is rendered with no request and
-no context processor: the error may be the database's, and the header's navigation and
-the session both read it.
+the same status as problem+json (RFC 9457, core.problems), with a stable `code`. The
+500 page is rendered with no request and no context processor: the error may be the
+database's, and the header's navigation and the session both read it.
 """
 
 import logging
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from config.forms import SPECIMEN_INITIAL, SPECIMEN_INVALID, SpecimenForm
 from config.health import health_report
+from core.problems import problem_response
 
 logger = logging.getLogger(__name__)
 
@@ -88,30 +89,18 @@ def wants_problem_json(request: HttpRequest) -> bool:
     return request.path.startswith(API_PATH_PREFIX) or "json" in accept
 
 
-def problem_response(
-    *, status: int, title: str, detail: str = "", headers: dict[str, str] | None = None
-) -> JsonResponse:
-    """An RFC 9457 problem document: no `type` (about:blank), the status's own title."""
-    body: dict[str, Any] = {"title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    response = JsonResponse(body, status=status, content_type="application/problem+json")
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
-
-
 def _error_page(
     request: HttpRequest,
     *,
     status: int,
     template: str,
     title: str,
+    code: str | None = None,
     context: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> HttpResponse:
     if wants_problem_json(request):
-        return problem_response(status=status, title=title, headers=headers)
+        return problem_response(status=status, title=title, code=code, headers=headers)
     with translation.override(_language_of(request)):
         response = render(request, template, context or {}, status=status)
     for name, value in (headers or {}).items():
@@ -149,7 +138,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """settings.CSRF_FAILURE_VIEW: a form refused because its page was too old, was sent
     from elsewhere, or the browser kept no cookie. The reason goes to the log only."""
     logger.warning("CSRF failure: %s path=%s", reason, request.path)
-    return _error_page(request, status=403, template="403_csrf.html", title="Forbidden")
+    return _error_page(
+        request, status=403, template="403_csrf.html", title="Forbidden", code="csrf_failed"
+    )
 
 
 def too_many_requests(request: HttpRequest, *, retry_after: int | None = None) -> HttpResponse:

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from identity.models import User
 from marketplace.errors import ListingHasNoVariant, PayoutAccountRequired
 from marketplace.models import (
+    Category,
     Listing,
     ListingPhoto,
     ListingStatus,
@@ -215,3 +216,15 @@ def staff_listing(*, store: Store, pk: int) -> Listing:
 def store_payout_ready(store: Store) -> bool:
     """Whether `store` has a payout account that can receive transfers."""
     return PayoutAccount.objects.filter(store=store, transfers_enabled=True).exists()
+
+
+def category_tree() -> list[Category]:
+    """The catalogue's categories as a tree: the roots, each with `subcategories` (a list,
+    in the categories' order) down to the leaves. One query, whatever the tree's size."""
+    categories = list(Category.objects.order_by("position", "slug"))
+    children: dict[int | None, list[Category]] = {}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category)
+    for category in categories:
+        category.subcategories = children.get(category.pk, [])
+    return children.get(None, [])

@@ -314,6 +314,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every error as problem+json with a stable code (docs/api.md).
+    "EXCEPTION_HANDLER": "marketplace.api.problems.api_exception_handler",
+    # Requests per client: by address for visitors, by person when signed in or with a
+    # token; past it, a 429 with Retry-After.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_RATE_ANON", default="300/min"),
+        "user": env("API_RATE_USER", default="600/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Uniqc Coop API",
@@ -323,6 +331,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "DESCRIPTION": (
+        "The marketplace's JSON API. Sign in with the coop's OpenID Connect provider "
+        "(authorization code with PKCE, scope `openid marketplace`) and send the access "
+        "token as `Authorization: Bearer`; errors are RFC 9457 problem documents with a "
+        "stable `code`. The guide for client developers is docs/api.md."
+    ),
+    # The API's own paths; the schema's endpoint is not one of its operations.
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
 }
 
 # --- Health checks --------------------------------------------------------------------

@@ -15,7 +15,20 @@ from django.utils.translation import gettext_lazy as _
 
 from identity.models.people import User
 
-OIDC_SCOPES = ("openid", "profile", "email", "address", "phone", "age", "membership", "locale")
+# Scopes that open one of the coop's JSON APIs to the client (a permission, not claims):
+# the coop grants them to a client on purpose, never by default.
+OIDC_API_SCOPES = ("marketplace",)
+OIDC_SCOPES = (
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "age",
+    "membership",
+    "locale",
+    *OIDC_API_SCOPES,
+)
 OIDC_CODE_LIFETIME_SECONDS = 60
 
 
@@ -24,7 +37,7 @@ def oidc_client_id_new() -> str:
 
 
 def oidc_default_scopes() -> str:
-    return " ".join(OIDC_SCOPES)
+    return " ".join(scope for scope in OIDC_SCOPES if scope not in OIDC_API_SCOPES)
 
 
 class IdTokenAlg(models.TextChoices):

@@ -52,6 +52,16 @@ CLAIM_LABELS = {
     "membership_category": _("Your membership category"),
     "locale": _("Your language"),
 }
+# Scopes that let the client act for the person in one of the coop's JSON APIs: no claim
+# is released for them, but the person is told, and agrees, as for a claim. Their names
+# never collide with a claim's.
+SCOPE_PERMISSIONS = {
+    "marketplace": _(
+        "Use your cart and your orders at the coop’s local stores for you, including paying "
+        "for an order"
+    ),
+}
+CONSENT_LABELS = {**CLAIM_LABELS, **SCOPE_PERMISSIONS}
 
 
 # Every supported claim with `essential` and a few `values` fits in far less.
@@ -188,7 +198,8 @@ def claim_values(*, user: User, names: list[str]) -> dict[str, Any]:
 def claims_requested(
     *, scope: str, claims_request: dict[str, Any], allowed_scopes: set[str]
 ) -> list[str]:
-    """Every claim a request could release, to userinfo or the ID token."""
+    """Every claim a request could release, to userinfo or the ID token, then the
+    permissions its scopes ask for (SCOPE_PERMISSIONS), which the person agrees to as well."""
     names = claim_names_for(
         scope=scope, claims_request=claims_request, target="userinfo", allowed_scopes=allowed_scopes
     )
@@ -197,6 +208,11 @@ def claims_requested(
     ):
         if name not in names:
             names.append(name)
+    names.extend(
+        granted
+        for granted in scope.split()
+        if granted in SCOPE_PERMISSIONS and granted in allowed_scopes and granted not in names
+    )
     return names
 
 

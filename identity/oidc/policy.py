@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from identity.assurance import LEVELS, level_satisfies
-from identity.oidc.claims import claims_essential, claims_request_parse, claims_requested
+from identity.oidc.claims import (
+    SCOPE_PERMISSIONS,
+    claims_essential,
+    claims_request_parse,
+    claims_requested,
+)
 
 
 class AuthorizationParamsError(ValueError):
@@ -210,7 +215,12 @@ def authorization_decision(
     if client.is_internal:
         return Issue(released=tuple(requested), requested=tuple(requested))
     if answer is not None:
-        released = [name for name in requested if name in answer.ticked or name in essential]
+        # A permission (SCOPE_PERMISSIONS) has no tick box: allowing the request grants it.
+        released = [
+            name
+            for name in requested
+            if name in answer.ticked or name in essential or name in SCOPE_PERMISSIONS
+        ]
         return Issue(released=tuple(released), requested=tuple(requested), consent_given=True)
     if "consent" in params.prompts or consent is None or not set(requested) <= consent.claims_asked:
         if "none" in params.prompts:

@@ -9,9 +9,16 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
+from identity.assurance import LEVELS
 from identity.models import OidcClaimRelease, OidcClient, OidcConsent, User
-from identity.oidc.claims import CLAIM_LABELS
+from identity.oidc.claims import CONSENT_LABELS
+from identity.oidc.token_store import CODE_KEPT_AFTER_EXPIRY, access_token_for_api, digest
+
+# Our tokens are 43 characters (identity.oidc.server.token_new); anything much longer is
+# not one, and is not hashed.
+BEARER_TOKEN_MAX_LENGTH = 512
 
 
 def access_oidc_client_register(acting_user: Any) -> None:
@@ -64,7 +71,7 @@ class ConnectedService:
 
 
 def _claims(names: list[str]) -> list[Claim]:
-    return [Claim(name=name, label=str(CLAIM_LABELS.get(name, name))) for name in names]
+    return [Claim(name=name, label=str(CONSENT_LABELS.get(name, name))) for name in names]
 
 
 def connected_services_for(*, user: User) -> list[ConnectedService]:
@@ -132,4 +139,47 @@ def connected_service_revoked(*, user: User, client_id: str) -> OidcClient | Non
         )
         .filter(grants_held__gt=0, grants_live=0)
         .first()
+    )
+
+
+# How long after the sign-in a token's assurance level still counts. An access token
+# refreshed later (same grant) counts as `low`: a refresh proves only that the app kept
+# its token, not that the person proved who they are again. At most the time codes are
+# kept (token_store.CODE_KEPT_AFTER_EXPIRY), so that the answer never depends on when
+# the codes were last pruned.
+BEARER_ACR_MAX_AGE = CODE_KEPT_AFTER_EXPIRY
+
+
+@dataclass(frozen=True)
+class BearerAccess:
+    """What an API learns from a person's access token: the person, the scopes granted,
+    and the assurance level of the sign-in behind it. Never the subject identifier the
+    client knows the person by: the API identifies the person through the token alone."""
+
+    user: User
+    scopes: frozenset[str]
+    acr: str
+    client_id: str
+
+
+def bearer_access(token_string: str) -> BearerAccess | None:
+    """The access a bearer token gives, for one of the coop's JSON APIs; None unless it
+    is a live access token of a person (the same tokens userinfo accepts; a client's own
+    client-credentials token names no person and gives none). Its `acr` is the sign-in's
+    level for BEARER_ACR_MAX_AGE after that sign-in, then `low`."""
+    token_string = token_string.strip()
+    if not token_string or len(token_string) > BEARER_TOKEN_MAX_LENGTH:
+        return None
+    found = access_token_for_api(digest(token_string))
+    if found is None:
+        return None
+    access, code = found
+    acr = "low"
+    if code is not None and code.auth_time > timezone.now() - BEARER_ACR_MAX_AGE:
+        acr = code.acr if code.acr in LEVELS else "low"
+    return BearerAccess(
+        user=access.user,
+        scopes=frozenset(access.scope.split()),
+        acr=acr,
+        client_id=access.client.client_id,
     )

@@ -388,6 +388,15 @@ def refresh_token_read(token_digest: str) -> tuple[OidcRefreshToken, OidcClient]
     return row, client_row
 
 
+# When a person's access token may be used (the tables aliased token, grant_row, client
+# and person): its digest is the first parameter and now the second. Userinfo and the
+# coop's JSON APIs read through it, so that they refuse the same tokens.
+PERSON_ACCESS_LIVE_SQL = (
+    "WHERE token.token_digest = %s"
+    " AND token.revoked_at IS NULL AND token.expires_at > %s"
+    " AND grant_row.revoked_at IS NULL AND client.is_active AND person.is_active"
+)
+
 # What userinfo reads: a live access token (its grant live, its client and person
 # active), the grant's claims, what the subject is derived from, and the attributes that
 # claims are computed from (identity.oidc.claims). A dead token is no row at all.
@@ -436,9 +445,7 @@ ACCESS_TOKEN_LIVE_FOR_USERINFO = JoinedRead(
     " JOIN identity_oidcgrant grant_row ON grant_row.id = token.grant_id"
     " JOIN identity_oidcclient client ON client.id = token.client_id"
     " JOIN identity_user person ON person.id = token.user_id"
-    " WHERE token.token_digest = %s"
-    " AND token.revoked_at IS NULL AND token.expires_at > %s"
-    " AND grant_row.revoked_at IS NULL AND client.is_active AND person.is_active",
+    f" {PERSON_ACCESS_LIVE_SQL}",
 )
 
 
@@ -452,6 +459,39 @@ def access_token_for_userinfo(token_digest: str) -> OidcAccessToken | None:
     access, grant, client, user = found
     access.grant, access.client, access.user = grant, client, user
     return access
+
+
+# What the coop's JSON APIs read (identity.oidc.selectors.bearer_access): a live access
+# token of a person, the person, and how they signed in for the authorization it was
+# issued under (its code; None once the code has been pruned).
+ACCESS_TOKEN_LIVE_FOR_API = JoinedRead(
+    (
+        (OidcAccessToken, "token", ("id", "grant_id", "client_id", "user_id", "scope")),
+        (OidcClient, "client", ("id", "client_id")),
+        (User, "person", None),
+        (OidcAuthorizationCode, "code", ("id", "acr", "auth_time")),
+    ),
+    "FROM identity_oidcaccesstoken token"
+    " JOIN identity_oidcgrant grant_row ON grant_row.id = token.grant_id"
+    " JOIN identity_oidcclient client ON client.id = token.client_id"
+    " JOIN identity_user person ON person.id = token.user_id"
+    " LEFT JOIN identity_oidcauthorizationcode code ON code.grant_id = token.grant_id"
+    f" {PERSON_ACCESS_LIVE_SQL}",
+)
+
+
+def access_token_for_api(
+    token_digest: str,
+) -> tuple[OidcAccessToken, OidcAuthorizationCode | None] | None:
+    """The live access token of a person (as userinfo accepts it), with its client and
+    person, and the code of its authorization (None once pruned); None if the token is
+    unknown, expired or revoked, its grant revoked, or its client or person deactivated."""
+    found = ACCESS_TOKEN_LIVE_FOR_API.one(token_digest, timezone.now())
+    if found is None:
+        return None
+    access, client, user, code = found
+    access.client, access.user = client, user
+    return access, code
 
 
 def token_by_string(

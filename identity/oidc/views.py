@@ -31,6 +31,7 @@ from identity.models import IdTokenAlg, OidcClient, OidcConsent
 from identity.oidc.claims import (
     CLAIM_LABELS,
     CLAIMS_SUPPORTED,
+    SCOPE_PERMISSIONS,
     ClaimsRequestError,
     claim_values,
     claims_released,
@@ -368,7 +369,8 @@ def _consent_page(
     requested: tuple[str, ...],
     essential: frozenset[str],
 ) -> HttpResponse:
-    values = claim_values(user=user, names=list(requested))
+    asked_claims = [name for name in requested if name in CLAIM_LABELS]
+    values = claim_values(user=user, names=asked_claims)
     claims = [
         {
             "name": name,
@@ -376,9 +378,15 @@ def _consent_page(
             "preview": _claim_preview(values[name]) if name in values else None,
             "essential": name in essential,
         }
-        for name in requested
+        for name in asked_claims
     ]
-    context = {"client": client, "claims": claims, "request_id": pending.id}
+    permissions = [SCOPE_PERMISSIONS[name] for name in requested if name in SCOPE_PERMISSIONS]
+    context = {
+        "client": client,
+        "claims": claims,
+        "permissions": permissions,
+        "request_id": pending.id,
+    }
     return render(request, "identity/oidc/consent.html", context)
 
 

@@ -1,0 +1,70 @@
+"""The `Idempotency-Key` request header (draft-ietf-httpapi-idempotency-key-header), read
+with its limits. An endpoint that creates money or stock movements (checkout) requires
+it and stores it with what it created, so that a retry with the same key finds the
+result instead of doing the work again (STYLE.md: keys are stored, not invented per try).
+"""
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+# 1 to 255 printable ASCII characters; a space may appear inside, not at either end.
+_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?")
+
+
+class InvalidIdempotencyKey(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _(
+        "The Idempotency-Key header must be 1 to 255 printable ASCII characters "
+        "(a UUID is a good key)."
+    )
+    default_code = "invalid_idempotency_key"
+
+
+class IdempotencyKeyRequired(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _(
+        "This request needs an Idempotency-Key header: a key of your own, the same on "
+        "every retry of this request."
+    )
+    default_code = "idempotency_key_required"
+
+
+def idempotency_key(request: Request, *, required: bool = True) -> str | None:
+    """The request's idempotency key: the header's value, bare or as a quoted string
+    (the draft's Structured Field form), checked against the limits. None when the header
+    is absent and not `required`."""
+    raw = request.META.get("HTTP_IDEMPOTENCY_KEY")
+    if raw is None:
+        if required:
+            raise IdempotencyKeyRequired()
+        return None
+    value = raw.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+        if '"' in value or "\\" in value:
+            raise InvalidIdempotencyKey()
+    if not _KEY.fullmatch(value):
+        raise InvalidIdempotencyKey()
+    return value
+
+
+# For @extend_schema(parameters=[...]) on every view that reads the key.
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name=IDEMPOTENCY_KEY_HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        "A key of the client's choosing (1 to 255 printable ASCII characters; a UUID is a "
+        "good one), the same on every retry of one request: a retry returns the first "
+        "answer instead of doing the work twice."
+    ),
+)

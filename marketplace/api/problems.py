@@ -1,0 +1,152 @@
+"""Every error of the API as an RFC 9457 problem document with a stable `code`
+(core.problems), whatever raised it: DRF's exceptions, Django's Http404 and
+PermissionDenied, and the marketplace's own errors (marketplace.errors).
+
+An error this handler does not know (a bug) is left to Django, whose 500 answer on an
+/api/ path is a problem document too (config/views.py); bad input never gets there:
+every parse and validation error is one of the exceptions below.
+"""
+
+import math
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from core.problems import PROBLEM_CONTENT_TYPE, problem_body
+from marketplace.errors import MarketplaceError
+
+# A marketplace error's status when its class names none (`http_status`): the request
+# was understood but conflicts with the state of what it acts on.
+MARKETPLACE_ERROR_STATUS = status.HTTP_409_CONFLICT
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "json_too_large"
+
+
+class InvalidToken(exceptions.AuthenticationFailed):
+    """A bearer token that is unknown, expired or revoked (RFC 6750 `invalid_token`)."""
+
+    default_detail = _("The access token is not valid: it is unknown, expired or revoked.")
+    default_code = "invalid_token"
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    """A live token that was not granted the scope the API needs (RFC 6750)."""
+
+    default_detail = _("The access token was not granted the “marketplace” scope.")
+    default_code = "insufficient_scope"
+
+
+class CsrfFailed(exceptions.PermissionDenied):
+    default_detail = _(
+        "The CSRF token is missing or wrong: send the csrftoken cookie’s value in the "
+        "X-CSRFToken header."
+    )
+    default_code = "csrf_failed"
+
+
+class InsufficientAssurance(exceptions.APIException):
+    """The person signed in at a lower assurance level than the request needs
+    (RFC 9470's `insufficient_user_authentication`): 401 for a bearer token, whose app
+    signs in again with `acr_values`; 403 for a browser session, stepped up by a page."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = _("Sign in again at a higher assurance level to do this.")
+    default_code = "insufficient_user_authentication"
+
+    def __init__(self, *, required: str, bearer: bool) -> None:
+        super().__init__()
+        self.required = required
+        self.bearer = bearer
+        if bearer:
+            self.status_code = status.HTTP_401_UNAUTHORIZED
+
+
+def _field_errors(detail: Any) -> dict[str, Any]:
+    """A validation error's messages by field; errors of the whole body under
+    `non_field_errors`, as DRF names them."""
+    if isinstance(detail, dict):
+        return {str(name): _field_errors_value(value) for name, value in detail.items()}
+    return {"non_field_errors": _field_errors_value(detail)}
+
+
+def _field_errors_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(name): _field_errors_value(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_field_errors_value(item) for item in value]
+    return str(value)
+
+
+def _code_of(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else exc.default_code
+
+
+def _www_authenticate(exc: exceptions.APIException) -> str | None:
+    """The RFC 6750 challenge for a refusal of the bearer token (or of no credentials)."""
+    if isinstance(exc, InvalidToken):
+        return 'Bearer error="invalid_token"'
+    if isinstance(exc, InsufficientScope):
+        return 'Bearer error="insufficient_scope", scope="marketplace"'
+    if isinstance(exc, InsufficientAssurance) and exc.bearer:
+        return f'Bearer error="insufficient_user_authentication", acr_values="{exc.required}"'
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        return "Bearer"
+    return None
+
+
+def problem(
+    *,
+    status_code: int,
+    code: str,
+    detail: str = "",
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A problem document as a DRF response."""
+    body = problem_body(status=status_code, code=code, detail=detail, errors=errors)
+    return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """settings.REST_FRAMEWORK["EXCEPTION_HANDLER"]: the problem document of `exc`, or
+    None (Django's 500) for an exception that is not a refusal."""
+    if isinstance(exc, MarketplaceError):
+        return problem(
+            status_code=getattr(exc, "http_status", MARKETPLACE_ERROR_STATUS),
+            code=exc.code,
+            detail=str(exc.message),
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    headers: dict[str, str] = {}
+    challenge = _www_authenticate(exc)
+    if challenge is not None and (
+        exc.status_code == status.HTTP_401_UNAUTHORIZED or isinstance(exc, InsufficientScope)
+    ):
+        headers["WWW-Authenticate"] = challenge
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))
+    if isinstance(exc, exceptions.ValidationError):
+        return problem(
+            status_code=exc.status_code,
+            code="invalid",
+            detail=str(_("The request has invalid fields: see errors.")),
+            errors=_field_errors(exc.detail),
+        )
+    detail = exc.detail if isinstance(exc.detail, str) else exc.default_detail
+    return problem(
+        status_code=exc.status_code, code=_code_of(exc), detail=str(detail), headers=headers
+    )

@@ -1,0 +1,112 @@
+"""The API's OpenAPI description (drf-spectacular): its two ways of signing in, and the
+problem documents every operation may answer with."""
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+
+from core.problems import PROBLEM_CONTENT_TYPE
+from marketplace.api.permissions import MARKETPLACE_SCOPE
+
+
+class ProblemSerializer(serializers.Serializer):
+    """An RFC 9457 problem document (docs/api.md lists the codes)."""
+
+    type = serializers.CharField(default="about:blank")
+    title = serializers.CharField(help_text="The HTTP status's phrase, in English.")
+    status = serializers.IntegerField()
+    code = serializers.CharField(help_text="Stable: what a program branches on.")
+    detail = serializers.CharField(
+        required=False, help_text="For a person, in the request's language."
+    )
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Validation problems only: what is wrong, by field.",
+    )
+
+    class Meta:
+        ref_name = "Problem"
+
+
+PROBLEM_DESCRIPTIONS = {
+    400: "Bad input: invalid JSON (json_invalid, json_too_deep, json_not_object), invalid "
+    "fields (invalid, with `errors`), or a bad Idempotency-Key.",
+    401: "No valid credentials: the bearer token is unknown, expired or revoked "
+    "(invalid_token), none was given where one is needed (not_authenticated), or the "
+    "sign-in's assurance level is too low (insufficient_user_authentication).",
+    403: "Refused: the token lacks the marketplace scope (insufficient_scope), the CSRF "
+    "token is missing or wrong (csrf_failed), or the person may not do this "
+    "(permission_denied, or a code of the endpoint's own).",
+    404: "No such resource (not_found), or a page past the last (invalid_page).",
+    413: "The body is larger than 64 KiB (json_too_large).",
+    415: "The body is not application/json (unsupported_media_type).",
+    429: "Too many requests (throttled): wait Retry-After seconds.",
+}
+
+
+class ApiAutoSchema(AutoSchema):
+    """Each operation documents the problems it may answer with, as problem+json."""
+
+    def _problem_statuses(self) -> list[int]:
+        statuses = [401, 403, 429]
+        if self.method in ("POST", "PUT", "PATCH"):
+            statuses += [400, 413, 415]
+        if "{" in self.path or self._is_list_view():
+            statuses.append(404)
+        return sorted(statuses)
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        for status in self._problem_statuses():
+            if str(status) in responses:
+                continue
+            response = self._get_response_for_code(
+                ProblemSerializer, str(status), [PROBLEM_CONTENT_TYPE], direction
+            )
+            response["description"] = PROBLEM_DESCRIPTIONS[status]
+            responses[str(status)] = response
+        return responses
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """A bearer access token from our OpenID Connect provider, found by discovery."""
+
+    target_class = "marketplace.api.authentication.BearerTokenAuthentication"
+    name = "uniqcOidc"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
+        return {
+            "type": "openIdConnect",
+            "openIdConnectUrl": settings.SITE_URL + reverse("oidc:discovery"),
+            "description": (
+                "An access token from Uniqc's OpenID Connect provider (authorization code "
+                "with PKCE, scope `openid marketplace`), sent as `Authorization: Bearer "
+                "<token>`."
+            ),
+        }
+
+    def get_security_requirement(self, auto_schema: AutoSchema) -> dict[str, list[str]]:
+        return {self.name: [MARKETPLACE_SCOPE]}
+
+
+class CsrfSessionScheme(OpenApiAuthenticationExtension):
+    """The browser session of the coop's own pages; unsafe methods need the CSRF token."""
+
+    target_class = "marketplace.api.authentication.CsrfSessionAuthentication"
+    name = "sessionCookie"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": (
+                "The coop site's session cookie; POST, PUT, PATCH and DELETE also send the "
+                "csrftoken cookie's value in the X-CSRFToken header."
+            ),
+        }
