@@ -51,3 +51,18 @@ class WebhookRefused(MarketplaceError):
 
     code = "webhook_refused"
     message = _("This notification was refused.")
+
+
+class PaymentEventHandlerFailed(MarketplaceError):
+    """A webhook event was stored but its handler failed: the gateway is asked to deliver
+    it again (Stripe retries for three days), and the next delivery runs the handler."""
+
+    code = "payment_event_handler_failed"
+    message = _("This notification could not be handled yet; please deliver it again.")
+
+
+class TestPaymentRefused(MarketplaceError):
+    """The test payment page was sent a payment that is no longer waiting to be paid."""
+
+    code = "test_payment_refused"
+    message = _("This payment is no longer waiting to be paid.")

@@ -133,3 +133,29 @@ def variants_low_on_stock(store: Store) -> QuerySet[Variant]:
         .select_related("listing")
         .order_by("stock", "sku")
     )
+
+
+# --- Payments -------------------------------------------------------------------------
+
+
+def access_payout_manage(*, acting_user: Any, store: Store) -> None:
+    """Raise PermissionDenied unless `acting_user` may connect `store` to the payment
+    gateway and see its payout account: an owner of that store, once the coop approved it
+    (money does not flow to a store the coop has not accepted or has suspended)."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if store.status != StoreStatus.APPROVED:
+        raise PermissionDenied
+    if not StoreStaff.objects.filter(store=store, user=acting_user, role=StoreRole.OWNER).exists():
+        raise PermissionDenied
+
+
+def access_test_payment_pay(*, acting_user: Any, payment: Any) -> None:
+    """Raise PermissionDenied unless `acting_user` may see and pay `payment` on the offline
+    gateway's test page: the buyer of its order, and no one else."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.is_active:
+        raise PermissionDenied
+    if payment.order.buyer_id != acting_user.pk:
+        raise PermissionDenied

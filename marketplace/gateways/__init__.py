@@ -39,6 +39,11 @@ class GatewayEvent:
     failure_reason: str = ""
     account_id: str = ""
     payload: dict[str, Any] = field(default_factory=dict)
+    # Which gateway sent it (the name in MARKETPLACE_PAYMENT_GATEWAYS), and for payment
+    # events the amount the gateway says was paid, in `currency` (upper case).
+    gateway: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,8 @@ class AccountState:
 class PaymentGateway(Protocol):
     name: str
     is_test: bool
+    # The request header that carries the webhook signature (`t=…,v1=…`).
+    signature_header: str
 
     def payment_start(
         self,
