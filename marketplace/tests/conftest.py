@@ -71,3 +71,20 @@ def make_store(db) -> Callable[..., Store]:
         return store
 
     return make
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """A fake Stripe server on 127.0.0.1 (marketplace/tests/fake_stripe.py), with the
+    settings pointing the Stripe gateway at it and Stripe the configured gateway."""
+    from marketplace.tests.fake_stripe import FakeStripe
+
+    fake = FakeStripe().start()
+    settings.STRIPE_API_BASE = fake.url
+    settings.STRIPE_SECRET_KEY = fake.api_key
+    settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
+    settings.MARKETPLACE_PAYMENT_GATEWAY = "stripe"
+    try:
+        yield fake
+    finally:
+        fake.stop()
