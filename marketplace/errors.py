@@ -61,8 +61,8 @@ class PaymentEventHandlerFailed(MarketplaceError):
     message = _("This notification could not be handled yet; please deliver it again.")
 
 
-class TestPaymentRefused(MarketplaceError):
+class OfflinePaymentRefused(MarketplaceError):
     """The test payment page was sent a payment that is no longer waiting to be paid."""
 
-    code = "test_payment_refused"
+    code = "offline_payment_refused"
     message = _("This payment is no longer waiting to be paid.")

@@ -18,7 +18,7 @@ from config.views import problem_response
 from marketplace.errors import (
     PaymentEventHandlerFailed,
     PaymentGatewayError,
-    TestPaymentRefused,
+    OfflinePaymentRefused,
     WebhookRefused,
 )
 from marketplace.gateways.offline import OfflineGateway
@@ -107,7 +107,7 @@ def test_payment(request: HttpRequest, intent_id: str) -> HttpResponse:
         succeeded = form.succeeds()
         try:
             offline_payment_submit(payment=payment, succeeded=succeeded, acting_user=request.user)
-        except TestPaymentRefused as refused:
+        except OfflinePaymentRefused as refused:
             messages.error(request, refused.message)
         except PaymentEventHandlerFailed:
             messages.warning(

@@ -20,7 +20,7 @@ from identity.audit import audit_record
 from marketplace.errors import (
     MarketplaceError,
     PaymentEventHandlerFailed,
-    TestPaymentRefused,
+    OfflinePaymentRefused,
     WebhookRefused,
 )
 from marketplace.gateways import GatewayEvent, payment_gateway
@@ -139,9 +139,9 @@ def offline_payment_submit(*, payment: Payment, succeeded: bool, acting_user: An
     """
     access_test_payment_pay(acting_user=acting_user, payment=payment)
     if payment.gateway != OfflineGateway.name or not payment.intent_id:
-        raise TestPaymentRefused
+        raise OfflinePaymentRefused
     if payment.status != PaymentStatus.PENDING:
-        raise TestPaymentRefused
+        raise OfflinePaymentRefused
     body = offline_payment_event(
         intent_id=payment.intent_id,
         amount=payment.amount,
