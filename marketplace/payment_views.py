@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from config.views import problem_response
 from marketplace.errors import (
+    OfflinePaymentRefused,
     PaymentEventHandlerFailed,
     PaymentGatewayError,
-    OfflinePaymentRefused,
     WebhookRefused,
 )
 from marketplace.gateways.offline import OfflineGateway

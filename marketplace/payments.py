@@ -19,8 +19,8 @@ from core.writes import changed_fields_save
 from identity.audit import audit_record
 from marketplace.errors import (
     MarketplaceError,
-    PaymentEventHandlerFailed,
     OfflinePaymentRefused,
+    PaymentEventHandlerFailed,
     WebhookRefused,
 )
 from marketplace.gateways import GatewayEvent, payment_gateway
@@ -99,7 +99,9 @@ def _payment_event_claim(row: PaymentEvent) -> bool:
     now = timezone.now()
     claimed = (
         PaymentEvent.objects.filter(pk=row.pk, processed_at__isnull=True)
-        .filter(Q(dispatch_started_at__isnull=True) | Q(dispatch_started_at__lt=now - DISPATCH_LEASE))
+        .filter(
+            Q(dispatch_started_at__isnull=True) | Q(dispatch_started_at__lt=now - DISPATCH_LEASE)
+        )
         .update(dispatch_started_at=now, dispatch_attempts=F("dispatch_attempts") + 1)
     )
     return claimed == 1
@@ -129,7 +131,9 @@ def _payment_event_dispatch(*, row: PaymentEvent, event: GatewayEvent) -> Webhoo
 # --- The offline gateway's test payments ----------------------------------------------
 
 
-def offline_payment_submit(*, payment: Payment, succeeded: bool, acting_user: Any) -> WebhookOutcome:
+def offline_payment_submit(
+    *, payment: Payment, succeeded: bool, acting_user: Any
+) -> WebhookOutcome:
     """Pay (or be declined on) the offline gateway's test page: build the event Stripe
     would send, sign it with the offline gateway's key and deliver it through the webhook
     path (payment_webhook_receive), exactly as an outside delivery would arrive. No money

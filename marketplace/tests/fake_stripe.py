@@ -263,7 +263,9 @@ class FakeStripe:
         destination = params.get("destination", "")
         account = self.accounts.get(destination)
         if account is None:
-            raise StripeFailure(400, f"No such destination: '{destination}'", code="resource_missing")
+            raise StripeFailure(
+                400, f"No such destination: '{destination}'", code="resource_missing"
+            )
         if account["capabilities"].get("transfers") != "active":
             raise StripeFailure(
                 400,
@@ -309,7 +311,8 @@ class FakeStripe:
         amount = left if amount is None else amount
         if amount > left or amount <= 0:
             raise StripeFailure(
-                400, "The reversal amount exceeds what is left on the transfer.",
+                400,
+                "The reversal amount exceeds what is left on the transfer.",
                 code="amount_too_large",
             )
         transfer["amount_reversed"] += amount
@@ -331,7 +334,8 @@ class FakeStripe:
             raise self._missing("payment_intent", params.get("payment_intent", ""))
         if intent["status"] != "succeeded":
             raise StripeFailure(
-                400, "This PaymentIntent does not have a successful charge to refund.",
+                400,
+                "This PaymentIntent does not have a successful charge to refund.",
                 code="charge_not_refundable",
             )
         charge = self.charges[intent["latest_charge"]]
@@ -339,10 +343,13 @@ class FakeStripe:
         amount = _int(params, "amount", required=False)
         amount = left if amount is None else amount
         if left == 0:
-            raise StripeFailure(400, "Charge has already been refunded.", code="charge_already_refunded")
+            raise StripeFailure(
+                400, "Charge has already been refunded.", code="charge_already_refunded"
+            )
         if amount > left or amount <= 0:
             raise StripeFailure(
-                400, f"Refund amount ({amount}) is greater than unrefunded amount ({left}).",
+                400,
+                f"Refund amount ({amount}) is greater than unrefunded amount ({left}).",
                 code="amount_too_large",
             )
         charge["amount_refunded"] += amount
@@ -371,7 +378,7 @@ class FakeStripe:
             "country": params.get("country"),
             "email": params.get("email"),
             "business_profile": params.get("business_profile", {}),
-            "capabilities": {name: "inactive" for name in requested},
+            "capabilities": dict.fromkeys(requested, "inactive"),
             "details_submitted": False,
             "charges_enabled": False,
             "payouts_enabled": False,

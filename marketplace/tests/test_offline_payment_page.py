@@ -4,8 +4,8 @@ every page says no money moves."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext, override
 from django.urls import reverse
+from django.utils.translation import gettext, override
 
 from marketplace.errors import OfflinePaymentRefused
 from marketplace.models import PaymentEvent, PaymentStatus

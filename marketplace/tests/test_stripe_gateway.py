@@ -11,6 +11,7 @@ from marketplace.errors import PaymentGatewayError, WebhookRefused
 from marketplace.gateways import payment_gateway
 from marketplace.gateways.stripe_gateway import StripeGateway, amount_in_cents
 
+
 def start(gateway: StripeGateway, key: str = "order-UQ-2026-000123-payment", amount="57.49"):
     return gateway.payment_start(
         reference="UQ-2026-000123",

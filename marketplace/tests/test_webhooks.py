@@ -150,9 +150,7 @@ def test_a_stale_timestamp_is_refused(client):
     body = offline_event()
     stale = int(time.time()) - 301
     headers = {
-        "Uniqc-Signature": signature_header(
-            payload=body, secret=_offline_secret(), timestamp=stale
-        )
+        "Uniqc-Signature": signature_header(payload=body, secret=_offline_secret(), timestamp=stale)
     }
     assert_problem(deliver(client, body, headers), 400)
 
@@ -162,9 +160,7 @@ def test_a_timestamp_from_the_future_is_refused(client):
     body = offline_event()
     ahead = int(time.time()) + 301
     headers = {
-        "Uniqc-Signature": signature_header(
-            payload=body, secret=_offline_secret(), timestamp=ahead
-        )
+        "Uniqc-Signature": signature_header(payload=body, secret=_offline_secret(), timestamp=ahead)
     }
     assert_problem(deliver(client, body, headers), 400)
 
