@@ -44,6 +44,8 @@ class PaymentGatewayError(MarketplaceError):
 
     code = "payment_gateway_error"
     message = _("The payment service did not answer as expected; please try again.")
+    # The gateway's own error code or type, for logs and tests (never its message).
+    gateway_code = ""
 
 
 class WebhookRefused(MarketplaceError):

@@ -6,6 +6,7 @@ event is stored and committed first, its handler runs on its own (the order hand
 lock, call out and lock again as checkout does), and the outcome is recorded after."""
 
 import datetime
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from marketplace.errors import (
     WebhookRefused,
 )
 from marketplace.gateways import GatewayEvent, payment_gateway
-from marketplace.gateways.events import event_handler
+from marketplace.gateways.events import event_handler, event_parse
 from marketplace.gateways.offline import OfflineGateway, offline_payment_event
 from marketplace.models import Payment, PaymentEvent, PaymentStatus, PayoutAccount, Store
 from marketplace.selectors import access_payout_manage, access_test_payment_pay
@@ -126,6 +127,29 @@ def _payment_event_dispatch(*, row: PaymentEvent, event: GatewayEvent) -> Webhoo
     PaymentEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now(), dispatch_error="")
     status = "processed" if handler is not None else "stored"
     return WebhookOutcome(status, event.event_id, event.event_type)
+
+
+def payment_events_redispatch(*, limit: int = 100) -> int:
+    """Run again the handler of each event stored but not processed whose claim is free
+    or lapsed (its handler failed, or its process died): Stripe would deliver it again,
+    the offline gateway never does. Returns how many were processed now."""
+    lapsed = timezone.now() - DISPATCH_LEASE
+    waiting = (
+        PaymentEvent.objects.filter(processed_at__isnull=True)
+        .filter(Q(dispatch_started_at__isnull=True) | Q(dispatch_started_at__lt=lapsed))
+        .order_by("created", "id")[:limit]
+    )
+    processed = 0
+    for row in waiting:
+        if not _payment_event_claim(row):
+            continue  # a delivery took it meanwhile
+        event = event_parse(gateway=row.gateway, payload=json.dumps(row.payload).encode())
+        try:
+            _payment_event_dispatch(row=row, event=event)
+        except PaymentEventHandlerFailed:
+            continue
+        processed += 1
+    return processed
 
 
 # --- The offline gateway's test payments ----------------------------------------------

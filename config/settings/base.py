@@ -269,6 +269,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "marketplace-redispatch-payment-events": {
+        "task": "marketplace.tasks.payment_events_redispatch",
+        "schedule": crontab(minute="*/5"),
+    },
     "identity-prune-unverified-accounts": {
         "task": "identity.tasks.prune_unverified_accounts",
         "schedule": crontab(minute=17, hour=3),

@@ -322,3 +322,30 @@ def test_many_concurrent_deliveries_store_one_row(order_handlers):
     assert outcomes.count("processed") == 1
     assert len(order_handlers) == 1
     assert PaymentEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_event_left_unprocessed_is_run_again_by_the_periodic_task(client, order_handlers):
+    from marketplace.tasks import payment_events_redispatch
+
+    payment_handlers.FAILURES["left"] = 1
+    assert_problem(deliver(client, offline_event()), 503)
+    assert payment_events_redispatch() == 1
+    assert len(order_handlers) == 1
+    assert PaymentEvent.objects.get().processed_at is not None
+    assert payment_events_redispatch() == 0
+
+
+@pytest.mark.django_db
+def test_an_event_being_handled_is_left_to_its_delivery(order_handlers):
+    from django.utils import timezone
+
+    from marketplace.tasks import payment_events_redispatch
+
+    body = offline_event()
+    payment_webhook_receive(
+        gateway_name="offline", payload=body, headers=OfflineGateway().event_sign(payload=body)
+    )
+    PaymentEvent.objects.update(processed_at=None, dispatch_started_at=timezone.now())
+    assert payment_events_redispatch() == 0
+    assert len(order_handlers) == 1
