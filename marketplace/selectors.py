@@ -12,6 +12,7 @@ from identity.models import User
 from marketplace.models import (
     Listing,
     ListingStatus,
+    Payment,
     Store,
     StoreRole,
     StoreStaff,
@@ -150,7 +151,7 @@ def access_payout_manage(*, acting_user: Any, store: Store) -> None:
         raise PermissionDenied
 
 
-def access_test_payment_pay(*, acting_user: Any, payment: Any) -> None:
+def access_test_payment_pay(*, acting_user: Any, payment: Payment) -> None:
     """Raise PermissionDenied unless `acting_user` may see and pay `payment` on the offline
     gateway's test page: the buyer of its order, and no one else."""
     if not acting_user.is_authenticated:

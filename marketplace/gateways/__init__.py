@@ -9,6 +9,7 @@ stored beforehand and sends again on every retry; no call here is made while row
 locked.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -109,7 +110,7 @@ class PaymentGateway(Protocol):
 
     def account_state(self, *, account_id: str) -> AccountState: ...
 
-    def webhook_event_parse(self, *, payload: bytes, headers: dict[str, str]) -> GatewayEvent:
+    def webhook_event_parse(self, *, payload: bytes, headers: Mapping[str, str]) -> GatewayEvent:
         """Check the signature and return the event; raises WebhookRefused if it fails."""
         ...
 

@@ -10,6 +10,7 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -150,7 +151,7 @@ class OfflineGateway:
     def account_state(self, *, account_id: str) -> AccountState:
         return AccountState(account_id=account_id, transfers_enabled=True, details_submitted=True)
 
-    def webhook_event_parse(self, *, payload: bytes, headers: dict[str, str]) -> GatewayEvent:
+    def webhook_event_parse(self, *, payload: bytes, headers: Mapping[str, str]) -> GatewayEvent:
         """Check `Uniqc-Signature` (Stripe's scheme under our own key), then parse."""
         signature_verify(
             payload=payload,

@@ -8,7 +8,7 @@ network error, a bad key — becomes PaymentGatewayError, whose message carries 
 and no text from Stripe (Stripe's messages can quote part of the key)."""
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -220,7 +220,7 @@ class StripeGateway:
             details_submitted=bool(_field(account, "details_submitted")),
         )
 
-    def webhook_event_parse(self, *, payload: bytes, headers: dict[str, str]) -> GatewayEvent:
+    def webhook_event_parse(self, *, payload: bytes, headers: Mapping[str, str]) -> GatewayEvent:
         """Check `Stripe-Signature` with the library (HMAC-SHA256, 300 s), then parse."""
         header = headers.get(self.signature_header, "")
         if len(header) > SIGNATURE_HEADER_MAX_LENGTH:
