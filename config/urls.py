@@ -42,6 +42,7 @@ urlpatterns = [
     path("carte/", include("identity.card.urls")),
     path("login/", include((card_sign_in_urlpatterns, "card_login"))),
     path("boutiques/", include("marketplace.urls")),
+    path("paiement/", include("marketplace.payment_urls")),
     path("casiers/", include("lockers.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),

@@ -44,6 +44,8 @@ class PaymentGatewayError(MarketplaceError):
 
     code = "payment_gateway_error"
     message = _("The payment service did not answer as expected; please try again.")
+    # The gateway's own error code or type, for logs and tests (never its message).
+    gateway_code = ""
 
 
 class WebhookRefused(MarketplaceError):
@@ -82,3 +84,18 @@ class StockChanged(MarketplaceError):
 
     code = "stock_changed"
     message = _("The stock changed since the page was opened (a sale, perhaps): check it again.")
+
+
+class PaymentEventHandlerFailed(MarketplaceError):
+    """A webhook event was stored but its handler failed: the gateway is asked to deliver
+    it again (Stripe retries for three days), and the next delivery runs the handler."""
+
+    code = "payment_event_handler_failed"
+    message = _("This notification could not be handled yet; please deliver it again.")
+
+
+class OfflinePaymentRefused(MarketplaceError):
+    """The test payment page was sent a payment that is no longer waiting to be paid."""
+
+    code = "offline_payment_refused"
+    message = _("This payment is no longer waiting to be paid.")

@@ -1162,6 +1162,12 @@ class PaymentEvent(models.Model):
     payload = models.JSONField(_("payload"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    # A delivery claims the event before running its handler, so that a duplicate
+    # delivered meanwhile leaves it alone; a claim older than the lease is abandoned (the
+    # process died) and the gateway's next delivery takes it over (marketplace.payments).
+    dispatch_started_at = models.DateTimeField(_("handler started at"), null=True, blank=True)
+    dispatch_attempts = models.PositiveSmallIntegerField(_("handler runs"), default=0)
+    dispatch_error = models.CharField(_("last handler error"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("payment event")

@@ -15,6 +15,7 @@ from marketplace.models import (
     Listing,
     ListingPhoto,
     ListingStatus,
+    Payment,
     PayoutAccount,
     Store,
     StoreRole,
@@ -228,3 +229,29 @@ def category_tree() -> list[Category]:
     for category in categories:
         category.subcategories = children.get(category.pk, [])
     return children.get(None, [])
+
+
+# --- Payments -------------------------------------------------------------------------
+
+
+def access_payout_manage(*, acting_user: Any, store: Store) -> None:
+    """Raise PermissionDenied unless `acting_user` may connect `store` to the payment
+    gateway and see its payout account: an owner of that store, once the coop approved it
+    (money does not flow to a store the coop has not accepted or has suspended)."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if store.status != StoreStatus.APPROVED:
+        raise PermissionDenied
+    if not StoreStaff.objects.filter(store=store, user=acting_user, role=StoreRole.OWNER).exists():
+        raise PermissionDenied
+
+
+def access_test_payment_pay(*, acting_user: Any, payment: Payment) -> None:
+    """Raise PermissionDenied unless `acting_user` may see and pay `payment` on the offline
+    gateway's test page: the buyer of its order, and no one else."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.is_active:
+        raise PermissionDenied
+    if payment.order.buyer_id != acting_user.pk:
+        raise PermissionDenied

@@ -26,3 +26,12 @@ def send_store_decision_email(store_id: int) -> None:
     link = f"{settings.SITE_URL}{reverse('marketplace:my_stores')}"
     for owner in owners:
         _mail_user(owner, "marketplace/email/store_decision", {"store": store, "link": link})
+
+
+@shared_task
+def payment_events_redispatch() -> int:
+    """Every few minutes: run the handlers of payment events stored but left unprocessed
+    (marketplace.payments.payment_events_redispatch)."""
+    from marketplace.payments import payment_events_redispatch as redispatch
+
+    return redispatch()

@@ -102,6 +102,17 @@ def _staff_listing(suffix: str = "") -> Callable[[], str]:
     return path
 
 
+def _test_payment_page() -> str:
+    """The offline gateway's payment page of the shopper's order waiting to be paid
+    (demo_pages_data's, until checkout's demo orders give one)."""
+    from marketplace.models import Payment, PaymentStatus
+
+    payment = Payment.objects.filter(
+        order__buyer__email=SHOPPER, gateway="offline", status=PaymentStatus.PENDING
+    ).first()
+    return reverse("payments:test_payment", args=[payment.intent_id])
+
+
 def _registrar_search_with_results() -> str:
     return reverse("card:registrar") + "?q=Tremblay"
 
@@ -161,9 +172,17 @@ PAGES = [
     Page("a service asks for consent", _consent_page, SHOPPER),
     Page("a store, signed in", "marketplace:store_detail", SHOPPER, args=(DEMO_STORE,)),
     Page("a missing page, signed in", "/compte/nulle-part/", SHOPPER, status=404),
+    Page("test payment", _test_payment_page, SHOPPER),
+    Page(
+        "test payment with errors",
+        _test_payment_page,
+        SHOPPER,
+        post={"card_number": "1234 5678", "expiry": "13/99", "cvc": "x"},
+    ),
     # A store worker
     Page("my stores", "marketplace:my_stores", STORE_WORKER),
     Page("account of a store worker", "identity:account", STORE_WORKER),
+    Page("store payouts", "payments:payout_account", STORE_WORKER, args=(DEMO_STORE,)),
     # A retailer with one application refused and one waiting
     Page("my stores, applications", "marketplace:my_stores", RETAILER),
     Page("apply, one waiting", "marketplace:store_application", RETAILER, "substantial"),
@@ -228,6 +247,7 @@ def demo_pages_data() -> None:
 
     demo_seed()
     shopper = User.objects.get(email=SHOPPER)
+    _order_waiting_for_payment(shopper)
     registrar = User.objects.get(email=REGISTRAR)
     check = identity_check_record(
         person=shopper,
@@ -258,4 +278,51 @@ def demo_pages_data() -> None:
         client=city.client,
         claims=claims,
         released_at=datetime.datetime(2026, 12, 1, 14, 5, tzinfo=datetime.UTC),
+    )
+
+
+def _order_waiting_for_payment(shopper) -> None:
+    """An order of the shopper waiting for its offline payment, for the test payment page.
+    Made straight in the tables: checkout's demo orders (marketplace.checkout) replace it
+    once they exist."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from marketplace.gateways.offline import OfflineGateway
+    from marketplace.models import Order, Payment, PickupKind, Speed
+
+    if Payment.objects.filter(order__buyer=shopper, gateway="offline").exists():
+        return
+    order = Order.objects.create(
+        number="UQ-2026-000042",
+        buyer=shopper,
+        speed=Speed.STANDARD,
+        pickup_kind=PickupKind.STORE_COUNTER,
+        goods_subtotal=Decimal("50.00"),
+        fee=Decimal("0.00"),
+        gst=Decimal("2.50"),
+        qst=Decimal("4.99"),
+        total=Decimal("57.49"),
+        checkout_key="demo-pages-order",
+        checkout_fingerprint="0" * 64,
+        reserved_until=timezone.now() + datetime.timedelta(days=3650),
+    )
+    key = "demo-pages-order-payment"
+    started = OfflineGateway().payment_start(
+        reference=order.number,
+        amount=order.total,
+        currency="CAD",
+        idempotency_key=key,
+        description=order.number,
+        return_url="",
+    )
+    Payment.objects.create(
+        order=order,
+        gateway="offline",
+        is_test=True,
+        idempotency_key=key,
+        intent_id=started.intent_id,
+        amount=order.total,
+        redirect_url=started.redirect_url,
     )

@@ -258,6 +258,9 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 # Tests point the stripe library at a fake Stripe server; unset means Stripe itself.
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# The key that signs the offline gateway's webhook events (its test payment page); unset,
+# one is derived from SECRET_KEY (marketplace/gateways/offline.py).
+MARKETPLACE_OFFLINE_WEBHOOK_SECRET = env("MARKETPLACE_OFFLINE_WEBHOOK_SECRET", default="")
 # The assurance level a checkout needs (identity steps the person up to it).
 MARKETPLACE_CHECKOUT_ACR = env("MARKETPLACE_CHECKOUT_ACR", default="substantial")
 # The coop's commission on each store's pre-tax sales.
@@ -281,6 +284,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "marketplace-redispatch-payment-events": {
+        "task": "marketplace.tasks.payment_events_redispatch",
+        "schedule": crontab(minute="*/5"),
+    },
     "identity-prune-unverified-accounts": {
         "task": "identity.tasks.prune_unverified_accounts",
         "schedule": crontab(minute=17, hour=3),

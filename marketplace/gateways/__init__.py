@@ -9,6 +9,7 @@ stored beforehand and sends again on every retry; no call here is made while row
 locked.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -39,6 +40,11 @@ class GatewayEvent:
     failure_reason: str = ""
     account_id: str = ""
     payload: dict[str, Any] = field(default_factory=dict)
+    # Which gateway sent it (the name in MARKETPLACE_PAYMENT_GATEWAYS), and for payment
+    # events the amount the gateway says was paid, in `currency` (upper case).
+    gateway: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,8 @@ class AccountState:
 class PaymentGateway(Protocol):
     name: str
     is_test: bool
+    # The request header that carries the webhook signature (`t=…,v1=…`).
+    signature_header: str
 
     def payment_start(
         self,
@@ -102,7 +110,7 @@ class PaymentGateway(Protocol):
 
     def account_state(self, *, account_id: str) -> AccountState: ...
 
-    def webhook_event_parse(self, *, payload: bytes, headers: dict[str, str]) -> GatewayEvent:
+    def webhook_event_parse(self, *, payload: bytes, headers: Mapping[str, str]) -> GatewayEvent:
         """Check the signature and return the event; raises WebhookRefused if it fails."""
         ...
 
