@@ -39,6 +39,8 @@ urlpatterns = [
     path("carte/", include("identity.card.urls")),
     path("login/", include((card_sign_in_urlpatterns, "card_login"))),
     path("boutiques/", include("marketplace.urls")),
+    path("panier/", include("marketplace.cart_urls")),
+    path("commandes/", include("marketplace.order_urls")),
     path("casiers/", include("lockers.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
