@@ -49,7 +49,7 @@ def test_invoice_by_hand(subtotal, small, gst, qst, total, gst_by, qst_by, commi
 
 
 def test_taxes_are_computed_on_the_invoice_total_not_per_line():
-    # Three lines of 0.10 $: per line the GST would be 3 × 0.01; on the invoice it is 0.02.
+    # Three lines of 0.10 $: per line the GST would be 3 times 0.01; on the invoice it is 0.02.
     invoice = store_invoice(subtotal=D("0.10") * 3, small_supplier=False, rate=D("0.08"))
     assert invoice.gst == D("0.02")
 
