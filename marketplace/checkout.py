@@ -162,8 +162,9 @@ def checkout_start(
                 key=key,
                 fingerprint=fingerprint,
             )
-        except IntegrityError:
-            # The same key committed by a concurrent request first: its order is ours.
+        except (IntegrityError, CartEmpty, CartChanged):
+            # A concurrent request with the same key committed first (this one then finds
+            # the cart emptied, or the key taken): its order is ours.
             order = _order_for_key(buyer=buyer, key=key, fingerprint=fingerprint)
             if order is None:
                 raise
