@@ -168,7 +168,7 @@ def checkout_start(
             order = _order_for_key(buyer=buyer, key=key, fingerprint=fingerprint)
             if order is None:
                 raise
-    payment_begin(order=order)
+    order.payment = payment_begin(order=order)
     return order
 
 

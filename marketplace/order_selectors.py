@@ -10,6 +10,7 @@ from marketplace.models import (
     Order,
     OrderEvent,
     OrderLine,
+    OrderStatus,
     Shipment,
     ShipmentStatus,
     Store,
@@ -83,7 +84,10 @@ def order_detail(number: str) -> Order | None:
                     Prefetch("lines", queryset=OrderLine.objects.order_by("id"))
                 ),
             ),
-            Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
+            Prefetch(
+                "events",
+                queryset=OrderEvent.objects.select_related("shipment").order_by("created_at", "id"),
+            ),
             "refunds",
         )
         .first()
@@ -107,3 +111,12 @@ def store_queue(*, store: Store, tab: str) -> QuerySet[Shipment]:
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
         .order_by("order__paid_at", "id")
     )
+
+
+def status_label(event: OrderEvent) -> str:
+    """An event's new status in words: a shipment's or the order's."""
+    choices = ShipmentStatus if event.shipment_id else OrderStatus
+    try:
+        return str(choices(event.to_status).label)
+    except ValueError:
+        return event.to_status

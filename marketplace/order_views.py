@@ -22,6 +22,7 @@ from marketplace.order_selectors import (
     order_cancellable,
     order_detail,
     orders_of,
+    status_label,
     store_queue,
 )
 from marketplace.pickup import pickup_point_for
@@ -55,6 +56,7 @@ def order_page(request: HttpRequest, number: str) -> HttpResponse:
             "shipments": [(s, pickup_point_for(order=order, shipment=s)) for s in shipments],
             "cancellable": order_cancellable(order, shipments),
             "payment": getattr(order, "payment", None),
+            "timeline": [(event, status_label(event)) for event in order.events.all()],
         },
     )
 
