@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from core.demo import DemoSummary
 from identity.models import User
+from marketplace.demo_orders import orders_demo_load
 from marketplace.models import Category, ListingStatus, Store, StoreRole, StoreStatus
 from marketplace.services import (
     category_upsert,
@@ -1078,4 +1079,5 @@ def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, 
                 summary.count("variants", created)
     for email, store_slug, role in DEMO_STAFF:
         store_staff_set(store=stores[store_slug], user=people[email], role=role, acting_user=None)
+    orders_demo_load(summary=summary, people=people, stores=stores)
     return stores
