@@ -60,7 +60,7 @@ def catalogue_make() -> list[int]:
     """Five approved stores of six variants each, with stock for the whole run."""
     from decimal import Decimal
 
-    from marketplace.models import ListingStatus, PayoutAccount, Variant
+    from marketplace.models import ListingStatus, PayoutAccount
     from marketplace.services import listing_upsert, store_upsert, variant_upsert
 
     ids = []
