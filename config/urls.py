@@ -43,6 +43,8 @@ urlpatterns = [
     path("login/", include((card_sign_in_urlpatterns, "card_login"))),
     path("boutiques/", include("marketplace.urls")),
     path("paiement/", include("marketplace.payment_urls")),
+    path("panier/", include("marketplace.cart_urls")),
+    path("commandes/", include("marketplace.order_urls")),
     path("casiers/", include("lockers.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),

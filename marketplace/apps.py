@@ -9,6 +9,7 @@ class MarketplaceConfig(AppConfig):
     def ready(self) -> None:
         from identity import account_panels
         from identity.roles import Role, role_permissions_add
+        from marketplace import receivers  # noqa: F401 - connects the receivers
         from marketplace.account_panels import PANELS
 
         for panel in PANELS:

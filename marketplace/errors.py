@@ -99,3 +99,44 @@ class OfflinePaymentRefused(MarketplaceError):
 
     code = "offline_payment_refused"
     message = _("This payment is no longer waiting to be paid.")
+
+
+class CartLineRefused(MarketplaceError):
+    """A variant that cannot go in a cart: not on sale, or a quantity out of range."""
+
+    code = "cart_line_refused"
+    message = _("This item cannot be added to your cart.")
+
+
+class CartEmpty(MarketplaceError):
+    code = "cart_empty"
+    message = _("Your cart is empty.")
+
+
+class CartChanged(MarketplaceError):
+    """The cart no longer matches what the shopper saw: a price changed, stock fell below
+    a quantity, or an item left the catalogue. Nothing was charged; `changes` lists them."""
+
+    code = "cart_changed"
+    message = _("Your cart has changed since you filled it: review it before paying.")
+
+    def __init__(self, changes: list | None = None, message: str | None = None) -> None:
+        super().__init__(message)
+        self.changes = changes or []
+
+
+class IdempotencyKeyReused(MarketplaceError):
+    """The same Idempotency-Key sent again with a different request."""
+
+    code = "idempotency_key_reused"
+    message = _("This request key was already used for a different checkout.")
+
+
+class OrderNotCancellable(MarketplaceError):
+    code = "order_not_cancellable"
+    message = _("This order can no longer be cancelled: a store has started on it.")
+
+
+class RefusalReasonRequired(MarketplaceError):
+    code = "refusal_reason_required"
+    message = _("Say why the order is refused: the shopper reads it.")

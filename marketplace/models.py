@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -795,12 +796,17 @@ class Order(models.Model):
                 condition=models.Q(status__in=OrderStatus.values),
                 name="marketplace_order_status_valid",
             ),
+            # Round(): SQLite adds decimals as binary floats (1243.50 + 62.18 + 124.04 is
+            # not 1429.72 there); on PostgreSQL's numeric it changes nothing.
             models.CheckConstraint(
                 condition=models.Q(
-                    total=models.F("goods_subtotal")
-                    + models.F("fee")
-                    + models.F("gst")
-                    + models.F("qst")
+                    total=Round(
+                        models.F("goods_subtotal")
+                        + models.F("fee")
+                        + models.F("gst")
+                        + models.F("qst"),
+                        2,
+                    )
                 ),
                 name="marketplace_order_total_adds_up",
             ),
@@ -874,7 +880,9 @@ class Shipment(models.Model):
                 name="marketplace_shipment_status_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(total=models.F("subtotal") + models.F("gst") + models.F("qst")),
+                condition=models.Q(
+                    total=Round(models.F("subtotal") + models.F("gst") + models.F("qst"), 2)
+                ),
                 name="marketplace_shipment_total_adds_up",
             ),
             models.CheckConstraint(
@@ -925,7 +933,9 @@ class OrderLine(models.Model):
                 condition=models.Q(quantity__gte=1), name="marketplace_orderline_quantity_positive"
             ),
             models.CheckConstraint(
-                condition=models.Q(line_total=models.F("unit_price") * models.F("quantity")),
+                condition=models.Q(
+                    line_total=Round(models.F("unit_price") * models.F("quantity"), 2)
+                ),
                 name="marketplace_orderline_total_adds_up",
             ),
         ]

@@ -2,10 +2,14 @@
 
 from celery import shared_task
 from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from identity.tasks import MAIL_RETRY, _mail_user
-from marketplace.models import Store, StoreRole
+from marketplace.errors import PaymentGatewayError
+from marketplace.models import Order, Store, StoreRole, Variant
 
 
 @shared_task(**MAIL_RETRY)
@@ -35,3 +39,98 @@ def payment_events_redispatch() -> int:
     from marketplace.payments import payment_events_redispatch as redispatch
 
     return redispatch()
+
+
+# --- Orders -----------------------------------------------------------------------------
+
+GATEWAY_RETRY = {
+    "autoretry_for": (PaymentGatewayError, ConnectionError, TimeoutError),
+    "retry_backoff": True,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(**GATEWAY_RETRY)
+def order_transfers_send(order_id: int) -> None:
+    """Pay each store of a paid order its share: one transfer per shipment, each sent with
+    the key stored on its row (a retry sends the same key)."""
+    from marketplace.orders import transfer_send, transfers_prepare
+
+    for transfer_id in transfers_prepare(order_id=order_id):
+        transfer_send(transfer_id=transfer_id)
+
+
+@shared_task(**GATEWAY_RETRY)
+def refund_send(refund_id: int) -> None:
+    """Give a refund back through the gateway, reversing the stores' transfers it covers."""
+    from marketplace.orders import refund_execute
+
+    refund_execute(refund_id=refund_id)
+
+
+@shared_task(**GATEWAY_RETRY)
+def payment_cancel(payment_id: int) -> None:
+    """Cancel at the gateway a payment its order no longer needs."""
+    from marketplace.orders import payment_cancel_execute
+
+    payment_cancel_execute(payment_id=payment_id)
+
+
+@shared_task
+def orders_hold_lapse() -> int:
+    """Every few minutes (CELERY_BEAT_SCHEDULE): expire the orders not paid in time."""
+    from marketplace.checkout import orders_hold_lapse as lapse
+
+    return lapse()
+
+
+# Which email tells the shopper which step, by the `kind` the services enqueue.
+ORDER_EMAILS = {
+    "paid": "marketplace/email/order_paid",
+    "refused": "marketplace/email/order_refused",
+    "ready": "marketplace/email/order_ready",
+    "cancelled": "marketplace/email/order_cancelled",
+}
+
+
+@shared_task(**MAIL_RETRY)
+def send_order_email(order_id: int, kind: str, shipment_id: int | None = None) -> None:
+    """Tell the buyer a step of their order, in the language they ordered in."""
+    order = Order.objects.filter(pk=order_id, buyer__is_active=True).select_related("buyer").first()
+    if order is None or kind not in ORDER_EMAILS:
+        return
+    shipment = order.shipments.select_related("store").filter(pk=shipment_id).first()
+    context = {
+        "user": order.buyer,
+        "order": order,
+        "shipment": shipment,
+        "shipments": list(order.shipments.select_related("store")),
+        "site_url": settings.SITE_URL,
+        "link": f"{settings.SITE_URL}{reverse('orders:detail', args=[order.number])}",
+    }
+    with translation.override(order.language):
+        subject = render_to_string(f"{ORDER_EMAILS[kind]}_subject.txt", context)
+        body = render_to_string(f"{ORDER_EMAILS[kind]}_body.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [order.buyer.email])
+
+
+@shared_task(**MAIL_RETRY)
+def send_low_stock_email(variant_ids: list[int]) -> None:
+    """Tell each owner of the stores of these variants that their stock fell to or below
+    the threshold, one mail per store."""
+    variants = list(Variant.objects.filter(pk__in=variant_ids).select_related("listing", "store"))
+    by_store: dict[int, list[Variant]] = {}
+    for variant in variants:
+        by_store.setdefault(variant.store_id, []).append(variant)
+    for store_variants in by_store.values():
+        store = store_variants[0].store
+        link = f"{settings.SITE_URL}{reverse('marketplace:my_stores')}"
+        for membership in store.staff.filter(
+            role=StoreRole.OWNER, user__is_active=True
+        ).select_related("user"):
+            _mail_user(
+                membership.user,
+                "marketplace/email/low_stock",
+                {"store": store, "variants": store_variants, "link": link},
+            )

@@ -33,5 +33,6 @@ urlpatterns = [
     path("mes-boutiques/", views.my_stores, name="my_stores"),
     path("mes-boutiques/<slug:store_slug>/produits/", include(staff_urlpatterns)),
     path("inscription/", views.store_application, name="store_application"),
+    path("", include("marketplace.retailer_order_urls")),
     path("<slug:slug>/", views.store_detail, name="store_detail"),
 ]

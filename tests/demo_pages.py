@@ -51,6 +51,27 @@ class Page:
         return reverse(self.url, args=self.args)
 
 
+def _demo_order_page() -> str:
+    from marketplace.models import Order
+
+    order = Order.objects.filter(buyer__email=SHOPPER, status="paid").order_by("pk").first()
+    return reverse("orders:detail", args=[order.number])
+
+
+def _demo_refused_order_page() -> str:
+    from marketplace.models import Order
+
+    order = Order.objects.filter(buyer__email=SHOPPER, status="refunded").first()
+    return reverse("orders:detail", args=[order.number])
+
+
+def _demo_packing_slip() -> str:
+    from marketplace.models import Shipment
+
+    shipment = Shipment.objects.filter(store__slug=DEMO_STORE, status="accepted").first()
+    return reverse("marketplace:packing_slip", args=[DEMO_STORE, shipment.pk])
+
+
 def _registrar_person_page() -> str:
     from identity.models import User
 
@@ -128,6 +149,7 @@ PAGES = [
     Page("password reset complete", "identity:password_reset_complete"),
     Page("card sign-in", "card_login:sign_in"),
     Page("stores", "marketplace:store_list"),
+    Page("an empty cart", "cart:detail"),
     Page("a store", "marketplace:store_detail", args=(DEMO_STORE,)),
     Page("locker sites", "lockers:site_list"),
     Page("about the coop", "pages:about"),
@@ -171,6 +193,11 @@ PAGES = [
     Page("password changed", "identity:password_change_done", SHOPPER),
     Page("a service asks for consent", _consent_page, SHOPPER),
     Page("a store, signed in", "marketplace:store_detail", SHOPPER, args=(DEMO_STORE,)),
+    Page("my cart", "cart:detail", SHOPPER),
+    Page("checkout", "cart:checkout", SHOPPER, "substantial"),
+    Page("my orders", "orders:list", SHOPPER),
+    Page("an order", _demo_order_page, SHOPPER),
+    Page("a refused order", _demo_refused_order_page, SHOPPER),
     Page("a missing page, signed in", "/compte/nulle-part/", SHOPPER, status=404),
     Page("test payment", _test_payment_page, SHOPPER),
     Page(
@@ -181,6 +208,18 @@ PAGES = [
     ),
     # A store worker
     Page("my stores", "marketplace:my_stores", STORE_WORKER),
+    Page("store orders, new", "marketplace:store_orders", STORE_WORKER, args=(DEMO_STORE,)),
+    Page(
+        "store orders, to pack",
+        f"/boutiques/mes-boutiques/{DEMO_STORE}/commandes/?onglet=to_pack",
+        STORE_WORKER,
+    ),
+    Page(
+        "store orders, ready",
+        f"/boutiques/mes-boutiques/{DEMO_STORE}/commandes/?onglet=ready",
+        STORE_WORKER,
+    ),
+    Page("packing slip", _demo_packing_slip, STORE_WORKER),
     Page("account of a store worker", "identity:account", STORE_WORKER),
     Page("store payouts", "payments:payout_account", STORE_WORKER, args=(DEMO_STORE,)),
     # A retailer with one application refused and one waiting

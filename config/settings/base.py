@@ -300,6 +300,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "identity.tasks.cards_pending_abandon",
         "schedule": crontab(minute="*/10"),
     },
+    # Orders not paid within MARKETPLACE_PAYMENT_HOLD_MINUTES give their stock back.
+    "marketplace-orders-hold-lapse": {
+        "task": "marketplace.tasks.orders_hold_lapse",
+        "schedule": crontab(minute="*"),
+    },
 }
 
 # --- Locker controllers ---------------------------------------------------------------

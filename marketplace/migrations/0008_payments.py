@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0006_listing_photos'),
+        ('marketplace', '0007_checkout'),
     ]
 
     operations = [

@@ -1,0 +1,555 @@
+"""Checkout and the payment's outcome.
+
+Checkout follows Saleor's shape in three short transactions (`checkout_start`):
+
+(a) lock the cart's variants (lock_objects order), re-read them, refuse a cart that
+    changed (price, stock, no longer on sale), take the stock with F() and write
+    reservation rows held until now + MARKETPLACE_PAYMENT_HOLD_MINUTES, and create the
+    order, one shipment per store with its invoice, the lines and the payment row with
+    its idempotency key;
+(b) ask the gateway for the payment with no lock held, sending the stored key;
+(c) store the gateway's payment id and where the shopper pays.
+
+A retry with the same Idempotency-Key finds the order by (buyer, key) and finishes (b)
+and (c) if a crash stopped them, with the same stored payment key: one order, one
+PaymentIntent. The same key with another request is refused (IdempotencyKeyReused).
+
+The gateway's events land in `order_payment_succeeded` and `order_payment_failed`, both
+idempotent and correct in any order:
+
+- success on a placed order: paid, reservations consumed, shipments paid; after commit,
+  one transfer per shipment (marketplace.tasks.order_transfers_send);
+- success on an order no longer placed (cancelled, hold lapsed, stock released): the
+  payment is refunded in full and the order's timeline says why;
+- failure (a declined card): the stock goes back and the order is cancelled at once, and
+  its payment is cancelled at the gateway, so that a retry on the same PaymentIntent
+  cannot succeed later. We chose this over keeping a declined order open until its hold
+  lapses: stock another shopper could buy is not held for a card that failed, and the
+  lines go back into the shopper's cart, so trying again is one click. A failure after
+  a success changes nothing.
+"""
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from core.enqueue import enqueue_on_commit
+from marketplace import lock_objects
+from marketplace.cart import cart_create, variant_on_sale
+from marketplace.errors import CartChanged, CartEmpty, IdempotencyKeyReused, MarketplaceError
+from marketplace.gateways import GatewayEvent, payment_gateway
+from marketplace.models import (
+    Cart,
+    CartLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    PickupKind,
+    Refund,
+    ReservationStatus,
+    Shipment,
+    ShipmentStatus,
+    Speed,
+    StockReservation,
+    Variant,
+)
+from marketplace.order_states import order_move, shipment_move
+from marketplace.pickup import pickup_point_for
+from marketplace.taxes import fee_invoice, order_totals, store_invoice
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY_MAX = 255
+
+
+class CheckoutInvalid(MarketplaceError):
+    """A checkout request whose speed, pickup point or key is not one we accept."""
+
+    code = "checkout_invalid"
+    message = _("This checkout request is not valid.")
+
+
+@dataclass(frozen=True)
+class CartChange:
+    """One thing that differs from what the shopper saw: `kind` is `price`, `stock` or
+    `unavailable`."""
+
+    kind: str
+    variant_id: int
+    title: str
+    price_seen: Decimal
+    price_now: Decimal
+    quantity: int
+    stock: int
+
+
+def checkout_fingerprint(*, speed: str, pickup_kind: str, pickup_reference: str = "") -> str:
+    """A digest of what the shopper asked with an Idempotency-Key (the request body; the
+    cart is ours and is emptied by the checkout)."""
+    body = json.dumps(
+        {"speed": speed, "pickup_kind": pickup_kind, "pickup_reference": pickup_reference},
+        sort_keys=True,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def idempotency_key_parse(value: Any) -> str:
+    """An Idempotency-Key from outside: 8 to 255 visible ASCII characters."""
+    if not isinstance(value, str):
+        raise CheckoutInvalid(_("An Idempotency-Key is required."))
+    key = value.strip()
+    if not 8 <= len(key) <= IDEMPOTENCY_KEY_MAX or not all(33 <= ord(c) < 127 for c in key):
+        raise CheckoutInvalid(_("The Idempotency-Key must be 8 to 255 visible characters."))
+    return key
+
+
+def _order_for_key(*, buyer: Any, key: str, fingerprint: str) -> Order | None:
+    order = Order.objects.filter(buyer=buyer, checkout_key=key).select_related("payment").first()
+    if order is not None and order.checkout_fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    return order
+
+
+def checkout_start(
+    *,
+    cart: Cart,
+    buyer: Any,
+    speed: str,
+    pickup_kind: str,
+    idempotency_key: str,
+    acting_user: Any,
+    pickup_reference: str = "",
+) -> Order:
+    """Place `buyer`'s order for everything in `cart` and start its payment; the same
+    `idempotency_key` again returns the same order (and never starts a second payment).
+
+    The caller has checked the assurance level (MARKETPLACE_CHECKOUT_ACR). Raises
+    CartEmpty, CartChanged (nothing taken; the changes listed), CheckoutInvalid,
+    IdempotencyKeyReused or PaymentGatewayError (the order is placed; retry with the
+    same key).
+    """
+    if speed not in Speed.values:
+        raise CheckoutInvalid(_("Choose express or standard pickup."))
+    if pickup_kind != PickupKind.STORE_COUNTER:
+        raise CheckoutInvalid(_("Only pickup at the store’s counter is offered for now."))
+    key = idempotency_key_parse(idempotency_key)
+    fingerprint = checkout_fingerprint(
+        speed=speed, pickup_kind=pickup_kind, pickup_reference=pickup_reference
+    )
+    order = _order_for_key(buyer=buyer, key=key, fingerprint=fingerprint)
+    if order is None:
+        try:
+            order = _checkout_reserve(
+                cart=cart,
+                buyer=buyer,
+                speed=speed,
+                pickup_kind=pickup_kind,
+                key=key,
+                fingerprint=fingerprint,
+            )
+        except (IntegrityError, CartEmpty, CartChanged):
+            # A concurrent request with the same key committed first (this one then finds
+            # the cart emptied, or the key taken): its order is ours.
+            order = _order_for_key(buyer=buyer, key=key, fingerprint=fingerprint)
+            if order is None:
+                raise
+    order.payment = payment_begin(order=order)
+    return order
+
+
+def _order_number(year: int) -> str:
+    return f"UQ-{year}-{lock_objects.order_number_next(year):06d}"
+
+
+@transaction.atomic
+def _checkout_reserve(
+    *, cart: Cart, buyer: Any, speed: str, pickup_kind: str, key: str, fingerprint: str
+) -> Order:
+    """Transaction (a): take the stock and write the order. A constant number of
+    queries whatever the cart."""
+    variant_ids = list(CartLine.objects.filter(cart=cart).values_list("variant_id", flat=True))
+    if not variant_ids:
+        raise CartEmpty()
+    variants = lock_objects.variants_lock(variant_ids)
+    # Re-read after the lock: a concurrent checkout of the same cart may have emptied it.
+    lines = list(CartLine.objects.filter(cart=cart).order_by("created_at", "id"))
+    if not lines:
+        raise CartEmpty()
+    changes = _cart_changes(lines, variants)
+    if changes:
+        raise CartChanged(changes)
+
+    now = timezone.now()
+    gateway = payment_gateway()
+    by_store: dict[int, list[tuple[CartLine, Variant]]] = {}
+    for line in lines:
+        variant = variants[line.variant_id]
+        by_store.setdefault(variant.store_id, []).append((line, variant))
+    invoices = []
+    for store_lines in by_store.values():
+        store = store_lines[0][1].store
+        subtotal = sum((variant.price * line.quantity for line, variant in store_lines), Decimal(0))
+        invoices.append(
+            (store, store_invoice(subtotal=subtotal, small_supplier=store.small_supplier))
+        )
+    fee = fee_invoice(speed=speed, shipments=len(invoices))
+    totals = order_totals((invoice for _store, invoice in invoices), fee)
+
+    # The counter is locked last among the rows that checkouts share, so that the
+    # checkouts of the same year wait on it as briefly as possible.
+    number = _order_number(timezone.localtime(now).year)
+    order = Order.objects.create(
+        number=number,
+        buyer=buyer,
+        speed=speed,
+        pickup_kind=pickup_kind,
+        goods_subtotal=totals.goods_subtotal,
+        fee=totals.fee,
+        gst=totals.gst,
+        qst=totals.qst,
+        total=totals.total,
+        checkout_key=key,
+        checkout_fingerprint=fingerprint,
+        reserved_until=now + timedelta(minutes=settings.MARKETPLACE_PAYMENT_HOLD_MINUTES),
+        language=(translation.get_language() or "fr")[:8],
+        placed_at=now,
+    )
+    shipments = Shipment.objects.bulk_create(
+        [
+            Shipment(
+                order=order,
+                sequence=sequence,
+                store=store,
+                subtotal=invoice.subtotal,
+                gst=invoice.gst,
+                qst=invoice.qst,
+                total=invoice.total,
+                gst_collected_by=invoice.gst_collected_by,
+                qst_collected_by=invoice.qst_collected_by,
+                commission=invoice.commission,
+                payout=invoice.payout,
+            )
+            for sequence, (store, invoice) in enumerate(invoices, start=1)
+        ]
+    )
+    shipment_of_store = {shipment.store_id: shipment for shipment in shipments}
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                shipment=shipment_of_store[variant.store_id],
+                variant=variant,
+                sku=variant.sku,
+                title=f"{variant.listing.title} — {variant.name}"[:300],
+                unit_price=variant.price,
+                quantity=line.quantity,
+                line_total=variant.price * line.quantity,
+                size_class=variant.size_class,
+            )
+            for line in lines
+            for variant in [variants[line.variant_id]]
+        ]
+    )
+    StockReservation.objects.bulk_create(
+        [
+            StockReservation(
+                variant_id=line.variant_id,
+                order=order,
+                quantity=line.quantity,
+                reserved_until=order.reserved_until,
+            )
+            for line in lines
+        ]
+    )
+    _stock_change({line.variant_id: -line.quantity for line in lines})
+    Payment.objects.create(
+        order=order,
+        gateway=gateway.name,
+        is_test=gateway.is_test,
+        idempotency_key=f"payment-{uuid.uuid4()}",
+        amount=order.total,
+        currency=order.currency,
+    )
+    OrderEvent.objects.create(
+        order=order, to_status=OrderStatus.PLACED, actor=buyer, created_at=now
+    )
+    CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
+
+    # The store hears once per crossing: the stock was above its threshold and now is not.
+    crossed = [
+        line.variant_id
+        for line in lines
+        for variant in [variants[line.variant_id]]
+        if variant.stock > variant.low_stock_threshold >= variant.stock - line.quantity
+    ]
+    if crossed:
+        from marketplace.tasks import send_low_stock_email
+
+        enqueue_on_commit(send_low_stock_email, crossed)
+    return order
+
+
+def _cart_changes(lines: list[CartLine], variants: dict[int, Variant]) -> list[CartChange]:
+    changes = []
+    for line in lines:
+        variant = variants.get(line.variant_id)
+        if variant is None:
+            # A line added after the cart was first read: the shopper reviews it.
+            changes.append(
+                CartChange(
+                    "unavailable",
+                    line.variant_id,
+                    "",
+                    line.price_seen,
+                    line.price_seen,
+                    line.quantity,
+                    0,
+                )
+            )
+            continue
+        kind = ""
+        if not variant_on_sale(variant):
+            kind = "unavailable"
+        elif variant.stock < line.quantity:
+            kind = "stock"
+        elif variant.price != line.price_seen:
+            kind = "price"
+        if kind:
+            changes.append(
+                CartChange(
+                    kind=kind,
+                    variant_id=variant.pk,
+                    title=f"{variant.listing.title} — {variant.name}",
+                    price_seen=line.price_seen,
+                    price_now=variant.price,
+                    quantity=line.quantity,
+                    stock=variant.stock,
+                )
+            )
+    return changes
+
+
+def _stock_change(deltas: dict[int, int]) -> None:
+    """Add `deltas` (negative: take) to the variants' stock in one UPDATE, with F(): the
+    rows are locked by the caller, and the database refuses a stock below zero."""
+    if not deltas:
+        return
+    Variant.objects.filter(pk__in=list(deltas)).update(
+        stock=F("stock")
+        + Case(*(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()), default=Value(0))
+    )
+
+
+def payment_begin(*, order: Order) -> Payment:
+    """Transactions (b) and (c): ask the gateway for the order's payment with its stored
+    key, no lock held, and store its id and page. Does nothing once stored, or when the
+    order is no longer waiting for payment."""
+    payment = Payment.objects.get(order=order)
+    if payment.intent_id or order.status != OrderStatus.PLACED:
+        return payment
+    gateway = payment_gateway(payment.gateway)
+    started = gateway.payment_start(
+        reference=order.number,
+        amount=payment.amount,
+        currency=payment.currency,
+        idempotency_key=payment.idempotency_key,
+        description=_("Order %(number)s") % {"number": order.number},
+        return_url=f"{settings.SITE_URL}{reverse('orders:detail', args=[order.number])}",
+    )
+    Payment.objects.filter(pk=payment.pk, intent_id="").update(
+        intent_id=started.intent_id, redirect_url=started.redirect_url
+    )
+    payment.refresh_from_db()
+    return payment
+
+
+# --- The payment's outcome -------------------------------------------------------------
+
+
+def _payment_for(intent_id: str) -> Payment | None:
+    if not intent_id:
+        return None
+    return Payment.objects.filter(intent_id=intent_id).first()
+
+
+def order_payment_succeeded(event: GatewayEvent) -> None:
+    """The shopper paid: the order is paid, its stock sold, its shipments go to the
+    stores, and each store's transfer follows the commit. Paid too late (the order is no
+    longer placed), the payment is refunded in full. A second delivery changes nothing."""
+    payment = _payment_for(event.intent_id)
+    if payment is None:
+        logger.warning("payment success for an unknown intent %s", event.intent_id)
+        return
+    with transaction.atomic():
+        order = lock_objects.order_lock(payment.order_id)
+        shipments = lock_objects.shipments_lock(order.pk)
+        payment = lock_objects.payment_lock(order.pk)
+        if payment is None or payment.status == PaymentStatus.SUCCEEDED:
+            return
+        Payment.objects.filter(pk=payment.pk).update(
+            status=PaymentStatus.SUCCEEDED, charge_id=event.charge_id, failure_reason=""
+        )
+        now = timezone.now()
+        if order.status == OrderStatus.PLACED:
+            order_move(order=order, to=OrderStatus.PAID, reason=_("Payment received."))
+            Order.objects.filter(pk=order.pk).update(paid_at=now)
+            StockReservation.objects.filter(order=order, status=ReservationStatus.HELD).update(
+                status=ReservationStatus.CONSUMED
+            )
+            for shipment in shipments:
+                shipment_move(shipment=shipment, to=ShipmentStatus.PAID)
+            from marketplace.tasks import order_transfers_send, send_order_email
+
+            enqueue_on_commit(order_transfers_send, order.pk)
+            enqueue_on_commit(send_order_email, order.pk, "paid")
+            return
+        # The order ended before the money arrived (hold lapsed, cancelled, declined
+        # then paid): nothing is sold, so everything goes back.
+        refundable = order.total - order.refunded_amount
+        if refundable <= 0:
+            return
+        reason = _("Payment received after the order was %(status)s: refunded in full.") % {
+            "status": order.get_status_display().lower()
+        }
+        refund = Refund.objects.create(
+            order=order,
+            gateway=payment.gateway,
+            idempotency_key=f"{payment.idempotency_key}-late",
+            amount=refundable,
+            reason=reason,
+        )
+        Order.objects.filter(pk=order.pk).update(refunded_amount=order.total)
+        OrderEvent.objects.create(
+            order=order, from_status=order.status, to_status=order.status, reason=reason
+        )
+        from marketplace.tasks import refund_send
+
+        enqueue_on_commit(refund_send, refund.pk)
+
+
+def order_payment_failed(event: GatewayEvent) -> None:
+    """The card was declined: the stock goes back, the order is cancelled, its lines go
+    back into the shopper's cart and its payment is cancelled at the gateway. Only a
+    pending payment fails: after a success, or a second time, nothing changes."""
+    payment = _payment_for(event.intent_id)
+    if payment is None:
+        logger.warning("payment failure for an unknown intent %s", event.intent_id)
+        return
+    reason = _("Payment declined.")
+    if event.failure_reason:
+        reason = f"{reason} {event.failure_reason}"[:200]
+    order_release(
+        order_id=payment.order_id,
+        to=OrderStatus.CANCELLED,
+        actor=None,
+        reason=reason,
+        payment_status=PaymentStatus.FAILED,
+        cart_restore=True,
+    )
+
+
+@transaction.atomic
+def order_release(
+    *,
+    order_id: int,
+    to: str,
+    actor: Any,
+    reason: str,
+    payment_status: str = PaymentStatus.CANCELED,
+    cart_restore: bool = False,
+) -> bool:
+    """End a placed order (cancelled or expired): its held stock goes back once, its
+    shipments end with it, its payment is marked (the gateway is told after, outside the
+    locks). False, changing nothing, when the order is no longer placed or its payment is
+    no longer pending."""
+    variant_ids = StockReservation.objects.filter(
+        order_id=order_id, status=ReservationStatus.HELD
+    ).values_list("variant_id", flat=True)
+    lock_objects.variants_lock(list(variant_ids))
+    order = lock_objects.order_lock(order_id)
+    shipments = lock_objects.shipments_lock(order_id)
+    payment = lock_objects.payment_lock(order_id)
+    if order.status != OrderStatus.PLACED:
+        return False
+    if payment is not None and payment.status != PaymentStatus.PENDING:
+        return False
+    held = list(StockReservation.objects.filter(order=order, status=ReservationStatus.HELD))
+    _stock_change({reservation.variant_id: reservation.quantity for reservation in held})
+    StockReservation.objects.filter(pk__in=[r.pk for r in held]).update(
+        status=ReservationStatus.RELEASED
+    )
+    order_move(order=order, to=to, actor=actor, reason=reason)
+    shipment_to = ShipmentStatus.EXPIRED if to == OrderStatus.EXPIRED else ShipmentStatus.CANCELLED
+    for shipment in shipments:
+        shipment_move(shipment=shipment, to=shipment_to, actor=actor)
+    if payment is not None:
+        Payment.objects.filter(pk=payment.pk).update(
+            status=payment_status, failure_reason=reason[:200]
+        )
+        from marketplace.tasks import payment_cancel
+
+        # After the commit, no lock held: the gateway must not take this payment later.
+        enqueue_on_commit(payment_cancel, payment.pk)
+    if cart_restore:
+        _cart_restore(order)
+    return True
+
+
+def _cart_restore(order: Order) -> None:
+    """Put an ended order's lines back in the buyer's cart at their order price, so that
+    trying again is one click; lines already there are left as they are."""
+    cart = Cart.objects.filter(owner_id=order.buyer_id).first() or cart_create(owner=order.buyer)
+    lines = OrderLine.objects.filter(shipment__order=order)
+    CartLine.objects.bulk_create(
+        [
+            CartLine(
+                cart=cart,
+                variant_id=line.variant_id,
+                quantity=line.quantity,
+                price_seen=line.unit_price,
+            )
+            for line in lines
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def orders_hold_lapse(*, now: Any = None) -> int:
+    """Expire every placed order whose stock hold has passed (at most 500 a run): its stock
+    goes back and its payment is cancelled at the gateway after each commit. Idempotent;
+    returns how many expired."""
+    now = now or timezone.now()
+    lapsed = list(
+        Order.objects.filter(status=OrderStatus.PLACED, reserved_until__lt=now).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    expired = 0
+    for order_id in lapsed:
+        if order_release(
+            order_id=order_id,
+            to=OrderStatus.EXPIRED,
+            actor=None,
+            reason=_("Not paid in time: the stock was released."),
+        ):
+            expired += 1
+    return expired
+
+
+def pickup_for(order: Order, shipment: Shipment) -> Any:
+    """Where a shipment of `order` waits for its shopper."""
+    return pickup_point_for(order=order, shipment=shipment)

@@ -1,0 +1,146 @@
+"""The demo's orders, made through checkout and the order services on the offline
+gateway: the demo shopper has orders in several states, the demo store person's bakery a
+queue with something new, something to pack and something ready, and the shopper's cart
+a few items. Loaded once: a reload finds the shopper's orders and writes nothing."""
+
+from collections.abc import Mapping
+
+from django.db import transaction
+
+from core.demo import DemoSummary
+from identity.models import User
+from marketplace import orders
+from marketplace.cart import cart_create, cart_line_add
+from marketplace.checkout import checkout_start, order_payment_failed, order_payment_succeeded
+from marketplace.gateways import GatewayEvent
+from marketplace.models import (
+    Cart,
+    ListingStatus,
+    Order,
+    PayoutAccount,
+    Store,
+    StoreStatus,
+    Variant,
+)
+
+SHOPPER = "shopper@demo.uniqc.coop"
+STORE_PERSON = "store@demo.uniqc.coop"
+BAKERY = "boulangerie-du-faubourg"
+CHEESE = "fromagerie-saint-roch"
+SPICES = "epices-the-vieux-port"  # a small supplier: the coop collects its QST
+
+
+def _variants(store: Store, count: int) -> list[Variant]:
+    return list(
+        Variant.objects.filter(
+            store=store, listing__status=ListingStatus.PUBLISHED, stock__gte=3
+        ).order_by("pk")[:count]
+    )
+
+
+def _payout_accounts_ensure(stores: Mapping[str, Store]) -> None:
+    """Approved demo stores receive their share on an offline-gateway test account."""
+    have = set(PayoutAccount.objects.values_list("store_id", flat=True))
+    for store in stores.values():
+        if store.status == StoreStatus.APPROVED and store.pk not in have:
+            PayoutAccount.objects.create(
+                store=store,
+                gateway="offline",
+                account_id=f"acct_test_demo_{store.slug}",
+                transfers_enabled=True,
+                details_submitted=True,
+                is_test=True,
+            )
+
+
+def _order(buyer: User, key: str, items: list[tuple[Variant, int]], speed: str) -> Order:
+    cart = Cart.objects.filter(owner=buyer).first() or cart_create(owner=buyer)
+    for variant, quantity in items:
+        cart_line_add(cart=cart, variant_id=variant.pk, quantity=quantity, acting_user=buyer)
+    return checkout_start(
+        cart=cart,
+        buyer=buyer,
+        speed=speed,
+        pickup_kind="store_counter",
+        idempotency_key=key,
+        acting_user=buyer,
+    )
+
+
+def _pay(order: Order) -> None:
+    order_payment_succeeded(
+        GatewayEvent(
+            event_id=f"evt_demo_{order.number}",
+            event_type="payment_intent.succeeded",
+            created=0,
+            intent_id=order.payment.intent_id,
+            charge_id=f"ch_test_demo_{order.pk}",
+        )
+    )
+
+
+def orders_demo_load(
+    *, summary: DemoSummary, people: Mapping[str, User], stores: Mapping[str, Store]
+) -> None:
+    _payout_accounts_ensure(stores)
+    shopper = people[SHOPPER]
+    if Order.objects.filter(buyer=shopper).exists():
+        summary.count("orders", False)
+        return
+    clerk = people[STORE_PERSON]
+    bakery, cheese, spices = stores[BAKERY], stores[CHEESE], stores[SPICES]
+    b, c, s = _variants(bakery, 3), _variants(cheese, 2), _variants(spices, 1)
+
+    # Picked up at the bakery; the spice shop (a small supplier) has not started yet.
+    done = _order(shopper, "demo-order-0001", [(b[0], 2), (s[0], 1)], "standard")
+    _pay(done)
+    first = done.shipments.get(store=bakery)
+    for step in (
+        orders.shipment_accept,
+        orders.shipment_pack,
+        orders.shipment_ready,
+        orders.shipment_picked_up,
+    ):
+        step(shipment=first, acting_user=clerk)
+
+    # Refused by the bakery, with its reason: refunded.
+    refused = _order(shopper, "demo-order-0006", [(b[2], 1)], "standard")
+    _pay(refused)
+    orders.shipment_refuse(
+        shipment=refused.shipments.get(),
+        reason="Rupture de stock, notre prochaine fournée est demain matin.",
+        acting_user=clerk,
+    )
+
+    # Ready at the counter.
+    ready = _order(shopper, "demo-order-0002", [(b[1], 1)], "express")
+    _pay(ready)
+    shipment = ready.shipments.get()
+    for step in (orders.shipment_accept, orders.shipment_pack, orders.shipment_ready):
+        step(shipment=shipment, acting_user=clerk)
+
+    # To pack at the bakery; new at the cheese shop.
+    to_pack = _order(shopper, "demo-order-0003", [(b[2], 1), (c[0], 1)], "standard")
+    _pay(to_pack)
+    orders.shipment_accept(shipment=to_pack.shipments.get(store=bakery), acting_user=clerk)
+
+    # New at the bakery.
+    new = _order(shopper, "demo-order-0004", [(b[0], 1)], "express")
+    _pay(new)
+
+    # A declined card: cancelled, its items back in the cart.
+    declined = _order(shopper, "demo-order-0005", [(c[1], 1)], "standard")
+    order_payment_failed(
+        GatewayEvent(
+            event_id=f"evt_demo_{declined.number}",
+            event_type="payment_intent.payment_failed",
+            created=0,
+            intent_id=declined.payment.intent_id,
+            failure_reason="Carte refusée (paiement de test).",
+        )
+    )
+    # And one more item in the cart, for the cart page.
+    cart = Cart.objects.get(owner=shopper)
+    with transaction.atomic():
+        cart_line_add(cart=cart, variant_id=b[1].pk, quantity=2, acting_user=shopper)
+    summary.count("orders", True)

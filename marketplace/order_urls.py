@@ -1,0 +1,11 @@
+from django.urls import path
+
+from marketplace import order_views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("", order_views.order_list, name="list"),
+    path("<str:number>/", order_views.order_page, name="detail"),
+    path("<str:number>/annuler/", order_views.order_cancel_view, name="cancel"),
+]

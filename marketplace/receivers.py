@@ -1,0 +1,27 @@
+"""What the marketplace does when something happens elsewhere."""
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from marketplace.cart import SESSION_CART, cart_create, cart_merge
+from marketplace.models import Cart
+
+
+@receiver(user_logged_in, dispatch_uid="marketplace_cart_merge")
+def cart_merge_at_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """The anonymous cart the session held becomes part of the person's cart.
+
+    Django cycles the session key at sign-in but keeps its data, so the cart id is still
+    there."""
+    if request is None or not hasattr(request, "session"):
+        return
+    cart_id = request.session.pop(SESSION_CART, None)
+    if not isinstance(cart_id, int):
+        return
+    anonymous = Cart.objects.filter(pk=cart_id, owner__isnull=True).first()
+    if anonymous is None:
+        return
+    mine = Cart.objects.filter(owner=user).first() or cart_create(owner=user)
+    cart_merge(source=anonymous, target=mine)
