@@ -17,9 +17,7 @@ from marketplace.models import (
     Cart,
     ListingStatus,
     Order,
-    PayoutAccount,
     Store,
-    StoreStatus,
     Variant,
 )
 
@@ -36,21 +34,6 @@ def _variants(store: Store, count: int) -> list[Variant]:
             store=store, listing__status=ListingStatus.PUBLISHED, stock__gte=3
         ).order_by("pk")[:count]
     )
-
-
-def _payout_accounts_ensure(stores: Mapping[str, Store]) -> None:
-    """Approved demo stores receive their share on an offline-gateway test account."""
-    have = set(PayoutAccount.objects.values_list("store_id", flat=True))
-    for store in stores.values():
-        if store.status == StoreStatus.APPROVED and store.pk not in have:
-            PayoutAccount.objects.create(
-                store=store,
-                gateway="offline",
-                account_id=f"acct_test_demo_{store.slug}",
-                transfers_enabled=True,
-                details_submitted=True,
-                is_test=True,
-            )
 
 
 def _order(buyer: User, key: str, items: list[tuple[Variant, int]], speed: str) -> Order:
@@ -82,7 +65,6 @@ def _pay(order: Order) -> None:
 def orders_demo_load(
     *, summary: DemoSummary, people: Mapping[str, User], stores: Mapping[str, Store]
 ) -> None:
-    _payout_accounts_ensure(stores)
     shopper = people[SHOPPER]
     if Order.objects.filter(buyer=shopper).exists():
         summary.count("orders", False)
@@ -127,6 +109,9 @@ def orders_demo_load(
     # New at the bakery.
     new = _order(shopper, "demo-order-0004", [(b[0], 1)], "express")
     _pay(new)
+
+    # Waiting for its payment on the offline gateway's test page (until its hold lapses).
+    _order(shopper, "demo-order-0007", [(c[0], 1)], "standard")
 
     # A declined card: cancelled, its items back in the cart.
     declined = _order(shopper, "demo-order-0005", [(c[1], 1)], "standard")

@@ -125,7 +125,7 @@ def _staff_listing(suffix: str = "") -> Callable[[], str]:
 
 def _test_payment_page() -> str:
     """The offline gateway's payment page of the shopper's order waiting to be paid
-    (demo_pages_data's, until checkout's demo orders give one)."""
+    (the demo orders' "demo-order-0007")."""
     from marketplace.models import Payment, PaymentStatus
 
     payment = Payment.objects.filter(
@@ -286,7 +286,6 @@ def demo_pages_data() -> None:
 
     demo_seed()
     shopper = User.objects.get(email=SHOPPER)
-    _order_waiting_for_payment(shopper)
     registrar = User.objects.get(email=REGISTRAR)
     check = identity_check_record(
         person=shopper,
@@ -317,51 +316,4 @@ def demo_pages_data() -> None:
         client=city.client,
         claims=claims,
         released_at=datetime.datetime(2026, 12, 1, 14, 5, tzinfo=datetime.UTC),
-    )
-
-
-def _order_waiting_for_payment(shopper) -> None:
-    """An order of the shopper waiting for its offline payment, for the test payment page.
-    Made straight in the tables: checkout's demo orders (marketplace.checkout) replace it
-    once they exist."""
-    from decimal import Decimal
-
-    from django.utils import timezone
-
-    from marketplace.gateways.offline import OfflineGateway
-    from marketplace.models import Order, Payment, PickupKind, Speed
-
-    if Payment.objects.filter(order__buyer=shopper, gateway="offline").exists():
-        return
-    order = Order.objects.create(
-        number="UQ-2026-000042",
-        buyer=shopper,
-        speed=Speed.STANDARD,
-        pickup_kind=PickupKind.STORE_COUNTER,
-        goods_subtotal=Decimal("50.00"),
-        fee=Decimal("0.00"),
-        gst=Decimal("2.50"),
-        qst=Decimal("4.99"),
-        total=Decimal("57.49"),
-        checkout_key="demo-pages-order",
-        checkout_fingerprint="0" * 64,
-        reserved_until=timezone.now() + datetime.timedelta(days=3650),
-    )
-    key = "demo-pages-order-payment"
-    started = OfflineGateway().payment_start(
-        reference=order.number,
-        amount=order.total,
-        currency="CAD",
-        idempotency_key=key,
-        description=order.number,
-        return_url="",
-    )
-    Payment.objects.create(
-        order=order,
-        gateway="offline",
-        is_test=True,
-        idempotency_key=key,
-        intent_id=started.intent_id,
-        amount=order.total,
-        redirect_url=started.redirect_url,
     )
