@@ -39,6 +39,7 @@ urlpatterns = [
     path("carte/", include("identity.card.urls")),
     path("login/", include((card_sign_in_urlpatterns, "card_login"))),
     path("boutiques/", include("marketplace.urls")),
+    path("catalogue/", include("marketplace.catalogue_urls")),
     path("casiers/", include("lockers.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

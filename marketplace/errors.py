@@ -29,3 +29,11 @@ class StoreDecisionInvalid(MarketplaceError):
 class StoreStaffChangeRefused(MarketplaceError):
     code = "store_staff_change_refused"
     message = _("An owner is not added or removed here.")
+
+
+class CatalogueQueryInvalid(MarketplaceError):
+    """A catalogue search the selector cannot run: too long a text, a distance without a
+    position, an unknown sort."""
+
+    code = "catalogue_query_invalid"
+    message = _("This search cannot be run; change it and try again.")

@@ -1,0 +1,419 @@
+"""The catalogue: what shoppers find, by words, category, store, price, stock and distance.
+
+One selector, `catalogue_search`, on PostgreSQL and SQLite alike; the full-text index it
+reads is described in marketplace/search_index.py.
+"""
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, models
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from geopy.distance import geodesic
+
+from marketplace.errors import CatalogueQueryInvalid
+from marketplace.models import Category, Listing, ListingStatus, Store, StoreStatus, Variant
+from marketplace.search_index import FTS_TABLE, UNACCENT_FUNCTION, VECTOR_COLUMN
+
+QUERY_MAX_LENGTH = 200
+PAGE_SIZE_DEFAULT = 20
+PAGE_SIZE_MAX = 50
+DISTANCE_MAX_KM = 200
+# Words of a query given to SQLite's FTS5; more only slow it down and rarely match.
+SQLITE_MAX_WORDS = 16
+# Kilometres in one degree of latitude at its shortest (at the equator, 110.574 km): the
+# bounding box is never too small.
+KM_PER_DEGREE_LATITUDE = 110.574
+KM_PER_DEGREE_LONGITUDE_AT_EQUATOR = 111.320
+
+
+class CatalogueSort(models.TextChoices):
+    RELEVANCE = "relevance", _("Relevance")
+    PRICE_ASCENDING = "price", _("Price, lowest first")
+    PRICE_DESCENDING = "-price", _("Price, highest first")
+    NEWEST = "newest", _("Newest first")
+    DISTANCE = "distance", _("Nearest first")
+
+
+@dataclass(frozen=True)
+class CatalogueResult:
+    """What a catalogue card shows of one listing. `listing` has its store and category
+    loaded; `lowest_price` is the cheapest variant that meets the price and stock filters."""
+
+    listing: Listing
+    lowest_price: Decimal
+    several_prices: bool
+    in_stock: bool
+    distance_km: float | None
+
+    @property
+    def title(self) -> str:
+        return self.listing.title
+
+    @property
+    def store_name(self) -> str:
+        return self.listing.store.name
+
+    @property
+    def store_slug(self) -> str:
+        return self.listing.store.slug
+
+    @property
+    def category(self) -> Category | None:
+        return self.listing.category
+
+    @property
+    def url(self) -> str:
+        return reverse("catalogue:listing", args=[self.listing.store.slug, self.listing.slug])
+
+
+@dataclass(frozen=True)
+class CataloguePage:
+    results: list[CatalogueResult]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_index(self) -> int:
+        """The rank of the page's first result, from 1 (0 when there is none)."""
+        return (self.page - 1) * self.page_size + 1 if self.results else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.page_size + len(self.results)
+
+
+def query_text_clean(text: str) -> str:
+    """`text` without control characters (NUL, which PostgreSQL refuses, among them) or
+    unpaired surrogates, spaces collapsed; CatalogueQueryInvalid when it is longer than
+    QUERY_MAX_LENGTH characters."""
+    if len(text) > QUERY_MAX_LENGTH:
+        raise CatalogueQueryInvalid(
+            _("Search with at most %(limit)d characters.") % {"limit": QUERY_MAX_LENGTH}
+        )
+    kept = "".join(
+        " " if unicodedata.category(char) in {"Cc", "Cs", "Zl", "Zp"} else char for char in text
+    )
+    return " ".join(kept.split())
+
+
+def sqlite_match_expression(text: str) -> str:
+    """`text` as an FTS5 MATCH expression that cannot be read as FTS5 syntax: its words
+    (letters and digits), each a quoted string and a prefix, all required. A word that
+    ends in s or x is looked up without it, so that "fromages" finds "fromage" (SQLite
+    has no stemmer). Empty when `text` has no word."""
+    words = re.findall(r"[^\W_]+", text)[:SQLITE_MAX_WORDS]
+    terms = []
+    for word in words:
+        stem = word[:-1] if len(word) > 3 and word[-1] in "sxSX" else word
+        terms.append('"' + stem.replace('"', '""') + '"*')
+    return " ".join(terms)
+
+
+def category_with_descendants(category: Category) -> list[int]:
+    """The ids of `category` and of every category under it, at any depth. One query."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, queue = [], [category.pk]
+    while queue:
+        pk = queue.pop()
+        if pk in found:
+            continue
+        found.append(pk)
+        queue.extend(children.get(pk, []))
+    return found
+
+
+def _bounding_box(
+    latitude: float, longitude: float, km: float
+) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """A box of latitudes and longitudes that holds every point within `km` of the
+    position (a little more: the geodesic filter decides)."""
+    margin = km * 1.01 + 0.1
+    delta_latitude = margin / KM_PER_DEGREE_LATITUDE
+    nearest_pole = min(90.0, abs(latitude) + delta_latitude)
+    cosine = math.cos(math.radians(nearest_pole))
+    if cosine < 0.01:
+        delta_longitude = 180.0
+    else:
+        delta_longitude = min(180.0, margin / (KM_PER_DEGREE_LONGITUDE_AT_EQUATOR * cosine))
+
+    def decimal(value: float) -> Decimal:
+        return Decimal(f"{value:.6f}")
+
+    return (
+        decimal(latitude - delta_latitude),
+        decimal(latitude + delta_latitude),
+        decimal(longitude - delta_longitude),
+        decimal(longitude + delta_longitude),
+    )
+
+
+def stores_within(
+    *, latitude: float, longitude: float, km: float | None, stores: QuerySet[Store]
+) -> dict[int, float]:
+    """Each of `stores` placed on the map within `km` of the position (all of them when
+    `km` is None), by id, with its geodesic distance in km. One query, through the index
+    on the stores' position when `km` is given."""
+    rows = stores.filter(latitude__isnull=False)
+    if km is not None:
+        south, north, west, east = _bounding_box(latitude, longitude, km)
+        rows = rows.filter(latitude__range=(south, north))
+        # A box across the antimeridian is two ranges of longitudes; the coop's stores
+        # are in Québec, so one range clamped to ±180 keeps every store inside.
+        rows = rows.filter(longitude__range=(max(west, Decimal(-180)), min(east, Decimal(180))))
+    distances = {}
+    for pk, store_latitude, store_longitude in rows.values_list("pk", "latitude", "longitude"):
+        distance = geodesic((latitude, longitude), (store_latitude, store_longitude)).km
+        if km is None or distance <= km:
+            distances[pk] = distance
+    return distances
+
+
+# The full-text SQL; only constant names are formatted in, the words go as parameters.
+_PG_QUERY = (
+    f"(plainto_tsquery('pg_catalog.french'::regconfig, {UNACCENT_FUNCTION}(%s)) || "
+    f"plainto_tsquery('pg_catalog.english'::regconfig, {UNACCENT_FUNCTION}(%s)))"
+)
+_PG_RANK = f"ts_rank(marketplace_listing.{VECTOR_COLUMN}, {_PG_QUERY})"
+_PG_MATCH = f"marketplace_listing.{VECTOR_COLUMN} @@ {_PG_QUERY}"
+# bm25 is lower for a better match; titles weigh ten times the descriptions.
+_SQLITE_RANK = (
+    f"(SELECT -bm25({FTS_TABLE}, 10.0, 10.0, 1.0, 1.0) FROM {FTS_TABLE} "  # noqa: S608
+    f"WHERE {FTS_TABLE} MATCH %s AND rowid = marketplace_listing.id)"
+)
+_SQLITE_MATCH = (
+    f"marketplace_listing.id IN (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608
+    f"WHERE {FTS_TABLE} MATCH %s)"
+)
+
+
+def _text_filter(listings: QuerySet[Listing], text: str) -> QuerySet[Listing] | None:
+    """`listings` that match `text`, annotated with `search_rank` (higher is better);
+    None when `text` has no word to look for."""
+    if connection.vendor == "postgresql":
+        params = (text, text)
+        rank = RawSQL(_PG_RANK, params, FloatField())  # noqa: S611
+        match = RawSQL(_PG_MATCH, params, BooleanField())  # noqa: S611
+    else:
+        expression = sqlite_match_expression(text)
+        if not expression:
+            return None
+        rank = RawSQL(_SQLITE_RANK, (expression,), FloatField())  # noqa: S611
+        match = RawSQL(_SQLITE_MATCH, (expression,), BooleanField())  # noqa: S611
+    return listings.annotate(search_rank=rank).filter(match)
+
+
+def _distance_order(distances: dict[int, float]) -> Case:
+    """The distance of each listing's store, for sorting (stores nearest first)."""
+    return Case(
+        *(When(store_id=pk, then=Value(km)) for pk, km in distances.items()),
+        default=Value(None),
+        output_field=FloatField(),
+    )
+
+
+def catalogue_search(
+    *,
+    text: str = "",
+    category: Category | None = None,
+    store: Store | None = None,
+    price_min: Decimal | None = None,
+    price_max: Decimal | None = None,
+    in_stock: bool = False,
+    position: tuple[float, float] | None = None,
+    max_distance_km: float | None = None,
+    sort: str = "",
+    page: int = 1,
+    page_size: int = PAGE_SIZE_DEFAULT,
+) -> CataloguePage:
+    """Published listings of approved stores that have a variant within the price range
+    (in stock when `in_stock`), match every word of `text` (French and English, accents
+    ignored), sit in `category` or below it, belong to `store`, and, with `position`
+    (latitude, longitude) and `max_distance_km`, whose store is that near.
+
+    The order is `sort`: relevance when there are words (the default then), else the
+    newest first (the default without words); distance needs `position`. `page_size` is
+    at most PAGE_SIZE_MAX; a page past the last gives the last. The query count does not
+    depend on the page size: one for the total, one for the page, one for the category
+    tree with `category`, one for the stores near `position` with a distance or its sort.
+    Raises CatalogueQueryInvalid for a text longer than QUERY_MAX_LENGTH, a distance
+    without a position, or an unknown sort.
+    """
+    text = query_text_clean(text)
+    if sort not in CatalogueSort.values and sort != "":
+        raise CatalogueQueryInvalid(_("Choose a sort order from the list."))
+    if (max_distance_km is not None or sort == CatalogueSort.DISTANCE) and position is None:
+        raise CatalogueQueryInvalid(_("Give your position to search by distance."))
+    page_size = max(1, min(page_size, PAGE_SIZE_MAX))
+    if sort in ("", CatalogueSort.RELEVANCE):
+        sort = CatalogueSort.RELEVANCE if text else CatalogueSort.NEWEST
+
+    variants = Variant.objects.filter(listing=OuterRef("pk"))
+    if price_min is not None:
+        variants = variants.filter(price__gte=price_min)
+    if price_max is not None:
+        variants = variants.filter(price__lte=price_max)
+    if in_stock:
+        variants = variants.filter(stock__gt=0)
+
+    listings = Listing.objects.filter(
+        status=ListingStatus.PUBLISHED, store__status=StoreStatus.APPROVED
+    ).filter(Exists(variants))
+    if category is not None:
+        listings = listings.filter(category_id__in=category_with_descendants(category))
+    if store is not None:
+        listings = listings.filter(store=store)
+
+    distances: dict[int, float] | None = None
+    if position is not None and (max_distance_km is not None or sort == CatalogueSort.DISTANCE):
+        distances = stores_within(
+            latitude=position[0],
+            longitude=position[1],
+            km=max_distance_km,
+            stores=Store.objects.filter(status=StoreStatus.APPROVED),
+        )
+        listings = listings.filter(store_id__in=list(distances))
+
+    if text:
+        listings = _text_filter(listings, text)
+        if listings is None:
+            return CataloguePage(results=[], total=0, page=1, pages=1, page_size=page_size)
+
+    ordering: Iterable = {
+        CatalogueSort.RELEVANCE: [F("search_rank").desc(), "-published_at", "-id"],
+        CatalogueSort.PRICE_ASCENDING: ["lowest_price", "-published_at", "-id"],
+        CatalogueSort.PRICE_DESCENDING: [F("lowest_price").desc(), "-published_at", "-id"],
+        CatalogueSort.NEWEST: ["-published_at", "-id"],
+        CatalogueSort.DISTANCE: ["store_distance", "-published_at", "-id"],
+    }[sort]
+    if sort == CatalogueSort.RELEVANCE and not text:
+        ordering = ["-published_at", "-id"]
+
+    total = listings.count()
+    pages = max(1, math.ceil(total / page_size))
+    page = max(1, min(page, pages))
+    prices = variants.order_by().values("price")
+    listings = listings.select_related("store", "category").annotate(
+        lowest_price=Subquery(prices.order_by("price")[:1]),
+        highest_price=Subquery(prices.order_by("-price")[:1]),
+        has_stock=Exists(Variant.objects.filter(listing=OuterRef("pk"), stock__gt=0)),
+    )
+    if sort == CatalogueSort.DISTANCE:
+        listings = listings.annotate(store_distance=_distance_order(distances or {}))
+    listings = listings.order_by(*ordering)
+    offset = (page - 1) * page_size
+    rows = list(listings[offset : offset + page_size])
+
+    results = []
+    for listing in rows:
+        distance = None
+        if position is not None:
+            if distances is not None:
+                distance = distances.get(listing.store_id)
+            elif listing.store.latitude is not None:
+                distance = geodesic(position, (listing.store.latitude, listing.store.longitude)).km
+        results.append(
+            CatalogueResult(
+                listing=listing,
+                lowest_price=listing.lowest_price,
+                several_prices=listing.lowest_price != listing.highest_price,
+                in_stock=listing.has_stock,
+                distance_km=distance,
+            )
+        )
+    return CataloguePage(results=results, total=total, page=page, pages=pages, page_size=page_size)
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    category: Category
+    children: list["CategoryNode"]
+    depth: int
+
+
+def category_tree() -> list[CategoryNode]:
+    """Every category as a tree, each level by position: the catalogue's navigation.
+    One query."""
+    categories = list(Category.objects.order_by("position", "slug"))
+    by_parent: dict[int | None, list[Category]] = {}
+    for category in categories:
+        by_parent.setdefault(category.parent_id, []).append(category)
+
+    def nodes(parent_id: int | None, depth: int, seen: frozenset[int]) -> list[CategoryNode]:
+        return [
+            CategoryNode(category, nodes(category.pk, depth + 1, seen | {category.pk}), depth)
+            for category in by_parent.get(parent_id, [])
+            if category.pk not in seen
+        ]
+
+    return nodes(None, 0, frozenset())
+
+
+def category_tree_flat(tree: list[CategoryNode]) -> list[CategoryNode]:
+    """The tree's nodes in reading order, parents before their children."""
+    flat = []
+    for node in tree:
+        flat.append(node)
+        flat.extend(category_tree_flat(node.children))
+    return flat
+
+
+def category_ancestors(category: Category, tree: list[CategoryNode]) -> list[Category]:
+    """`category`'s parents, the root first, from a tree already loaded (no query)."""
+    parents = {node.category.pk: node.category.parent_id for node in category_tree_flat(tree)}
+    by_id = {node.category.pk: node.category for node in category_tree_flat(tree)}
+    ancestors = []
+    parent_id = parents.get(category.pk)
+    while parent_id is not None and parent_id in by_id and len(ancestors) < len(by_id):
+        ancestors.insert(0, by_id[parent_id])
+        parent_id = parents.get(parent_id)
+    return ancestors
+
+
+def catalogue_listing(*, store_slug: str, listing_slug: str) -> Listing | None:
+    """The published listing `listing_slug` of the approved store `store_slug`, with its
+    store, category and variants (cheapest first); None when shoppers may not see it.
+    Two queries."""
+    return (
+        Listing.objects.filter(
+            store__slug=store_slug,
+            store__status=StoreStatus.APPROVED,
+            slug=listing_slug,
+            status=ListingStatus.PUBLISHED,
+        )
+        .select_related("store", "category")
+        .prefetch_related(
+            models.Prefetch("variants", queryset=Variant.objects.order_by("price", "sku"))
+        )
+        .first()
+    )
