@@ -206,7 +206,7 @@ class CatalogueFilterForm(forms.Form):
             self.add_error(
                 "distance" if data.get("distance") else "sort",
                 _(
-                    "We do not know where you are: use “Near me”, or add your address to "
+                    "We do not know where you are. Use “Near me”, or add your address to "
                     "your profile."
                 ),
             )
