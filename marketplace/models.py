@@ -445,6 +445,8 @@ class Variant(models.Model):
         verbose_name = _("variant")
         verbose_name_plural = _("variants")
         ordering = ["listing", "price", "sku"]
+        # The catalogue sorts by price walking the variants in price order.
+        indexes = [models.Index(fields=["price", "id"], name="marketplace_variant_price")]
         constraints = [
             models.UniqueConstraint(
                 fields=["store", "sku"], name="marketplace_variant_unique_sku_per_store"

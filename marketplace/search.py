@@ -7,7 +7,6 @@ reads is described in marketplace/search_index.py.
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,6 +18,7 @@ from django.db.models import (
     F,
     FloatField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -36,6 +36,9 @@ from marketplace.search_index import FTS_TABLE, UNACCENT_FUNCTION, VECTOR_COLUMN
 QUERY_MAX_LENGTH = 200
 PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 50
+# Counting every match of a broad search costs more than the page itself: past this
+# many, the page says "more than", and asks for a narrower search to go further.
+COUNT_LIMIT = 1000
 DISTANCE_MAX_KM = 200
 # Words of a query given to SQLite's FTS5; more only slow it down and rarely match.
 SQLITE_MAX_WORDS = 16
@@ -92,6 +95,8 @@ class CataloguePage:
     page: int
     pages: int
     page_size: int
+    # More than COUNT_LIMIT listings match: `total` is COUNT_LIMIT.
+    total_capped: bool = False
 
     @property
     def has_previous(self) -> bool:
@@ -217,20 +222,21 @@ _SQLITE_MATCH = (
 )
 
 
-def _text_filter(listings: QuerySet[Listing], text: str) -> QuerySet[Listing] | None:
-    """`listings` that match `text`, annotated with `search_rank` (higher is better);
-    None when `text` has no word to look for."""
+def _text_match(text: str) -> tuple[RawSQL, RawSQL] | None:
+    """The rank (higher is better) and the match condition of `text` on the listing
+    table (marketplace_listing, in a query on listings or joined from variants); None
+    when `text` has no word to look for."""
     if connection.vendor == "postgresql":
         params = (text, text)
         rank = RawSQL(_PG_RANK, params, FloatField())  # noqa: S611
         match = RawSQL(_PG_MATCH, params, BooleanField())  # noqa: S611
-    else:
-        expression = sqlite_match_expression(text)
-        if not expression:
-            return None
-        rank = RawSQL(_SQLITE_RANK, (expression,), FloatField())  # noqa: S611
-        match = RawSQL(_SQLITE_MATCH, (expression,), BooleanField())  # noqa: S611
-    return listings.annotate(search_rank=rank).filter(match)
+        return rank, match
+    expression = sqlite_match_expression(text)
+    if not expression:
+        return None
+    rank = RawSQL(_SQLITE_RANK, (expression,), FloatField())  # noqa: S611
+    match = RawSQL(_SQLITE_MATCH, (expression,), BooleanField())  # noqa: S611
+    return rank, match
 
 
 def _distance_order(distances: dict[int, float]) -> Case:
@@ -240,6 +246,31 @@ def _distance_order(distances: dict[int, float]) -> Case:
         default=Value(None),
         output_field=FloatField(),
     )
+
+
+def _price_page_ids(
+    *,
+    variant_filter: Q,
+    listing_filter: Q,
+    text_match: RawSQL | None,
+    descending: bool,
+    offset: int,
+    size: int,
+) -> list[int]:
+    """The ids of a page of listings sorted by their cheapest variant that meets
+    `variant_filter`. The variants are walked in price order (index
+    marketplace_variant_price), each listing met at its cheapest variant: the database
+    stops once the page is full instead of pricing every listing that matches."""
+    cheapest = (
+        Variant.objects.filter(variant_filter, listing=OuterRef("listing_id"))
+        .order_by("price", "id")
+        .values("id")[:1]
+    )
+    walk = Variant.objects.filter(variant_filter, listing_filter, id=Subquery(cheapest))
+    if text_match is not None:
+        walk = walk.filter(text_match)
+    order = ["-price", "-id"] if descending else ["price", "id"]
+    return list(walk.order_by(*order).values_list("listing_id", flat=True)[offset : offset + size])
 
 
 def catalogue_search(
@@ -263,9 +294,12 @@ def catalogue_search(
 
     The order is `sort`: relevance when there are words (the default then), else the
     newest first (the default without words); distance needs `position`. `page_size` is
-    at most PAGE_SIZE_MAX; a page past the last gives the last. The query count does not
-    depend on the page size: one for the total, one for the page, one for the category
-    tree with `category`, one for the stores near `position` with a distance or its sort.
+    at most PAGE_SIZE_MAX; a page past the last gives the last. The total is counted up
+    to COUNT_LIMIT (`total_capped` past it), and only those pages are offered.
+
+    The query count does not depend on the page size: one for the total, one for the
+    page's ids, one for its rows, one for the category tree with `category`, one for the
+    stores near `position` with a distance or its sort.
     Raises CatalogueQueryInvalid for a text longer than QUERY_MAX_LENGTH, a distance
     without a position, or an unknown sort.
     """
@@ -277,23 +311,22 @@ def catalogue_search(
     page_size = max(1, min(page_size, PAGE_SIZE_MAX))
     if sort in ("", CatalogueSort.RELEVANCE):
         sort = CatalogueSort.RELEVANCE if text else CatalogueSort.NEWEST
+    empty = CataloguePage(results=[], total=0, page=1, pages=1, page_size=page_size)
 
-    variants = Variant.objects.filter(listing=OuterRef("pk"))
+    # What a variant must meet (price range, stock), and what its listing must meet, the
+    # same conditions written from the listing and from the variant.
+    variant_filter = Q()
     if price_min is not None:
-        variants = variants.filter(price__gte=price_min)
+        variant_filter &= Q(price__gte=price_min)
     if price_max is not None:
-        variants = variants.filter(price__lte=price_max)
+        variant_filter &= Q(price__lte=price_max)
     if in_stock:
-        variants = variants.filter(stock__gt=0)
-
-    listings = Listing.objects.filter(
-        status=ListingStatus.PUBLISHED, store__status=StoreStatus.APPROVED
-    ).filter(Exists(variants))
+        variant_filter &= Q(stock__gt=0)
+    conditions = {"status": ListingStatus.PUBLISHED, "store__status": StoreStatus.APPROVED}
     if category is not None:
-        listings = listings.filter(category_id__in=category_with_descendants(category))
+        conditions["category_id__in"] = category_with_descendants(category)
     if store is not None:
-        listings = listings.filter(store=store)
-
+        conditions["store_id"] = store.pk
     distances: dict[int, float] | None = None
     if position is not None and (max_distance_km is not None or sort == CatalogueSort.DISTANCE):
         distances = stores_within(
@@ -302,37 +335,66 @@ def catalogue_search(
             km=max_distance_km,
             stores=Store.objects.filter(status=StoreStatus.APPROVED),
         )
-        listings = listings.filter(store_id__in=list(distances))
-
+        conditions["store_id__in"] = list(distances)
+    text_rank = text_match = None
     if text:
-        listings = _text_filter(listings, text)
-        if listings is None:
-            return CataloguePage(results=[], total=0, page=1, pages=1, page_size=page_size)
+        matched = _text_match(text)
+        if matched is None:
+            return empty
+        text_rank, text_match = matched
 
-    ordering: Iterable = {
-        CatalogueSort.RELEVANCE: [F("search_rank").desc(), "-published_at", "-id"],
-        CatalogueSort.PRICE_ASCENDING: ["lowest_price", "-published_at", "-id"],
-        CatalogueSort.PRICE_DESCENDING: [F("lowest_price").desc(), "-published_at", "-id"],
-        CatalogueSort.NEWEST: ["-published_at", "-id"],
-        CatalogueSort.DISTANCE: ["store_distance", "-published_at", "-id"],
-    }[sort]
-    if sort == CatalogueSort.RELEVANCE and not text:
-        ordering = ["-published_at", "-id"]
+    variants = Variant.objects.filter(variant_filter, listing=OuterRef("pk"))
+    listings = Listing.objects.filter(Exists(variants), **conditions)
+    if text_match is not None:
+        listings = listings.annotate(search_rank=text_rank).filter(text_match)
 
-    total = listings.count()
+    total = listings.order_by()[: COUNT_LIMIT + 1].count()
+    total_capped = total > COUNT_LIMIT
+    total = min(total, COUNT_LIMIT)
     pages = max(1, math.ceil(total / page_size))
     page = max(1, min(page, pages))
-    prices = variants.order_by().values("price")
-    listings = listings.select_related("store", "category").annotate(
-        lowest_price=Subquery(prices.order_by("price")[:1]),
-        highest_price=Subquery(prices.order_by("-price")[:1]),
-        has_stock=Exists(Variant.objects.filter(listing=OuterRef("pk"), stock__gt=0)),
-    )
-    if sort == CatalogueSort.DISTANCE:
-        listings = listings.annotate(store_distance=_distance_order(distances or {}))
-    listings = listings.order_by(*ordering)
     offset = (page - 1) * page_size
-    rows = list(listings[offset : offset + page_size])
+
+    # The page's ids first, from narrow rows (a sort carries every selected column), then
+    # the page's rows with what the cards show, computed for those rows only.
+    if sort in (CatalogueSort.PRICE_ASCENDING, CatalogueSort.PRICE_DESCENDING):
+        ids = _price_page_ids(
+            variant_filter=variant_filter,
+            listing_filter=Q(**{f"listing__{key}": value for key, value in conditions.items()}),
+            text_match=text_match,
+            descending=sort == CatalogueSort.PRICE_DESCENDING,
+            offset=offset,
+            size=page_size,
+        )
+    else:
+        if sort == CatalogueSort.DISTANCE:
+            listings = listings.annotate(store_distance=_distance_order(distances or {}))
+        ordering = {
+            CatalogueSort.RELEVANCE: [F("search_rank").desc(), "-published_at", "-id"],
+            CatalogueSort.NEWEST: ["-published_at", "-id"],
+            CatalogueSort.DISTANCE: ["store_distance", "-published_at", "-id"],
+        }[sort]
+        ids = list(
+            listings.order_by(*ordering).values_list("pk", flat=True)[offset : offset + page_size]
+        )
+    prices = Variant.objects.filter(variant_filter, listing=OuterRef("pk")).values("price")
+    page_rows = (
+        Listing.objects.filter(pk__in=ids)
+        .select_related("store", "category")
+        .annotate(
+            lowest_price=Subquery(prices.order_by("price")[:1]),
+            highest_price=Subquery(prices.order_by("-price")[:1]),
+            highest_stock=Subquery(
+                Variant.objects.filter(listing=OuterRef("pk"))
+                .order_by("-stock")
+                .values("stock")[:1]
+            ),
+        )
+    )
+    if text_rank is not None:
+        page_rows = page_rows.annotate(search_rank=text_rank)
+    by_id = {listing.pk: listing for listing in page_rows}
+    rows = [by_id[pk] for pk in ids if pk in by_id]
 
     results = []
     for listing in rows:
@@ -347,11 +409,18 @@ def catalogue_search(
                 listing=listing,
                 lowest_price=listing.lowest_price,
                 several_prices=listing.lowest_price != listing.highest_price,
-                in_stock=listing.has_stock,
+                in_stock=bool(listing.highest_stock),
                 distance_km=distance,
             )
         )
-    return CataloguePage(results=results, total=total, page=page, pages=pages, page_size=page_size)
+    return CataloguePage(
+        results=results,
+        total=total,
+        page=page,
+        pages=pages,
+        page_size=page_size,
+        total_capped=total_capped,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The catalogue's search: the full-text index of listings (marketplace/search_index.py:
 PostgreSQL's unaccent, a weighted French and English tsvector kept by a trigger and
 GIN-indexed; SQLite's FTS5 table kept by triggers), an index on the stores' position for
-the distance filter's bounding box, one on the newest published listings, and the slug
+the distance filter's bounding box, one on the newest published listings, one on the
+variants' prices (the price sorts), and the slug
 "categorie" reserved (/catalogue/categorie/<slug>/ would hide a store's listings).
 """
 
@@ -27,6 +28,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='listing',
             index=models.Index(fields=['status', '-published_at'], name='marketplace_listing_newest'),
+        ),
+        migrations.AddIndex(
+            model_name='variant',
+            index=models.Index(fields=['price', 'id'], name='marketplace_variant_price'),
         ),
         migrations.AddIndex(
             model_name='store',

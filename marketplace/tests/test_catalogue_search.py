@@ -286,6 +286,35 @@ def test_pages(shelf):
     assert len(set(everything)) == 5
 
 
+def test_a_price_sort_pages_through_every_listing_once(shelf, make_store):
+    _many(make_store, 12, shelf["food"])
+    for sort in ("price", "-price"):
+        seen = []
+        for number in (1, 2, 3, 4, 5):
+            seen += titles(catalogue_search(sort=sort, page=number, page_size=4))
+        assert len(seen) == len(set(seen)) == 17, sort
+        prices = [
+            r.lowest_price
+            for n in (1, 2, 3, 4, 5)
+            for r in catalogue_search(sort=sort, page=n, page_size=4).results
+        ]
+        assert prices == sorted(prices, reverse=sort == "-price")
+
+
+def test_a_price_sort_with_words_and_filters(shelf):
+    page = catalogue_search(text="fromage", sort="-price", in_stock=True)
+    assert titles(page) == ["Cheddar vieilli", "Fromage en grains"]
+    page = catalogue_search(text="érable", sort="price", price_max=Decimal("20"))
+    assert titles(page) == ["Pouding chômeur à l’érable"]
+
+
+def test_a_broad_search_counts_up_to_a_limit(shelf, monkeypatch):
+    monkeypatch.setattr("marketplace.search.COUNT_LIMIT", 3)
+    page = catalogue_search(page_size=2, page=9)
+    assert (page.total, page.total_capped, page.pages, page.page) == (3, True, 2, 2)
+    assert catalogue_search(text="fromage").total_capped is False
+
+
 def test_the_page_size_is_capped(shelf):
     assert catalogue_search(page_size=10_000).page_size == PAGE_SIZE_MAX
 
@@ -302,7 +331,9 @@ def test_queries_do_not_grow_with_the_page_size(make_store, django_assert_num_qu
     kwargs = {"text": "pain", "sort": sort, "position": SAINT_ROCH, "category": shelf["food"]}
     if sort == "distance":
         kwargs["max_distance_km"] = 50
-    with django_assert_num_queries(4 if sort == "distance" else 3) as ten:
+    # The category tree, the total, the page's ids, the page's rows; and for a distance
+    # sort, the stores near the position.
+    with django_assert_num_queries(5 if sort == "distance" else 4) as ten:
         assert len(catalogue_search(page_size=10, **kwargs).results) == 10
     with django_assert_num_queries(len(ten.captured_queries)):
         assert len(catalogue_search(page_size=50, **kwargs).results) == 50
