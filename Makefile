@@ -93,6 +93,7 @@ bench: venv
 	@scripts/system-deps.sh bench
 	$(PY) bench/run.py
 	$(PY) bench/oidc_http.py
+	$(PY) bench/catalogue_search.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -387,3 +387,22 @@ def test_a_distance_needs_a_position(shelf):
         catalogue_search(max_distance_km=5)
     with pytest.raises(CatalogueQueryInvalid):
         catalogue_search(sort="distance")
+
+
+# --- The demo catalogue --------------------------------------------------------------------
+
+
+def test_the_demo_catalogue_answers_french_and_english_searches(db):
+    from core.demo import DemoSummary
+    from identity import demo as identity_demo
+    from marketplace.demo import demo_load
+
+    demo_load(summary=DemoSummary(), people=identity_demo.demo_load(summary=DemoSummary()))
+    for text in ("pain", "fromage", "bread", "cheese", "érable", "erable", "maple"):
+        assert catalogue_search(text=text).total >= 2, text
+    # Several top-level categories have listings under them.
+    from marketplace.models import Category
+
+    for slug in ("alimentation", "maison", "loisirs"):
+        category = Category.objects.get(slug=slug)
+        assert catalogue_search(category=category).total >= 3, slug
