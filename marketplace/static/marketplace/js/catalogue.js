@@ -4,7 +4,10 @@
  * form's hidden lat and lon fields, chooses a distance when none is chosen, and sends
  * the form (htmx then updates the results in place). The button stays hidden without
  * this script or without geolocation: the filters still work, from the address saved in
- * the person's profile. */
+ * the person's profile.
+ *
+ * It also leaves the empty fields out of the address htmx asks for and puts in the
+ * history, so that a shared link reads /catalogue/?q=pain&sort=price. */
 (function () {
   "use strict";
 
@@ -45,6 +48,18 @@
       );
     });
   }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!event.detail.elt.matches("[data-catalogue-form]")) {
+      return;
+    }
+    var parameters = event.detail.parameters;
+    Object.keys(parameters).forEach(function (name) {
+      if (parameters[name] === "") {
+        delete parameters[name];
+      }
+    });
+  });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setUp);
