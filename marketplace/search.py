@@ -14,6 +14,7 @@ from django.db import connection, models
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
     F,
     FloatField,
@@ -239,12 +240,36 @@ def _text_match(text: str) -> tuple[RawSQL, RawSQL] | None:
     return rank, match
 
 
-def _distance_order(distances: dict[int, float]) -> Case:
-    """The distance of each listing's store, for sorting (stores nearest first)."""
-    return Case(
-        *(When(store_id=pk, then=Value(km)) for pk, km in distances.items()),
-        default=Value(None),
-        output_field=FloatField(),
+def _distance_page_ids(
+    *,
+    listings: QuerySet[Listing],
+    per_store: dict[int, int],
+    nearest_first: list[int],
+    offset: int,
+    size: int,
+) -> list[int]:
+    """The ids of a page of `listings` by distance: the stores in `nearest_first` order
+    (with `per_store`, how many listings each has), each store's newest first. Only the
+    stores the page reaches are read."""
+    window, start, skip = [], 0, 0
+    for store_id in nearest_first:
+        end = start + per_store[store_id]
+        if end > offset and start < offset + size:
+            if not window:
+                skip = offset - start  # the page starts this far into its first store
+            window.append(store_id)
+        start = end
+    if not window:
+        return []
+    rank = Case(
+        *(When(store_id=pk, then=Value(index)) for index, pk in enumerate(window)),
+        output_field=models.IntegerField(),
+    )
+    return list(
+        listings.filter(store_id__in=window)
+        .annotate(store_rank=rank)
+        .order_by("store_rank", "-published_at", "-id")
+        .values_list("pk", flat=True)[skip : skip + size]
     )
 
 
@@ -348,9 +373,15 @@ def catalogue_search(
     if text_match is not None:
         listings = listings.annotate(search_rank=text_rank).filter(text_match)
 
-    total = listings.order_by()[: COUNT_LIMIT + 1].count()
-    total_capped = total > COUNT_LIMIT
-    total = min(total, COUNT_LIMIT)
+    if sort == CatalogueSort.DISTANCE:
+        # Every listing of a store is as far: the stores, nearest first, are the order.
+        per_store = dict(listings.order_by().values_list("store_id").annotate(count=Count("pk")))
+        nearest_first = sorted(per_store, key=lambda pk: ((distances or {})[pk], pk))
+        total, total_capped = sum(per_store.values()), False
+    else:
+        total = listings.order_by()[: COUNT_LIMIT + 1].count()
+        total_capped = total > COUNT_LIMIT
+        total = min(total, COUNT_LIMIT)
     pages = max(1, math.ceil(total / page_size))
     page = max(1, min(page, pages))
     offset = (page - 1) * page_size
@@ -366,13 +397,18 @@ def catalogue_search(
             offset=offset,
             size=page_size,
         )
+    elif sort == CatalogueSort.DISTANCE:
+        ids = _distance_page_ids(
+            listings=listings,
+            per_store=per_store,
+            nearest_first=nearest_first,
+            offset=offset,
+            size=page_size,
+        )
     else:
-        if sort == CatalogueSort.DISTANCE:
-            listings = listings.annotate(store_distance=_distance_order(distances or {}))
         ordering = {
             CatalogueSort.RELEVANCE: [F("search_rank").desc(), "-published_at", "-id"],
             CatalogueSort.NEWEST: ["-published_at", "-id"],
-            CatalogueSort.DISTANCE: ["store_distance", "-published_at", "-id"],
         }[sort]
         ids = list(
             listings.order_by(*ordering).values_list("pk", flat=True)[offset : offset + page_size]

@@ -406,3 +406,22 @@ def test_the_demo_catalogue_answers_french_and_english_searches(db):
     for slug in ("alimentation", "maison", "loisirs"):
         category = Category.objects.get(slug=slug)
         assert catalogue_search(category=category).total >= 3, slug
+
+
+def test_a_distance_sort_pages_through_stores_nearest_first(shelf, make_store):
+    """Pages that start inside a store and cross into the next one."""
+    _many(make_store, 7, shelf["food"])  # a fourth store, in Saint-Roch too
+    everything = titles(catalogue_search(position=SAINT_ROCH, sort="distance", page_size=50))
+    assert len(everything) == 12
+    assert everything[-1] == "Bougie à l’érable"  # Montréal, the farthest
+    paged = []
+    for number in (1, 2, 3, 4):
+        page = catalogue_search(position=SAINT_ROCH, sort="distance", page=number, page_size=3)
+        assert page.total == 12
+        paged += titles(page)
+    assert paged == everything
+    distances = [
+        r.distance_km
+        for r in catalogue_search(position=SAINT_ROCH, sort="distance", page_size=50).results
+    ]
+    assert distances == sorted(distances)
