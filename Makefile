@@ -94,6 +94,7 @@ bench: venv
 	$(PY) bench/run.py
 	$(PY) bench/oidc_http.py
 	$(PY) bench/checkout.py
+	$(PY) bench/catalogue_search.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -31,6 +31,7 @@ def has_role(role: str) -> Callable[[Viewer], bool]:
 # entries here as its pages come to exist.
 NAVIGATION: list[tuple[str, Any, Callable[[Viewer], bool] | None]] = [
     ("home", _("Home"), None),
+    ("catalogue:search", _("Catalogue"), None),
     ("marketplace:store_list", _("Local stores"), None),
     ("lockers:site_list", _("Pickup lockers"), None),
     ("marketplace:my_stores", _("My store"), lambda viewer: viewer.works_at_a_store),

@@ -45,6 +45,7 @@ urlpatterns = [
     path("paiement/", include("marketplace.payment_urls")),
     path("panier/", include("marketplace.cart_urls")),
     path("commandes/", include("marketplace.order_urls")),
+    path("catalogue/", include("marketplace.catalogue_urls")),
     path("casiers/", include("lockers.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),

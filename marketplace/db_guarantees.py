@@ -7,6 +7,9 @@ Django 5.2 has no composite foreign key, so the guarantee is written out per dat
 - SQLite: triggers that refuse the same writes. SQLite rebuilds a table to alter it, and
   the triggers go with the old table: a migration that alters Variant or Listing ends
   with `VariantStoreGuarantee()` again (marketplace/tests/test_models.py proves it holds).
+
+The catalogue's full-text index has triggers ON marketplace_listing too: a migration that
+remakes the Listing table also ends with `ListingSearchIndex()` (marketplace/search_index.py).
 """
 
 from typing import Any

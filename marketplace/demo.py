@@ -910,6 +910,30 @@ STORES: list[dict[str, Any]] = [
     },
 ]
 
+# --- English descriptions, by French title ------------------------------------------------
+# Shown in the English interface and searched in English (a listing without one falls
+# back to its French description).
+DESCRIPTIONS_EN: dict[str, str] = {
+    "Miche au levain de seigle": (
+        "Natural sourdough bread with Charlevoix rye and a thick crust; keeps five days."
+    ),
+    "Croissants pur beurre": "Flaky pastries made with Québec butter; warm for 3 minutes.",
+    "Pain de mie complet": "Whole wheat sandwich bread with clover honey, made for lunches.",
+    "Granola à l’érable": "Oats, pumpkin seeds and maple syrup, slowly baked.",
+    "Pouding chômeur": "Cake topped with maple syrup, a size to share.",
+    "Cheddar fort vieilli deux ans": (
+        "Cow’s milk cheese from the Lower St. Lawrence, crumbly and nutty."
+    ),
+    "Fromage en grains du jour": "The cheese still squeaks: delivered the same day.",
+    "Raclette au lait cru": "A semi-firm cheese that melts without separating; serves four.",
+    "Pain de campagne au levain": "Wheat and rye bread, long fermentation.",
+    "Pain sans gluten aux graines": (
+        "Buckwheat, millet, sunflower and flax bread, made in a separate kitchen."
+    ),
+    "Sirop d’érable ambré": "Rich taste, this year’s harvest, from a Beauce sugar bush.",
+    "Signets en bois d’érable": "Laser-engraved in a Saint-Sauveur workshop.",
+}
+
 # --- What the register and the tax authorities know of each store ------------------------
 # (legal name, NEQ, phone, opening hours). Invented numbers of the right format: an NEQ of
 # ten digits, and for a registered store a business number that gives its GST number
@@ -1073,6 +1097,7 @@ def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, 
                 title_fr=title_fr,
                 title_en=title_en,
                 description_fr=description_fr,
+                description_en=DESCRIPTIONS_EN.get(title_fr, ""),
                 category=categories[category],
                 initial_status=ListingStatus.PUBLISHED,
             )

@@ -140,3 +140,11 @@ class OrderNotCancellable(MarketplaceError):
 class RefusalReasonRequired(MarketplaceError):
     code = "refusal_reason_required"
     message = _("Say why the order is refused: the shopper reads it.")
+
+
+class CatalogueQueryInvalid(MarketplaceError):
+    """A catalogue search the selector cannot run: too long a text, a distance without a
+    position, an unknown sort."""
+
+    code = "catalogue_query_invalid"
+    message = _("This search cannot be run; change it and try again.")

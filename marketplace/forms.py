@@ -1,18 +1,23 @@
-"""Forms of the marketplace: a retailer's application, the admin's store form, and the
-reason the coop gives for a refusal or a suspension."""
+"""Forms of the marketplace: a retailer's application, the admin's store form, the
+reason the coop gives for a refusal or a suspension, and the catalogue's filters."""
 
+import html
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from identity.forms import PostalCodeAdminForm
 from identity.validators import phone_normalize, postal_code_normalize
 from lockers.models import SizeClass
 from marketplace.models import Category, Listing, ListingPhoto, Store, Variant
+from marketplace.search import PAGE_SIZE_MAX, QUERY_MAX_LENGTH, CatalogueSort
 from marketplace.validators import gst_number_normalize, neq_normalize, qst_number_normalize
 
 
@@ -258,3 +263,124 @@ class PhotoAltForm(PhotoForm):
     """The descriptions of a photo already there."""
 
     image = None
+
+
+class PlainSelect(forms.Select):
+    """A <select> written in one pass, without a template per option: Django renders each
+    option through its own template, which took most of the catalogue page's time with a
+    few hundred stores to choose from (bench/catalogue_search.py). The same attributes
+    (id, aria-describedby, aria-invalid) and the same HTML."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> str:
+        selected = {str(item) for item in self.format_value(value)}
+        # The standard library's escape: Django's, made to accept lazy strings, costs
+        # several times more per call, and the labels are made strings here.
+        options = "".join(
+            f'<option value="{html.escape(str(choice))}"'
+            f"{' selected' if str(choice) in selected else ''}>{html.escape(str(label))}</option>"
+            for choice, label in self.choices
+        )
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        # Every value and label above went through html.escape().
+        safe_options = mark_safe(options)  # noqa: S308
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(final_attrs), safe_options
+        )
+
+
+# Distances shoppers choose from, in km.
+CATALOGUE_DISTANCES = (1, 2, 5, 10, 25, 50)
+
+
+class CatalogueFilterForm(forms.Form):
+    """The catalogue's search and filters, from the query string: every value within its
+    limits, or a form error (the page answers 400), never an exception. `categories`
+    and `stores` are the choices, as (slug, label) pairs, loaded once by the view."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=QUERY_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        help_text=_("French or English words, accents optional."),
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False, widget=PlainSelect)
+    store = forms.ChoiceField(label=_("Store"), required=False, widget=PlainSelect)
+    price_min = forms.DecimalField(
+        label=_("Lowest price ($)"),
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("100000"),
+        max_digits=8,
+        decimal_places=2,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    price_max = forms.DecimalField(
+        label=_("Highest price ($)"),
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("100000"),
+        max_digits=8,
+        decimal_places=2,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    in_stock = forms.BooleanField(label=_("In stock only"), required=False)
+    distance = forms.TypedChoiceField(
+        label=_("Distance"),
+        required=False,
+        widget=PlainSelect,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any distance"))]
+        + [(km, _("Within %(km)d km") % {"km": km}) for km in CATALOGUE_DISTANCES],
+    )
+    # Filled by the "near me" button (the browser's position), to three decimals.
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False, choices=CatalogueSort.choices, widget=PlainSelect
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+    per_page = forms.IntegerField(required=False, min_value=1, max_value=PAGE_SIZE_MAX)
+
+    def __init__(
+        self,
+        *args: Any,
+        categories: list[tuple[str, str]],
+        stores: list[tuple[str, str]],
+        saved_position: tuple[float, float] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.saved_position = saved_position
+        self.fields["category"].choices = [("", _("All categories")), *categories]
+        self.fields["store"].choices = [("", _("All stores")), *stores]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("price_max", _("The highest price is below the lowest."))
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise ValidationError(_("Your position is incomplete; use “Near me” again."))
+        needs_position = data.get("distance") or data.get("sort") == CatalogueSort.DISTANCE
+        if needs_position and self.position() is None:
+            self.add_error(
+                "distance" if data.get("distance") else "sort",
+                _(
+                    "We do not know where you are. Use “Near me”, or add your address to "
+                    "your profile."
+                ),
+            )
+        return data
+
+    def position(self) -> tuple[float, float] | None:
+        """The browser's position when given, else the person's saved address."""
+        data = getattr(self, "cleaned_data", {})
+        if data.get("lat") is not None and data.get("lon") is not None:
+            return (data["lat"], data["lon"])
+        return self.saved_position

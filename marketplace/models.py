@@ -23,8 +23,9 @@ from marketplace.validators import (
     validate_qst_number,
 )
 
-# Slugs that would hide a page of /boutiques/ behind a store's page.
-RESERVED_STORE_SLUGS = frozenset({"mes-boutiques", "inscription"})
+# Slugs that would hide a page of /boutiques/ behind a store's page, or a page of
+# /catalogue/ behind a store's listings (/catalogue/<store>/<listing>/).
+RESERVED_STORE_SLUGS = frozenset({"mes-boutiques", "inscription", "categorie"})
 
 
 class StoreStatus(models.TextChoices):
@@ -119,6 +120,10 @@ class Store(models.Model):
         verbose_name = _("store")
         verbose_name_plural = _("stores")
         ordering = ["locality", "neighbourhood", "name", "id"]
+        # The catalogue's distance filter first keeps the stores inside a bounding box.
+        indexes = [
+            models.Index(fields=["latitude", "longitude"], name="marketplace_store_position"),
+        ]
         constraints = [
             *coordinate_constraints("marketplace_store", nullable=True),
             models.CheckConstraint(
@@ -344,6 +349,10 @@ class Listing(models.Model):
         verbose_name = _("listing")
         verbose_name_plural = _("listings")
         ordering = ["store", "title_fr", "id"]
+        # The catalogue's default order: the newest published listings first.
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="marketplace_listing_newest"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["store", "slug"], name="marketplace_listing_unique_slug_per_store"
@@ -438,6 +447,8 @@ class Variant(models.Model):
         verbose_name = _("variant")
         verbose_name_plural = _("variants")
         ordering = ["listing", "price", "sku"]
+        # The catalogue sorts by price walking the variants in price order.
+        indexes = [models.Index(fields=["price", "id"], name="marketplace_variant_price")]
         constraints = [
             models.UniqueConstraint(
                 fields=["store", "sku"], name="marketplace_variant_unique_sku_per_store"

@@ -3,8 +3,14 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.models import ListingStatus, Store, StoreStatus
-from marketplace.services import listing_upsert, store_upsert, variant_upsert
+from marketplace.models import Listing, ListingStatus, Store, StoreStatus
+from marketplace.services import (
+    category_upsert,
+    listing_upsert,
+    store_update,
+    store_upsert,
+    variant_upsert,
+)
 
 
 @pytest.fixture
@@ -162,3 +168,113 @@ def make_payment(db, make_person):
         )
 
     return make
+
+
+# --- The catalogue (test_catalogue_search.py, test_catalogue_views.py) ---------------
+# Saint-Roch, Québec (the fixture's stores) and Montréal's Plateau.
+SAINT_ROCH = (46.813960, -71.225310)
+LIMOILOU = (Decimal("46.826870"), Decimal("-71.228520"))
+PLATEAU = (Decimal("45.528010"), Decimal("-73.582010"))
+
+
+def add_listing(
+    store,
+    title_fr,
+    *,
+    title_en="",
+    description_fr="Fait dans le quartier.",
+    description_en="",
+    category=None,
+    prices=("5.00",),
+    stock=3,
+    status=ListingStatus.PUBLISHED,
+):
+    listing, _ = listing_upsert(
+        store=store,
+        slug=f"l-{Listing.objects.count()}",
+        title_fr=title_fr,
+        title_en=title_en,
+        description_fr=description_fr,
+        description_en=description_en,
+        category=category,
+        initial_status=status,
+    )
+    for index, price in enumerate(prices):
+        variant_upsert(
+            store=store,
+            listing=listing,
+            sku=f"{listing.slug}-{index}",
+            name=f"Format {index}",
+            price=price,
+            size_class="S",
+            weight_grams=100,
+            initial_stock=stock,
+        )
+    return listing
+
+
+@pytest.fixture
+def shelf(make_store):
+    """A bakery, a cheese shop in Limoilou and a store in Montréal, with a small tree:
+    Alimentation > Boulangerie, Fromagerie; Maison."""
+    food, _ = category_upsert(slug="alimentation", name_fr="Alimentation", name_en="Food")
+    bakery, _ = category_upsert(
+        slug="boulangerie", name_fr="Boulangerie", name_en="Bakery", parent=food
+    )
+    cheese, _ = category_upsert(
+        slug="fromagerie", name_fr="Fromagerie", name_en="Cheese shop", parent=food
+    )
+    home, _ = category_upsert(slug="maison", name_fr="Maison", name_en="Home")
+    baker = make_store(slug="boulangerie", listings=0)
+    cheesemonger = make_store(slug="fromagerie", listings=0)
+    store_update(
+        store=cheesemonger,
+        acting_user=None,
+        latitude=LIMOILOU[0],
+        longitude=LIMOILOU[1],
+    )
+    montreal = make_store(slug="montreal", listings=0, locality="Montréal")
+    store_update(store=montreal, acting_user=None, latitude=PLATEAU[0], longitude=PLATEAU[1])
+    add_listing(
+        baker,
+        "Pain de campagne au levain",
+        title_en="Country sourdough bread",
+        description_fr="Une miche croustillante.",
+        description_en="A crusty loaf.",
+        category=bakery,
+        prices=("7.50", "4.25"),
+    )
+    add_listing(
+        baker,
+        "Pouding chômeur à l’érable",
+        title_en="Maple pudding cake",
+        description_fr="Nappé de sirop d’érable.",
+        category=bakery,
+        prices=("14.50",),
+        stock=0,
+    )
+    add_listing(
+        cheesemonger,
+        "Fromage en grains",
+        title_en="Cheese curds",
+        description_fr="Il fait « couic-couic ».",
+        category=cheese,
+        prices=("5.75", "10.50"),
+    )
+    add_listing(
+        cheesemonger,
+        "Cheddar vieilli",
+        title_en="Aged cheddar",
+        description_fr="Un fromage fort, deux ans d’affinage.",
+        category=cheese,
+        prices=("19.95",),
+    )
+    add_listing(
+        montreal,
+        "Bougie à l’érable",
+        title_en="Maple candle",
+        description_fr="Cire de soya.",
+        category=home,
+        prices=("22.00",),
+    )
+    return {"baker": baker, "cheesemonger": cheesemonger, "montreal": montreal, "food": food}

@@ -113,3 +113,10 @@ def test_a_listings_variants_may_differ_in_parcel(people):
         Store.objects.filter(listings__isnull=False).values_list("pk", flat=True)
     )
     assert all(v.store_id == v.listing.store_id for v in Variant.objects.select_related("listing"))
+
+
+def test_every_english_description_belongs_to_a_demo_listing():
+    from marketplace.demo import DESCRIPTIONS_EN
+
+    titles = {listing[0] for store in STORES for listing in store["listings"]}
+    assert set(DESCRIPTIONS_EN) <= titles

@@ -332,7 +332,10 @@ def test_bad_input_is_answered_400_never_500(client, store, store_worker, settin
     }
     response = client.post(reverse("marketplace:staff_variant_new", args=base), duplicate)
     assert response.status_code == 400
-    assert "SKU" in response.content.decode()
+    # The duplicate SKU is answered on its field (the page is in French: "UGS").
+    assert 'aria-describedby="id_sku-error' in response.content.decode() or (
+        "UGS" in response.content.decode()
+    )
 
 
 def test_publishing_without_payout_account_says_to_finish_onboarding(
