@@ -76,6 +76,10 @@ from marketplace.taxes import fee_invoice, order_totals, store_invoice
 logger = logging.getLogger(__name__)
 
 
+# Where shipments may wait today: the store's counter, until the lockers take parcels.
+PICKUP_KINDS_OFFERED = (PickupKind.STORE_COUNTER,)
+
+
 class CheckoutInvalid(MarketplaceError):
     """A checkout request whose speed, pickup point or key is not one we accept."""
 
@@ -123,9 +127,7 @@ def idempotency_key_parse(value: Any) -> str:
         raise CheckoutInvalid(_("An Idempotency-Key is required."))
     key = value.strip()
     if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
-        raise CheckoutInvalid(
-            _("The Idempotency-Key must be 1 to 255 printable ASCII characters.")
-        )
+        raise CheckoutInvalid(_("The Idempotency-Key must be 1 to 255 printable ASCII characters."))
     return key
 
 
@@ -157,7 +159,7 @@ def checkout_start(
     """
     if speed not in Speed.values:
         raise CheckoutInvalid(_("Choose express or standard pickup."))
-    if pickup_kind != PickupKind.STORE_COUNTER:
+    if pickup_kind not in PICKUP_KINDS_OFFERED:
         raise CheckoutInvalid(_("Only pickup at the store’s counter is offered for now."))
     key = idempotency_key_parse(idempotency_key)
     fingerprint = checkout_fingerprint(

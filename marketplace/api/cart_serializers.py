@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from marketplace.api.schema import CART_CHANGE_KINDS
 from marketplace.cart import CartView
+from marketplace.checkout import PICKUP_KINDS_OFFERED
 from marketplace.models import CART_LINE_MAX_QUANTITY, PickupKind, Speed, TaxCollector
 
 # The largest id the database holds (a 64-bit key): a larger number names nothing, and
@@ -169,7 +170,8 @@ class CheckoutRequestSerializer(serializers.Serializer):
         choices=Speed.choices, help_text="express: within 4 hours; standard: within 24 hours."
     )
     pickup_kind = serializers.ChoiceField(
-        choices=PickupKind.choices,
+        choices=[(kind, PickupKind(kind).label) for kind in PICKUP_KINDS_OFFERED],
         default=PickupKind.STORE_COUNTER,
-        help_text="Where each shipment waits: only `store_counter` is offered for now.",
+        help_text="Where each shipment waits: only `store_counter` is offered for now "
+        "(`locker` will follow).",
     )

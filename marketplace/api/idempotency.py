@@ -5,7 +5,6 @@ result instead of doing the work again (STYLE.md: keys are stored, not invented 
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -59,7 +58,13 @@ def idempotency_key(request: Request, *, required: bool = True) -> str | None:
 # For @extend_schema(parameters=[...]) on every view that reads the key.
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name=IDEMPOTENCY_KEY_HEADER,
-    type=OpenApiTypes.STR,
+    # The rule of IDEMPOTENCY_KEY_PATTERN, as a JSON Schema (ECMA 262) pattern.
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH,
+        "pattern": "^[!-~]([ -~]{0,253}[!-~])?$",
+    },
     location=OpenApiParameter.HEADER,
     required=True,
     description=(

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from core.problems import PROBLEM_CONTENT_TYPE
@@ -100,8 +101,9 @@ class ApiAutoSchema(AutoSchema):
     ) -> dict[str, Any]:
         """A problem an endpoint declares itself (a 409 with its own codes, say) is
         problem+json too."""
-        problem = isinstance(serializer, ProblemSerializer) or (
-            isinstance(serializer, type) and issubclass(serializer, ProblemSerializer)
+        body = serializer.response if isinstance(serializer, OpenApiResponse) else serializer
+        problem = isinstance(body, ProblemSerializer) or (
+            isinstance(body, type) and issubclass(body, ProblemSerializer)
         )
         if problem:
             media_types = [PROBLEM_CONTENT_TYPE]
