@@ -6,6 +6,7 @@ fields only; what may go in a cart, and what checkout accepts, is decided by the
 (marketplace.cart, marketplace.checkout).
 """
 
+from datetime import UTC
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,13 @@ from marketplace.models import CART_LINE_MAX_QUANTITY, PickupKind, Speed, TaxCol
 # The largest id the database holds (a 64-bit key): a larger number names nothing, and
 # must be refused before it reaches a query.
 ID_MAX = 2**63 - 1
+
+
+def moment(help_text: str = "", **kwargs: Any) -> serializers.DateTimeField:
+    """A time, ISO 8601 in UTC (`2026-11-30T14:05:09.123456Z`), as docs/api.md promises."""
+    return serializers.DateTimeField(
+        read_only=True, default_timezone=UTC, help_text=help_text, **kwargs
+    )
 
 
 def money(help_text: str = "") -> serializers.DecimalField:
@@ -75,7 +83,7 @@ class CartLineSerializer(serializers.Serializer):
             "Checkout refuses a cart with changes until each is accepted."
         ),
     )
-    added_at = serializers.DateTimeField(source="line.created_at", read_only=True)
+    added_at = moment(source="line.created_at")
 
 
 class CartStoreSerializer(serializers.Serializer):

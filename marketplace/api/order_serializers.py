@@ -9,7 +9,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace.api.cart_serializers import StoreRefSerializer, money
+from marketplace.api.cart_serializers import StoreRefSerializer, moment, money
 from marketplace.models import (
     Order,
     OrderEvent,
@@ -137,7 +137,7 @@ class PaymentSerializer(serializers.Serializer):
 class OrderEventSerializer(serializers.Serializer):
     """One step of the order or of one of its shipments."""
 
-    at = serializers.DateTimeField(source="created_at", read_only=True)
+    at = moment(source="created_at")
     shipment = serializers.SerializerMethodField(
         help_text="The shipment's number; null for a step of the whole order."
     )
@@ -163,8 +163,8 @@ class OrderSummarySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices, read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     speed = serializers.ChoiceField(choices=Speed.choices, read_only=True)
-    placed_at = serializers.DateTimeField(read_only=True)
-    paid_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    placed_at = moment()
+    paid_at = moment(allow_null=True)
     total = money()
     currency = serializers.CharField(read_only=True)
     shipments = ShipmentBriefSerializer(many=True, read_only=True, source="shipments.all")
@@ -178,11 +178,11 @@ class OrderSerializer(serializers.Serializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     speed = serializers.ChoiceField(choices=Speed.choices, read_only=True)
     pickup_kind = serializers.ChoiceField(choices=PickupKind.choices, read_only=True)
-    placed_at = serializers.DateTimeField(read_only=True)
+    placed_at = moment()
     pay_before = serializers.SerializerMethodField(
         help_text="While placed: the stock is held until then; unpaid, the order expires."
     )
-    paid_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    paid_at = moment(allow_null=True)
     cancellable = serializers.SerializerMethodField(
         help_text="Whether POST …/cancel/ would cancel it now."
     )
@@ -197,7 +197,7 @@ class OrderSerializer(serializers.Serializer):
     def get_pay_before(self, order: Order) -> str | None:
         if order.status != OrderStatus.PLACED:
             return None
-        return serializers.DateTimeField().to_representation(order.reserved_until)
+        return moment().to_representation(order.reserved_until)
 
     def get_cancellable(self, order: Order) -> bool:
         return order_cancellable(order, list(order.shipments.all()))

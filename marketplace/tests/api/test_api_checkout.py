@@ -65,7 +65,9 @@ def test_checkout_answers_201_with_the_order(api, auth, filled, shopper):
     assert response["Location"] == f"http://testserver/api/v1/orders/{stored.number}/"
     assert order["status"] == "placed"
     assert order["speed"] == "standard"
-    assert order["pay_before"] is not None
+    # Times in UTC, as docs/api.md says.
+    assert order["placed_at"].endswith("Z")
+    assert order["pay_before"].endswith("Z")
     assert order["cancellable"] is True
     first, second = order["shipments"]
     assert first["number"] == f"{stored.number}-1"
