@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -29,7 +30,15 @@ from marketplace.models import (
     StoreStatus,
     Variant,
 )
-from marketplace.taxes import ZERO, StoreInvoice, store_invoice
+from marketplace.taxes import (
+    ZERO,
+    FeeInvoice,
+    OrderTotals,
+    StoreInvoice,
+    fee_invoice,
+    order_totals,
+    store_invoice,
+)
 
 SESSION_CART = "marketplace_cart_id"
 
@@ -153,7 +162,11 @@ def _line_of(cart: Cart, line_id: Any) -> CartLine:
         pk = int(line_id)
     except (TypeError, ValueError):
         raise CartLineRefused() from None
-    line = CartLine.objects.select_related("variant").filter(cart=cart, pk=pk).first()
+    line = (
+        CartLine.objects.select_related("variant__listing", "variant__store")
+        .filter(cart=cart, pk=pk)
+        .first()
+    )
     if line is None:
         raise CartLineRefused()
     return line
@@ -165,13 +178,27 @@ def cart_changes_accept(*, cart: Cart, acting_user: Any) -> None:
     above the stock falls to it, and lines no longer on sale (or out of stock) leave."""
     lines = list(cart.lines.select_related("variant__listing", "variant__store"))
     for line in lines:
-        variant = line.variant
-        if not variant_on_sale(variant) or variant.stock < 1:
-            line.delete()
-            continue
-        quantity = min(line.quantity, variant.stock)
-        if (quantity, variant.price) != (line.quantity, line.price_seen):
-            CartLine.objects.filter(pk=line.pk).update(quantity=quantity, price_seen=variant.price)
+        _line_changes_accept(line)
+
+
+@transaction.atomic
+def cart_line_changes_accept(*, cart: Cart, line_id: Any, acting_user: Any) -> CartLine | None:
+    """The shopper accepts what changed on one line, as `cart_changes_accept` does for
+    all: None when the line left (no longer on sale, or out of stock)."""
+    line = _line_of(cart, line_id)
+    return _line_changes_accept(line)
+
+
+def _line_changes_accept(line: CartLine) -> CartLine | None:
+    variant = line.variant
+    if not variant_on_sale(variant) or variant.stock < 1:
+        line.delete()
+        return None
+    quantity = min(line.quantity, variant.stock)
+    if (quantity, variant.price) != (line.quantity, line.price_seen):
+        CartLine.objects.filter(pk=line.pk).update(quantity=quantity, price_seen=variant.price)
+        line.quantity, line.price_seen = quantity, variant.price
+    return line
 
 
 @transaction.atomic
@@ -195,6 +222,20 @@ def cart_merge(*, source: Cart, target: Cart) -> None:
             quantity = min(CART_LINE_MAX_QUANTITY, mine.quantity + line.quantity)
             CartLine.objects.filter(pk=mine.pk).update(quantity=quantity)
     source.delete()
+
+
+# --- Who may touch a line ---------------------------------------------------------------
+
+
+def access_cart_line(*, acting_user: Any, line: CartLine) -> None:
+    """Raise PermissionDenied unless `acting_user` may read or change `line`: the owner
+    of its cart (an anonymous cart's lines are reached through the session only)."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if line.cart.owner_id is None:
+        raise PermissionDenied
+    if line.cart.owner_id != acting_user.pk:
+        raise PermissionDenied
 
 
 # --- The selector ----------------------------------------------------------------------
@@ -229,6 +270,19 @@ class CartLineView:
     @property
     def changed(self) -> bool:
         return self.price_up or self.price_down or self.stock_short or not self.on_sale
+
+    @property
+    def changes(self) -> list[str]:
+        """What changed since the line was added, in checkout's words (CartChange.kind):
+        `unavailable`, `stock`, `price`; empty when nothing did."""
+        if not self.on_sale:
+            return ["unavailable"]
+        kinds = []
+        if self.stock_short:
+            kinds.append("stock")
+        if self.price_up or self.price_down:
+            kinds.append("price")
+        return kinds
 
 
 @dataclass
@@ -270,6 +324,16 @@ class CartView:
     @property
     def goods_subtotal(self) -> Decimal:
         return sum((group.invoice.subtotal for group in self.stores), ZERO)
+
+    def totals(self, speed: str | None = None) -> OrderTotals:
+        """What checkout would charge for this cart as it is now: the stores' invoices,
+        plus the pickup fee and its taxes at `speed` (none without a speed)."""
+        fee = (
+            fee_invoice(speed=speed, shipments=len(self.stores))
+            if speed is not None
+            else FeeInvoice(fee=ZERO, gst=ZERO, qst=ZERO)
+        )
+        return order_totals((group.invoice for group in self.stores), fee)
 
 
 def cart_view(cart: Cart | None) -> CartView:

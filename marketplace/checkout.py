@@ -32,6 +32,7 @@ idempotent and correct in any order:
 import hashlib
 import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -74,7 +75,9 @@ from marketplace.taxes import fee_invoice, order_totals, store_invoice
 
 logger = logging.getLogger(__name__)
 
-IDEMPOTENCY_KEY_MAX = 255
+
+# Where shipments may wait today: the store's counter, until the lockers take parcels.
+PICKUP_KINDS_OFFERED = (PickupKind.STORE_COUNTER,)
 
 
 class CheckoutInvalid(MarketplaceError):
@@ -82,6 +85,8 @@ class CheckoutInvalid(MarketplaceError):
 
     code = "checkout_invalid"
     message = _("This checkout request is not valid.")
+    # The API's status: understood, but not a checkout we can do.
+    http_status = 422
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,8 @@ class CartChange:
     price_now: Decimal
     quantity: int
     stock: int
+    # The cart line that changed, for the shopper (or an app) to review and accept it.
+    line_id: int | None = None
 
 
 def checkout_fingerprint(*, speed: str, pickup_kind: str, pickup_reference: str = "") -> str:
@@ -108,13 +115,19 @@ def checkout_fingerprint(*, speed: str, pickup_kind: str, pickup_reference: str 
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+# 1 to 255 printable ASCII characters; a space may appear inside, not at either end. The
+# API reads its Idempotency-Key header by the same rule (marketplace/api/idempotency.py).
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?")
+
+
 def idempotency_key_parse(value: Any) -> str:
-    """An Idempotency-Key from outside: 8 to 255 visible ASCII characters."""
+    """An Idempotency-Key from outside: 1 to 255 printable ASCII characters, a space only
+    inside (the page sends a UUID; docs/api.md states the rule for programs)."""
     if not isinstance(value, str):
         raise CheckoutInvalid(_("An Idempotency-Key is required."))
     key = value.strip()
-    if not 8 <= len(key) <= IDEMPOTENCY_KEY_MAX or not all(33 <= ord(c) < 127 for c in key):
-        raise CheckoutInvalid(_("The Idempotency-Key must be 8 to 255 visible characters."))
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+        raise CheckoutInvalid(_("The Idempotency-Key must be 1 to 255 printable ASCII characters."))
     return key
 
 
@@ -141,17 +154,19 @@ def checkout_start(
     The caller has checked the assurance level (MARKETPLACE_CHECKOUT_ACR). Raises
     CartEmpty, CartChanged (nothing taken; the changes listed), CheckoutInvalid,
     IdempotencyKeyReused or PaymentGatewayError (the order is placed; retry with the
-    same key).
+    same key). The order's `replayed` says whether an earlier request with this key
+    made it.
     """
     if speed not in Speed.values:
         raise CheckoutInvalid(_("Choose express or standard pickup."))
-    if pickup_kind != PickupKind.STORE_COUNTER:
+    if pickup_kind not in PICKUP_KINDS_OFFERED:
         raise CheckoutInvalid(_("Only pickup at the store’s counter is offered for now."))
     key = idempotency_key_parse(idempotency_key)
     fingerprint = checkout_fingerprint(
         speed=speed, pickup_kind=pickup_kind, pickup_reference=pickup_reference
     )
     order = _order_for_key(buyer=buyer, key=key, fingerprint=fingerprint)
+    replayed = order is not None
     if order is None:
         try:
             order = _checkout_reserve(
@@ -168,7 +183,9 @@ def checkout_start(
             order = _order_for_key(buyer=buyer, key=key, fingerprint=fingerprint)
             if order is None:
                 raise
+            replayed = True
     order.payment = payment_begin(order=order)
+    order.replayed = replayed
     return order
 
 
@@ -318,6 +335,7 @@ def _cart_changes(lines: list[CartLine], variants: dict[int, Variant]) -> list[C
                     line.price_seen,
                     line.quantity,
                     0,
+                    line.pk,
                 )
             )
             continue
@@ -338,6 +356,7 @@ def _cart_changes(lines: list[CartLine], variants: dict[int, Variant]) -> list[C
                     price_now=variant.price,
                     quantity=line.quantity,
                     stock=variant.stock,
+                    line_id=line.pk,
                 )
             )
     return changes
@@ -357,8 +376,13 @@ def _stock_change(deltas: dict[int, int]) -> None:
 def payment_begin(*, order: Order) -> Payment:
     """Transactions (b) and (c): ask the gateway for the order's payment with its stored
     key, no lock held, and store its id and page. Does nothing once stored, or when the
-    order is no longer waiting for payment."""
+    order is no longer waiting for payment.
+
+    The gateway's client secret (Stripe's, for a phone app's payment sheet) is not
+    stored: the returned payment carries it in `client_secret` when this call started
+    the payment, and "" otherwise."""
     payment = Payment.objects.get(order=order)
+    payment.client_secret = ""
     if payment.intent_id or order.status != OrderStatus.PLACED:
         return payment
     gateway = payment_gateway(payment.gateway)
@@ -374,6 +398,7 @@ def payment_begin(*, order: Order) -> Payment:
         intent_id=started.intent_id, redirect_url=started.redirect_url
     )
     payment.refresh_from_db()
+    payment.client_secret = started.client_secret
     return payment
 
 

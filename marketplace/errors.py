@@ -44,6 +44,8 @@ class PaymentGatewayError(MarketplaceError):
 
     code = "payment_gateway_error"
     message = _("The payment service did not answer as expected; please try again.")
+    # The API's status: the gateway, not the request, failed (a retry may succeed).
+    http_status = 502
     # The gateway's own error code or type, for logs and tests (never its message).
     gateway_code = ""
 
@@ -130,6 +132,9 @@ class IdempotencyKeyReused(MarketplaceError):
 
     code = "idempotency_key_reused"
     message = _("This request key was already used for a different checkout.")
+    # The API's status, as the IETF Idempotency-Key draft says for a key reused with
+    # another request body.
+    http_status = 422
 
 
 class OrderNotCancellable(MarketplaceError):

@@ -17,6 +17,7 @@ from marketplace.models import (
     StoreStaff,
 )
 from marketplace.order_states import SHIPMENT_CANCELLABLE
+from marketplace.taxes import ZERO, FeeInvoice
 
 
 def access_order_view(*, acting_user: Any, order: Order) -> None:
@@ -60,6 +61,16 @@ def order_cancellable(order: Order, shipments: list[Shipment]) -> bool:
     if order.status == "placed":
         return True
     return order.status == "paid" and all(s.status in SHIPMENT_CANCELLABLE for s in shipments)
+
+
+def order_fee_invoice(order: Order, shipments: list[Shipment]) -> FeeInvoice:
+    """The coop's pickup fee on `order` with its taxes, as charged: the order's taxes less
+    its shipments' (checkout adds them up, nothing rounded again)."""
+    return FeeInvoice(
+        fee=order.fee,
+        gst=order.gst - sum((s.gst for s in shipments), ZERO),
+        qst=order.qst - sum((s.qst for s in shipments), ZERO),
+    )
 
 
 def orders_of(buyer: Any) -> QuerySet[Order]:

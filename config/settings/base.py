@@ -352,6 +352,16 @@ SPECTACULAR_SETTINGS = {
     # The API's own paths; the schema's endpoint is not one of its operations.
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name per set of choices, whichever serializer field uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "marketplace.models.OrderStatus",
+        "ShipmentStatusEnum": "marketplace.models.ShipmentStatus",
+        "PaymentStatusEnum": "marketplace.models.PaymentStatus",
+        "PickupKindEnum": "marketplace.models.PickupKind",
+        "SpeedEnum": "marketplace.models.Speed",
+        "TaxCollectorEnum": "marketplace.models.TaxCollector",
+        "CartChangeKindEnum": "marketplace.api.schema.CART_CHANGE_KINDS",
+    },
 }
 
 # --- Health checks --------------------------------------------------------------------

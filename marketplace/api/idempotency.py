@@ -4,19 +4,18 @@ it and stores it with what it created, so that a retry with the same key finds t
 result instead of doing the work again (STYLE.md: keys are stored, not invented per try).
 """
 
-import re
-
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
+from marketplace.checkout import IDEMPOTENCY_KEY_PATTERN
+
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
-# 1 to 255 printable ASCII characters; a space may appear inside, not at either end.
-_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?")
+# Checkout's own rule for its keys: 1 to 255 printable ASCII characters, a space only inside.
+_KEY = IDEMPOTENCY_KEY_PATTERN
 
 
 class InvalidIdempotencyKey(APIException):
@@ -59,7 +58,13 @@ def idempotency_key(request: Request, *, required: bool = True) -> str | None:
 # For @extend_schema(parameters=[...]) on every view that reads the key.
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name=IDEMPOTENCY_KEY_HEADER,
-    type=OpenApiTypes.STR,
+    # The rule of IDEMPOTENCY_KEY_PATTERN, as a JSON Schema (ECMA 262) pattern.
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH,
+        "pattern": "^[!-~]([ -~]{0,253}[!-~])?$",
+    },
     location=OpenApiParameter.HEADER,
     required=True,
     description=(

@@ -17,7 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from core.problems import PROBLEM_CONTENT_TYPE, problem_body
-from marketplace.errors import MarketplaceError
+from marketplace.errors import CartChanged, MarketplaceError
 
 # A marketplace error's status when its class names none (`http_status`): the request
 # was understood but conflicts with the state of what it acts on.
@@ -110,10 +110,31 @@ def problem(
     detail: str = "",
     errors: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response:
-    """A problem document as a DRF response."""
+    """A problem document as a DRF response; `extensions` are members of the problem's
+    own (RFC 9457 3.2), such as a changed cart's `changes`."""
     body = problem_body(status=status_code, code=code, detail=detail, errors=errors)
+    body.update(extensions or {})
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _cart_changes(exc: CartChanged) -> list[dict[str, Any]]:
+    """What changed in the cart since the shopper saw it (checkout.CartChange), amounts as
+    strings with two decimals as everywhere in the API."""
+    return [
+        {
+            "kind": change.kind,
+            "line_id": change.line_id,
+            "variant_id": change.variant_id,
+            "title": change.title,
+            "price_seen": f"{change.price_seen:.2f}",
+            "price_now": f"{change.price_now:.2f}",
+            "quantity": change.quantity,
+            "stock": change.stock,
+        }
+        for change in exc.changes
+    ]
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -124,6 +145,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             status_code=getattr(exc, "http_status", MARKETPLACE_ERROR_STATUS),
             code=exc.code,
             detail=str(exc.message),
+            extensions={"changes": _cart_changes(exc)} if isinstance(exc, CartChanged) else None,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -7,10 +7,14 @@ from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from core.problems import PROBLEM_CONTENT_TYPE
 from marketplace.api.permissions import MARKETPLACE_SCOPE
+
+# What may have changed in a cart since a line was added (marketplace.checkout.CartChange).
+CART_CHANGE_KINDS = ("unavailable", "stock", "price")
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -31,6 +35,34 @@ class ProblemSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "Problem"
+
+
+class CartChangeSerializer(serializers.Serializer):
+    """One thing in the cart that differs from what the shopper saw."""
+
+    kind = serializers.ChoiceField(
+        choices=CART_CHANGE_KINDS,
+        help_text="price: the price changed; stock: fewer units than the quantity; "
+        "unavailable: no longer on sale.",
+    )
+    line_id = serializers.IntegerField(
+        allow_null=True, help_text="The cart line: PATCH it with accept_changes."
+    )
+    variant_id = serializers.IntegerField()
+    title = serializers.CharField()
+    price_seen = serializers.DecimalField(max_digits=12, decimal_places=2)
+    price_now = serializers.DecimalField(max_digits=12, decimal_places=2)
+    quantity = serializers.IntegerField()
+    stock = serializers.IntegerField()
+
+
+class CartChangedProblemSerializer(ProblemSerializer):
+    """A problem document; with the code cart_changed, the changes that stopped checkout."""
+
+    changes = CartChangeSerializer(many=True, required=False)
+
+    class Meta:
+        ref_name = "CartChangedProblem"
 
 
 PROBLEM_DESCRIPTIONS = {
@@ -59,6 +91,23 @@ class ApiAutoSchema(AutoSchema):
         if "{" in self.path or self._is_list_view():
             statuses.append(404)
         return sorted(statuses)
+
+    def _get_response_for_code(
+        self,
+        serializer: Any,
+        status_code: str,
+        media_types: list[str] | None = None,
+        direction: str = "response",
+    ) -> dict[str, Any]:
+        """A problem an endpoint declares itself (a 409 with its own codes, say) is
+        problem+json too."""
+        body = serializer.response if isinstance(serializer, OpenApiResponse) else serializer
+        problem = isinstance(body, ProblemSerializer) or (
+            isinstance(body, type) and issubclass(body, ProblemSerializer)
+        )
+        if problem:
+            media_types = [PROBLEM_CONTENT_TYPE]
+        return super()._get_response_for_code(serializer, status_code, media_types, direction)
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)

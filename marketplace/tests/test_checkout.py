@@ -20,6 +20,7 @@ from marketplace.checkout import (
     orders_hold_lapse,
 )
 from marketplace.errors import CartChanged, CartEmpty, IdempotencyKeyReused
+from marketplace.gateways import PaymentStart
 from marketplace.gateways.offline import OfflineGateway
 from marketplace.models import (
     CartLine,
@@ -147,7 +148,7 @@ def test_the_same_key_with_another_request_is_refused(shopper, two_stores):
         start(cart, shopper, speed="express")
 
 
-@pytest.mark.parametrize("key", [None, "", "short", "x" * 256, "clé avec espace"])
+@pytest.mark.parametrize("key", [None, "", "   ", "x" * 256, "clé avec espace", "tab\there"])
 def test_a_bad_key_is_refused(shopper, two_stores, key):
     cart = cart_fill(shopper, [(stocked(two_stores[0])[0], 1)])
     with pytest.raises(CheckoutInvalid):
@@ -414,3 +415,35 @@ def test_the_hold_lapse_task_is_scheduled(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "marketplace.tasks.orders_hold_lapse" in tasks
     assert checkout.orders_hold_lapse is orders_hold_lapse
+
+
+@pytest.mark.parametrize("key", ["a", "with space inside", "x" * 255])
+def test_any_key_of_the_api_rule_is_kept(shopper, two_stores, key):
+    cart = cart_fill(shopper, [(stocked(two_stores[0])[0], 1)])
+    assert start(cart, shopper, key=key).checkout_key == key
+
+
+def test_a_retry_says_it_replayed(shopper, two_stores):
+    cart = cart_fill(shopper, [(stocked(two_stores[0])[0], 1)])
+    assert start(cart, shopper).replayed is False
+    assert start(cart, shopper).replayed is True
+
+
+def test_a_changed_cart_names_each_changed_line(shopper, two_stores):
+    variant = stocked(two_stores[0])[0]
+    cart = cart_fill(shopper, [(variant, 1)])
+    Variant.objects.filter(pk=variant.pk).update(price=D("9.99"))
+    with pytest.raises(CartChanged) as changed:
+        start(cart, shopper)
+    [change] = changed.value.changes
+    assert change.line_id == CartLine.objects.get(cart=cart).pk
+
+
+def test_the_client_secret_comes_with_the_payment_just_started(shopper, two_stores):
+    cart = cart_fill(shopper, [(stocked(two_stores[0])[0], 1)])
+    started = PaymentStart(intent_id="pi_1", redirect_url="", client_secret="pi_1_s")
+    with mock.patch.object(OfflineGateway, "payment_start", return_value=started):
+        order = start(cart, shopper)
+        assert order.payment.client_secret == "pi_1_s"
+        # A retry finds the payment started: the secret is not stored, so not given again.
+        assert start(cart, shopper).payment.client_secret == ""
