@@ -15,10 +15,11 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.errors import PaymentGatewayError, WebhookRefused
-from marketplace.gateways import AccountState, GatewayEvent, PaymentStart
+from marketplace.gateways import AccountState, GatewayEvent, PaymentStart, PaymentState
 from marketplace.gateways.events import event_parse
 from marketplace.gateways.signatures import (
     SIGNATURE_HEADER_MAX_LENGTH,
@@ -115,10 +116,13 @@ class StripeGateway:
             intent = self.client.v1.payment_intents.create(
                 params=params, options={"idempotency_key": idempotency_key}
             )
-        # Stripe has no hosted page for a bare PaymentIntent: the shopper's browser or
-        # phone confirms it with the client secret (Stripe.js, the mobile SDKs).
+        # Stripe has no hosted page for a bare PaymentIntent: the shopper pays on our own
+        # card page (Stripe.js's Payment Element) or in a phone app (Stripe's mobile SDKs),
+        # either confirming the intent with its client secret.
         return PaymentStart(
-            intent_id=intent.id, redirect_url="", client_secret=intent.client_secret or ""
+            intent_id=intent.id,
+            redirect_url=reverse("payments:card_payment", args=[intent.id]),
+            client_secret=intent.client_secret or "",
         )
 
     def payment_cancel(self, *, intent_id: str, idempotency_key: str) -> None:
@@ -135,6 +139,16 @@ class StripeGateway:
                 intent = self.client.v1.payment_intents.retrieve(intent_id)
             if intent.status != "canceled":
                 raise
+
+    def payment_state(self, *, intent_id: str) -> PaymentState:
+        """The intent as Stripe has it now, with its client secret (for the buyer's page)."""
+        with _stripe_call("payment_intents.retrieve"):
+            intent = self.client.v1.payment_intents.retrieve(intent_id)
+        return PaymentState(
+            intent_id=intent.id,
+            status=_field(intent, "status") or "",
+            client_secret=_field(intent, "client_secret") or "",
+        )
 
     def transfer_create(
         self,
