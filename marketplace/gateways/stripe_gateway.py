@@ -235,14 +235,26 @@ class StripeGateway:
         )
 
     def webhook_event_parse(self, *, payload: bytes, headers: Mapping[str, str]) -> GatewayEvent:
-        """Check `Stripe-Signature` with the library (HMAC-SHA256, 300 s), then parse."""
+        """Check `Stripe-Signature` with the library (HMAC-SHA256, 300 s) under the
+        platform endpoint's secret or the Connect endpoint's, then parse."""
         header = headers.get(self.signature_header, "")
         if len(header) > SIGNATURE_HEADER_MAX_LENGTH:
             raise WebhookRefused("oversized signature header")
-        try:
-            stripe.WebhookSignature.verify_header(
-                payload, header, settings.STRIPE_WEBHOOK_SECRET, SIGNATURE_TOLERANCE_SECONDS
-            )
-        except (stripe.SignatureVerificationError, UnicodeDecodeError) as error:
-            raise WebhookRefused("the Stripe signature does not hold") from error
-        return event_parse(gateway=self.name, payload=payload)
+        # The platform's endpoint and the Connect endpoint (events of the stores'
+        # accounts) may both post here, each signing with its own secret.
+        secrets = [
+            secret
+            for secret in (settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_CONNECT_WEBHOOK_SECRET)
+            if secret
+        ]
+        if not secrets:
+            raise WebhookRefused("no Stripe webhook secret is configured")
+        for secret in secrets:
+            try:
+                stripe.WebhookSignature.verify_header(
+                    payload, header, secret, SIGNATURE_TOLERANCE_SECONDS
+                )
+            except (stripe.SignatureVerificationError, UnicodeDecodeError):
+                continue
+            return event_parse(gateway=self.name, payload=payload)
+        raise WebhookRefused("the Stripe signature does not hold")
