@@ -163,9 +163,7 @@ def test_access_lets_the_buyer_in(make_payment, fake_stripe):
 
 def test_access_refuses_a_visitor(make_payment, fake_stripe):
     with pytest.raises(PermissionDenied):
-        access_card_payment_pay(
-            acting_user=AnonymousUser(), payment=make_payment(gateway="stripe")
-        )
+        access_card_payment_pay(acting_user=AnonymousUser(), payment=make_payment(gateway="stripe"))
 
 
 def test_access_refuses_an_inactive_buyer(make_payment, fake_stripe):
