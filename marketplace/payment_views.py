@@ -180,7 +180,9 @@ def card_payment(request: HttpRequest, intent_id: str) -> HttpResponse:
                     "waiting": True,
                     "client_secret": state.client_secret,
                     "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
-                    "return_url": request.build_absolute_uri(context["order_url"]),
+                    # The site's own address, as checkout gives the gateway, not the
+                    # request's Host header.
+                    "return_url": f"{settings.SITE_URL}{context['order_url']}",
                     "stripe_js_url": STRIPE_JS_URL,
                 }
             else:

@@ -34,8 +34,9 @@ def test_the_card_page_is_under_paiement():
 
 
 def test_the_buyer_sees_the_payment_element_with_what_stripe_js_needs(
-    client, make_payment, fake_stripe
+    client, make_payment, fake_stripe, settings
 ):
+    settings.SITE_URL = "https://uniqc.example"
     payment = make_payment(gateway="stripe")
     client.force_login(payment.order.buyer)
     response = client.get(page(payment))
@@ -45,7 +46,7 @@ def test_the_buyer_sees_the_payment_element_with_what_stripe_js_needs(
     assert 'data-publishable-key="pk_test_fake_publishable"' in html
     assert f'data-client-secret="{intent["client_secret"]}"' in html
     order_url = reverse("orders:detail", args=[payment.order.number])
-    assert f'data-return-url="http://testserver{order_url}"' in html
+    assert f'data-return-url="https://uniqc.example{order_url}"' in html
     assert '<script src="https://js.stripe.com/v3/"></script>' in html
     assert "/static/js/card-payment.js" in html
     assert "data-payment-element" in html

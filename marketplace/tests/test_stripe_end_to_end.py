@@ -327,6 +327,33 @@ def test_a_declined_payment_releases_the_stock_and_cancels_the_intent(
     assert CartLine.objects.filter(cart__owner=shopper).count() == 3
 
 
+def test_a_decline_while_stripe_is_unreachable_is_delivered_again(
+    client, fake_stripe, cart, shopper, committed
+):
+    """The failure handler asks Stripe where the intent stands; Stripe failing, the event
+    is stored, answered 503 and left for the next delivery, which settles it."""
+    order = checkout(cart, shopper)
+    declined = fake_stripe.intent_confirm(order.payment.intent_id, succeed=False)
+    server_error = (500, {"error": {"type": "api_error", "message": "oops"}})
+    fake_stripe.failures.extend([server_error] * 3)  # the first try and both retries
+    with committed():
+        response = deliver(
+            client, fake_stripe, "payment_intent.payment_failed", declined, event_id="evt_ko"
+        )
+    assert response.status_code == 503
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PLACED
+    assert PaymentEvent.objects.get(event_id="evt_ko").processed_at is None
+    with committed():
+        again = deliver(
+            client, fake_stripe, "payment_intent.payment_failed", declined, event_id="evt_ko"
+        )
+    assert again.json()["status"] == "processed"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert fake_stripe.intents[order.payment.intent_id]["status"] == "canceled"
+
+
 # --- Refused, cancelled ---------------------------------------------------------------
 
 
