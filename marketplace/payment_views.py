@@ -175,6 +175,8 @@ def card_payment(request: HttpRequest, intent_id: str) -> HttpResponse:
         else:
             if state.settled_or_settling:
                 context["being_paid"] = True
+            elif state.status == "canceled":
+                pass  # cancelled at Stripe (a decline, a lapsed hold): nothing to pay
             elif state.client_secret and settings.STRIPE_PUBLISHABLE_KEY:
                 context |= {
                     "waiting": True,

@@ -138,6 +138,15 @@ def test_a_payment_stripe_reports_paid_waits_for_its_event(client, make_payment,
     assert reverse("orders:detail", args=[payment.order.number]) in html
 
 
+def test_an_intent_cancelled_at_stripe_shows_no_form(client, make_payment, fake_stripe):
+    payment = make_payment(gateway="stripe")
+    fake_stripe.intents[payment.intent_id]["status"] = "canceled"
+    client.force_login(payment.order.buyer)
+    response = client.get(page(payment))
+    assert response.status_code == 200
+    assert "data-card-payment" not in response.content.decode()
+
+
 def test_stripe_unreachable_is_a_503_with_a_notice(client, make_payment, fake_stripe, settings):
     payment = make_payment(gateway="stripe")
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # discard: nothing listens
