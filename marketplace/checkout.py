@@ -469,10 +469,20 @@ def order_payment_succeeded(event: GatewayEvent) -> None:
 def order_payment_failed(event: GatewayEvent) -> None:
     """The card was declined: the stock goes back, the order is cancelled, its lines go
     back into the shopper's cart and its payment is cancelled at the gateway. Only a
-    pending payment fails: after a success, or a second time, nothing changes."""
+    pending payment fails, and only if the gateway does not report it paid (or being
+    paid) since: after a success, or a second time, nothing changes."""
     payment = _payment_for(event.intent_id)
     if payment is None:
         logger.warning("payment failure for an unknown intent %s", event.intent_id)
+        return
+    if payment.status != PaymentStatus.PENDING:
+        return
+    # A decline may be delivered after a later attempt on the same intent paid (Stripe
+    # sends events out of order): ask the gateway, with no lock held, where the payment
+    # stands now. Paid or being paid, the order waits for that attempt's own event.
+    state = payment_gateway(payment.gateway).payment_state(intent_id=payment.intent_id)
+    if state.settled_or_settling:
+        logger.info("payment %s failed once but is %s now", payment.pk, state.status)
         return
     reason = _("Payment declined.")
     if event.failure_reason:

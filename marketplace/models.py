@@ -1073,7 +1073,9 @@ class Payment(models.Model):
         choices=PaymentStatus.choices,
         default=PaymentStatus.PENDING,
     )
-    redirect_url = models.URLField(_("payment page"), max_length=1000, blank=True)
+    # A path on this site (the offline test page, or the card page for Stripe), never
+    # another origin: pages and the API send the shopper there.
+    redirect_url = models.CharField(_("payment page"), max_length=1000, blank=True)
     failure_reason = models.CharField(_("why it failed"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -1090,6 +1092,15 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=PaymentStatus.values),
                 name="marketplace_payment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(redirect_url="")
+                | (
+                    models.Q(redirect_url__startswith="/")
+                    & ~models.Q(redirect_url__startswith="//")
+                ),
+                name="marketplace_payment_redirect_is_a_path",
+                violation_error_message=_("The payment page must be a path on this site."),
             ),
         ]
 

@@ -16,7 +16,7 @@ from marketplace.models import (
     Store,
     StoreStaff,
 )
-from marketplace.order_states import SHIPMENT_CANCELLABLE
+from marketplace.order_states import SHIPMENT_CANCELLABLE, SHIPMENT_ENDED
 from marketplace.taxes import ZERO, FeeInvoice
 
 
@@ -57,10 +57,16 @@ def access_shipment_manage(*, acting_user: Any, shipment: Shipment) -> None:
 
 
 def order_cancellable(order: Order, shipments: list[Shipment]) -> bool:
-    """Whether the buyer may still cancel: placed, or paid with no store started."""
+    """Whether the buyer may still cancel: placed, or paid with no store started on what
+    is left of it (a shipment a store refused is over and does not count)."""
     if order.status == "placed":
         return True
-    return order.status == "paid" and all(s.status in SHIPMENT_CANCELLABLE for s in shipments)
+    left = [s for s in shipments if s.status not in SHIPMENT_ENDED]
+    return (
+        order.status == "paid"
+        and bool(left)
+        and all(s.status in SHIPMENT_CANCELLABLE for s in left)
+    )
 
 
 def order_fee_invoice(order: Order, shipments: list[Shipment]) -> FeeInvoice:

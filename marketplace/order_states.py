@@ -47,6 +47,9 @@ SHIPMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 # Shipments the shopper may still cancel (with a refund once paid): the store has not
 # started packing.
 SHIPMENT_CANCELLABLE = frozenset({S.PLACED, S.PAID})
+# Shipments that are over without reaching the shopper: what they held is refunded (or
+# will be), and they no longer stand in the way of cancelling the rest of the order.
+SHIPMENT_ENDED = frozenset({S.REFUSED, S.CANCELLED, S.REFUNDED, S.EXPIRED, S.RETURNED})
 
 
 def order_can_move(order: Order, to: str) -> bool:

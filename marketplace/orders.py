@@ -47,14 +47,14 @@ from marketplace.order_selectors import (
     access_shipment_manage,
     order_cancellable,
 )
-from marketplace.order_states import order_move, shipment_move
+from marketplace.order_states import SHIPMENT_ENDED, order_move, shipment_move
 
 logger = logging.getLogger(__name__)
 
 S = ShipmentStatus
 # Shipments whose store is (or will be) paid; the others never get a transfer.
 PAYABLE = frozenset({S.PAID, S.ACCEPTED, S.PACKED, S.WITH_COURIER, S.READY_FOR_PICKUP, S.PICKED_UP})
-ENDED = frozenset({S.REFUSED, S.CANCELLED, S.REFUNDED, S.EXPIRED, S.RETURNED})
+ENDED = SHIPMENT_ENDED
 REFUSAL_REASON_MAX = 1000
 
 
@@ -83,7 +83,12 @@ def order_cancel(*, order: Order, acting_user: Any) -> Order:
 
 @transaction.atomic
 def _paid_order_cancel(*, order_id: int, acting_user: Any) -> None:
-    lines = list(OrderLine.objects.filter(shipment__order_id=order_id))
+    """Cancel what is left of a paid order: its shipments still open are cancelled, their
+    units go back on the shelf, and the rest of the payment is refunded (a shipment a
+    store refused was refunded already and keeps its stock as the store said)."""
+    lines = list(
+        OrderLine.objects.filter(shipment__order_id=order_id).exclude(shipment__status__in=ENDED)
+    )
     lock_objects.variants_lock(line.variant_id for line in lines)
     order = lock_objects.order_lock(order_id)
     shipments = lock_objects.shipments_lock(order_id)
@@ -91,10 +96,14 @@ def _paid_order_cancel(*, order_id: int, acting_user: Any) -> None:
     if not order_cancellable(order, shipments) or order.status != OrderStatus.PAID:
         raise OrderNotCancellable()
     reason = _("Cancelled by the shopper.")
-    for shipment in shipments:
+    left = [shipment for shipment in shipments if shipment.status not in ENDED]
+    for shipment in left:
         shipment_move(shipment=shipment, to=S.CANCELLED, actor=acting_user, reason=reason)
+    left_ids = {shipment.pk for shipment in left}
     deltas: dict[int, int] = {}
     for line in lines:
+        if line.shipment_id not in left_ids:
+            continue  # ended between the read and the lock
         deltas[line.variant_id] = deltas.get(line.variant_id, 0) + line.quantity
     Variant.objects.filter(pk__in=list(deltas)).update(
         stock=F("stock")
@@ -136,8 +145,11 @@ def _refund_record(
         reason=reason,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + amount)
+    # The order is locked by the caller, so the sum is computed here, in Decimal: SQLite
+    # adds decimals as floats (F() + 30.67 can land a hair over the total and break the
+    # refund-within-total constraint).
     order.refunded_amount += amount
+    Order.objects.filter(pk=order.pk).update(refunded_amount=order.refunded_amount)
     from marketplace.tasks import refund_send
 
     enqueue_on_commit(refund_send, refund.pk)

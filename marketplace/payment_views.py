@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,8 +22,10 @@ from marketplace.errors import (
     PaymentGatewayError,
     WebhookRefused,
 )
+from marketplace.gateways import payment_gateway
 from marketplace.gateways.offline import OfflineGateway
-from marketplace.models import Payment, PaymentStatus, PayoutAccount, Store
+from marketplace.gateways.stripe_gateway import StripeGateway
+from marketplace.models import OrderStatus, Payment, PaymentStatus, PayoutAccount, Store
 from marketplace.payment_forms import TestCardForm
 from marketplace.payments import (
     WEBHOOK_BODY_MAX_BYTES,
@@ -31,7 +34,11 @@ from marketplace.payments import (
     payout_account_onboard,
     payout_account_sync,
 )
-from marketplace.selectors import access_payout_manage, access_test_payment_pay
+from marketplace.selectors import (
+    access_card_payment_pay,
+    access_payout_manage,
+    access_test_payment_pay,
+)
 
 # Where Stripe's onboarding lives: the onboarding form may be redirected there.
 STRIPE_CONNECT_ORIGIN = "https://connect.stripe.com"
@@ -39,6 +46,14 @@ STRIPE_CONNECT_ORIGIN = "https://connect.stripe.com"
 ONBOARDING_STEP = "etape"
 ONBOARDING_RETURNED = "retour"
 ONBOARDING_EXPIRED = "relancer"
+# What Stripe.js needs, on the card page only (Stripe's security guide): its script, its
+# frames (the Payment Element, and 3-D Secure on hooks.stripe.com) and its API.
+STRIPE_JS_URL = "https://js.stripe.com/v3/"
+STRIPE_JS_CSP = {
+    "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
 
 
 @csrf_exempt
@@ -126,6 +141,56 @@ def test_payment(request: HttpRequest, intent_id: str) -> HttpResponse:
         {"payment": payment, "order": payment.order, "form": form, "waiting": waiting},
         status=status,
     )
+
+
+@csp_update(STRIPE_JS_CSP)
+@never_cache
+@require_http_methods(["GET"])
+@login_required
+def card_payment(request: HttpRequest, intent_id: str) -> HttpResponse:
+    """Our own page where the buyer pays a Stripe payment by card: Stripe.js's Payment
+    Element, given the publishable key and the intent's client secret (asked of Stripe
+    for each view, never stored), returns the shopper to their order. Only the order's
+    buyer sees it; a payment no longer waiting says so instead."""
+    payment = get_object_or_404(
+        Payment.objects.select_related("order"), gateway=StripeGateway.name, intent_id=intent_id
+    )
+    access_card_payment_pay(acting_user=request.user, payment=payment)
+    order = payment.order
+    context = {
+        "payment": payment,
+        "order": order,
+        "order_url": order_page(order.number),
+        "waiting": False,
+        "being_paid": False,
+        "unavailable": False,
+    }
+    status = 200
+    if payment.status == PaymentStatus.PENDING and order.status == OrderStatus.PLACED:
+        try:
+            state = payment_gateway(payment.gateway).payment_state(intent_id=payment.intent_id)
+        except PaymentGatewayError:
+            context["unavailable"] = True
+            status = 503
+        else:
+            if state.settled_or_settling:
+                context["being_paid"] = True
+            elif state.status == "canceled":
+                pass  # cancelled at Stripe (a decline, a lapsed hold): nothing to pay
+            elif state.client_secret and settings.STRIPE_PUBLISHABLE_KEY:
+                context |= {
+                    "waiting": True,
+                    "client_secret": state.client_secret,
+                    "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+                    # The site's own address, as checkout gives the gateway, not the
+                    # request's Host header.
+                    "return_url": f"{settings.SITE_URL}{context['order_url']}",
+                    "stripe_js_url": STRIPE_JS_URL,
+                }
+            else:
+                context["unavailable"] = True
+                status = 503
+    return render(request, "marketplace/payments/card_payment.html", context, status=status)
 
 
 def _onboarding_url(request: HttpRequest, store: Store, step: str) -> str:

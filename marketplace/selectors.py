@@ -255,3 +255,15 @@ def access_test_payment_pay(*, acting_user: Any, payment: Payment) -> None:
         raise PermissionDenied
     if payment.order.buyer_id != acting_user.pk:
         raise PermissionDenied
+
+
+def access_card_payment_pay(*, acting_user: Any, payment: Payment) -> None:
+    """Raise PermissionDenied unless `acting_user` may see `payment`'s card page (Stripe),
+    which carries the secret that confirms the payment: the buyer of its order, and no one
+    else (not staff, not the stores)."""
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.is_active:
+        raise PermissionDenied
+    if payment.order.buyer_id != acting_user.pk:
+        raise PermissionDenied

@@ -24,6 +24,8 @@ REGISTRAR = "registrar@demo.uniqc.coop"
 ADMIN = "admin@demo.uniqc.coop"
 
 DEMO_STORE = "boulangerie-du-faubourg"
+# The demo shopper's cancelled Stripe payment (demo_pages_data), for its card page.
+CARD_PAYMENT_INTENT = "pi_demo_card_page"
 CITY_SERVICE = "Ville de Québec"
 
 
@@ -214,6 +216,12 @@ PAGES = [
         SHOPPER,
         post={"card_number": "1234 5678", "expiry": "13/99", "cvc": "x"},
     ),
+    Page(
+        "card payment, no longer waiting",
+        "payments:card_payment",
+        SHOPPER,
+        args=(CARD_PAYMENT_INTENT,),
+    ),
     # A store worker
     Page("my stores", "marketplace:my_stores", STORE_WORKER),
     Page("store orders, new", "marketplace:store_orders", STORE_WORKER, args=(DEMO_STORE,)),
@@ -324,4 +332,46 @@ def demo_pages_data() -> None:
         client=city.client,
         claims=claims,
         released_at=datetime.datetime(2026, 12, 1, 14, 5, tzinfo=datetime.UTC),
+    )
+    _stripe_order_cancelled(shopper)
+
+
+def _stripe_order_cancelled(shopper) -> None:
+    """An order of the demo shopper paid through Stripe, then cancelled, so that its card
+    page (/paiement/carte/<intent>/) renders without Stripe: the demo runs on the offline
+    gateway and has no network, and a payment still waiting would ask Stripe for its
+    client secret. Made straight in the tables, as the passkey above: checkout on Stripe
+    is tested against the fake Stripe server (marketplace/tests/test_stripe_end_to_end.py)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from marketplace.models import Order, OrderStatus, Payment, PaymentStatus
+
+    now = timezone.now()
+    order = Order.objects.create(
+        number="UQ-2026-900001",
+        buyer=shopper,
+        status=OrderStatus.CANCELLED,
+        speed="standard",
+        pickup_kind="store_counter",
+        goods_subtotal=Decimal("20.00"),
+        fee=Decimal("2.99"),
+        gst=Decimal("1.15"),
+        qst=Decimal("2.29"),
+        total=Decimal("26.43"),
+        checkout_key="demo-stripe-card-page",
+        checkout_fingerprint="0" * 64,
+        reserved_until=now,
+        placed_at=now,
+    )
+    Payment.objects.create(
+        order=order,
+        gateway="stripe",
+        is_test=True,
+        idempotency_key="demo-stripe-card-page-payment",
+        intent_id=CARD_PAYMENT_INTENT,
+        amount=order.total,
+        status=PaymentStatus.CANCELED,
+        redirect_url=f"/paiement/carte/{CARD_PAYMENT_INTENT}/",
     )

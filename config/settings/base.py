@@ -255,7 +255,12 @@ MARKETPLACE_PAYMENT_GATEWAYS = {
     "stripe": "marketplace.gateways.stripe_gateway.StripeGateway",
 }
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+# The publishable key (pk_…) that Stripe.js uses on the card page (/paiement/carte/…/).
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# The signing secret of the Connect endpoint (events of the stores' accounts, such as
+# account.updated), when it is another endpoint than the platform's.
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 # Tests point the stripe library at a fake Stripe server; unset means Stripe itself.
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 # The key that signs the offline gateway's webhook events (its test payment page); unset,
@@ -311,13 +316,6 @@ CELERY_BEAT_SCHEDULE = {
 # Unset: the in-process simulated controller. Set: mqtt://host:port of the broker that
 # the lockers' kiosks listen on.
 MQTT_URL = env("MQTT_URL", default="")
-
-# --- Payments -------------------------------------------------------------------------
-# Unset secret key: the offline payment gateway (same interface, no network).
-STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
-STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
-STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

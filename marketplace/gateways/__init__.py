@@ -48,6 +48,22 @@ class GatewayEvent:
 
 
 @dataclass(frozen=True)
+class PaymentState:
+    """A payment as the gateway reports it now: its status in Stripe's words
+    (`requires_payment_method`, `processing`, `succeeded`, `canceled`…) and, for the
+    shopper's own page only, the secret their browser confirms it with (never stored)."""
+
+    intent_id: str
+    status: str
+    client_secret: str = ""
+
+    @property
+    def settled_or_settling(self) -> bool:
+        """Paid, or being paid: a failure reported earlier is no longer the last word."""
+        return self.status in ("processing", "requires_capture", "succeeded")
+
+
+@dataclass(frozen=True)
 class AccountState:
     """A connected account as the gateway reports it."""
 
@@ -77,6 +93,10 @@ class PaymentGateway(Protocol):
 
     def payment_cancel(self, *, intent_id: str, idempotency_key: str) -> None:
         """Cancel a payment not yet made (the hold lapsed or the shopper cancelled)."""
+        ...
+
+    def payment_state(self, *, intent_id: str) -> PaymentState:
+        """Where the payment stands now at the gateway (events may be old or out of order)."""
         ...
 
     def transfer_create(

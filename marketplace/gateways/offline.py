@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
-from marketplace.gateways import AccountState, GatewayEvent, PaymentStart
+from marketplace.gateways import AccountState, GatewayEvent, PaymentStart, PaymentState
 from marketplace.gateways.events import event_parse
 from marketplace.gateways.signatures import signature_header, signature_verify
 
@@ -122,6 +122,10 @@ class OfflineGateway:
 
     def payment_cancel(self, *, intent_id: str, idempotency_key: str) -> None:
         return None
+
+    def payment_state(self, *, intent_id: str) -> PaymentState:
+        # The offline gateway keeps no state: its test page's events are the last word.
+        return PaymentState(intent_id=intent_id, status="requires_payment_method")
 
     def transfer_create(
         self,

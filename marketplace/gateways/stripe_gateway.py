@@ -15,10 +15,11 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.errors import PaymentGatewayError, WebhookRefused
-from marketplace.gateways import AccountState, GatewayEvent, PaymentStart
+from marketplace.gateways import AccountState, GatewayEvent, PaymentStart, PaymentState
 from marketplace.gateways.events import event_parse
 from marketplace.gateways.signatures import (
     SIGNATURE_HEADER_MAX_LENGTH,
@@ -115,10 +116,13 @@ class StripeGateway:
             intent = self.client.v1.payment_intents.create(
                 params=params, options={"idempotency_key": idempotency_key}
             )
-        # Stripe has no hosted page for a bare PaymentIntent: the shopper's browser or
-        # phone confirms it with the client secret (Stripe.js, the mobile SDKs).
+        # Stripe has no hosted page for a bare PaymentIntent: the shopper pays on our own
+        # card page (Stripe.js's Payment Element) or in a phone app (Stripe's mobile SDKs),
+        # either confirming the intent with its client secret.
         return PaymentStart(
-            intent_id=intent.id, redirect_url="", client_secret=intent.client_secret or ""
+            intent_id=intent.id,
+            redirect_url=reverse("payments:card_payment", args=[intent.id]),
+            client_secret=intent.client_secret or "",
         )
 
     def payment_cancel(self, *, intent_id: str, idempotency_key: str) -> None:
@@ -135,6 +139,16 @@ class StripeGateway:
                 intent = self.client.v1.payment_intents.retrieve(intent_id)
             if intent.status != "canceled":
                 raise
+
+    def payment_state(self, *, intent_id: str) -> PaymentState:
+        """The intent as Stripe has it now, with its client secret (for the buyer's page)."""
+        with _stripe_call("payment_intents.retrieve"):
+            intent = self.client.v1.payment_intents.retrieve(intent_id)
+        return PaymentState(
+            intent_id=intent.id,
+            status=_field(intent, "status") or "",
+            client_secret=_field(intent, "client_secret") or "",
+        )
 
     def transfer_create(
         self,
@@ -221,14 +235,26 @@ class StripeGateway:
         )
 
     def webhook_event_parse(self, *, payload: bytes, headers: Mapping[str, str]) -> GatewayEvent:
-        """Check `Stripe-Signature` with the library (HMAC-SHA256, 300 s), then parse."""
+        """Check `Stripe-Signature` with the library (HMAC-SHA256, 300 s) under the
+        platform endpoint's secret or the Connect endpoint's, then parse."""
         header = headers.get(self.signature_header, "")
         if len(header) > SIGNATURE_HEADER_MAX_LENGTH:
             raise WebhookRefused("oversized signature header")
-        try:
-            stripe.WebhookSignature.verify_header(
-                payload, header, settings.STRIPE_WEBHOOK_SECRET, SIGNATURE_TOLERANCE_SECONDS
-            )
-        except (stripe.SignatureVerificationError, UnicodeDecodeError) as error:
-            raise WebhookRefused("the Stripe signature does not hold") from error
-        return event_parse(gateway=self.name, payload=payload)
+        # The platform's endpoint and the Connect endpoint (events of the stores'
+        # accounts) may both post here, each signing with its own secret.
+        secrets = [
+            secret
+            for secret in (settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_CONNECT_WEBHOOK_SECRET)
+            if secret
+        ]
+        if not secrets:
+            raise WebhookRefused("no Stripe webhook secret is configured")
+        for secret in secrets:
+            try:
+                stripe.WebhookSignature.verify_header(
+                    payload, header, secret, SIGNATURE_TOLERANCE_SECONDS
+                )
+            except (stripe.SignatureVerificationError, UnicodeDecodeError):
+                continue
+            return event_parse(gateway=self.name, payload=payload)
+        raise WebhookRefused("the Stripe signature does not hold")

@@ -89,6 +89,7 @@ def fake_stripe(settings):
     settings.STRIPE_API_BASE = fake.url
     settings.STRIPE_SECRET_KEY = fake.api_key
     settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake_publishable"
     settings.MARKETPLACE_PAYMENT_GATEWAY = "stripe"
     try:
         yield fake

@@ -172,6 +172,48 @@ def test_refusing_every_shipment_refunds_the_whole_order(
     assert sum(r.amount for r in Refund.objects.filter(order=order)) == order.total
 
 
+def test_after_a_refusal_the_shopper_cancels_the_rest(shopper, stores, clerk, committed):
+    """A refused shipment is over: it does not stop the shopper cancelling what is left.
+    Only the cancelled shipment's units go back on the shelf (the refused one's stock is
+    as its store says), and the refunds add up to the order's total."""
+    order = _order(shopper, stores, committed)
+    refused, left = order.shipments.get(sequence=1), order.shipments.get(sequence=2)
+    with committed():
+        orders.shipment_refuse(shipment=refused, reason="Rupture de stock.", acting_user=clerk)
+    refused_stock = {line.variant_id: line.variant.stock for line in refused.lines.all()}
+    left_stock = {line.variant_id: line.variant.stock for line in left.lines.all()}
+    with committed():
+        orders.order_cancel(order=order, acting_user=shopper)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    assert sum(r.amount for r in Refund.objects.filter(order=order)) == order.total
+    assert set(order.shipments.values_list("status", flat=True)) == {S.REFUNDED}
+    for line in refused.lines.select_related("variant"):
+        assert line.variant.stock == refused_stock[line.variant_id]
+    for line in left.lines.select_related("variant"):
+        assert line.variant.stock == left_stock[line.variant_id] + line.quantity
+    for transfer in Transfer.objects.filter(shipment__order=order):
+        assert transfer.reversed_amount == transfer.amount
+
+
+def test_an_order_with_every_shipment_refused_is_not_cancellable(
+    shopper, stores, clerk, make_person, committed
+):
+    order = _order(shopper, stores, committed)
+    other = make_person("other@example.com", "shopper")
+    store_staff_set(store=stores[1], user=other, role=StoreRole.OWNER, acting_user=None)
+    with committed():
+        orders.shipment_refuse(
+            shipment=order.shipments.get(sequence=1), reason="Non.", acting_user=clerk
+        )
+        orders.shipment_refuse(
+            shipment=order.shipments.get(sequence=2), reason="Non.", acting_user=other
+        )
+    order.refresh_from_db()
+    with pytest.raises(OrderNotCancellable):
+        orders.order_cancel(order=order, acting_user=shopper)
+
+
 def test_a_refusal_needs_a_reason(shopper, stores, clerk, committed):
     order = _order(shopper, stores, committed)
     with pytest.raises(RefusalReasonRequired):

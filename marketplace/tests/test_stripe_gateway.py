@@ -290,3 +290,19 @@ def test_the_library_and_our_verifier_agree():
         body.decode(), "whsec_abc", timestamp=1700000000
     )
     assert ours == theirs
+
+
+def test_an_event_signed_by_the_connect_endpoint_is_accepted(fake_stripe, settings):
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_connect"
+    body, headers = fake_stripe.event(
+        "account.updated", {"object": "account", "id": "acct_1"}, secret="whsec_connect"
+    )
+    event = StripeGateway().webhook_event_parse(payload=body, headers=headers)
+    assert event.account_id == "acct_1"
+
+
+def test_without_any_webhook_secret_every_event_is_refused(fake_stripe, settings):
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    body, headers = fake_stripe.event("account.updated", {"object": "account"}, secret="")
+    with pytest.raises(WebhookRefused):
+        StripeGateway().webhook_event_parse(payload=body, headers=headers)
