@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.views import problem_response
+from core.problems import problem_response
 from marketplace.errors import (
     OfflinePaymentRefused,
     PaymentEventHandlerFailed,
@@ -63,29 +63,39 @@ def webhook(request: HttpRequest, gateway: str) -> HttpResponse:
     timestamp or body does not hold, 413 for a body over 64 KB, 503 when its handler
     failed (the gateway delivers it again). Never a 500 for what a sender controls."""
     if gateway not in settings.MARKETPLACE_PAYMENT_GATEWAYS:
-        return problem_response(status=404, title="Not Found", detail="unknown gateway")
+        return problem_response(
+            status=404, title="Not Found", detail="unknown gateway", code="unknown_gateway"
+        )
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return problem_response(status=400, title="Bad Request", detail="bad Content-Length")
+        return problem_response(
+            status=400, title="Bad Request", detail="bad Content-Length", code="bad_request"
+        )
     if length > WEBHOOK_BODY_MAX_BYTES:
-        return problem_response(status=413, title="Content Too Large")
+        return problem_response(status=413, title="Content Too Large", code="payload_too_large")
     try:
         outcome = payment_webhook_receive(
             gateway_name=gateway, payload=request.body, headers=request.headers
         )
     except WebhookRefused as refused:
-        return problem_response(status=400, title="Bad Request", detail=refused.message)
+        return problem_response(
+            status=400, title="Bad Request", detail=refused.message, code=refused.code
+        )
     except PaymentEventHandlerFailed:
         return problem_response(
             status=503,
             title="Service Unavailable",
             detail="stored; deliver again",
+            code=PaymentEventHandlerFailed.code,
             headers={"Retry-After": "60"},
         )
     except PaymentGatewayError:
         return problem_response(
-            status=503, title="Service Unavailable", detail="gateway not configured"
+            status=503,
+            title="Service Unavailable",
+            detail="gateway not configured",
+            code=PaymentGatewayError.code,
         )
     return JsonResponse({"received": True, "status": outcome.status})
 

@@ -131,7 +131,9 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
         return {
             "type": "openIdConnect",
-            "openIdConnectUrl": settings.SITE_URL + reverse("oidc:discovery"),
+            # Relative (OpenAPI allows it): resolved against where the schema is read, the
+            # docs page fetches it from its own origin, which its CSP allows.
+            "openIdConnectUrl": reverse("oidc:discovery"),
             "description": (
                 "An access token from Uniqc's OpenID Connect provider (authorization code "
                 "with PKCE, scope `openid marketplace`), sent as `Authorization: Bearer "
