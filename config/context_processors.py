@@ -1,26 +1,31 @@
-"""What every page's header needs: the navigation a person's roles and work give them."""
+"""What every page's header needs: the navigation a person's roles and work give them, and
+how many items their cart holds."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from identity.models import User
 from identity.roles import Role
-from marketplace.models import StoreStaff
+from marketplace.cart import SESSION_CART
+from marketplace.models import CartLine, StoreStaff
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """What the header knows of the person: their roles, and whether they work at a store
-    (a StoreStaff row, not a role). The pages themselves check permissions."""
+    """What the header knows of the person: their roles, whether they work at a store
+    (a StoreStaff row, not a role) and how many items their cart holds. The pages
+    themselves check permissions."""
 
     roles: frozenset[str] = frozenset()
     works_at_a_store: bool = False
+    cart_items: int = 0
 
 
 def has_role(role: str) -> Callable[[Viewer], bool]:
@@ -41,25 +46,49 @@ NAVIGATION: list[tuple[str, Any, Callable[[Viewer], bool] | None]] = [
 ]
 
 
-def viewer_of(user: Any) -> Viewer:
-    """The person's roles and whether they work at a store, in one query."""
+def _cart_items(lines: Any) -> Any:
+    """The sum of `lines`' quantities, as a subquery (0 for no line)."""
+    total = lines.order_by().values("cart").annotate(items=Sum("quantity")).values("items")
+    return Coalesce(Subquery(total[:1], output_field=IntegerField()), 0)
+
+
+def viewer_of(user: Any, cart_id: Any = None) -> Viewer:
+    """The person's roles, whether they work at a store, and the items in their cart, in
+    one query; for a visitor, the items of the anonymous cart `cart_id` the session names
+    (one query, none without a cart)."""
     if user is None or not user.is_authenticated:
-        return Viewer()
+        if not isinstance(cart_id, int):
+            return Viewer()
+        items = CartLine.objects.filter(cart_id=cart_id, cart__owner__isnull=True).aggregate(
+            items=Sum("quantity")
+        )["items"]
+        return Viewer(cart_items=items or 0)
     rows = (
         User.objects.filter(pk=user.pk)
-        .annotate(works=Exists(StoreStaff.objects.filter(user=OuterRef("pk"))))
-        .values_list("groups__name", "works")
+        .annotate(
+            works=Exists(StoreStaff.objects.filter(user=OuterRef("pk"))),
+            # The header's cart link: folded into this query rather than one of its own.
+            cart_items=_cart_items(CartLine.objects.filter(cart__owner=OuterRef("pk"))),
+        )
+        .values_list("groups__name", "works", "cart_items")
     )
     names = set()
     works = False
-    for name, row_works in rows:
+    items = 0
+    for name, row_works, row_items in rows:
         names.add(name)
         works = works or row_works
-    return Viewer(roles=frozenset(names & set(Role.values)), works_at_a_store=works)
+        items = row_items
+    return Viewer(
+        roles=frozenset(names & set(Role.values)), works_at_a_store=works, cart_items=items
+    )
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    viewer = viewer_of(getattr(request, "user", None))
+    session = getattr(request, "session", None)
+    viewer = viewer_of(
+        getattr(request, "user", None), session.get(SESSION_CART) if session is not None else None
+    )
     items = []
     for url_name, label, visible in NAVIGATION:
         if visible is not None and not visible(viewer):
@@ -69,4 +98,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         except NoReverseMatch:
             continue
         items.append({"url": url, "label": label, "current": request.path == url})
-    return {"nav_items": items, "user_roles": sorted(viewer.roles)}
+    return {
+        "nav_items": items,
+        "user_roles": sorted(viewer.roles),
+        "cart_items": viewer.cart_items,
+        "cart_url": reverse("cart:detail"),
+    }

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -33,6 +34,9 @@ from marketplace.errors import (
 from marketplace.models import PickupKind, Speed
 from marketplace.taxes import fee_invoice, order_totals, pickup_fee
 
+# A `next` path longer than this is not one of our pages.
+NEXT_MAX_LENGTH = 500
+
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
@@ -53,12 +57,25 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
     return _cart_page(request)
 
 
+def _next_path(request: HttpRequest) -> str | None:
+    """The page of this site the form asks to come back to (`next`), or None."""
+    target = request.POST.get("next", "")
+    if not target.startswith("/") or len(target) > NEXT_MAX_LENGTH:
+        return None
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    return target
+
+
 @require_POST
 def cart_add(request: HttpRequest) -> HttpResponse:
-    """Add a variant to the cart (made on first use); back to the cart."""
+    """Add a variant to the cart (made on first use); back to the page the form names
+    (`next`, on this site) with a message saying what was added, or to the cart."""
     cart = cart_for_request(request, create=True)
     try:
-        cart_line_add(
+        line = cart_line_add(
             cart=cart,
             variant_id=request.POST.get("variant"),
             quantity=request.POST.get("quantity", "1"),
@@ -67,8 +84,17 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     except CartLineRefused as refused:
         messages.error(request, refused.message)
         return _cart_page(request, status=400)
-    messages.success(request, _("Added to your cart."))
-    return redirect("cart:detail")
+    target = _next_path(request)
+    if target is None:
+        messages.success(request, _("Added to your cart."))
+        return redirect("cart:detail")
+    variant = line.variant
+    messages.success(
+        request,
+        _("Added to your cart: %(title)s — %(variant)s (quantity in your cart: %(quantity)s).")
+        % {"title": variant.listing.title, "variant": variant.name, "quantity": line.quantity},
+    )
+    return redirect(target)
 
 
 @require_POST

@@ -25,6 +25,7 @@ from marketplace.search import (
     category_tree,
     category_tree_flat,
 )
+from marketplace.selectors import listings_photos_load
 
 RESULTS_TEMPLATE = "marketplace/catalogue/includes/results.html"
 
@@ -104,6 +105,9 @@ def _render_catalogue(
             )
         except CatalogueQueryInvalid as refused:
             form.add_error(None, refused.message)
+        else:
+            # The cards' photos: one query whatever the page's size.
+            listings_photos_load([result.listing for result in page.results])
     if page is None:
         status = 400
     ancestors = category_ancestors(category, tree) if category else []
@@ -162,10 +166,12 @@ def catalogue_category(request: HttpRequest, slug: str) -> HttpResponse:
 def catalogue_listing_detail(
     request: HttpRequest, store_slug: str, listing_slug: str
 ) -> HttpResponse:
-    """A published listing of an approved store: its variants, prices, stock and sizes."""
+    """A published listing of an approved store: its photos, its variants with their
+    prices, stock and sizes, and a form to add each variant in stock to the cart."""
     listing = catalogue_listing(store_slug=store_slug, listing_slug=listing_slug)
     if listing is None:
         raise Http404
+    listings_photos_load([listing])
     categories = []
     if listing.category is not None:
         categories = [*category_ancestors(listing.category, category_tree()), listing.category]

@@ -4,7 +4,16 @@ and who may act on a store (the access_* functions)."""
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import get_language
 
@@ -89,15 +98,29 @@ def stores_visible() -> QuerySet[Store]:
     )
 
 
+def listing_photos_prefetch() -> Prefetch:
+    """A listing's photos in the order the store set: the first is its cover."""
+    return Prefetch("photos", queryset=ListingPhoto.objects.order_by("position", "id"))
+
+
+def listings_photos_load(listings: list[Listing]) -> None:
+    """Load the photos of `listings` (`listing.photos.all`, the cover first) in one query
+    whatever their number: the catalogue's cards and a listing's gallery."""
+    prefetch_related_objects(listings, listing_photos_prefetch())
+
+
 def store_listings(store: Store) -> QuerySet[Listing]:
     """A store's published listings, by title in the active language, with their variants
-    (cheapest first) prefetched.
+    (cheapest first) and photos prefetched.
 
-    Two queries whatever the number of listings and variants.
+    Three queries whatever the number of listings, variants and photos.
     """
     return (
         Listing.objects.filter(store=store, status=ListingStatus.PUBLISHED)
-        .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("price", "sku")))
+        .prefetch_related(
+            Prefetch("variants", queryset=Variant.objects.order_by("price", "sku")),
+            listing_photos_prefetch(),
+        )
         .annotate(sort_title=_title_in_language())
         .order_by("sort_title", "id")
     )

@@ -1,12 +1,17 @@
 """Pages of the marketplace: the store directory, a store's shelf, a staff member's stores,
 and a retailer's application."""
 
+from decimal import Decimal
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from identity.assurance import require_assurance
@@ -29,14 +34,40 @@ def store_list(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/store_list.html", {"stores": stores_visible()})
 
 
+# Map links open openstreetmap.org at this zoom (a street and its neighbours).
+MAP_ZOOM = 17
+
+
+def openstreetmap_url(latitude: Decimal, longitude: Decimal) -> str:
+    """openstreetmap.org with a marker at the position: a link, never tiles in our pages."""
+    query = urlencode({"mlat": f"{latitude:f}", "mlon": f"{longitude:f}"})
+    return f"https://www.openstreetmap.org/?{query}#map={MAP_ZOOM}/{latitude:f}/{longitude:f}"
+
+
+def position_text(latitude: Decimal, longitude: Decimal) -> str:
+    """The position as people read it, in the active language: 45,54781° N, 73,57399° O."""
+    north = pgettext("compass point", "N") if latitude >= 0 else pgettext("compass point", "S")
+    east = pgettext("compass point", "E") if longitude >= 0 else pgettext("compass point", "W")
+    latitude_text = formats.number_format(abs(latitude), 5)
+    longitude_text = formats.number_format(abs(longitude), 5)
+    return f"{latitude_text}°\u00a0{north}, {longitude_text}°\u00a0{east}"
+
+
 @require_GET
 def store_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """An approved store's listings on sale, with variants, prices and availability."""
+    """An approved store: its hours, its position (a link to a map) and its listings on
+    sale, with photos, variants, prices and availability, each linking to the catalogue."""
     store = get_object_or_404(stores_visible(), slug=slug)
+    position = None
+    if store.latitude is not None and store.longitude is not None:
+        position = {
+            "text": position_text(store.latitude, store.longitude),
+            "map_url": openstreetmap_url(store.latitude, store.longitude),
+        }
     return render(
         request,
         "marketplace/store_detail.html",
-        {"store": store, "listings": store_listings(store)},
+        {"store": store, "listings": store_listings(store), "position": position},
     )
 
 

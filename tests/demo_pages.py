@@ -74,6 +74,27 @@ def _demo_packing_slip() -> str:
     return reverse("marketplace:packing_slip", args=[DEMO_STORE, shipment.pk])
 
 
+def _demo_declined_order_page() -> str:
+    """The shopper's order whose card was declined: cancelled, its items back in the cart."""
+    from marketplace.models import Order
+
+    order = Order.objects.filter(
+        buyer__email=SHOPPER, status="cancelled", payment__status="failed"
+    ).first()
+    return reverse("orders:detail", args=[order.number])
+
+
+def _catalogue_listing(store: str, title_fr: str) -> Callable[[], str]:
+    """The catalogue's page of a demo listing, found by its French title."""
+
+    def path() -> str:
+        from marketplace.demo import listing_slug
+
+        return reverse("catalogue:listing", args=[store, listing_slug(title_fr)])
+
+    return path
+
+
 def _registrar_person_page() -> str:
     from identity.models import User
 
@@ -160,6 +181,17 @@ PAGES = [
     Page("catalogue with errors", "/catalogue/?price_min=abc&sort=distance", status=400),
     Page("catalogue category", "catalogue:category", args=("alimentation",)),
     Page("catalogue listing", "/catalogue/boulangerie-du-faubourg/miche-au-levain-de-seigle/"),
+    Page(
+        "catalogue listing, one choice out of stock",
+        _catalogue_listing(DEMO_STORE, "Granola à l’érable"),
+    ),
+    Page(
+        "catalogue listing without a photo",
+        _catalogue_listing("fromagerie-saint-roch", "Cheddar fort vieilli deux ans"),
+    ),
+    Page("catalogue of one store", f"/catalogue/?store={DEMO_STORE}"),
+    Page("catalogue of one store, searched", f"/catalogue/?store={DEMO_STORE}&q=pain"),
+    Page("a store with photos", "marketplace:store_detail", args=(RETAILER_STORE,)),
     Page("locker sites", "lockers:site_list"),
     Page("about the coop", "pages:about"),
     Page("privacy", "pages:privacy"),
@@ -207,6 +239,12 @@ PAGES = [
     Page("my orders", "orders:list", SHOPPER),
     Page("an order", _demo_order_page, SHOPPER),
     Page("a refused order", _demo_refused_order_page, SHOPPER),
+    Page("a declined order", _demo_declined_order_page, SHOPPER),
+    Page(
+        "catalogue listing, signed in with a cart",
+        "/catalogue/boulangerie-du-faubourg/miche-au-levain-de-seigle/",
+        SHOPPER,
+    ),
     Page("catalogue, signed in", "catalogue:search", SHOPPER),
     Page("a missing page, signed in", "/compte/nulle-part/", SHOPPER, status=404),
     Page("test payment", _test_payment_page, SHOPPER),
