@@ -42,8 +42,8 @@ LEVELS_EXPLAINED = (
         name=pgettext_lazy("assurance level", "Basic"),
         way=gettext_lazy("Password"),
         allows=gettext_lazy(
-            "Browse and buy from local stores, keep your profile, use connected services "
-            "that ask for no more."
+            "Browse the local stores and fill a cart, keep your profile, use connected "
+            "services that ask for no more."
         ),
     ),
     LevelExplained(
@@ -51,8 +51,8 @@ LEVELS_EXPLAINED = (
         name=pgettext_lazy("assurance level", "Substantial"),
         way=gettext_lazy("Passkey added after signing in with your card"),
         allows=gettext_lazy(
-            "Everything a password allows, plus declaring your card lost and the services "
-            "that ask for more than a password."
+            "Everything a password allows, plus paying for an order, declaring your card "
+            "lost and the services that ask for more than a password."
         ),
     ),
     LevelExplained(
