@@ -21,7 +21,21 @@ from core.admin import (
 )
 from marketplace.errors import StoreDecisionInvalid
 from marketplace.forms import DecisionReasonForm, StoreAdminForm
-from marketplace.models import Category, Listing, Store, StoreStaff, Variant
+from marketplace.models import (
+    Category,
+    Listing,
+    Order,
+    OrderEvent,
+    Payment,
+    PaymentEvent,
+    PayoutAccount,
+    Refund,
+    Shipment,
+    Store,
+    StoreStaff,
+    Transfer,
+    Variant,
+)
 from marketplace.selectors import DECIDE_STORE
 from marketplace.services import (
     STORE_FIELDS,
@@ -331,3 +345,101 @@ class VariantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["sku", "name", "listing__title_fr", "listing__title_en", "store__name"]
     list_select_related = ["listing", "store"]
     autocomplete_fields = ["listing", "store"]
+
+
+# --- Orders and payments: read-only, for the coop's support ------------------------------
+# Orders move through the shoppers' and stores' pages and the payment gateway's events
+# (marketplace.checkout, marketplace.orders); the admin only shows them.
+
+
+class ShipmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Shipment
+    extra = 0
+    fields = [
+        "sequence",
+        "store",
+        "status",
+        "subtotal",
+        "gst",
+        "qst",
+        "total",
+        "gst_collected_by",
+        "qst_collected_by",
+        "commission",
+        "payout",
+        "refusal_reason",
+    ]
+
+
+class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    fields = ["created_at", "shipment", "from_status", "to_status", "actor", "reason"]
+    readonly_fields = fields
+
+
+class RefundInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Refund
+    extra = 0
+    fields = ["created_at", "shipment", "amount", "refund_id", "reason", "actor"]
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(DateHierarchyAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "buyer", "status", "speed", "total", "refunded_amount", "placed_at"]
+    list_filter = ["status", "speed", "pickup_kind"]
+    search_fields = ["number", "buyer__email", "shipments__store__name", "payment__intent_id"]
+    list_select_related = ["buyer"]
+    date_hierarchy = "placed_at"
+    inlines = [ShipmentInline, RefundInline, OrderEventInline]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["order", "gateway", "is_test", "status", "amount", "intent_id", "created_at"]
+    list_filter = ["gateway", "is_test", "status"]
+    search_fields = ["order__number", "intent_id", "charge_id"]
+    list_select_related = ["order"]
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "shipment",
+        "gateway",
+        "destination",
+        "amount",
+        "reversed_amount",
+        "transfer_id",
+        "created_at",
+    ]
+    list_filter = ["gateway"]
+    search_fields = ["shipment__order__number", "transfer_id", "destination"]
+    list_select_related = ["shipment__order"]
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The gateways' webhook events as received: one row per event id."""
+
+    list_display = ["event_id", "gateway", "event_type", "created", "received_at", "processed_at"]
+    list_filter = ["gateway", "event_type"]
+    search_fields = ["event_id", "event_type"]
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES
+
+
+@admin.register(PayoutAccount)
+class PayoutAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "store",
+        "gateway",
+        "account_id",
+        "transfers_enabled",
+        "details_submitted",
+        "is_test",
+        "updated_at",
+    ]
+    list_filter = ["gateway", "transfers_enabled", "is_test"]
+    search_fields = ["store__name", "account_id"]
+    list_select_related = ["store"]

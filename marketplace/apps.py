@@ -34,5 +34,11 @@ class MarketplaceConfig(AppConfig):
                 "marketplace.view_variant",
                 "marketplace.add_variant",
                 "marketplace.change_variant",
+                # Shown, never written, in the admin (marketplace/admin.py).
+                "marketplace.view_order",
+                "marketplace.view_payment",
+                "marketplace.view_transfer",
+                "marketplace.view_paymentevent",
+                "marketplace.view_payoutaccount",
             ],
         )

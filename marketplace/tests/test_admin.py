@@ -1,8 +1,21 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from identity.models import AuditEvent, User
-from marketplace.models import Category, Listing, Store, StoreStaff, StoreStatus, Variant
+from marketplace.models import (
+    Category,
+    Listing,
+    Order,
+    Payment,
+    PaymentEvent,
+    PayoutAccount,
+    Store,
+    StoreStaff,
+    StoreStatus,
+    Transfer,
+    Variant,
+)
 from marketplace.services import category_upsert, store_staff_set, store_update
 from tests.admin_forms import admin_post_data
 
@@ -274,3 +287,39 @@ def test_a_registrar_has_no_store_decisions(client, make_store, make_person):
     assert response.status_code == 403
     pending.refresh_from_db()
     assert pending.status == StoreStatus.PENDING
+
+
+@pytest.mark.parametrize("model", [Order, Payment, Transfer, PaymentEvent, PayoutAccount])
+def test_orders_and_payments_are_shown_never_written(
+    client, model, django_capture_on_commit_callbacks
+):
+    """A coop admin sees the demo's orders and payments, and can add, change or delete
+    none of them: they move through checkout, the stores' pages and the gateway."""
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", verbosity=0)  # the stores' transfers follow the commits
+    client.force_login(User.objects.get(email="admin@demo.uniqc.coop"))
+    opts = model._meta
+    changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    assert client.get(changelist).status_code == 200
+    assert client.get(changelist, {"q": "UQ"}).status_code == 200
+    if model is PaymentEvent:
+        PaymentEvent.objects.create(
+            # The demo pays through the services, not through the webhook.
+            gateway="offline",
+            event_id="evt_admin_test",
+            event_type="payment_intent.succeeded",
+            created=timezone.now(),
+            payload={"id": "evt_admin_test"},
+        )
+    row = model.objects.first()
+    change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk])
+    page = client.get(change)
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+    assert client.get(add).status_code == 403
+    delete = reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[row.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert model.objects.filter(pk=row.pk).exists()
