@@ -11,3 +11,7 @@ urlpatterns = [
     path("stores/<slug:slug>/", views.StoreDetail.as_view(), name="store_detail"),
     path("categories/", views.CategoryTree.as_view(), name="category_tree"),
 ]
+
+from marketplace.api.catalogue import urlpatterns as catalogue_urlpatterns  # noqa: E402
+
+urlpatterns += catalogue_urlpatterns

@@ -11,6 +11,7 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from marketplace.models import Category
 from marketplace.tests.api.conftest import bearer_token
@@ -21,6 +22,8 @@ ENDPOINTS = {
     "/api/v1/stores/": {"get"},
     "/api/v1/stores/{slug}/": {"get"},
     "/api/v1/categories/": {"get"},
+    "/api/v1/catalogue/": {"get"},
+    "/api/v1/catalogue/{store_slug}/{listing_slug}/": {"get"},
 }
 
 
@@ -110,7 +113,13 @@ def test_generated_requests_never_get_a_server_error(make_store, phone_app, shop
             suppress_health_check=list(HealthCheck),
         )
         def no_server_error(case: schemathesis.Case) -> None:
-            response = case.call_and_validate(headers=headers)
+            excluded = []
+            if case.operation.path == "/api/v1/catalogue/":
+                # Its parameters depend on each other (lat with lon, price_min at most
+                # price_max, a distance needs a position) and name rows (category,
+                # store): a schema-valid query may be a 400, which OpenAPI cannot say.
+                excluded.append(positive_data_acceptance)
+            response = case.call_and_validate(headers=headers, excluded_checks=excluded)
             statuses.append(response.status_code)
 
         no_server_error()
