@@ -151,9 +151,9 @@ def _catalogue_choices_forgotten() -> None:
     next test through the cache."""
     from django.core.cache import cache
 
-    from marketplace.search import CATALOGUE_CHOICES_CACHE_KEY
+    from marketplace.search import CATALOGUE_CHOICES_VERSION_KEY
 
-    cache.delete(CATALOGUE_CHOICES_CACHE_KEY)
+    cache.delete(CATALOGUE_CHOICES_VERSION_KEY)
 
 
 @pytest.fixture

@@ -63,11 +63,11 @@ def _category_choices(tree: list[CategoryNode]) -> list[tuple[str, str]]:
 def _render_catalogue(
     request: HttpRequest, *, category: Category | None, choices: CatalogueChoices
 ) -> HttpResponse:
-    tree, stores = choices.tree, choices.stores
+    tree = choices.tree
     form = CatalogueFilterForm(
         request.GET,
         categories=_category_choices(tree),
-        stores=[(slug, name) for _pk, slug, name in stores],
+        stores=choices.store_choices,
         saved_position=_saved_position(request.user),
     )
     if category is not None:
@@ -78,13 +78,12 @@ def _render_catalogue(
     if form.is_valid():
         data = form.cleaned_data
         nodes = {node.category.slug: node.category for node in category_tree_flat(tree)}
-        store_ids = {slug: pk for pk, slug, _name in stores}
         try:
             page = catalogue_search(
                 text=data["q"],
                 category=category or nodes.get(data.get("category") or ""),
                 # The form's choices are the approved stores: the id is all the filter needs.
-                store=Store(pk=store_ids[data["store"]]) if data["store"] else None,
+                store=Store(pk=choices.store_id(data["store"])) if data["store"] else None,
                 price_min=data["price_min"],
                 price_max=data["price_max"],
                 in_stock=data["in_stock"],

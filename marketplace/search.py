@@ -8,6 +8,7 @@ import functools
 import math
 import re
 import unicodedata
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -563,11 +564,14 @@ def catalogue_listing(*, store_slug: str, listing_slug: str) -> Listing | None:
 
 # --- What every catalogue request needs and few change: cached -------------------------
 
-# The version is part of the key: a deploy that changes CatalogueChoices never reads the
-# previous shape from a shared cache.
-CATALOGUE_CHOICES_CACHE_KEY = "marketplace:catalogue-choices:1"
+# The cache holds a version (a random token) and the choices under it. Each process keeps
+# the last choices it read beside their version, and reads only the short version from the
+# cache while it stays the same: no unpickling a few hundred stores on every request.
+# "1" names this shape: a deploy that changes CatalogueChoices never reads the previous one.
+CATALOGUE_CHOICES_VERSION_KEY = "marketplace:catalogue-choices:1:version"
+CATALOGUE_CHOICES_CACHE_KEY = "marketplace:catalogue-choices:1:{version}"
 # A bound on staleness should an invalidation be missed (a raw UPDATE elsewhere); every
-# change through the models or the store decisions forgets the entry at once.
+# change through the models or the store decisions forgets the version at once.
 CATALOGUE_CHOICES_SECONDS = 600
 
 
@@ -587,7 +591,16 @@ class CatalogueChoices:
 
     def store_id(self, slug: str) -> int | None:
         """The id of the approved store `slug`; None for any other."""
-        return next((pk for pk, store_slug, _name in self.stores if store_slug == slug), None)
+        return self._store_ids.get(slug)
+
+    @functools.cached_property
+    def _store_ids(self) -> dict[str, int]:
+        return {slug: pk for pk, slug, _name in self.stores}
+
+    @functools.cached_property
+    def store_choices(self) -> list[tuple[str, str]]:
+        """(slug, name) of each approved store, by name: the store filter's choices."""
+        return [(slug, name) for _pk, slug, name in self.stores]
 
     def descendants(self, category_id: int) -> list[int]:
         """`category_id` and the ids of every category under it, at any depth."""
@@ -604,14 +617,9 @@ class CatalogueChoices:
         return found
 
 
-def catalogue_choices() -> CatalogueChoices:
-    """The category tree and the approved stores, from Django's cache; two queries when
-    the cache does not hold them (after catalogue_choices_forget, or
-    CATALOGUE_CHOICES_SECONDS)."""
-    choices = cache.get(CATALOGUE_CHOICES_CACHE_KEY)
-    if isinstance(choices, CatalogueChoices):
-        return choices
-    choices = CatalogueChoices(
+def _catalogue_choices_read() -> CatalogueChoices:
+    """From the database: two queries."""
+    return CatalogueChoices(
         tree=category_tree(),
         stores=list(
             Store.objects.filter(status=StoreStatus.APPROVED)
@@ -619,7 +627,33 @@ def catalogue_choices() -> CatalogueChoices:
             .values_list("pk", "slug", "name")
         ),
     )
-    cache.set(CATALOGUE_CHOICES_CACHE_KEY, choices, CATALOGUE_CHOICES_SECONDS)
+
+
+# This process's last choices, by version; replaced whole, never changed in place.
+_choices_read: tuple[str, CatalogueChoices] | None = None
+
+
+def catalogue_choices() -> CatalogueChoices:
+    """The category tree and the approved stores, through Django's cache: one cache read
+    while they have not changed, two queries when the cache has forgotten them
+    (catalogue_choices_forget, or after CATALOGUE_CHOICES_SECONDS)."""
+    global _choices_read
+    version = cache.get(CATALOGUE_CHOICES_VERSION_KEY)
+    if version is None:
+        # Of several processes starting a version at once, the first to add it wins.
+        cache.add(CATALOGUE_CHOICES_VERSION_KEY, uuid.uuid4().hex, CATALOGUE_CHOICES_SECONDS)
+        version = cache.get(CATALOGUE_CHOICES_VERSION_KEY)
+        if version is None:  # a cache that keeps nothing (DummyCache): read every time
+            return _catalogue_choices_read()
+    read = _choices_read
+    if read is not None and read[0] == version:
+        return read[1]
+    key = CATALOGUE_CHOICES_CACHE_KEY.format(version=version)
+    choices = cache.get(key)
+    if not isinstance(choices, CatalogueChoices):
+        choices = _catalogue_choices_read()
+        cache.set(key, choices, CATALOGUE_CHOICES_SECONDS)
+    _choices_read = (version, choices)
     return choices
 
 
@@ -627,8 +661,8 @@ def catalogue_choices_forget() -> None:
     """Drop the cached choices: a category or a store changed. Now, for the rest of this
     transaction, and again once it commits, so that a request that read the old rows in
     the meantime does not keep them cached."""
-    cache.delete(CATALOGUE_CHOICES_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CATALOGUE_CHOICES_CACHE_KEY))
+    cache.delete(CATALOGUE_CHOICES_VERSION_KEY)
+    transaction.on_commit(lambda: cache.delete(CATALOGUE_CHOICES_VERSION_KEY))
 
 
 def cover_photos(listing_ids: list[int]) -> dict[int, ListingPhoto]:
