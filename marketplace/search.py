@@ -9,10 +9,8 @@ import math
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, models, transaction
@@ -302,39 +300,6 @@ def _price_page_ids(
     return list(walk.order_by(*order).values_list("listing_id", flat=True)[offset : offset + size])
 
 
-def _parallel_workers_off() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-
-
-def _without_parallel_workers(
-    search: Callable[..., "CataloguePage"],
-) -> Callable[..., "CataloguePage"]:
-    """Run `search` with PostgreSQL's parallel query off, for its transaction only.
-
-    A search's statements are short and many run at once: two workers per statement
-    (the default) make each wait for cores the other requests need. Measured with pgbench
-    on the benchmark's 100,000 listings, 8 clients on 2 cores: the costliest ranking
-    ("pain", 2,400 matches) went from 110 to 192 statements/s, the count by store of a
-    distance search from 49 to 79, and one client alone was faster too."""
-
-    @functools.wraps(search)
-    def wrapper(*args: Any, **kwargs: Any) -> "CataloguePage":
-        if connection.vendor != "postgresql":
-            return search(*args, **kwargs)
-        if connection.in_atomic_block:
-            # In a caller's transaction, the setting lasts until that ends: harmless, and
-            # a refusal raised by the search does not break the caller's transaction.
-            _parallel_workers_off()
-            return search(*args, **kwargs)
-        with transaction.atomic():
-            _parallel_workers_off()
-            return search(*args, **kwargs)
-
-    return wrapper
-
-
-@_without_parallel_workers
 def catalogue_search(
     *,
     text: str = "",
@@ -361,8 +326,7 @@ def catalogue_search(
 
     The query count does not depend on the page size: one for the total, one for the
     page's ids, one for its rows, one for the stores near `position` with a distance or
-    its sort; the category tree comes from the cache (catalogue_choices). On PostgreSQL,
-    one more sets parallel query off for the search (_without_parallel_workers).
+    its sort; the category tree comes from the cache (catalogue_choices).
     Raises CatalogueQueryInvalid for a text longer than QUERY_MAX_LENGTH, a distance
     without a position, or an unknown sort.
     """
