@@ -252,7 +252,9 @@ def main() -> None:
         f"{os.cpu_count()} CPUs on one machine, load average "
         f"{load_before[0]:.1f} before and {load_after[0]:.1f} after (1 min)"
     )
-    rate = ceiling["rate"]
+    # The share is of the faster of the two trivial runs: the machine's load changes
+    # during the run, and the higher ceiling is the harder comparison.
+    rate = max(ceiling["rate"], ceiling_end["rate"])
     goal = f"goal: p95 < {GOAL_P95_MS} ms, >= {GOAL_SHARE:.0%} of the trivial view"
     header = (
         f"{'request':<38} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p95 goal':>9} "
