@@ -144,6 +144,18 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
             worker.kill()
 
 
+@pytest.fixture(autouse=True)
+def _catalogue_choices_forgotten() -> None:
+    """The catalogue caches its categories and stores across requests
+    (marketplace.search.catalogue_choices); a test's rolled-back rows must not reach the
+    next test through the cache."""
+    from django.core.cache import cache
+
+    from marketplace.search import CATALOGUE_CHOICES_VERSION_KEY
+
+    cache.delete(CATALOGUE_CHOICES_VERSION_KEY)
+
+
 @pytest.fixture
 def postgresql_only() -> None:
     """Skip where the database is not PostgreSQL: a race test needs its row locks between

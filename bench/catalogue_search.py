@@ -2,18 +2,23 @@
 
 Loads a throwaway database (bench/catalogue_fixtures.py, COPY), starts gunicorn with the
 production settings, and measures, each for BENCH_SECONDS with wrk: the trivial Django
-view (the ceiling), then catalogue searches — a common French word, two words, English
-words, a category browsed by price with only what is in stock, a distance search
-sorted by distance, the newest listings, the results region htmx asks for — and all of
-them in turn (the mix), also one request at a time (latency without queueing). Prints
-requests per second, p50 and p95 latency, and each rate as a share of the trivial
-view's, against the issue's goal (p95 under 30 ms, at least 25 % of the trivial view).
-Never fails on speed.
+view (the ceiling), then the same catalogue searches two ways, the HTML page and the JSON
+API (GET /api/v1/catalogue/) — a common French word, two words, English words, a category
+browsed by price with only what is in stock, a distance search sorted by distance, the
+newest listings, and (page only) the results region htmx asks for — and each way's
+searches in turn (the mix), with BENCH_CONNECTIONS at once and one request at a time
+(latency without queueing). Prints requests per second, p50 and p95 latency, and each
+rate as a share of the trivial view's, each beside the issue's goal (p95 under 30 ms, at
+least 25 % of the trivial view), and the machine's load average before and after.
+
+The goal is judged on the JSON API's mix: the issue asks for "catalogue search over
+HTTP", which the API is, and it is what a phone app calls; the HTML page's figures are
+printed beside it, with their own verdict. Never fails on speed.
 
 Environment: BENCH_CATALOGUE_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/uniqc_bench_catalogue, dropped and re-created),
 BENCH_LISTINGS (100000), BENCH_SECONDS (10), BENCH_CONNECTIONS (8), BENCH_WORKERS (2),
-BENCH_THREADS (4 per worker).
+BENCH_THREADS (4 per worker), BENCH_PORT (18766).
 """
 
 import json
@@ -55,6 +60,22 @@ SEARCHES = [
     ("within 5 km, nearest first", "/catalogue/?lat=46.81&lon=-71.21&distance=5&sort=distance"),
     ("newest, no filter", "/catalogue/"),
     ("search, htmx results region", "/catalogue/?q=" + quote("pain au levain") + "&htmx=1"),
+]
+# The same searches through the JSON API (the htmx region has no counterpart).
+API_SEARCHES = [
+    ("API: a common word (pain)", "/api/v1/catalogue/?q=pain"),
+    ("API: two words", "/api/v1/catalogue/?q=" + quote("fromage fumé")),
+    ("API: English, no accent", "/api/v1/catalogue/?q=" + quote("maple syrup")),
+    (
+        "API: category, by price, in stock",
+        "/api/v1/catalogue/?category=alimentation&sort=price&in_stock=true",
+    ),
+    (
+        "API: within 5 km, nearest first",
+        "/api/v1/catalogue/?lat=46.81&lon=-71.21&max_km=5&sort=distance",
+    ),
+    ("API: newest, no filter", "/api/v1/catalogue/"),
+    ("API: three words", "/api/v1/catalogue/?q=" + quote("pain au levain")),
 ]
 
 # Round-robin over `paths`, each thread starting at its own place; a path ending in
@@ -180,6 +201,9 @@ def main() -> None:
         return
     env = dict(os.environ)
     env.update(DJANGO_SETTINGS_MODULE="bench.settings", DATABASE_URL=DATABASE_URL)
+    # The API's throttle still runs (its cache reads and writes are part of the cost),
+    # at a rate the benchmark's one address never reaches.
+    env.update(API_RATE_ANON="100000000/min", API_RATE_USER="100000000/min")
     env.pop("CELERY_BROKER_URL", None)
     database_recreate(env)
     loaded = json.loads(
@@ -192,48 +216,80 @@ def main() -> None:
             check=True,
         ).stdout
     )
+    load_before = os.getloadavg()
+    pages = [path for _name, path in SEARCHES]
+    api = [path for _name, path in API_SEARCHES]
     with tempfile.TemporaryDirectory(prefix="uniqc-bench-catalogue-") as tmp:
         workdir = Path(tmp)
         server = gunicorn_start(env)
         try:
-            failures = _check_pages([path for _name, path in SEARCHES])
+            failures = _check_pages(pages + api)
             if failures:
                 raise SystemExit("Pages that did not answer 200: " + "; ".join(failures))
-            wrk("warm-up", [path for _name, path in SEARCHES], workdir, seconds=3)
-            results = [wrk("trivial Django view (ceiling)", ["/bench/trivial"], workdir)]
-            results += [wrk(name, [path], workdir) for name, path in SEARCHES]
-            mix = [path for _name, path in SEARCHES]
-            results.append(wrk("all searches in turn (the mix)", mix, workdir))
+            wrk("warm-up", pages + api, workdir, seconds=3)
+            ceiling = wrk("trivial Django view (ceiling)", ["/bench/trivial"], workdir)
+            page_rows = [wrk(name, [path], workdir) for name, path in SEARCHES]
+            page_rows.append(wrk("HTML page: the mix", pages, workdir))
             # One request at a time: the latency of a search itself, without queueing
             # behind the others (with CONNECTIONS at once, p95 is mostly waiting).
-            results.append(wrk("the mix, one connection", mix, workdir, connections=1))
+            page_rows.append(
+                wrk("HTML page: the mix, one connection", pages, workdir, connections=1)
+            )
+            api_rows = [wrk(name, [path], workdir) for name, path in API_SEARCHES]
+            api_rows.append(wrk("JSON API: the mix", api, workdir))
+            api_rows.append(wrk("JSON API: the mix, one connection", api, workdir, connections=1))
+            # The ceiling again at the end: the machine's load may have changed meanwhile.
+            ceiling_end = wrk("trivial Django view, again at the end", ["/bench/trivial"], workdir)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-    ceiling = results[0]["rate"]
+    load_after = os.getloadavg()
     print(
         f"\nCatalogue search over HTTP: {loaded['listings']:,} listings, "
         f"{loaded['variants']:,} variants, {loaded['stores']} stores (loaded in "
         f"{loaded['seconds']} s); gunicorn {WORKERS} workers x {THREADS} threads, "
         f"PostgreSQL, wrk {CONNECTIONS} connections, {SECONDS} s each, "
-        f"{os.cpu_count()} CPUs on one machine"
+        f"{os.cpu_count()} CPUs on one machine, load average "
+        f"{load_before[0]:.1f} before and {load_after[0]:.1f} after (1 min)"
     )
-    print(f"{'request':<34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'share':>7} {'errors':>7}")
-    print("-" * 78)
-    for row in results:
+    # The share is of the faster of the two trivial runs: the machine's load changes
+    # during the run, and the higher ceiling is the harder comparison.
+    rate = max(ceiling["rate"], ceiling_end["rate"])
+    goal = f"goal: p95 < {GOAL_P95_MS} ms, >= {GOAL_SHARE:.0%} of the trivial view"
+    header = (
+        f"{'request':<38} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p95 goal':>9} "
+        f"{'share':>6} {'share goal':>11} {'errors':>7}"
+    )
+
+    def table(title: str, rows: list[dict]) -> None:
+        print(f"\n{title} ({goal})")
+        print(header)
+        print("-" * len(header))
+        for row in rows:
+            share = row["rate"] / rate
+            print(
+                f"{row['name']:<38} {row['rate']:>8,.0f} {row['p50']:>8.1f} {row['p95']:>8.1f} "
+                f"{_verdict(row['p95'] < GOAL_P95_MS):>9} {share:>6.0%} "
+                f"{_verdict(share >= GOAL_SHARE):>11} {row['errors']:>7}"
+            )
+
+    print(f"\n{'request':<38} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    for row in (ceiling, ceiling_end):
+        print(f"{row['name']:<38} {row['rate']:>8,.0f} {row['p50']:>8.1f} {row['p95']:>8.1f}")
+    table("The JSON API, GET /api/v1/catalogue/ — the goal is judged here", api_rows)
+    table("The HTML page, /catalogue/ — shown beside it", page_rows)
+    for label, rows in (("JSON API (judged)", api_rows), ("HTML page", page_rows)):
+        mix, alone = rows[-2], rows[-1]
         print(
-            f"{row['name']:<34} {row['rate']:>8,.0f} {row['p50']:>8.1f} {row['p95']:>8.1f} "
-            f"{row['rate'] / ceiling:>7.0%} {row['errors']:>7}"
+            f"\n{label}: the mix's p95 {mix['p95']:.1f} ms with {CONNECTIONS} connections "
+            f"({_verdict(mix['p95'] < GOAL_P95_MS)}), {alone['p95']:.1f} ms one at a time "
+            f"({_verdict(alone['p95'] < GOAL_P95_MS)}); {mix['rate'] / rate:.0%} of the "
+            f"trivial view ({_verdict(mix['rate'] / rate >= GOAL_SHARE)})."
         )
-    mix, alone = results[-2], results[-1]
-    print(
-        f"\nGoal: p95 under {GOAL_P95_MS} ms and at least {GOAL_SHARE:.0%} of the trivial "
-        f"view. The mix: p95 {mix['p95']:.1f} ms with {CONNECTIONS} connections, "
-        f"{alone['p95']:.1f} ms one at a time "
-        f"({'met' if alone['p95'] < GOAL_P95_MS else 'not met'}); "
-        f"{mix['rate'] / ceiling:.0%} of the trivial view "
-        f"({'met' if mix['rate'] / ceiling >= GOAL_SHARE else 'not met'})."
-    )
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "not met"
 
 
 if __name__ == "__main__":

@@ -15,14 +15,15 @@ from django.views.decorators.http import require_GET
 
 from marketplace.errors import CatalogueQueryInvalid
 from marketplace.forms import CatalogueFilterForm
-from marketplace.models import Category, Store, StoreStatus
+from marketplace.models import Category, Store
 from marketplace.search import (
     PAGE_SIZE_DEFAULT,
+    CatalogueChoices,
     CategoryNode,
+    catalogue_choices,
     catalogue_listing,
     catalogue_search,
     category_ancestors,
-    category_tree,
     category_tree_flat,
 )
 from marketplace.selectors import listings_photos_load
@@ -52,15 +53,6 @@ def _saved_position(user: Any) -> tuple[float, float] | None:
     return (float(user.latitude), float(user.longitude))
 
 
-def _stores() -> list[tuple[int, str, str]]:
-    """The approved stores shoppers filter by: (id, slug, name), by name. One query."""
-    return list(
-        Store.objects.filter(status=StoreStatus.APPROVED)
-        .order_by("name")
-        .values_list("pk", "slug", "name")
-    )
-
-
 def _category_choices(tree: list[CategoryNode]) -> list[tuple[str, str]]:
     # Sub-categories indented under their parent (no-break spaces survive in a <select>).
     return [
@@ -70,13 +62,13 @@ def _category_choices(tree: list[CategoryNode]) -> list[tuple[str, str]]:
 
 
 def _render_catalogue(
-    request: HttpRequest, *, category: Category | None, tree: list[CategoryNode]
+    request: HttpRequest, *, category: Category | None, choices: CatalogueChoices
 ) -> HttpResponse:
-    stores = _stores()
+    tree = choices.tree
     form = CatalogueFilterForm(
         request.GET,
         categories=_category_choices(tree),
-        stores=[(slug, name) for _pk, slug, name in stores],
+        stores=choices.store_choices,
         saved_position=_saved_position(request.user),
     )
     if category is not None:
@@ -87,13 +79,12 @@ def _render_catalogue(
     if form.is_valid():
         data = form.cleaned_data
         nodes = {node.category.slug: node.category for node in category_tree_flat(tree)}
-        store_ids = {slug: pk for pk, slug, _name in stores}
         try:
             page = catalogue_search(
                 text=data["q"],
                 category=category or nodes.get(data.get("category") or ""),
                 # The form's choices are the approved stores: the id is all the filter needs.
-                store=Store(pk=store_ids[data["store"]]) if data["store"] else None,
+                store=Store(pk=choices.store_id(data["store"])) if data["store"] else None,
                 price_min=data["price_min"],
                 price_max=data["price_max"],
                 in_stock=data["in_stock"],
@@ -146,20 +137,18 @@ def _render_catalogue(
 def catalogue(request: HttpRequest) -> HttpResponse:
     """Every published listing of the approved stores, searched and filtered; a bad
     value in the query string is a form error and a 400."""
-    return _render_catalogue(request, category=None, tree=category_tree())
+    return _render_catalogue(request, category=None, choices=catalogue_choices())
 
 
 @require_GET
 def catalogue_category(request: HttpRequest, slug: str) -> HttpResponse:
     """The catalogue within a category and its sub-categories, with the tree to move
     between categories."""
-    tree = category_tree()
-    category = next(
-        (node.category for node in category_tree_flat(tree) if node.category.slug == slug), None
-    )
+    choices = catalogue_choices()
+    category = choices.category(slug)
     if category is None:
         raise Http404
-    return _render_catalogue(request, category=category, tree=tree)
+    return _render_catalogue(request, category=category, choices=choices)
 
 
 @require_GET
@@ -174,7 +163,10 @@ def catalogue_listing_detail(
     listings_photos_load([listing])
     categories = []
     if listing.category is not None:
-        categories = [*category_ancestors(listing.category, category_tree()), listing.category]
+        categories = [
+            *category_ancestors(listing.category, catalogue_choices().tree),
+            listing.category,
+        ]
     crumbs = _crumbs(
         (_("Catalogue"), reverse("catalogue:search")),
         *_category_trail(categories),

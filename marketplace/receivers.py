@@ -3,10 +3,12 @@
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from marketplace.cart import SESSION_CART, cart_create, cart_merge
-from marketplace.models import Cart
+from marketplace.models import Cart, Category, Store
+from marketplace.search import catalogue_choices_forget
 
 
 @receiver(user_logged_in, dispatch_uid="marketplace_cart_merge")
@@ -25,3 +27,13 @@ def cart_merge_at_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -
         return
     mine = Cart.objects.filter(owner=user).first() or cart_create(owner=user)
     cart_merge(source=anonymous, target=mine)
+
+
+@receiver(post_save, sender=Category, dispatch_uid="marketplace_catalogue_category_saved")
+@receiver(post_delete, sender=Category, dispatch_uid="marketplace_catalogue_category_deleted")
+@receiver(post_save, sender=Store, dispatch_uid="marketplace_catalogue_store_saved")
+@receiver(post_delete, sender=Store, dispatch_uid="marketplace_catalogue_store_deleted")
+def catalogue_choices_changed(sender: Any, **kwargs: Any) -> None:
+    """The catalogue caches its categories and approved stores (search.catalogue_choices):
+    a change to either is seen by the next request."""
+    catalogue_choices_forget()

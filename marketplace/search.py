@@ -4,13 +4,16 @@ One selector, `catalogue_search`, on PostgreSQL and SQLite alike; the full-text 
 reads is described in marketplace/search_index.py.
 """
 
+import functools
 import math
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, models
+from django.core.cache import cache
+from django.db import connection, models, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -31,7 +34,15 @@ from django.utils.translation import gettext_lazy as _
 from geopy.distance import geodesic
 
 from marketplace.errors import CatalogueQueryInvalid
-from marketplace.models import Category, Listing, ListingStatus, Store, StoreStatus, Variant
+from marketplace.models import (
+    Category,
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+    Store,
+    StoreStatus,
+    Variant,
+)
 from marketplace.search_index import FTS_TABLE, UNACCENT_FUNCTION, VECTOR_COLUMN
 
 QUERY_MAX_LENGTH = 200
@@ -145,18 +156,9 @@ def sqlite_match_expression(text: str) -> str:
 
 
 def category_with_descendants(category: Category) -> list[int]:
-    """The ids of `category` and of every category under it, at any depth. One query."""
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-    found, queue = [], [category.pk]
-    while queue:
-        pk = queue.pop()
-        if pk in found:
-            continue
-        found.append(pk)
-        queue.extend(children.get(pk, []))
-    return found
+    """The ids of `category` and of every category under it, at any depth, from the
+    cached choices (catalogue_choices: no query when they are cached)."""
+    return catalogue_choices().descendants(category.pk)
 
 
 def _bounding_box(
@@ -323,8 +325,8 @@ def catalogue_search(
     to COUNT_LIMIT (`total_capped` past it), and only those pages are offered.
 
     The query count does not depend on the page size: one for the total, one for the
-    page's ids, one for its rows, one for the category tree with `category`, one for the
-    stores near `position` with a distance or its sort.
+    page's ids, one for its rows, one for the stores near `position` with a distance or
+    its sort; the category tree comes from the cache (catalogue_choices).
     Raises CatalogueQueryInvalid for a text longer than QUERY_MAX_LENGTH, a distance
     without a position, or an unknown sort.
     """
@@ -522,3 +524,120 @@ def catalogue_listing(*, store_slug: str, listing_slug: str) -> Listing | None:
         )
         .first()
     )
+
+
+# --- What every catalogue request needs and few change: cached -------------------------
+
+# The cache holds a version (a random token) and the choices under it. Each process keeps
+# the last choices it read beside their version, and reads only the short version from the
+# cache while it stays the same: no unpickling a few hundred stores on every request.
+# "1" names this shape: a deploy that changes CatalogueChoices never reads the previous one.
+CATALOGUE_CHOICES_VERSION_KEY = "marketplace:catalogue-choices:1:version"
+CATALOGUE_CHOICES_CACHE_KEY = "marketplace:catalogue-choices:1:{version}"
+# A bound on staleness should an invalidation be missed (a raw UPDATE elsewhere); every
+# change through the models or the store decisions forgets the version at once.
+CATALOGUE_CHOICES_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class CatalogueChoices:
+    """The category tree and the approved stores ((id, slug, name), by name): the
+    catalogue's navigation and filter choices, the same for every request."""
+
+    tree: list[CategoryNode]
+    stores: list[tuple[int, str, str]]
+
+    def category(self, slug: str) -> Category | None:
+        return next(
+            (node.category for node in category_tree_flat(self.tree) if node.category.slug == slug),
+            None,
+        )
+
+    def store_id(self, slug: str) -> int | None:
+        """The id of the approved store `slug`; None for any other."""
+        return self._store_ids.get(slug)
+
+    @functools.cached_property
+    def _store_ids(self) -> dict[str, int]:
+        return {slug: pk for pk, slug, _name in self.stores}
+
+    @functools.cached_property
+    def store_choices(self) -> list[tuple[str, str]]:
+        """(slug, name) of each approved store, by name: the store filter's choices."""
+        return [(slug, name) for _pk, slug, name in self.stores]
+
+    def descendants(self, category_id: int) -> list[int]:
+        """`category_id` and the ids of every category under it, at any depth."""
+        children: dict[int | None, list[int]] = {}
+        for node in category_tree_flat(self.tree):
+            children.setdefault(node.category.parent_id, []).append(node.category.pk)
+        found, queue = [], [category_id]
+        while queue:
+            pk = queue.pop()
+            if pk in found:
+                continue
+            found.append(pk)
+            queue.extend(children.get(pk, []))
+        return found
+
+
+def _catalogue_choices_read() -> CatalogueChoices:
+    """From the database: two queries."""
+    return CatalogueChoices(
+        tree=category_tree(),
+        stores=list(
+            Store.objects.filter(status=StoreStatus.APPROVED)
+            .order_by("name", "pk")
+            .values_list("pk", "slug", "name")
+        ),
+    )
+
+
+# This process's last choices, by version; replaced whole, never changed in place.
+_choices_read: tuple[str, CatalogueChoices] | None = None
+
+
+def catalogue_choices() -> CatalogueChoices:
+    """The category tree and the approved stores, through Django's cache: one cache read
+    while they have not changed, two queries when the cache has forgotten them
+    (catalogue_choices_forget, or after CATALOGUE_CHOICES_SECONDS)."""
+    global _choices_read
+    version = cache.get(CATALOGUE_CHOICES_VERSION_KEY)
+    if version is None:
+        # Of several processes starting a version at once, the first to add it wins.
+        cache.add(CATALOGUE_CHOICES_VERSION_KEY, uuid.uuid4().hex, CATALOGUE_CHOICES_SECONDS)
+        version = cache.get(CATALOGUE_CHOICES_VERSION_KEY)
+        if version is None:  # a cache that keeps nothing (DummyCache): read every time
+            return _catalogue_choices_read()
+    read = _choices_read
+    if read is not None and read[0] == version:
+        return read[1]
+    key = CATALOGUE_CHOICES_CACHE_KEY.format(version=version)
+    choices = cache.get(key)
+    if not isinstance(choices, CatalogueChoices):
+        choices = _catalogue_choices_read()
+        cache.set(key, choices, CATALOGUE_CHOICES_SECONDS)
+    _choices_read = (version, choices)
+    return choices
+
+
+def catalogue_choices_forget() -> None:
+    """Drop the cached choices: a category or a store changed. Now, for the rest of this
+    transaction, and again once it commits, so that a request that read the old rows in
+    the meantime does not keep them cached."""
+    cache.delete(CATALOGUE_CHOICES_VERSION_KEY)
+    transaction.on_commit(lambda: cache.delete(CATALOGUE_CHOICES_VERSION_KEY))
+
+
+def cover_photos(listing_ids: list[int]) -> dict[int, ListingPhoto]:
+    """The first photo (by position) of each of these listings that has one. One query
+    (none without ids), whatever their number."""
+    if not listing_ids:
+        return {}
+    covers: dict[int, ListingPhoto] = {}
+    photos = ListingPhoto.objects.filter(listing_id__in=listing_ids).order_by(
+        "listing_id", "position", "id"
+    )
+    for photo in photos:
+        covers.setdefault(photo.listing_id, photo)
+    return covers

@@ -49,6 +49,7 @@ from marketplace.models import (
     Variant,
 )
 from marketplace.photos import photo_prepare
+from marketplace.search import catalogue_choices_forget
 from marketplace.selectors import (
     access_listing_manage,
     access_listing_publish,
@@ -302,6 +303,8 @@ def _store_decide(*, store: Store, decision: StoreDecision, reason: str, acting_
         decided_at=timezone.now(),
         decided_by=actor,
     )
+    # A conditional UPDATE sends no post_save: the catalogue's cached stores must go.
+    catalogue_choices_forget()
     store.refresh_from_db()
     if not updated:
         if store.status == decision.after:

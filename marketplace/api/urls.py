@@ -38,3 +38,7 @@ urlpatterns = [
         name="order_cancel",
     ),
 ]
+
+from marketplace.api.catalogue import urlpatterns as catalogue_urlpatterns  # noqa: E402
+
+urlpatterns += catalogue_urlpatterns

@@ -12,6 +12,7 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from marketplace.checkout import checkout_start
 from marketplace.models import Cart, Category
@@ -31,6 +32,8 @@ ENDPOINTS = {
     "/api/v1/orders/": {"get"},
     "/api/v1/orders/{number}/": {"get"},
     "/api/v1/orders/{number}/cancel/": {"post"},
+    "/api/v1/catalogue/": {"get"},
+    "/api/v1/catalogue/{store_slug}/{listing_slug}/": {"get"},
 }
 OPERATION_COUNT = sum(len(methods) for methods in ENDPOINTS.values())
 
@@ -165,7 +168,13 @@ def test_generated_requests_never_get_a_server_error(make_store, phone_app, shop
                 # is rightly refused (422 idempotency_key_reused, tested on its own), which
                 # Schemathesis would count as a valid request rejected.
                 case.headers["Idempotency-Key"] = f"schemathesis-{uuid.uuid4()}"
-            response = case.call_and_validate(headers=headers)
+            excluded = []
+            if case.operation.path == "/api/v1/catalogue/":
+                # Its parameters depend on each other (lat with lon, price_min at most
+                # price_max, a distance needs a position) and name rows (category,
+                # store): a schema-valid query may be a 400, which OpenAPI cannot say.
+                excluded.append(positive_data_acceptance)
+            response = case.call_and_validate(headers=headers, excluded_checks=excluded)
             statuses.append(response.status_code)
 
         no_server_error()

@@ -1,0 +1,419 @@
+"""GET /api/v1/catalogue/ and /api/v1/catalogue/{store}/{listing}/: the catalogue's
+search and a listing with its variants, for a phone app (docs/api.md, "The catalogue").
+
+The search's query string is read by one serializer, CatalogueQuerySerializer, with the
+limits of the catalogue's own page; every bad value is a 400 `invalid` naming its field,
+and the search runs through the same selector as the page (marketplace.search).
+"""
+
+from typing import Any
+
+from django.db.models import Prefetch, prefetch_related_objects
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from marketplace.api.schema import ApiAutoSchema
+from marketplace.api.views import PUBLIC, ApiView
+from marketplace.errors import CatalogueQueryInvalid
+from marketplace.models import Currency, Listing, ListingPhoto, SizeClass, Store, Variant
+from marketplace.search import (
+    DISTANCE_MAX_KM,
+    PAGE_SIZE_DEFAULT,
+    PAGE_SIZE_MAX,
+    QUERY_MAX_LENGTH,
+    CatalogueResult,
+    CatalogueSort,
+    catalogue_choices,
+    catalogue_listing,
+    catalogue_search,
+    cover_photos,
+)
+
+# Pages a search may ask for: past COUNT_LIMIT results there is none anyway.
+PAGE_MAX = 10_000
+PRICE_MAX = 100_000
+
+
+def _absolute(request: Request, path_or_url: str) -> str:
+    return request.build_absolute_uri(path_or_url)
+
+
+# --- The query -----------------------------------------------------------------------------
+
+
+class CatalogueQuerySerializer(serializers.Serializer):
+    """The search's query string, each value within its limits."""
+
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=QUERY_MAX_LENGTH,
+        help_text="Words to look for, French or English, accents optional; every word must match.",
+    )
+    category = serializers.SlugField(
+        required=False, max_length=80, help_text="A category's slug: it and its sub-categories."
+    )
+    store = serializers.SlugField(
+        required=False, max_length=120, help_text="An approved store's slug."
+    )
+    price_min = serializers.DecimalField(
+        required=False,
+        max_digits=8,
+        decimal_places=2,
+        min_value=0,
+        max_value=PRICE_MAX,
+        help_text="Lowest price, CAD (`12.50`): a variant at this price or more.",
+    )
+    price_max = serializers.DecimalField(
+        required=False,
+        max_digits=8,
+        decimal_places=2,
+        min_value=0,
+        max_value=PRICE_MAX,
+        help_text="Highest price, CAD: a variant at this price or less.",
+    )
+    in_stock = serializers.BooleanField(
+        required=False, default=False, help_text="`true`: only a variant in stock counts."
+    )
+    lat = serializers.FloatField(
+        required=False, min_value=-90, max_value=90, help_text="The shopper's latitude."
+    )
+    lon = serializers.FloatField(
+        required=False, min_value=-180, max_value=180, help_text="The shopper's longitude."
+    )
+    max_km = serializers.FloatField(
+        required=False,
+        min_value=0.1,
+        max_value=DISTANCE_MAX_KM,
+        help_text="Only stores this near `lat`, `lon` (km).",
+    )
+    sort = serializers.ChoiceField(
+        required=False,
+        choices=CatalogueSort.values,
+        help_text="`relevance` (the default with `q`), `newest` (the default without), "
+        "`price`, `-price`, `distance` (needs `lat`, `lon`).",
+    )
+    page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=PAGE_MAX)
+    page_size = serializers.IntegerField(
+        required=False,
+        default=PAGE_SIZE_DEFAULT,
+        min_value=1,
+        max_value=PAGE_SIZE_MAX,
+        help_text=f"Results per page, at most {PAGE_SIZE_MAX}.",
+    )
+
+    def validate_category(self, slug: str) -> Any:
+        category = catalogue_choices().category(slug)
+        if category is None:
+            raise ValidationError(_("No category has this slug."), code="unknown")
+        return category
+
+    def validate_store(self, slug: str) -> int:
+        store_id = catalogue_choices().store_id(slug)
+        if store_id is None:
+            raise ValidationError(_("No approved store has this slug."), code="unknown")
+        return store_id
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and low > high:
+            raise ValidationError(
+                {"price_max": [_("The highest price is below the lowest.")]}, code="invalid"
+            )
+        if ("lat" in data) != ("lon" in data):
+            missing = "lon" if "lat" in data else "lat"
+            raise ValidationError(
+                {missing: [_("Give both the latitude and the longitude.")]}, code="required"
+            )
+        if "lat" not in data:
+            if "max_km" in data:
+                raise ValidationError(
+                    {"max_km": [_("Give your position (lat, lon) to search by distance.")]},
+                    code="required",
+                )
+            if data.get("sort") == CatalogueSort.DISTANCE:
+                raise ValidationError(
+                    {"sort": [_("Give your position (lat, lon) to sort by distance.")]},
+                    code="required",
+                )
+        return data
+
+
+# --- What the search answers -------------------------------------------------------------
+
+
+class NamedRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField(help_text="In the request's language.")
+
+
+class ThumbnailSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    alt = serializers.CharField(help_text="What the photo shows, in the request's language.")
+
+
+def _thumbnail(request: Request, photo: ListingPhoto | None) -> dict[str, Any] | None:
+    if photo is None:
+        return None
+    width, height = photo.thumbnail_small_size
+    return {
+        "url": _absolute(request, photo.thumbnail_small.url),
+        "width": width,
+        "height": height,
+        "alt": photo.alt,
+    }
+
+
+class CatalogueResultSerializer(serializers.Serializer):
+    """One listing found: what a result card shows."""
+
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    title = serializers.CharField(help_text="In the request's language.")
+    store = NamedRefSerializer()
+    category = NamedRefSerializer(allow_null=True)
+    lowest_price = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        help_text="The cheapest variant that meets the price and stock filters.",
+    )
+    several_prices = serializers.BooleanField(help_text="Its variants differ in price: “from”.")
+    currency = serializers.CharField()
+    in_stock = serializers.BooleanField(help_text="A variant of it is in stock.")
+    distance_km = serializers.FloatField(
+        allow_null=True, help_text="From `lat`, `lon` to the store; null without a position."
+    )
+    thumbnail = ThumbnailSerializer(allow_null=True, help_text="Its first photo, if any.")
+    url = serializers.URLField(help_text="GET it here: the listing with its variants.")
+    web_url = serializers.URLField(help_text="The listing's page on the site.")
+
+    def to_representation(self, result: CatalogueResult) -> dict[str, Any]:
+        request = self.context["request"]
+        listing = result.listing
+        category = listing.category
+        return {
+            "id": listing.pk,
+            "slug": listing.slug,
+            "title": listing.title,
+            "store": {"slug": listing.store.slug, "name": listing.store.name},
+            "category": (
+                {"slug": category.slug, "name": category.name} if category is not None else None
+            ),
+            "lowest_price": f"{result.lowest_price:.2f}",
+            "several_prices": result.several_prices,
+            # A check constraint keeps every variant in CAD, the only currency.
+            "currency": Currency.CAD.value,
+            "in_stock": result.in_stock,
+            "distance_km": (
+                round(result.distance_km, 2) if result.distance_km is not None else None
+            ),
+            "thumbnail": _thumbnail(request, self.context["covers"].get(listing.pk)),
+            "url": _absolute(
+                request, reverse("api:catalogue_listing", args=[listing.store.slug, listing.slug])
+            ),
+            "web_url": _absolute(request, result.url),
+        }
+
+
+class CataloguePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(
+        help_text="Listings found, counted up to 1000 (see `count_capped`)."
+    )
+    count_capped = serializers.BooleanField(
+        help_text="More than 1000 match: `count` is 1000; narrow the search to see the rest."
+    )
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CatalogueResultSerializer(many=True)
+
+
+class CatalogueSchema(ApiAutoSchema):
+    """The search also answers 400 (a bad query) and 404 (a page past the last)."""
+
+    def _problem_statuses(self) -> list[int]:
+        return sorted({*super()._problem_statuses(), 400, 404})
+
+
+@extend_schema(
+    tags=["catalogue"],
+    operation_id="catalogue_search",
+    summary="Search the catalogue",
+    parameters=[CatalogueQuerySerializer],
+    responses=CataloguePageSerializer,
+)
+class CatalogueSearch(ApiView):
+    """Published listings of approved stores: words, category, store, price, stock and
+    distance, sorted; a page at a time, the same number of queries whatever its size."""
+
+    permission_classes = PUBLIC
+    pagination_class = None
+    schema = CatalogueSchema()
+
+    def get(self, request: Request) -> Response:
+        query = CatalogueQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        position = (data["lat"], data["lon"]) if "lat" in data else None
+        try:
+            page = catalogue_search(
+                text=data["q"],
+                category=data.get("category"),
+                # The serializer found the approved store: its id is all the filter needs.
+                store=Store(pk=data["store"]) if "store" in data else None,
+                price_min=data.get("price_min"),
+                price_max=data.get("price_max"),
+                in_stock=data["in_stock"],
+                position=position,
+                max_distance_km=data.get("max_km"),
+                sort=data.get("sort", ""),
+                page=data["page"],
+                page_size=data["page_size"],
+            )
+        except CatalogueQueryInvalid as refused:
+            # The serializer's limits are the selector's; this is a safety net.
+            raise ValidationError({"non_field_errors": [str(refused.message)]}) from refused
+        if page.page != data["page"]:
+            # The selector gives the last page for one past it; the API says so instead.
+            raise NotFound(_("Invalid page."), code="invalid_page")
+        url = request.build_absolute_uri()
+        context = {
+            "request": request,
+            "covers": cover_photos([result.listing.pk for result in page.results]),
+        }
+        return Response(
+            {
+                "count": page.total,
+                "count_capped": page.total_capped,
+                "next": replace_query_param(url, "page", page.page + 1) if page.has_next else None,
+                "previous": (
+                    replace_query_param(url, "page", page.page - 1) if page.has_previous else None
+                ),
+                "results": CatalogueResultSerializer(page.results, many=True, context=context).data,
+            }
+        )
+
+
+# --- One listing -----------------------------------------------------------------------------
+
+
+class CatalogueVariantSerializer(serializers.ModelSerializer):
+    """A variant as a shopper picks it: its id is what the cart's lines take."""
+
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    in_stock = serializers.SerializerMethodField()
+    size_class = serializers.ChoiceField(
+        choices=SizeClass.values, help_text="The parcel size it needs at pickup: S, M or L."
+    )
+
+    class Meta:
+        model = Variant
+        fields = ["id", "sku", "name", "price", "currency", "in_stock", "size_class"]
+        read_only_fields = fields
+
+    def get_in_stock(self, variant: Variant) -> bool:
+        return variant.stock > 0
+
+
+class PhotoSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="The photo, at most 2048 pixels on its longer side.")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    thumbnail = ThumbnailSerializer()
+    alt = serializers.CharField(help_text="What the photo shows, in the request's language.")
+
+    def to_representation(self, photo: ListingPhoto) -> dict[str, Any]:
+        request = self.context["request"]
+        return {
+            "url": _absolute(request, photo.image.url),
+            "width": photo.width,
+            "height": photo.height,
+            "thumbnail": _thumbnail(request, photo),
+            "alt": photo.alt,
+        }
+
+
+class CatalogueListingSerializer(serializers.ModelSerializer):
+    """A published listing with its variants, cheapest first, and its photos in order."""
+
+    title = serializers.CharField(help_text="In the request's language.")
+    description = serializers.CharField(help_text="In the request's language.")
+    store = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True)
+    variants = CatalogueVariantSerializer(many=True)
+    web_url = serializers.SerializerMethodField(help_text="The listing's page on the site.")
+
+    class Meta:
+        model = Listing
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "title_fr",
+            "title_en",
+            "description",
+            "store",
+            "category",
+            "photos",
+            "variants",
+            "web_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(NamedRefSerializer)
+    def get_store(self, listing: Listing) -> dict[str, str]:
+        return {"slug": listing.store.slug, "name": listing.store.name}
+
+    @extend_schema_field(NamedRefSerializer(allow_null=True))
+    def get_category(self, listing: Listing) -> dict[str, str] | None:
+        if listing.category is None:
+            return None
+        return {"slug": listing.category.slug, "name": listing.category.name}
+
+    def get_web_url(self, listing: Listing) -> str:
+        return _absolute(
+            self.context["request"],
+            reverse("catalogue:listing", args=[listing.store.slug, listing.slug]),
+        )
+
+
+@extend_schema(
+    tags=["catalogue"],
+    operation_id="catalogue_listing",
+    summary="One listing with its variants",
+    responses=CatalogueListingSerializer,
+)
+class CatalogueListingDetail(ApiView):
+    """A published listing of an approved store; any other is not found. Three queries."""
+
+    permission_classes = PUBLIC
+    pagination_class = None
+
+    def get(self, request: Request, store_slug: str, listing_slug: str) -> Response:
+        listing = catalogue_listing(store_slug=store_slug, listing_slug=listing_slug)
+        if listing is None:
+            raise NotFound()
+        prefetch_related_objects(
+            [listing], Prefetch("photos", queryset=ListingPhoto.objects.order_by("position", "id"))
+        )
+        return Response(CatalogueListingSerializer(listing, context={"request": request}).data)
+
+
+# Added to /api/v1/ by marketplace/api/urls.py.
+urlpatterns = [
+    path("catalogue/", CatalogueSearch.as_view(), name="catalogue"),
+    path(
+        "catalogue/<slug:store_slug>/<slug:listing_slug>/",
+        CatalogueListingDetail.as_view(),
+        name="catalogue_listing",
+    ),
+]
