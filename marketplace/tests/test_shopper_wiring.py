@@ -4,6 +4,7 @@ the confirmation after adding, the header's cart link, and the store's page (pos
 map link, search within the store, listings linking to the catalogue)."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -124,7 +125,8 @@ def test_the_listing_page_has_a_form_per_variant_in_stock_and_says_why_not(clien
     store = make_store(slug="boulangerie")  # "Petit" in stock, "Grand" out of stock
     listing = store.listings.get(slug="article-0")
     small, large = listing.variants.order_by("price")
-    body = client.get(listing_url(listing), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the site reads no Accept-Language
+    body = client.get(listing_url(listing)).content.decode()
     assert f'data-add-to-cart="{small.pk}"' in body
     assert f'name="variant" value="{small.pk}"' in body
     assert f'name="next" value="{listing_url(listing)}"' in body
@@ -137,15 +139,16 @@ def test_adding_from_the_listing_comes_back_to_it_with_a_confirmation(client, ma
     store = make_store(slug="boulangerie")
     listing = store.listings.get(slug="article-0")
     small = listing.variants.get(name="Petit")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(
         reverse("cart:add"),
         {"variant": small.pk, "quantity": "2", "next": listing_url(listing)},
-        HTTP_ACCEPT_LANGUAGE="en",
         follow=True,
     )
     assert response.redirect_chain == [(listing_url(listing), 302)]
     body = response.content.decode()
-    assert "Article 0 — Petit (quantity in your cart: 2)." in body
+    # In English, the listing's English title.
+    assert "Item 0 — Petit (quantity in your cart: 2)." in body
     # The header's cart link counts the items.
     assert 'data-cart-count="2"' in body
     assert CartLine.objects.get().quantity == 2
