@@ -28,7 +28,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
@@ -36,6 +35,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.http_server import database_recreate, gunicorn_start  # noqa: E402
 from bench.oidc_http import missing_prerequisites  # noqa: E402
 
 PYTHON = sys.executable
@@ -107,45 +107,6 @@ end
 """
 
 
-def database_recreate(env: dict[str, str]) -> None:
-    server, name = DATABASE_URL.rsplit("/", 1)
-    psql = ["psql", f"{server}/postgres", "-q", "-v", "ON_ERROR_STOP=1", "-c"]
-    subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
-    subprocess.run([*psql, f'CREATE DATABASE "{name}"'], check=True)
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        subprocess.run([PYTHON, "manage.py", *command, "-v0"], cwd=ROOT, env=env, check=True)
-
-
-def gunicorn_start(env: dict[str, str]) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "gunicorn"),
-            "--config",
-            "config/gunicorn.conf.py",
-            "bench.wsgi",
-            "--workers",
-            str(WORKERS),
-            "--threads",
-            str(THREADS),
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{BASE}/bench/trivial", timeout=1).read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start within 30 s")
-
-
 def wrk(
     name: str,
     paths: list[str],
@@ -205,7 +166,7 @@ def main() -> None:
     # at a rate the benchmark's one address never reaches.
     env.update(API_RATE_ANON="100000000/min", API_RATE_USER="100000000/min")
     env.pop("CELERY_BROKER_URL", None)
-    database_recreate(env)
+    database_recreate(database_url=DATABASE_URL, env=env)
     loaded = json.loads(
         subprocess.run(
             [PYTHON, "-m", "bench.catalogue_fixtures", str(LISTINGS)],
@@ -221,7 +182,7 @@ def main() -> None:
     api = [path for _name, path in API_SEARCHES]
     with tempfile.TemporaryDirectory(prefix="uniqc-bench-catalogue-") as tmp:
         workdir = Path(tmp)
-        server = gunicorn_start(env)
+        server = gunicorn_start(env=env, port=PORT, workers=WORKERS, threads=THREADS)
         try:
             failures = _check_pages(pages + api)
             if failures:

@@ -21,11 +21,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.http_server import database_recreate, gunicorn_start  # noqa: E402
+
 PYTHON = sys.executable
 PORT = int(os.environ.get("BENCH_PORT", "18765"))
 BASE = f"http://127.0.0.1:{PORT}"
@@ -84,48 +86,6 @@ def missing_prerequisites() -> list[str]:
     if not shutil.which("psql"):
         missing.append("psql (apt-get install -y postgresql-client)")
     return missing
-
-
-def database_recreate(env: dict[str, str]) -> None:
-    server, name = DATABASE_URL.rsplit("/", 1)
-    psql = ["psql", f"{server}/postgres", "-q", "-v", "ON_ERROR_STOP=1", "-c"]
-    subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
-    subprocess.run([*psql, f'CREATE DATABASE "{name}"'], check=True)
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        subprocess.run([PYTHON, "manage.py", *command, "-v0"], cwd=ROOT, env=env, check=True)
-
-
-def gunicorn_start(env: dict[str, str]) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "gunicorn"),
-            # The production settings; the bench sets the size and the address.
-            "--config",
-            "config/gunicorn.conf.py",
-            "bench.wsgi",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(THREADS),
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{BASE}/bench/trivial", timeout=1).read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start within 30 s")
 
 
 def wrk(
@@ -252,7 +212,7 @@ def main() -> None:
     env.pop("CELERY_BROKER_URL", None)
     with tempfile.TemporaryDirectory(prefix="uniqc-bench-") as tmp:
         workdir = Path(tmp)
-        database_recreate(env)
+        database_recreate(database_url=DATABASE_URL, env=env)
         # Rotation makes each refresh token good for one request: enough for every round
         # at several times the rate measured here.
         refresh_count = ROUNDS * SECONDS * int(os.environ.get("BENCH_REFRESH_PER_SECOND", "3000"))
@@ -271,7 +231,7 @@ def main() -> None:
         basic = base64.b64encode(
             f"{fixtures['client_id']}:{fixtures['client_secret']}".encode()
         ).decode()
-        server = gunicorn_start(env)
+        server = gunicorn_start(env=env, port=PORT, workers=WORKERS, threads=THREADS)
         try:
             wrk("warm-up", "GET", "/bench/trivial", workdir, seconds=2)
             rounds = [
