@@ -243,13 +243,6 @@ class CatalogueSchema(ApiAutoSchema):
         return sorted({*super()._problem_statuses(), 400, 404})
 
 
-@extend_schema(
-    tags=["catalogue"],
-    operation_id="catalogue_search",
-    summary="Search the catalogue",
-    parameters=[CatalogueQuerySerializer],
-    responses=CataloguePageSerializer,
-)
 class CatalogueSearch(ApiView):
     """Published listings of approved stores: words, category, store, price, stock and
     distance, sorted; a page at a time, the same number of queries whatever its size."""
@@ -258,6 +251,13 @@ class CatalogueSearch(ApiView):
     pagination_class = None
     schema = CatalogueSchema()
 
+    @extend_schema(
+        tags=["catalogue"],
+        operation_id="catalogue_search",
+        summary="Search the catalogue",
+        parameters=[CatalogueQuerySerializer],
+        responses=CataloguePageSerializer,
+    )
     def get(self, request: Request) -> Response:
         query = CatalogueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -386,18 +386,18 @@ class CatalogueListingSerializer(serializers.ModelSerializer):
         )
 
 
-@extend_schema(
-    tags=["catalogue"],
-    operation_id="catalogue_listing",
-    summary="One listing with its variants",
-    responses=CatalogueListingSerializer,
-)
 class CatalogueListingDetail(ApiView):
     """A published listing of an approved store; any other is not found. Three queries."""
 
     permission_classes = PUBLIC
     pagination_class = None
 
+    @extend_schema(
+        tags=["catalogue"],
+        operation_id="catalogue_listing",
+        summary="One listing with its variants",
+        responses=CatalogueListingSerializer,
+    )
     def get(self, request: Request, store_slug: str, listing_slug: str) -> Response:
         listing = catalogue_listing(store_slug=store_slug, listing_slug=listing_slug)
         if listing is None:
