@@ -38,7 +38,7 @@ def _link(url_name: str, user: User, token: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _mail_user(user: User, template_prefix: str, context: dict[str, Any]) -> None:
+def mail_user(user: User, template_prefix: str, context: dict[str, Any]) -> None:
     """Render `<prefix>_subject.txt` and `<prefix>_body.txt` in the person's language and send."""
     context = {"user": user, "site_url": settings.SITE_URL, **context}
     with translation.override(user.preferred_language):
@@ -55,7 +55,7 @@ def send_email_verification(user_id: int) -> None:
     if user is None or user.email_verified:
         return
     link = _link("identity:verify_email", user, email_verification_token.make_token(user))
-    _mail_user(
+    mail_user(
         user,
         "identity/email/verify_email",
         {"link": link, "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
@@ -72,7 +72,7 @@ def send_sign_up_attempt_email(user_id: int) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return
-    _mail_user(
+    mail_user(
         user,
         "identity/email/sign_up_attempt",
         {
@@ -93,7 +93,7 @@ def send_password_reset_email(user_id: int) -> None:
     if user is None or not user.has_usable_password():
         return
     link = _link("identity:password_reset_confirm", user, default_token_generator.make_token(user))
-    _mail_user(
+    mail_user(
         user,
         "identity/email/password_reset",
         {"link": link, "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600},

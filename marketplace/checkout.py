@@ -40,6 +40,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.urls import reverse
@@ -411,6 +412,49 @@ def _payment_for(intent_id: str) -> Payment | None:
     return Payment.objects.filter(intent_id=intent_id).first()
 
 
+def _event_pays(event: GatewayEvent, payment: Payment) -> bool:
+    """True unless the gateway reports another amount or currency than the payment asked
+    for (an event without them, as older test events, is taken at the payment's word)."""
+    if event.amount is not None and event.amount != payment.amount:
+        return False
+    return not (event.currency and event.currency != payment.currency)
+
+
+def _payment_mismatch_record(*, order: Order, payment: Payment, event: GatewayEvent) -> None:
+    """A success for another sum than the order's: the order is not marked paid (its hold
+    lapses as if unpaid), the order's history says why, and the coop's admins are told so
+    that a person settles it with the gateway."""
+    reason = _(
+        "The payment service reported %(paid)s %(paid_currency)s for an order of "
+        "%(total)s %(currency)s: not accepted, support will settle it."
+    ) % {
+        "paid": event.amount,
+        "paid_currency": event.currency or payment.currency,
+        "total": payment.amount,
+        "currency": payment.currency,
+    }
+    OrderEvent.objects.create(
+        order=order, from_status=order.status, to_status=order.status, reason=reason
+    )
+    logger.error(
+        "payment %s (order %s): the gateway reported %s %s, the payment asked for %s %s",
+        payment.intent_id,
+        order.number,
+        event.amount,
+        event.currency,
+        payment.amount,
+        payment.currency,
+    )
+    transaction.on_commit(
+        lambda: mail_admins(
+            f"Payment amount mismatch on order {order.number}",
+            f"Intent {payment.intent_id}: the gateway reported {event.amount} "
+            f"{event.currency}; the payment asked for {payment.amount} {payment.currency}.",
+            fail_silently=True,
+        )
+    )
+
+
 def order_payment_succeeded(event: GatewayEvent) -> None:
     """The shopper paid: the order is paid, its stock sold, its shipments go to the
     stores, and each store's transfer follows the commit. Paid too late (the order is no
@@ -424,6 +468,9 @@ def order_payment_succeeded(event: GatewayEvent) -> None:
         shipments = lock_objects.shipments_lock(order.pk)
         payment = lock_objects.payment_lock(order.pk)
         if payment is None or payment.status == PaymentStatus.SUCCEEDED:
+            return
+        if not _event_pays(event, payment):
+            _payment_mismatch_record(order=order, payment=payment, event=event)
             return
         Payment.objects.filter(pk=payment.pk).update(
             status=PaymentStatus.SUCCEEDED, charge_id=event.charge_id, failure_reason=""

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from identity.tasks import MAIL_RETRY, _mail_user
+from identity.tasks import MAIL_RETRY, mail_user
 from marketplace.errors import PaymentGatewayError
 from marketplace.models import Order, Store, StoreRole, Variant
 
@@ -29,7 +29,7 @@ def send_store_decision_email(store_id: int) -> None:
     ]
     link = f"{settings.SITE_URL}{reverse('marketplace:my_stores')}"
     for owner in owners:
-        _mail_user(owner, "marketplace/email/store_decision", {"store": store, "link": link})
+        mail_user(owner, "marketplace/email/store_decision", {"store": store, "link": link})
 
 
 @shared_task
@@ -129,7 +129,7 @@ def send_low_stock_email(variant_ids: list[int]) -> None:
         for membership in store.staff.filter(
             role=StoreRole.OWNER, user__is_active=True
         ).select_related("user"):
-            _mail_user(
+            mail_user(
                 membership.user,
                 "marketplace/email/low_stock",
                 {"store": store, "variants": store_variants, "link": link},

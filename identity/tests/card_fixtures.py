@@ -26,3 +26,11 @@ def card_ca_dir(tmp_path_factory) -> Path:
     with override_settings(CARD_CA_DIR=directory, CARD_CA_PASSPHRASE=CA_PASSPHRASE):
         ca_init()
     return directory
+
+
+@pytest.fixture
+def card_settings(settings, card_ca_dir) -> None:
+    """Point the card settings at the test CA, on the test origin (https://uniqc.test)."""
+    settings.CARD_CA_DIR = card_ca_dir
+    settings.CARD_CA_PASSPHRASE = CA_PASSPHRASE
+    settings.SITE_URL = "https://uniqc.test"

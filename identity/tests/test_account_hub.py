@@ -21,7 +21,6 @@ from identity.card.services import card_declare_lost, card_revoke
 from identity.models import Card, CardRevocationReason, CardStatus, OidcClaimRelease
 from identity.oidc.services import oidc_client_create, oidc_consent_record
 from identity.tests.card.conftest import card_key, issue_card, registrar  # noqa: F401
-from identity.tests.card_fixtures import CA_PASSPHRASE
 from identity.tests.conftest import PASSWORD
 from identity.tests.passkeys.authenticator import SoftAuthenticator
 from identity.tests.passkeys.conftest import ORIGIN, session_client
@@ -30,10 +29,8 @@ HUB = reverse("identity:account")
 
 
 @pytest.fixture(autouse=True)
-def _card_settings(settings, card_ca_dir) -> None:
-    settings.CARD_CA_DIR = card_ca_dir
-    settings.CARD_CA_PASSPHRASE = CA_PASSPHRASE
-    settings.SITE_URL = ORIGIN
+def _card_settings(card_settings) -> None:
+    """Every test here runs against the test card CA (card_fixtures.card_settings)."""
 
 
 @pytest.fixture

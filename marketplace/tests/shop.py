@@ -39,13 +39,18 @@ def cart_fill(buyer: Any, items: list[tuple[Variant, int]]) -> Cart:
     return cart
 
 
-def paid_event(order: Any, n: int = 1) -> GatewayEvent:
+def paid_event(
+    order: Any, n: int = 1, *, amount: Decimal | None = None, currency: str = "CAD"
+) -> GatewayEvent:
+    """A success for the order's payment, of its amount unless told otherwise."""
     return GatewayEvent(
         event_id=f"evt_ok_{order.pk}_{n}",
         event_type="payment_intent.succeeded",
         created=1_700_000_000 + n,
         intent_id=order.payment.intent_id,
         charge_id=f"ch_test_{order.pk}",
+        amount=order.payment.amount if amount is None else amount,
+        currency=currency,
     )
 
 

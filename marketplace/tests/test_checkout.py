@@ -288,6 +288,27 @@ def test_a_success_pays_the_order_and_sends_one_transfer_per_store(placed, commi
     assert [m.to for m in mail.outbox] == [["shopper@example.com"]]
 
 
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [(D("0.50"), "CAD"), (None, "USD")],
+    ids=["another-amount", "another-currency"],
+)
+def test_a_success_for_another_sum_leaves_the_order_unpaid_and_tells_admins(
+    placed, committed, settings, amount, currency
+):
+    settings.ADMINS = [("Support", "support@example.com")]
+    mail.outbox.clear()
+    with committed():
+        order_payment_succeeded(paid_event(placed, amount=amount, currency=currency))
+    order = Order.objects.get(pk=placed.pk)
+    assert order.status == OrderStatus.PLACED
+    assert Payment.objects.get(order=order).status == PaymentStatus.PENDING
+    assert not Transfer.objects.filter(shipment__order=order).exists()
+    assert order.events.filter(reason__contains="not accepted").count() == 1
+    assert [m.to for m in mail.outbox] == [["support@example.com"]]
+    assert order.number in mail.outbox[0].subject
+
+
 def test_success_twice_and_failure_after_gives_one_paid_order_and_one_set_of_transfers(
     placed, committed
 ):

@@ -16,7 +16,6 @@ from identity.card.services import card_register, identity_check_record
 from identity.card.validation import signed_data
 from identity.models import Card, IdentityDocumentType, User
 from identity.roles import Role
-from identity.tests.card_fixtures import CA_PASSPHRASE
 
 ORIGIN = "https://uniqc.test"
 
@@ -24,10 +23,8 @@ ORIGIN = "https://uniqc.test"
 
 
 @pytest.fixture(autouse=True)
-def _card_settings(settings, card_ca_dir) -> None:
-    settings.CARD_CA_DIR = card_ca_dir
-    settings.CARD_CA_PASSPHRASE = CA_PASSPHRASE
-    settings.SITE_URL = ORIGIN
+def _card_settings(card_settings) -> None:
+    """Every test here runs against the test card CA (card_fixtures.card_settings)."""
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.core.management import CommandError, call_command
 
 from identity.card import ca
-from identity.tests.card.conftest import CA_PASSPHRASE, ORIGIN
+from identity.tests.card.conftest import ORIGIN
+from identity.tests.card_fixtures import CA_PASSPHRASE
 
 ROOT = Path(__file__).resolve().parents[3]
 
