@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -20,6 +21,11 @@ api_docs = csp_update(
         "img-src": [SELF, "data:"],
     }
 )(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
+
+# The coop's administration names itself, not Django, in its header and tab titles.
+admin.site.site_header = _("Uniqc Coop administration")
+admin.site.site_title = _("Uniqc Coop administration")
+admin.site.index_title = _("What the coop manages")
 
 # The coop's pages, linked from every page's footer, and the style guide.
 pages_urlpatterns = [

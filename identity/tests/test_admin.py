@@ -91,3 +91,15 @@ def test_change_page_opens_and_saves(admin_client_, alice):
     assert response.status_code == 302, response.context["adminform"].form.errors
     alice.refresh_from_db()
     assert alice.given_name == "Alicia"
+
+
+@pytest.mark.parametrize(
+    ("language", "header"),
+    [("fr", "Administration de la Coop Uniqc"), ("en", "Uniqc Coop administration")],
+)
+def test_the_admin_names_the_coop_not_django(admin_client_, settings, language, header):
+    admin_client_.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = admin_client_.get(reverse("admin:index")).content.decode()
+    assert "<title>" in page and header in page.split("</title>")[0]
+    assert header in page.split("</header>")[0]
+    assert "Django" not in page.split("</header>")[0]
