@@ -1,13 +1,10 @@
 """Checkouts racing for the last units, between real transactions on PostgreSQL: each
 thread has its own connection, and a barrier lets them all reach the lock together."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 
-from marketplace import checkout, lock_objects
+from core.tests.races import all_at_once, barrier_before
+from marketplace import checkout
 from marketplace.checkout import checkout_start, order_payment_succeeded
 from marketplace.errors import CartChanged
 from marketplace.models import Order, OrderStatus, Payment, Transfer, Variant
@@ -33,33 +30,19 @@ def test_twenty_checkouts_for_the_last_five_units_sell_exactly_five(
     carts = [cart_fill(buyer, [(variant, 1)]) for buyer in buyers]
 
     # Every checkout has read its cart and stands at the lock before any takes it.
-    barrier = threading.Barrier(SHOPPERS, timeout=30)
-    variants_lock = lock_objects.variants_lock
-
-    def wait_then_lock(variant_ids):
-        ids = list(variant_ids)
-        barrier.wait()
-        return variants_lock(ids)
-
-    monkeypatch.setattr(checkout.lock_objects, "variants_lock", wait_then_lock)
+    barrier_before(monkeypatch, checkout.lock_objects, "variants_lock", SHOPPERS)
 
     def buy(n: int):
-        try:
-            return checkout_start(
-                cart=carts[n],
-                buyer=buyers[n],
-                speed="express",
-                pickup_kind="store_counter",
-                idempotency_key=f"race-key-{n:04d}",
-                acting_user=buyers[n],
-            )
-        except CartChanged as exc:
-            return exc
-        finally:
-            connection.close()
+        return checkout_start(
+            cart=carts[n],
+            buyer=buyers[n],
+            speed="express",
+            pickup_kind="store_counter",
+            idempotency_key=f"race-key-{n:04d}",
+            acting_user=buyers[n],
+        )
 
-    with ThreadPoolExecutor(max_workers=SHOPPERS) as pool:
-        outcomes = list(pool.map(buy, range(SHOPPERS)))
+    outcomes = all_at_once(buy, SHOPPERS)
 
     orders = [o for o in outcomes if isinstance(o, Order)]
     refused = [o for o in outcomes if isinstance(o, CartChanged)]
@@ -86,31 +69,19 @@ def test_the_same_key_twice_at_once_gives_one_order(make_store, make_person, mon
     variant = stocked(store, stock=5)[0]
     buyer = make_person("double@example.com", "shopper")
     cart = cart_fill(buyer, [(variant, 2)])
-    barrier = threading.Barrier(2, timeout=10)
-    variants_lock = lock_objects.variants_lock
-
-    def wait_then_lock(variant_ids):
-        ids = list(variant_ids)
-        barrier.wait()
-        return variants_lock(ids)
-
-    monkeypatch.setattr(checkout.lock_objects, "variants_lock", wait_then_lock)
+    barrier_before(monkeypatch, checkout.lock_objects, "variants_lock", 2)
 
     def buy(_n: int):
-        try:
-            return checkout_start(
-                cart=cart,
-                buyer=buyer,
-                speed="standard",
-                pickup_kind="store_counter",
-                idempotency_key="double-submit-key",
-                acting_user=buyer,
-            )
-        finally:
-            connection.close()
+        return checkout_start(
+            cart=cart,
+            buyer=buyer,
+            speed="standard",
+            pickup_kind="store_counter",
+            idempotency_key="double-submit-key",
+            acting_user=buyer,
+        )
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(buy, range(2)))
+    outcomes = all_at_once(buy, 2)
     assert outcomes[0].pk == outcomes[1].pk
     assert Order.objects.count() == 1
     assert Variant.objects.get(pk=variant.pk).stock == 3

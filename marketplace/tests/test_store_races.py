@@ -1,12 +1,9 @@
 """One application waiting per person, between real transactions on PostgreSQL: each
 thread has its own connection."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 
+from core.tests.races import all_at_once, barrier_after
 from marketplace import services
 from marketplace.errors import StoreApplicationPending
 from marketplace.models import Store, StoreStatus
@@ -22,28 +19,12 @@ pytestmark = [
 def test_two_applications_at_once_leave_one_waiting(make_person, monkeypatch):
     retailer = make_person("retailer@example.com", "shopper")
     # Both requests find no application waiting before either inserts its store.
-    barrier = threading.Barrier(2, timeout=10)
-    pending = services.store_application_pending
-
-    def pending_then_wait(user):
-        found = pending(user)
-        barrier.wait()
-        return found
-
-    monkeypatch.setattr(services, "store_application_pending", pending_then_wait)
+    barrier_after(monkeypatch, services, "store_application_pending", 2)
 
     def apply(n: int):
-        try:
-            return services.store_apply(
-                applicant=retailer, **{**APPLICATION, "name": f"Boutique {n}"}
-            )
-        except StoreApplicationPending as exc:
-            return exc
-        finally:
-            connection.close()
+        return services.store_apply(applicant=retailer, **{**APPLICATION, "name": f"Boutique {n}"})
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(apply, range(2)))
+    outcomes = all_at_once(apply, 2)
 
     assert sum(isinstance(o, StoreApplicationPending) for o in outcomes) == 1
     assert Store.objects.filter(applicant=retailer, status=StoreStatus.PENDING).count() == 1

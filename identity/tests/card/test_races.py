@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.db import connection
 from django.test import Client
 
+from core.tests.races import all_at_once, barrier_after
 from identity.card import errors, services
 from identity.card.ca import card_certificate_issue
 from identity.models import Card, CardStatus, IdentityDocumentType
@@ -36,28 +37,14 @@ def test_two_registrars_at_once_leave_one_active_card(alice, registrar, monkeypa
         for _ in range(2)
     ]
     # Both threads find no active card before either inserts one.
-    barrier = threading.Barrier(2, timeout=10)
-    card_active_for = services.card_active_for
-
-    def card_active_for_then_wait(user):
-        card = card_active_for(user)
-        barrier.wait()
-        return card
-
-    monkeypatch.setattr(services, "card_active_for", card_active_for_then_wait)
+    barrier_after(monkeypatch, services, "card_active_for", 2)
 
     def register(n: int):
-        try:
-            return services.card_register(
-                person=alice, certificate=certificates[n], identity_check=check, registrar=registrar
-            )
-        except errors.CardError as exc:
-            return exc
-        finally:
-            connection.close()
+        return services.card_register(
+            person=alice, certificate=certificates[n], identity_check=check, registrar=registrar
+        )
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(register, range(2)))
+    outcomes = all_at_once(register, 2)
 
     assert sum(isinstance(o, errors.CardError) for o in outcomes) == 1
     assert Card.objects.filter(user=alice, status=CardStatus.ACTIVE).count() == 1

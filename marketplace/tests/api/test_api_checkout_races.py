@@ -3,14 +3,12 @@ came back), between real transactions on PostgreSQL: one order, one payment, and
 answers name it."""
 
 import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 from django.test import Client
 
-from marketplace import checkout, lock_objects
+from core.tests.races import all_at_once, barrier_before
+from marketplace import checkout
 from marketplace.models import Order, Payment
 from marketplace.tests.api.conftest import bearer, bearer_token
 from marketplace.tests.shop import cart_fill, payout_account_add, stocked
@@ -31,30 +29,18 @@ def test_two_checkouts_with_one_key_at_once_make_one_order(
     auth = bearer(bearer_token(client=phone_app, user=shopper, acr="substantial"))
 
     # Both requests have looked for an order with their key (none) before either locks.
-    barrier = threading.Barrier(2, timeout=30)
-    variants_lock = lock_objects.variants_lock
-
-    def wait_then_lock(variant_ids):
-        ids = list(variant_ids)
-        barrier.wait()
-        return variants_lock(ids)
-
-    monkeypatch.setattr(checkout.lock_objects, "variants_lock", wait_then_lock)
+    barrier_before(monkeypatch, checkout.lock_objects, "variants_lock", 2)
 
     def send(_n: int):
-        try:
-            return Client().post(
-                "/api/v1/checkout/",
-                json.dumps({"speed": "standard"}),
-                content_type="application/json",
-                HTTP_IDEMPOTENCY_KEY="same-key-twice",
-                **auth,
-            )
-        finally:
-            connection.close()
+        return Client().post(
+            "/api/v1/checkout/",
+            json.dumps({"speed": "standard"}),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="same-key-twice",
+            **auth,
+        )
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        answers = list(pool.map(send, range(2)))
+    answers = all_at_once(send, 2)
 
     assert sorted(a.status_code for a in answers) == [200, 201], [a.content for a in answers]
     assert {a.json()["number"] for a in answers} == {Order.objects.get().number}
