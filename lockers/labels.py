@@ -11,14 +11,19 @@ Verification refuses with `LabelForged` (a stable reason) on any input that is n
 we signed: it never raises anything else, whatever the text.
 """
 
+import io
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import segno
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.utils.translation import gettext_lazy as _
+from reportlab.lib.colors import black
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 
 from lockers.label_keys import (
     LABEL_CLOCK_SKEW,
@@ -228,3 +233,143 @@ def label_verify(
     if key.retired_at is not None and claims.issued_at > key.retired_at + LABEL_CLOCK_SKEW:
         raise LabelForged(LabelForged.RETIRED_KEY)
     return claims
+
+
+# --- The A6 PDF label -------------------------------------------------------------------
+
+A6_WIDTH_MM = 105
+A6_HEIGHT_MM = 148
+# The QR code's side, quiet zone included; a module stays at most 1 mm.
+QR_SIDE_MM = 68
+QR_QUIET_ZONE_MODULES = 4
+# The label is printed in both languages at once, so its words are not translated per
+# reader: each line carries its French and its English.
+LABEL_WORDS = {
+    "title": "Colis pour casier · Locker parcel",
+    "parcel": "Colis · Parcel",
+    "destination": "Destination",
+    "size": "Taille · Size",
+    "window": "Délai · Window",
+    "express": "Express 4 h",
+    "standard": "24 h",
+    "store": "Commerce · Store",
+    "order": "Commande · Order",
+    "scan": "Livreur\u00a0: balayez ce code · Courier: scan this code",
+}
+
+
+@dataclass(frozen=True)
+class LabelContent:
+    """What a label shows; `qr_text` is the signed text from `label_sign`."""
+
+    parcel_code: str
+    site_name: str
+    site_address: str
+    size_class: str
+    store_name: str
+    order_reference: str
+    window_hours: int
+    qr_text: str
+
+
+def parcel_code_display(code: str) -> str:
+    """A parcel code as people read it: groups of four (7K3M-9Q2Z-B4XW)."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def label_qr_matrix(text: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code's modules for `text` (True is dark), without the quiet zone: what the
+    label draws, module for module."""
+    qr = segno.make(text, error="m", micro=False)
+    return tuple(tuple(bool(module) for module in row) for row in qr.matrix)
+
+
+def _qr_draw(canvas: Canvas, matrix: tuple[tuple[bool, ...], ...], *, x: float, y: float) -> float:
+    """Draw `matrix` as vector rectangles (one per horizontal run of dark modules) in a
+    QR_SIDE_MM square whose lower left corner is (x, y); returns the module's side."""
+    count = len(matrix)
+    module = min(1.0 * mm, QR_SIDE_MM * mm / (count + 2 * QR_QUIET_ZONE_MODULES))
+    side = module * (count + 2 * QR_QUIET_ZONE_MODULES)
+    left = x + (QR_SIDE_MM * mm - side) / 2 + QR_QUIET_ZONE_MODULES * module
+    top = y + QR_SIDE_MM * mm - (QR_SIDE_MM * mm - side) / 2 - QR_QUIET_ZONE_MODULES * module
+    path = canvas.beginPath()
+    for row_index, row in enumerate(matrix):
+        column = 0
+        while column < count:
+            if not row[column]:
+                column += 1
+                continue
+            start = column
+            while column < count and row[column]:
+                column += 1
+            path.rect(
+                left + start * module,
+                top - (row_index + 1) * module,
+                (column - start) * module,
+                module,
+            )
+    canvas.setFillColor(black)
+    canvas.drawPath(path, stroke=0, fill=1)
+    return module
+
+
+def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> float:
+    """The largest font size up to `size` at which `text` fits in `width`."""
+    while size > 6 and canvas.stringWidth(text, font, size) > width:
+        size -= 0.5
+    return size
+
+
+def label_pdf(content: LabelContent) -> bytes:
+    """The parcel's A6 label (105 by 148 mm) as PDF: the parcel code in large type, where it
+    goes, its size and window, the store and order, and the signed QR code in vectors."""
+    buffer = io.BytesIO()
+    width, height = A6_WIDTH_MM * mm, A6_HEIGHT_MM * mm
+    canvas = Canvas(buffer, pagesize=(width, height), invariant=True)
+    canvas.setTitle(f"{LABEL_WORDS['parcel']} {content.parcel_code}")
+    canvas.setAuthor("Uniqc Coop")
+    margin = 6 * mm
+    inner = width - 2 * margin
+    y = height - margin
+
+    def line(text: str, font: str, size: float, gap: float) -> None:
+        nonlocal y
+        size = _fit(canvas, text, font, size, inner)
+        y -= size
+        canvas.setFont(font, size)
+        canvas.drawString(margin, y, text)
+        y -= gap
+
+    canvas.setFillColor(black)
+    line(LABEL_WORDS["title"], "Helvetica-Bold", 10, 1.5 * mm)
+    canvas.setLineWidth(0.8)
+    canvas.line(margin, y, width - margin, y)
+    y -= 2.5 * mm
+    line(LABEL_WORDS["parcel"], "Helvetica", 7, 1 * mm)
+    line(parcel_code_display(content.parcel_code), "Helvetica-Bold", 26, 2.5 * mm)
+    line(LABEL_WORDS["destination"], "Helvetica", 7, 1 * mm)
+    line(content.site_name, "Helvetica-Bold", 13, 0.8 * mm)
+    line(content.site_address, "Helvetica", 9, 2 * mm)
+    window = LABEL_WORDS["express" if content.window_hours == 4 else "standard"]
+    line(
+        f"{LABEL_WORDS['size']}\u00a0: {content.size_class}    "
+        f"{LABEL_WORDS['window']}\u00a0: {window}",
+        "Helvetica-Bold",
+        10,
+        1.5 * mm,
+    )
+    line(f"{LABEL_WORDS['store']}\u00a0: {content.store_name}", "Helvetica", 8, 0.6 * mm)
+    line(f"{LABEL_WORDS['order']}\u00a0: {content.order_reference}", "Helvetica", 8, 1 * mm)
+
+    qr_bottom = margin + 5 * mm
+    _qr_draw(
+        canvas,
+        label_qr_matrix(content.qr_text),
+        x=(width - QR_SIDE_MM * mm) / 2,
+        y=qr_bottom,
+    )
+    canvas.setFont("Helvetica", 7)
+    canvas.drawCentredString(width / 2, margin, LABEL_WORDS["scan"])
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
