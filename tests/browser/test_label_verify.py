@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from lockers.label_keys import b64url_encode, label_private_key_from_bytes
+from lockers.label_keys import label_private_key_from_bytes
 from lockers.labels import label_sign
 from lockers.tests.test_label_doc import VECTORS
 
@@ -47,12 +47,10 @@ FIELDS = {
 
 def test_a_good_label_verifies_and_an_altered_one_is_refused_with_the_published_keys(page):
     text = label_sign(**FIELDS, issued_at=timezone.now())
-    version, kid, payload, signature = text.split(".")
-    altered_payload = b64url_encode(
-        label_sign(**{**FIELDS, "site_slug": "metro-jean-talon"}, issued_at=timezone.now())
-        .split(".")[2]
-        .encode()
-    )
+    version, kid, _payload, signature = text.split(".")
+    altered_payload = label_sign(
+        **{**FIELDS, "site_slug": "metro-jean-talon"}, issued_at=timezone.now()
+    ).split(".")[2]
     other = label_private_key_from_bytes(bytes(32))
     good, altered, swapped, foreign = verify(
         page,
@@ -68,7 +66,7 @@ def test_a_good_label_verifies_and_an_altered_one_is_refused_with_the_published_
     assert good["ok"]["storeName"] == "Boulangerie Éloi"
     assert good["ok"]["windowHours"] == 4
     assert altered == {"refused": "bad_signature"}
-    assert swapped["refused"] in {"bad_signature", "malformed"}
+    assert swapped == {"refused": "bad_signature"}
     assert foreign == {"refused": "unknown_key"}
 
 
