@@ -9,8 +9,8 @@ error for the person who asked.
 import hashlib
 import logging
 from dataclasses import dataclass
-from functools import partial
 from decimal import Decimal
+from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
