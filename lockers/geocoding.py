@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 from geopy.adapters import RequestsAdapter
 from geopy.exc import GeopyError
 from geopy.geocoders import Nominatim
@@ -106,4 +107,44 @@ def address_geocode(address: str) -> Coordinates | None:
         cache.set(key, _MISS, GEOCODE_MISS_CACHE_SECONDS)
         return None
     cache.set(key, (str(found.latitude), str(found.longitude)), GEOCODE_CACHE_SECONDS)
+    return found
+
+
+class SiteNotGeocoded(Exception):
+    """A site's coordinates could not be found from its address; `reason` says why."""
+
+    code = "site_not_geocoded"
+    NO_GEOCODER = "no_geocoder"
+    NOT_FOUND = "not_found"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(self.messages[reason])
+        self.reason = reason
+
+    messages = {
+        NO_GEOCODER: _(
+            "Enter the latitude and longitude: no geocoder is configured to find them "
+            "from the address."
+        ),
+        NOT_FOUND: _(
+            "The address could not be located; check it, or enter the latitude and longitude."
+        ),
+    }
+
+
+def site_address_text(*, street_address: str, locality: str, postal_code: str) -> str:
+    """A site's address as a geocoder reads it."""
+    return f"{street_address}, {locality}, QC {postal_code}, Canada"
+
+
+def site_geocode(*, street_address: str, locality: str, postal_code: str) -> Coordinates:
+    """The coordinates of a site's address; `SiteNotGeocoded` when there is no geocoder or
+    it did not find the address."""
+    if not geocoder_configured():
+        raise SiteNotGeocoded(SiteNotGeocoded.NO_GEOCODER)
+    found = address_geocode(
+        site_address_text(street_address=street_address, locality=locality, postal_code=postal_code)
+    )
+    if found is None:
+        raise SiteNotGeocoded(SiteNotGeocoded.NOT_FOUND)
     return found

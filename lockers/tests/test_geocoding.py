@@ -86,3 +86,97 @@ def test_an_unknown_geocoder_name_gives_none(nominatim, settings, caplog):
     with caplog.at_level(logging.WARNING, logger="lockers.geocoding"):
         assert address_geocode(ADDRESS) is None
     assert "unknown LOCKERS_GEOCODER" in caplog.text
+
+
+# --- A site saved in the admin without coordinates ------------------------------------
+
+SITE_ADDRESS = "550, boulevard Charest Est, Québec, QC G1K 3J3, Canada"
+
+
+@pytest.fixture
+def admin(client):
+    from identity.models import User
+
+    client.force_login(
+        User.objects.create_superuser("root@example.com", "pw", given_name="A", family_name="B")
+    )
+    return client
+
+
+def _site_form(**overrides):
+    from lockers.tests.test_admin import SITE_FORM
+
+    return {**SITE_FORM, "latitude": "", "longitude": "", **overrides}
+
+
+def _add(admin, data):
+    from django.urls import reverse
+
+    from tests.admin_forms import admin_post_data
+
+    url = reverse("admin:lockers_site_add")
+    return admin.post(url, admin_post_data(admin, url, data))
+
+
+@pytest.mark.django_db
+def test_a_site_without_coordinates_gets_them_from_the_geocoder(admin, nominatim):
+    from lockers.models import Site
+
+    nominatim.places[SITE_ADDRESS.casefold()] = ("46.8120451", "-71.2219874")
+    response = _add(admin, _site_form())
+    assert response.status_code == 302
+    site = Site.objects.get(slug="casiers-saint-roch")
+    assert (site.latitude, site.longitude) == (Decimal("46.812045"), Decimal("-71.221987"))
+    assert nominatim.requests[0][1]["q"] == [SITE_ADDRESS]
+
+
+@pytest.mark.django_db
+def test_without_a_geocoder_the_admin_is_told_to_enter_coordinates(admin, settings):
+    settings.LOCKERS_GEOCODER = ""
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = _add(admin, _site_form())
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert errors == [
+        "Enter the latitude and longitude: no geocoder is configured to find them from the address."
+    ]
+
+
+@pytest.mark.django_db
+def test_an_address_the_geocoder_does_not_know_is_a_clear_error(admin, nominatim, settings):
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = _add(admin, _site_form())
+    assert response.status_code == 200
+    assert "The address could not be located" in str(
+        response.context["adminform"].form.non_field_errors()
+    )
+
+
+@pytest.mark.django_db
+def test_a_failing_geocoder_is_a_clear_error_not_a_500(admin, nominatim, settings):
+    nominatim.mode = "error"
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = _add(admin, _site_form())
+    assert response.status_code == 200
+    assert "could not be located" in str(response.context["adminform"].form.non_field_errors())
+
+
+@pytest.mark.django_db
+def test_coordinates_typed_in_are_kept_and_the_geocoder_not_asked(admin, nominatim):
+    from lockers.models import Site
+
+    response = _add(admin, _site_form(latitude="46.800000", longitude="-71.200000"))
+    assert response.status_code == 302
+    assert Site.objects.get().latitude == Decimal("46.800000")
+    assert nominatim.requests == []
+
+
+@pytest.mark.django_db
+def test_one_coordinate_alone_is_refused(admin, nominatim, settings):
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = _add(admin, _site_form(latitude="46.800000"))
+    assert response.status_code == 200
+    assert "Enter both the latitude and the longitude, or neither." in str(
+        response.context["adminform"].form.non_field_errors()
+    )
+    assert nominatim.requests == []
