@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import BoundedJsonAdminMixin, ReadOnlyAdminMixin, SlugSetOnceAdminMixin
 from identity.forms import PostalCodeAdminForm
 from lockers.geocoding import SiteNotGeocoded, site_geocode
-from lockers.models import Compartment, CompartmentState, Site
+from lockers.models import Compartment, CompartmentState, LabelSigningKey, Site
 from lockers.services import SITE_FIELDS, site_create, site_update
 
 
@@ -124,3 +124,15 @@ class CompartmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["label", "site__name", "site__slug"]
     list_select_related = ["site"]
     autocomplete_fields = ["site"]
+
+
+# --- Label signing keys ------------------------------------------------------------------
+
+
+@admin.register(LabelSigningKey)
+class LabelSigningKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Keys are made, promoted and deleted by `manage.py label_keys`; never by hand."""
+
+    list_display = ["kid", "alg", "created_at", "promoted_at", "retired_at", "not_after"]
+    fields = ["kid", "alg", "public_key", "created_at", "promoted_at", "retired_at", "not_after"]
+    readonly_fields = fields

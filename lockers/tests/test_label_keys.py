@@ -180,3 +180,19 @@ def test_the_command_stages_promotes_and_retires(capsys):
         call_command("label_keys", "promote")
     call_command("label_keys", "retire")
     assert "deleted 0" in capsys.readouterr().out
+
+
+def test_the_admin_shows_label_keys_read_only(client):
+    from identity.models import User
+
+    client.force_login(
+        User.objects.create_superuser("root@example.com", "pw", given_name="A", family_name="B")
+    )
+    key = label_key_active()
+    changelist = reverse("admin:lockers_labelsigningkey_changelist")
+    assert key.kid in client.get(changelist).content.decode()
+    row = LabelSigningKey.objects.get()
+    page = client.get(reverse("admin:lockers_labelsigningkey_change", args=[row.pk]))
+    assert page.status_code == 200
+    assert row.private_key_sealed not in page.content.decode()
+    assert client.get(reverse("admin:lockers_labelsigningkey_add")).status_code == 403
