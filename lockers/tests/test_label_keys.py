@@ -196,3 +196,11 @@ def test_the_admin_shows_label_keys_read_only(client):
     assert page.status_code == 200
     assert row.private_key_sealed not in page.content.decode()
     assert client.get(reverse("admin:lockers_labelsigningkey_add")).status_code == 403
+
+
+def test_the_jwks_costs_one_query_once_a_key_exists(client, django_assert_num_queries):
+    label_key_active()
+    label_key_stage()
+    with django_assert_num_queries(1):
+        keys = client.get("/casiers/etiquettes/cles.json").json()["keys"]
+    assert len(keys) == 2

@@ -146,3 +146,47 @@ def test_a_retired_key_published_by_the_server_still_verifies_its_labels(page):
     new_label = label_sign(**FIELDS, issued_at=timezone.now())
     old, new = verify(page, [old_label, new_label])
     assert old["ok"]["kid"] != new["ok"]["kid"]
+
+
+def test_keys_fetched_once_verify_labels_offline(page):
+    text = label_sign(**FIELDS, issued_at=timezone.now())
+    page.goto("/")
+    load_and_verify = """async (text) => {
+      const { labelKeysLoad, labelVerify } = await import("/static/lockers/label-verify.js");
+      const jwks = await labelKeysLoad();
+      return (await labelVerify(text, jwks)).parcelCode;
+    }"""
+    # Import the module while online; then the network goes.
+    assert page.evaluate(load_and_verify, text) == "7K3M9Q2ZB4XW"
+    page.context.set_offline(True)
+    try:
+        assert page.evaluate(load_and_verify, text) == "7K3M9Q2ZB4XW"
+        forged = text[:-2] + ("A" if text[-2] != "A" else "B") + text[-1]
+        reason = page.evaluate(
+            """async (text) => {
+              const { labelKeysLoad, labelVerify } = await import("/static/lockers/label-verify.js");
+              try { await labelVerify(text, await labelKeysLoad()); return "accepted"; }
+              catch (error) { return error.reason; }
+            }""",
+            forged,
+        )
+        assert reason == "bad_signature"
+    finally:
+        page.context.set_offline(False)
+
+
+def test_without_keys_ever_fetched_offline_the_app_is_told(page):
+    page.goto("/")
+    page.evaluate("localStorage.clear()")
+    page.evaluate('import("/static/lockers/label-verify.js")')
+    page.context.set_offline(True)
+    try:
+        message = page.evaluate(
+            """async () => {
+              const { labelKeysLoad } = await import("/static/lockers/label-verify.js");
+              try { await labelKeysLoad(); return "loaded"; } catch (error) { return error.message; }
+            }"""
+        )
+    finally:
+        page.context.set_offline(False)
+    assert message.startswith("label keys unavailable")

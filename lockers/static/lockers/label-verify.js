@@ -150,3 +150,28 @@ export async function labelVerify(text, jwks, { now = Date.now() / 1000 } = {}) 
   }
   return claims;
 }
+
+const STORED_KEYS = "uniqc.lockers.label-keys";
+
+// The published label keys: fetched when the network answers, and kept in `storage`
+// (localStorage by default) for the hours the courier is offline; the kept copy otherwise.
+export async function labelKeysLoad(
+  url = "/casiers/etiquettes/cles.json",
+  storage = globalThis.localStorage,
+) {
+  try {
+    const response = await fetch(url, { cache: "no-cache", credentials: "omit" });
+    if (response.ok) {
+      const jwks = await response.json();
+      if (jwks && Array.isArray(jwks.keys)) {
+        storage?.setItem(STORED_KEYS, JSON.stringify(jwks));
+        return jwks;
+      }
+    }
+  } catch {
+    // Offline: the kept copy serves.
+  }
+  const kept = storage?.getItem(STORED_KEYS);
+  if (kept) return JSON.parse(kept);
+  throw new Error("label keys unavailable: connect once to fetch them");
+}
