@@ -164,7 +164,7 @@ def test_keys_fetched_once_verify_labels_offline(page):
         forged = text[:-2] + ("A" if text[-2] != "A" else "B") + text[-1]
         reason = page.evaluate(
             """async (text) => {
-              const { labelKeysLoad, labelVerify } = await import("/static/lockers/label-verify.js");
+              const m = await import("/static/lockers/label-verify.js");
               try { await labelVerify(text, await labelKeysLoad()); return "accepted"; }
               catch (error) { return error.reason; }
             }""",
@@ -184,7 +184,8 @@ def test_without_keys_ever_fetched_offline_the_app_is_told(page):
         message = page.evaluate(
             """async () => {
               const { labelKeysLoad } = await import("/static/lockers/label-verify.js");
-              try { await labelKeysLoad(); return "loaded"; } catch (error) { return error.message; }
+              try { await labelKeysLoad(); return "loaded"; }
+              catch (error) { return error.message; }
             }"""
         )
     finally:
