@@ -165,7 +165,7 @@ def test_keys_fetched_once_verify_labels_offline(page):
         reason = page.evaluate(
             """async (text) => {
               const m = await import("/static/lockers/label-verify.js");
-              try { await labelVerify(text, await labelKeysLoad()); return "accepted"; }
+              try { await m.labelVerify(text, await m.labelKeysLoad()); return "accepted"; }
               catch (error) { return error.reason; }
             }""",
             forged,
