@@ -48,6 +48,8 @@ ISSUED_AT_RE = re.compile(r"0|[1-9][0-9]{0,10}")
 SIZE_CLASSES = ("S", "M", "L")
 WINDOW_HOURS = (4, 24)
 STORE_NAME_MAX_LENGTH = 40
+# And in UTF-8 bytes, so that the longest payload stays within LABEL_PAYLOAD_MAX_BYTES.
+STORE_NAME_MAX_BYTES = 80
 SIGNATURE_LENGTH = 86  # 64 bytes in unpadded base64url
 
 
@@ -83,6 +85,7 @@ class LabelClaims:
 def _store_name_ok(store_name: str) -> bool:
     return (
         0 < len(store_name) <= STORE_NAME_MAX_LENGTH
+        and len(store_name.encode("utf-8")) <= STORE_NAME_MAX_BYTES
         and unicodedata.is_normalized("NFC", store_name)
         and not any(unicodedata.category(char)[0] in "CZ" and char != " " for char in store_name)
         and store_name == store_name.strip()
@@ -91,10 +94,15 @@ def _store_name_ok(store_name: str) -> bool:
 
 def label_store_name_short(name: str) -> str:
     """A store's name as a label carries it: NFC, single spaces, no control characters,
-    cut to STORE_NAME_MAX_LENGTH characters."""
+    cut to STORE_NAME_MAX_LENGTH characters and STORE_NAME_MAX_BYTES bytes of UTF-8."""
     name = unicodedata.normalize("NFC", name)
     name = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in name)
     name = " ".join(name.split())[:STORE_NAME_MAX_LENGTH].strip()
+    while len(name.encode("utf-8")) > STORE_NAME_MAX_BYTES:
+        name = name[:-1].rstrip()
+    if not _store_name_ok(name):
+        # A cut inside a combining sequence: keep the plain letters, never fail to sign.
+        name = "".join(char for char in name if char.isascii() and char.isprintable()).strip()
     return name or "?"
 
 

@@ -16,7 +16,13 @@ from lockers.label_keys import (
     label_kid,
     label_private_key_from_bytes,
 )
-from lockers.labels import LabelForged, label_payload, label_sign, label_verify
+from lockers.labels import (
+    LabelForged,
+    label_payload,
+    label_sign,
+    label_store_name_short,
+    label_verify,
+)
 
 KEY = label_private_key_from_bytes(bytes(range(32)))
 OTHER = label_private_key_from_bytes(bytes(range(1, 33)))
@@ -187,3 +193,53 @@ def test_well_shaped_texts_under_forged_signatures_are_refused(kid, payload, sig
 def test_key_ids_come_from_the_public_key():
     raw = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
     assert label_kid(raw) == b64url_encode(hashlib.sha256(raw).digest())[:8]
+
+
+def test_the_longest_fields_still_make_a_label_that_verifies():
+    text = label_sign(
+        **{
+            **FIELDS,
+            "site_slug": "s" * 80,
+            "store_name": "🍙" * 60,
+            "window_hours": 24,
+            "issued_at": datetime(2286, 11, 20, tzinfo=UTC),
+        },
+        key=KEY,
+    )
+    assert len(text) <= 400
+    claims = label_verify(text, keys=KEYS, now=NOW)
+    assert claims.store_name == "🍙" * 20
+    assert claims.site_slug == "s" * 80
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parcel_code=st.from_regex(r"[0-9A-HJKMNP-TV-Z]{12}", fullmatch=True),
+    site_slug=st.from_regex(r"[-a-zA-Z0-9_]{1,80}", fullmatch=True),
+    size_class=st.sampled_from(["S", "M", "L"]),
+    window_hours=st.sampled_from([4, 24]),
+    seconds=st.integers(min_value=0, max_value=99_999_999_999),
+    store_name=st.text(max_size=120),
+)
+def test_whatever_is_signed_verifies_to_the_same_claims(
+    parcel_code, site_slug, size_class, window_hours, seconds, store_name
+):
+    issued_at = datetime.fromtimestamp(seconds, tz=UTC)
+    text = label_sign(
+        parcel_code=parcel_code,
+        site_slug=site_slug,
+        size_class=size_class,
+        window_hours=window_hours,
+        issued_at=issued_at,
+        store_name=store_name,
+        key=KEY,
+    )
+    assert len(text) <= 400
+    claims = label_verify(text, keys=KEYS, now=NOW)
+    assert (claims.parcel_code, claims.site_slug, claims.size_class) == (
+        parcel_code,
+        site_slug,
+        size_class,
+    )
+    assert claims.issued_at == issued_at
+    assert claims.store_name == label_store_name_short(store_name)

@@ -56,6 +56,7 @@ function storeNameOk(name) {
   return (
     name.length > 0 &&
     [...name].length <= 40 &&
+    new TextEncoder().encode(name).length <= 80 &&
     name === name.normalize("NFC") &&
     name === name.trim() &&
     ![...name].some((char) => char !== " " && STORE_NAME_FORBIDDEN_RE.test(char))
