@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from lockers.label_keys import label_private_key_from_bytes
-from lockers.labels import label_sign
+from lockers.label_keys import label_keys_from_jwks, label_private_key_from_bytes
+from lockers.labels import label_sign, label_verify
 from lockers.tests.test_label_doc import VECTORS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -191,3 +191,42 @@ def test_without_keys_ever_fetched_offline_the_app_is_told(page):
     finally:
         page.context.set_offline(False)
     assert message.startswith("label keys unavailable")
+
+
+def test_the_browser_reads_the_same_claims_as_python(page):
+    first = VECTORS[0]
+    key = label_private_key_from_bytes(bytes.fromhex(first["private_key_hex"]))
+    jwks = {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": first["jwk_x"], "kid": first["kid"]}]}
+    rng = random.Random(4)
+    names = [
+        "Épicerie Ô Saveurs",
+        "Boulangerie L’Épi d’Or",
+        "Café «\u00a0Le Nord\u00a0»",
+        "Ma\u0301rché",  # a combining accent, composed by NFC
+        "東京ラーメン",
+        "🍙" * 30,
+        "Ferme des Ç" + "é" * 50,
+    ]
+    labels = []
+    for name in names:
+        text = label_sign(
+            parcel_code="".join(rng.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(12)),
+            site_slug=rng.choice(["metro-berri-uqam", "caisse-saint-roch", "x" * 80]),
+            size_class=rng.choice("SML"),
+            window_hours=rng.choice([4, 24]),
+            issued_at=timezone.now(),
+            store_name=name,
+            key=key,
+        )
+        labels.append((text, label_verify(text, keys=label_keys_from_jwks(jwks))))
+    results = verify(page, [text for text, _claims in labels], jwks=jwks)
+    for (_text, claims), result in zip(labels, results, strict=True):
+        assert result["ok"] == {
+            "kid": claims.kid,
+            "parcelCode": claims.parcel_code,
+            "siteSlug": claims.site_slug,
+            "sizeClass": claims.size_class,
+            "windowHours": claims.window_hours,
+            "issuedAt": int(claims.issued_at.timestamp()),
+            "storeName": claims.store_name,
+        }
