@@ -1,13 +1,15 @@
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import BoundedJsonAdminMixin, ReadOnlyAdminMixin, SlugSetOnceAdminMixin
 from identity.forms import PostalCodeAdminForm
-from lockers.models import Compartment, CompartmentState, Site
+from lockers.geocoding import SiteNotGeocoded, site_geocode
+from lockers.models import Compartment, CompartmentState, LabelSigningKey, Site
 from lockers.services import SITE_FIELDS, site_create, site_update
 
 
@@ -18,6 +20,39 @@ class CompartmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     fields = ["label", "size_class", "state"]
     ordering = ["label"]
+
+
+class SiteAdminForm(PostalCodeAdminForm):
+    """A site saved without coordinates gets them from its address, through the geocoder
+    when one is configured (lockers/geocoding.py); otherwise the admin is told to enter
+    them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("latitude", "longitude"):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].help_text = _("Leave both empty to find them from the address.")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("latitude") is not None and cleaned.get("longitude") is not None:
+            return cleaned
+        if cleaned.get("latitude") is not None or cleaned.get("longitude") is not None:
+            raise ValidationError(_("Enter both the latitude and the longitude, or neither."))
+        address = [cleaned.get(name) for name in ("street_address", "locality", "postal_code")]
+        if not all(address):
+            # The address's own errors are shown on its fields.
+            return cleaned
+        try:
+            found = site_geocode(
+                street_address=address[0], locality=address[1], postal_code=address[2]
+            )
+        except SiteNotGeocoded as error:
+            raise ValidationError(str(error), code=error.reason) from error
+        cleaned["latitude"] = found.latitude
+        cleaned["longitude"] = found.longitude
+        return cleaned
 
 
 @admin.register(Site)
@@ -45,7 +80,7 @@ class SiteAdmin(BoundedJsonAdminMixin, SlugSetOnceAdminMixin, admin.ModelAdmin):
         (_("Hours"), {"fields": ["access_hours", "opening_hours"]}),
     ]
 
-    form = PostalCodeAdminForm
+    form = SiteAdminForm
 
     def save_model(self, request: HttpRequest, obj: Site, form: Any, change: bool) -> None:
         """Write through lockers' services, like every other write of a site."""
@@ -89,3 +124,15 @@ class CompartmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["label", "site__name", "site__slug"]
     list_select_related = ["site"]
     autocomplete_fields = ["site"]
+
+
+# --- Label signing keys ------------------------------------------------------------------
+
+
+@admin.register(LabelSigningKey)
+class LabelSigningKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Keys are made, promoted and deleted by `manage.py label_keys`; never by hand."""
+
+    list_display = ["kid", "alg", "created_at", "promoted_at", "retired_at", "not_after"]
+    fields = ["kid", "alg", "public_key", "created_at", "promoted_at", "retired_at", "not_after"]
+    readonly_fields = fields

@@ -236,3 +236,59 @@ class Compartment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site} · {self.label}"
+
+
+# --- Label signing keys ------------------------------------------------------------------
+
+
+class LabelKeyAlg(models.TextChoices):
+    ED25519 = "EdDSA", "Ed25519"
+
+
+class LabelSigningKey(models.Model):
+    """An Ed25519 key that signs parcel labels (lockers/label_keys.py), rotated like the
+    OIDC keys: at most one staged key (published, not signing yet) and one active key;
+    retired keys stay published until `not_after`, when no label they signed is in use."""
+
+    kid = models.CharField(_("key identifier"), max_length=16, unique=True)
+    alg = models.CharField(
+        _("algorithm"), max_length=5, choices=LabelKeyAlg.choices, default=LabelKeyAlg.ED25519
+    )
+    # The raw 32-byte private key, encrypted (Fernet) under the first KEY_ENCRYPTION_KEY.
+    private_key_sealed = models.TextField(editable=False)
+    # The raw 32-byte public key, base64url without padding (the JWK's `x`).
+    public_key = models.CharField(_("public key"), max_length=43, editable=False)
+    # When it was staged (published).
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # When it began to sign; null while staged.
+    promoted_at = models.DateTimeField(_("signs from"), null=True, blank=True)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    not_after = models.DateTimeField(_("published until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("label signing key")
+        verbose_name_plural = _("label signing keys")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alg"],
+                condition=models.Q(promoted_at__isnull=False, retired_at__isnull=True),
+                name="lockers_labelsigningkey_one_active",
+            ),
+            models.UniqueConstraint(
+                fields=["alg"],
+                condition=models.Q(promoted_at__isnull=True, retired_at__isnull=True),
+                name="lockers_labelsigningkey_one_staged",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(retired_at__isnull=True) | models.Q(promoted_at__isnull=False),
+                name="lockers_labelsigningkey_retired_after_signing",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(alg__in=LabelKeyAlg.values),
+                name="lockers_labelsigningkey_alg_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alg} {self.kid}"

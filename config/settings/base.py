@@ -317,6 +317,18 @@ CELERY_BEAT_SCHEDULE = {
 # the lockers' kiosks listen on.
 MQTT_URL = env("MQTT_URL", default="")
 
+# --- Locker sites' addresses ------------------------------------------------------------
+# The geocoder that finds a site's coordinates from its address (lockers/geocoding.py):
+# "" (none: saved coordinates or the browser's position serve) or "nominatim".
+LOCKERS_GEOCODER = env("LOCKERS_GEOCODER", default="")
+# Its base URL; unset, OpenStreetMap's public Nominatim (whose policy wants a User-Agent
+# that names us and one request a second at most).
+LOCKERS_GEOCODER_URL = env("LOCKERS_GEOCODER_URL", default="")
+LOCKERS_GEOCODER_USER_AGENT = env(
+    "LOCKERS_GEOCODER_USER_AGENT", default="uniqc-coop/0.1 (bonjour@uniqc.coop)"
+)
+LOCKERS_GEOCODER_TIMEOUT = env.float("LOCKERS_GEOCODER_TIMEOUT", default=3.0)
+
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
