@@ -152,4 +152,3 @@ def courier_offline(request: HttpRequest) -> HttpResponse:
     """What the app shows when a page cannot be reached: in French and in English, since
     the worker keeps one copy for whichever language the courier reads."""
     return render(request, OFFLINE_TEMPLATE)
-
