@@ -19,7 +19,7 @@ from django.conf import settings
 from PIL import Image
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, csp_violations_watch
-from tests.browser.test_accessibility import session_cookie
+from tests.browser.test_accessibility import axe_violations, horizontal_overflow, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -178,6 +178,38 @@ def test_the_form_works_without_javascript(chromium, scanner_site, open_page):
     page.get_by_role("button", name="Send the code").click()
     page.wait_for_url("**/test-scanner/received/")
     assert page.locator("[data-received]").inner_text() == CODE
+
+
+def test_the_scanner_is_accessible_in_each_state(camera_browsers, scanner_site, open_page):
+    """axe-core finds nothing before the camera starts, while it scans and after a refusal,
+    on a phone's width, in French."""
+    page = open_page(
+        camera_browsers["showing"], scanner_site, viewport={"width": 360, "height": 740}
+    )
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "fr", "url": scanner_site}]
+    )
+    page.goto("/test-scanner/")
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) <= 0
+    page.evaluate(
+        """() => document.querySelector("form[data-scanner]").addEventListener(
+            "scanner:code", (event) => event.preventDefault())"""
+    )
+    page.locator("[data-scanner-toggle]").click()
+    page.wait_for_function(
+        "() => document.querySelector('form[data-scanner]').dataset.scannerState === 'read'"
+    )
+    assert page.locator("[data-scanner-video]").is_visible()
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) <= 0
+    refused = open_page(camera_browsers["refusing"], scanner_site)
+    refused.goto("/test-scanner/")
+    refused.locator("[data-scanner-toggle]").click()
+    refused.wait_for_function(
+        "() => document.querySelector('form[data-scanner]').dataset.scannerState === 'refused'"
+    )
+    assert axe_violations(refused) == []
 
 
 # --- The installable courier app ----------------------------------------------------------
