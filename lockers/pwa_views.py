@@ -20,7 +20,7 @@ from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -107,7 +107,7 @@ def courier_manifest(request: HttpRequest) -> HttpResponse:
     manifest = {
         "id": home,
         "name": _("Uniqc Courier"),
-        "short_name": _("Courier"),
+        "short_name": pgettext("app name under its icon", "Courier"),
         "description": _("Pickups at stores and deposits in the coop's lockers."),
         "lang": get_language(),
         "dir": "ltr",
