@@ -260,6 +260,10 @@ def test_the_courier_app_installs_and_opens_offline(chromium, live_server, make_
     )
     assert "/casiers/coursier/hors-ligne/" in kept
     assert "/static/lockers/vendor/zxing-qr.min.js" in kept
+    # With its worker in place, Chromium finds nothing that keeps the app from installing
+    # but the test's own context, which is a private one ("in-incognito").
+    installability = session.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [e["errorId"] for e in installability if e["errorId"] != "in-incognito"] == []
 
     # No network: the app's page is the offline page, styled from the worker's cache.
     page.context.set_offline(True)
