@@ -17,6 +17,17 @@ PAGE = engines["django"].from_string(
 {% include "lockers/includes/scanner.html" with action=action %}
 {% endblock %}"""
 )
+KIOSK = engines["django"].from_string(
+    """{% extends "base.html" %}
+{% block title %}Kiosk{% endblock %}
+{% block content %}
+<h1>Kiosk</h1>
+{% url 'scanner_test_received' as action %}
+{% with name="pickup" prefix="kiosk" facing="user" label="Pickup code" %}
+{% include "lockers/includes/scanner.html" with action=action %}
+{% endwith %}
+{% endblock %}"""
+)
 RECEIVED = engines["django"].from_string(
     """{% extends "base.html" %}
 {% block title %}Received{% endblock %}
@@ -29,13 +40,20 @@ def scanner_page(request: HttpRequest) -> HttpResponse:
     return HttpResponse(PAGE.render({}, request))
 
 
+@require_GET
+def kiosk_page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(KIOSK.render({}, request))
+
+
 @require_POST
 def scanner_received(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(RECEIVED.render({"code": request.POST.get("code", "")}, request))
+    code = request.POST.get("code") or request.POST.get("pickup", "")
+    return HttpResponse(RECEIVED.render({"code": code}, request))
 
 
 urlpatterns = [
     path("test-scanner/", scanner_page, name="scanner_test_page"),
+    path("test-scanner/kiosk/", kiosk_page, name="scanner_test_kiosk"),
     path("test-scanner/received/", scanner_received, name="scanner_test_received"),
     *site_urlpatterns,
 ]

@@ -143,6 +143,42 @@ def test_the_scanner_says_what_it_does_and_stops_the_camera(
     assert page.locator("[data-scanner-camera]").is_hidden()
 
 
+def test_nothing_is_read_while_the_page_is_hidden(camera_browsers, scanner_site, open_page):
+    page = open_page(camera_browsers["showing"], scanner_site)
+    # The page's visibility, as the test says (Chromium's own is always "visible" here).
+    page.context.add_init_script(
+        "Object.defineProperty(Document.prototype, 'hidden', "
+        "{configurable: true, get() { return Boolean(window.testHidden); }});"
+    )
+    page.goto("/test-scanner/")
+    page.evaluate(
+        """() => document.querySelector("form[data-scanner]").addEventListener(
+            "scanner:code", (event) => { window.readCodes = (window.readCodes || 0) + 1;
+                                         event.preventDefault(); })"""
+    )
+    page.evaluate("() => { window.testHidden = true; }")
+    page.get_by_role("button", name="Start the camera").click()
+    page.get_by_role("status").filter(has_text="Point the camera at the label.").wait_for()
+    page.wait_for_timeout(1500)  # six frames' worth, with the code in front of the camera
+    assert page.evaluate("() => window.readCodes") is None
+    page.evaluate(
+        """() => { window.testHidden = false;
+                   document.dispatchEvent(new Event("visibilitychange")); }"""
+    )
+    page.wait_for_function("() => window.readCodes === 1")
+
+
+def test_the_kiosk_reads_with_the_camera_facing_the_person(
+    camera_browsers, scanner_site, open_page
+):
+    page = open_page(camera_browsers["showing"], scanner_site)
+    page.goto("/test-scanner/kiosk/")
+    assert page.locator("form[data-scanner]").get_attribute("data-facing") == "user"
+    page.get_by_role("button", name="Start the camera").click()
+    page.wait_for_url("**/test-scanner/received/")
+    assert page.locator("[data-received]").inner_text() == CODE
+
+
 def test_a_refused_camera_leaves_the_typed_code(camera_browsers, scanner_site, open_page):
     page = open_page(camera_browsers["refusing"], scanner_site)
     page.goto("/test-scanner/")

@@ -77,6 +77,7 @@ function enhance(form) {
       onCode: read,
       onError: failed,
       decoderUrl: new URL(form.dataset.decoder, document.baseURI).href,
+      facingMode: form.dataset.facing || "environment",
     });
     starting = false;
     toggle.disabled = false;

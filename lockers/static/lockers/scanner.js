@@ -5,7 +5,8 @@
  *   ...
  *   scanner.stop();
  *
- * Opens the rear camera (getUserMedia), shows it in `video`, and reads QR codes from it a
+ * Opens the rear camera (getUserMedia; `facingMode: "user"` for a kiosk whose camera faces
+ * the person instead), shows it in `video`, and reads QR codes from it a
  * few times a second: with the browser's BarcodeDetector when it has one that reads
  * qr_code, else with the QR decoder we bundle (vendor/zxing-qr.min.js, loaded only then).
  * Nothing is read while the page is hidden. `onCode(text)` is called once per distinct
@@ -78,6 +79,7 @@ export async function startScanner({
   onError = () => {},
   framesPerSecond = 4,
   decoderUrl = DEFAULT_DECODER_URL,
+  facingMode = "environment",
 }) {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     onError(error("NotSupportedError", "This browser gives no access to a camera."));
@@ -90,7 +92,7 @@ export async function startScanner({
     reader = await frameReader(decoderUrl);
     stream = await navigator.mediaDevices.getUserMedia({
       audio: false,
-      video: { facingMode: { ideal: "environment" } },
+      video: { facingMode: { ideal: facingMode } },
     });
   } catch (failure) {
     onError(failure);
