@@ -315,4 +315,12 @@ def test_the_courier_app_installs_and_opens_offline(chromium, live_server, make_
         }"""
     )
     assert loaded == "function"
+    # An API call without a network: a problem the app can show, not a network error.
+    answer = page.evaluate(
+        """async () => {
+            const response = await fetch("/api/v1/");
+            return [response.status, response.headers.get("Content-Type")];
+        }"""
+    )
+    assert answer == [503, "application/problem+json"]
     page.context.set_offline(False)
