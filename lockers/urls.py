@@ -1,17 +1,17 @@
 from django.urls import path
 
-from lockers import views
+from lockers import label_views, pwa_views, views
 
 app_name = "lockers"
 
 urlpatterns = [
     path("", views.site_list, name="site_list"),
     path("tournee/", views.courier_sites, name="courier_sites"),
-]
-
-# --- Labels (lockers/label_views.py) ---
-from lockers import label_views  # noqa: E402
-
-urlpatterns += [
+    # Labels: the keys a courier's phone checks labels with, offline.
     path("etiquettes/cles.json", label_views.label_keys, name="label_keys"),
+    # The courier app as an installable web app.
+    path("coursier/", pwa_views.courier_app, name="courier_app"),
+    path("coursier/manifest.webmanifest", pwa_views.courier_manifest, name="courier_manifest"),
+    path("coursier/sw.js", pwa_views.courier_service_worker, name="courier_service_worker"),
+    path("coursier/hors-ligne/", pwa_views.courier_offline, name="courier_offline"),
 ]

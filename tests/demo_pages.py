@@ -310,6 +310,8 @@ PAGES = [
     ),
     # A courier
     Page("courier's sites", "lockers:courier_sites", COURIER),
+    Page("courier app", "lockers:courier_app", COURIER),
+    Page("courier app without a network", "lockers:courier_offline", COURIER),
     Page("account of a courier", "identity:account", COURIER),
     # A registrar, signed in with their card
     Page("counter search", "card:registrar", REGISTRAR, "high"),
