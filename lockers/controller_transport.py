@@ -179,6 +179,7 @@ class MqttListener:
         self.client = mqtt_client(client_id, clean_session=False, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_disconnect = self._on_disconnect
         self.ready = threading.Event()
 
     def _on_connect(self, client, _userdata, _flags, reason_code, _properties) -> None:
@@ -191,6 +192,12 @@ class MqttListener:
                 for channel in protocol.CONTROLLER_CHANNELS
             ]
         )
+
+    def _on_disconnect(self, *_args: Any) -> None:
+        from django.db import connections
+
+        # The network thread's own database connection; it reconnects on the next message.
+        connections.close_all()
 
     def _on_subscribe(self, *_args: Any) -> None:
         self.ready.set()
@@ -220,8 +227,8 @@ class MqttListener:
         self.client.loop_start()
 
     def stop(self) -> None:
-        self.client.loop_stop()
         self.client.disconnect()
+        self.client.loop_stop()
 
     def run_forever(self) -> None:
         """Connect and handle messages until interrupted, reconnecting on its own."""
