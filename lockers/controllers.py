@@ -275,7 +275,8 @@ def compartment_open(
         raise ControllerOffline()
     if transport().always_online:
         site_controller_setup(site.slug)
-    issued_at = timezone.now().replace(microsecond=0)
+    sent_at = timezone.now()
+    issued_at = sent_at.replace(microsecond=0)
     with transaction.atomic(durable=True):
         key = _primary_key(site)
         command = ControllerCommand(
@@ -287,11 +288,16 @@ def compartment_open(
             kid=key.kid,
             issued_at=issued_at,
             expires_at=issued_at + timedelta(seconds=settings.LOCKERS_COMMAND_TTL_SECONDS),
-            next_send_at=issued_at,
+            # The first send is counted here, in the same commit.
+            attempts=1,
+            last_sent_at=sent_at,
+            next_send_at=sent_at + _resend_delay(1),
         )
         command.full_clean()
         command.save()
-    _command_send(command)
+    transport().command_publish(
+        site_slug=site.slug, payload=command_message(command), purpose=command.purpose
+    )
     deadline = time.monotonic() + settings.LOCKERS_COMMAND_WAIT_SECONDS
     while True:
         command.refresh_from_db(
@@ -385,44 +391,47 @@ def _heartbeat_apply(site: Site, message: dict[str, Any], now: datetime) -> str:
             "heartbeat of %s rejected: its clock is %s s off", site.slug, at - _unix(now)
         )
         return "rejected:clock"
-    status = _status_for(site)
-    updated = ControllerStatus.objects.filter(pk=status.pk, last_heartbeat_clock__lt=at).update(
-        last_heartbeat_at=now,
-        last_heartbeat_clock=at,
-        reported_sequence=Greatest(F("reported_sequence"), Value(message["last_seq"])),
-    )
-    if not updated:
-        return "rejected:replayed"
-    _gap_note(site, now)
+    with transaction.atomic():
+        status = _status_for(site)
+        updated = ControllerStatus.objects.filter(pk=status.pk, last_heartbeat_clock__lt=at).update(
+            last_heartbeat_at=now,
+            last_heartbeat_clock=at,
+            reported_sequence=Greatest(F("reported_sequence"), Value(message["last_seq"])),
+        )
+        if not updated:
+            return "rejected:replayed"
+        _gap_note(site, now)
     return "applied"
 
 
 def _event_receive(site: Site, message: dict[str, Any], now: datetime) -> str:
-    status = _status_for(site)
-    if message["seq"] <= status.last_applied_sequence:
-        return "duplicate"
-    try:
-        with transaction.atomic():
-            ControllerEvent.objects.create(
-                site=site,
-                sequence=message["seq"],
-                kind=message["kind"],
-                compartment_label=message["compartment"],
-                occupied=message["occupied"],
-                command_uuid=message["command_id"] or None,
-                occurred_at=_from_unix(message["at"]),
-                payload=message,
-                received_at=now,
-            )
-    except IntegrityError:
-        return "duplicate"
-    ControllerStatus.objects.filter(pk=status.pk, reported_sequence__lt=message["seq"]).update(
-        reported_sequence=message["seq"]
-    )
-    _events_apply(site, now)
-    applied = ControllerEvent.objects.filter(
-        site=site, sequence=message["seq"], applied_at__isnull=False
-    ).exists()
+    # One transaction (one commit) for the receipt and the events it lets through.
+    with transaction.atomic():
+        status = _status_for(site)
+        if message["seq"] <= status.last_applied_sequence:
+            return "duplicate"
+        try:
+            with transaction.atomic():
+                ControllerEvent.objects.create(
+                    site=site,
+                    sequence=message["seq"],
+                    kind=message["kind"],
+                    compartment_label=message["compartment"],
+                    occupied=message["occupied"],
+                    command_uuid=message["command_id"] or None,
+                    occurred_at=_from_unix(message["at"]),
+                    payload=message,
+                    received_at=now,
+                )
+        except IntegrityError:
+            return "duplicate"
+        ControllerStatus.objects.filter(pk=status.pk, reported_sequence__lt=message["seq"]).update(
+            reported_sequence=message["seq"]
+        )
+        _events_apply(site, now)
+        applied = ControllerEvent.objects.filter(
+            site=site, sequence=message["seq"], applied_at__isnull=False
+        ).exists()
     return "applied" if applied else "held"
 
 
@@ -439,14 +448,19 @@ def _events_apply(site: Site, now: datetime) -> int:
         ).first()
         if event is None:
             break
-        with transaction.atomic():
-            if not ControllerStatus.objects.filter(site=site, last_applied_sequence=last).update(
-                last_applied_sequence=last + 1
-            ):
-                continue
-            ControllerEvent.objects.filter(pk=event.pk).update(applied_at=now)
-            _event_dispatch(site, event)
-        count += 1
+        try:
+            with transaction.atomic():
+                claimed = ControllerStatus.objects.filter(
+                    site=site, last_applied_sequence=last
+                ).update(last_applied_sequence=last + 1)
+                if claimed:
+                    ControllerEvent.objects.filter(pk=event.pk).update(applied_at=now)
+                    _event_dispatch(site, event)
+        except Exception:
+            # The event stays received and unapplied (a gap); the periodic task tries again.
+            logger.exception("locker site %s: event %s not applied", site.slug, event.sequence)
+            break
+        count += 1 if claimed else 0
     _gap_note(site, now)
     return count
 
@@ -515,6 +529,12 @@ def controller_events_gaps_handle(*, now: datetime | None = None) -> int:
     handled = 0
     for status in ControllerStatus.objects.filter(gap_since__isnull=False).select_related("site"):
         handled += 1
+        # Held events whose receiver failed last time are tried again first.
+        with transaction.atomic():
+            _events_apply(status.site, now)
+        status.refresh_from_db()
+        if status.gap_since is None:
+            continue
         if status.gap_since <= now - timedelta(seconds=EVENT_GAP_GIVE_UP_SECONDS):
             first_held = ControllerEvent.objects.filter(
                 site=status.site,
