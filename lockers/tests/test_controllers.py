@@ -344,3 +344,27 @@ def test_receiving_a_message_costs_a_few_queries(wire, django_assert_max_num_que
         controller_message_receive(site_slug=slug, channel="events", raw_bytes=two)
     with django_assert_max_num_queries(8):
         controller_message_receive(site_slug=slug, channel="heartbeat", raw_bytes=beat)
+
+
+def test_locker_key_provisions_and_rotates(make_site):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    site = make_site()
+    out = StringIO()
+    call_command("locker_key", site.slug, "--create", stdout=out)
+    call_command("locker_key", site.slug, "--create", stdout=out)
+    call_command("locker_key", site.slug, "--promote", "k2", stdout=out)
+    out = StringIO()
+    call_command("locker_key", site.slug, "--retire", "k1", stdout=out)
+    assert out.getvalue().splitlines() == ["k1\tretired", "k2\tprimary"]
+
+
+def test_the_periodic_task_is_scheduled_and_runs(settings, wire):
+    from lockers.controller_tasks import controllers_maintain
+
+    entry = settings.CELERY_BEAT_SCHEDULE["lockers-controllers-maintain"]
+    assert entry["task"] == controllers_maintain.name
+    assert entry["schedule"] <= 5
+    controllers_maintain.delay()
