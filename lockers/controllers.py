@@ -408,6 +408,13 @@ def _event_receive(site: Site, message: dict[str, Any], now: datetime) -> str:
     # One transaction (one commit) for the receipt and the events it lets through.
     with transaction.atomic():
         status = _status_for(site)
+        # This UPDATE holds the status row's lock until commit: a site's events are
+        # received one transaction at a time, and each sees the events committed before
+        # it (else two receivers could each miss the other's event and both stop).
+        ControllerStatus.objects.filter(pk=status.pk).update(
+            reported_sequence=Greatest(F("reported_sequence"), Value(message["seq"]))
+        )
+        status.refresh_from_db(fields=["last_applied_sequence"])
         if message["seq"] <= status.last_applied_sequence:
             return "duplicate"
         try:
@@ -425,20 +432,14 @@ def _event_receive(site: Site, message: dict[str, Any], now: datetime) -> str:
                 )
         except IntegrityError:
             return "duplicate"
-        ControllerStatus.objects.filter(pk=status.pk, reported_sequence__lt=message["seq"]).update(
-            reported_sequence=message["seq"]
-        )
-        _events_apply(site, now)
-        applied = ControllerEvent.objects.filter(
-            site=site, sequence=message["seq"], applied_at__isnull=False
-        ).exists()
-    return "applied" if applied else "held"
+        applied_up_to = _events_apply(site, now)
+    return "applied" if applied_up_to >= message["seq"] else "held"
 
 
 def _events_apply(site: Site, now: datetime) -> int:
     """Apply the site's received events that follow the last applied one, in order, each
-    once: a conditional UPDATE of the last applied sequence claims each event."""
-    count = 0
+    once: a conditional UPDATE of the last applied sequence claims each event. Returns the
+    last sequence applied."""
     while True:
         last = ControllerStatus.objects.values_list("last_applied_sequence", flat=True).get(
             site=site
@@ -448,6 +449,7 @@ def _events_apply(site: Site, now: datetime) -> int:
         ).first()
         if event is None:
             break
+        claimed = 0
         try:
             with transaction.atomic():
                 claimed = ControllerStatus.objects.filter(
@@ -460,9 +462,10 @@ def _events_apply(site: Site, now: datetime) -> int:
             # The event stays received and unapplied (a gap); the periodic task tries again.
             logger.exception("locker site %s: event %s not applied", site.slug, event.sequence)
             break
-        count += 1 if claimed else 0
+        if claimed:
+            last += 1
     _gap_note(site, now)
-    return count
+    return last
 
 
 def _event_dispatch(site: Site, event: ControllerEvent) -> None:
