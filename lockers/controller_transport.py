@@ -137,7 +137,7 @@ class MqttTransport:
             if self._client is None or self._pid != os.getpid():
                 client = mqtt_client(f"uniqc-web-{uuid.uuid4().hex[:12]}")
                 host, port = mqtt_address()
-                client.connect(host, port, keepalive=30)
+                client.connect(host, port, keepalive=30)  # OSError when the broker is down
                 client.loop_start()
                 self._client, self._pid = client, os.getpid()
             return self._client

@@ -204,6 +204,19 @@ def site_is_online(site: Site, *, now: datetime | None = None) -> bool:
     return last is not None and last > now - limit
 
 
+def site_ids_online(site_ids: list[int], *, now: datetime | None = None) -> set[int]:
+    """The ids among `site_ids` whose controller is online, in one query (for lists)."""
+    if transport().always_online:
+        return set(site_ids)
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=settings.LOCKERS_CONTROLLER_OFFLINE_SECONDS)
+    return set(
+        ControllerStatus.objects.filter(
+            site_id__in=site_ids, last_heartbeat_at__gt=limit
+        ).values_list("site_id", flat=True)
+    )
+
+
 # --- Commands ------------------------------------------------------------------------
 
 
@@ -253,10 +266,19 @@ def _command_send(command: ControllerCommand, *, now: datetime | None = None) ->
     if not claimed:
         return False
     command.attempts = attempts
-    transport().command_publish(
-        site_slug=command.site.slug, payload=command_message(command), purpose=command.purpose
-    )
+    _publish(command)
     return True
+
+
+def _publish(command: ControllerCommand) -> None:
+    """Publish the command; a broker that cannot be reached is logged, and the command
+    stays pending for the next resend."""
+    try:
+        transport().command_publish(
+            site_slug=command.site.slug, payload=command_message(command), purpose=command.purpose
+        )
+    except OSError as exc:
+        logger.warning("locker command %s not published: %s", command.uuid, exc)
 
 
 def compartment_open(
@@ -295,9 +317,7 @@ def compartment_open(
         )
         command.full_clean()
         command.save()
-    transport().command_publish(
-        site_slug=site.slug, payload=command_message(command), purpose=command.purpose
-    )
+    _publish(command)
     deadline = time.monotonic() + settings.LOCKERS_COMMAND_WAIT_SECONDS
     while True:
         command.refresh_from_db(

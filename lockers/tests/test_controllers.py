@@ -19,6 +19,7 @@ from lockers.controllers import (
     controller_key_promote,
     controller_key_retire,
     controller_message_receive,
+    site_ids_online,
     site_is_online,
 )
 from lockers.models import CommandStatus, ControllerCommand, ControllerEvent, ControllerStatus
@@ -368,3 +369,26 @@ def test_the_periodic_task_is_scheduled_and_runs(settings, wire):
     assert entry["task"] == controllers_maintain.name
     assert entry["schedule"] <= 5
     controllers_maintain.delay()
+
+
+def test_sites_online_are_found_in_one_query(wire, django_assert_num_queries):
+    online, offline = wire(), wire()
+    _online(online)
+    with django_assert_num_queries(1):
+        found = site_ids_online([online.site.id, offline.site.id])
+    assert found == {online.site.id}
+
+
+def test_a_broker_that_cannot_be_reached_leaves_the_command_pending(
+    wire, device_transport, settings
+):
+    settings.LOCKERS_COMMAND_WAIT_SECONDS = 0
+    wired = wire()
+    _online(wired)
+
+    def refused(**kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    device_transport.command_publish = refused
+    outcome = compartment_open(compartment=wired.site.compartments.first(), purpose="deposit")
+    assert outcome.status == "pending"
