@@ -9,6 +9,10 @@ In one run, against MQTT_URL (default mqtt://127.0.0.1:1883):
   the ack and writes it, and compartment_open sees it (polling its row every 10 ms).
 p50 and p95 in milliseconds over BENCH_ROUNDS (200) each. Never fails on speed.
 
+A broker without `set_tcp_nodelay true` (Mosquitto's default is off) adds about 40 ms to
+every reply that follows a PUBACK on the same connection (Nagle against delayed ACK): the
+echo row shows it. Our own clients turn Nagle off.
+
 Environment: BENCH_LOCKER_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/uniqc_bench_lockers, dropped and re-created),
 MQTT_URL, BENCH_ROUNDS.
@@ -169,6 +173,8 @@ def main() -> None:
         p50, p95 = _percentiles(samples)
         print(f"{name:<52} {p50:>8.2f} {p95:>8.2f}")
     print(f"({ROUNDS} rounds each)")
+    if _percentiles(echo)[0] > 20:
+        print("the echo takes > 20 ms: the broker has Nagle on (mosquitto: set_tcp_nodelay true)")
 
 
 if __name__ == "__main__":
