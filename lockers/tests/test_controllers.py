@@ -392,3 +392,13 @@ def test_a_broker_that_cannot_be_reached_leaves_the_command_pending(
     device_transport.command_publish = refused
     outcome = compartment_open(compartment=wired.site.compartments.first(), purpose="deposit")
     assert outcome.status == "pending"
+
+
+@pytest.mark.parametrize("command", ["locker_sim", "locker_listen"])
+def test_the_mqtt_commands_need_a_broker(settings, command, make_site):
+    from django.core.management import CommandError, call_command
+
+    settings.MQTT_URL = ""
+    args = [make_site().slug] if command == "locker_sim" else []
+    with pytest.raises(CommandError, match="MQTT_URL"):
+        call_command(command, *args)
