@@ -1,6 +1,7 @@
 """The controllers over the real Mosquitto: `locker_sim`'s runner and the listener in
 threads, each test under its own topic root (services run only)."""
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -134,3 +135,59 @@ def test_the_simulator_refuses_replayed_expired_and_forged_commands(broker_site)
     assert wait_until(lambda: len(runner.results) == 4)
     assert runner.results == ["done", "duplicate", "refused:expired", "refused:bad_signature"]
     assert runner.device.opened_count["A02"] == 1
+
+
+def test_locker_sim_the_command_runs_a_controller(broker_site, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from lockers.management.commands.locker_sim import Command
+
+    site, secret, _simulator = broker_site
+    command, out = Command(), StringIO()
+    args = [site.slug, "--key", f"k1:{secret.hex()}", "--close-after", "0", "--jam", "C01"]
+    args += [
+        "--client-id",
+        f"test-cmd-{uuid.uuid4().hex[:8]}",
+        "--state-file",
+        str(tmp_path / "sim.json"),
+    ]
+    thread = threading.Thread(target=call_command, args=[command, *args], kwargs={"stdout": out})
+    thread.start()
+    try:
+        assert wait_until(lambda: site_is_online(site))
+        outcome = compartment_open(
+            compartment=site.compartments.get(label="C01"), purpose="deposit"
+        )
+        assert outcome.status == "jammed"
+        outcome = compartment_open(
+            compartment=site.compartments.get(label="A01"), purpose="deposit"
+        )
+        assert outcome.status == "acknowledged"
+    finally:
+        assert wait_until(lambda: hasattr(command, "runner"))
+        command.runner.stopped.set()
+        thread.join(10)
+    assert "open C01" in out.getvalue()
+
+
+def test_an_offline_simulator_makes_the_site_offline(broker_site):
+    from lockers.controller_errors import ControllerOffline
+
+    site, secret, _simulator = broker_site
+    runner = SimulatorRunner(
+        site=site.slug,
+        keys={"k1": secret},
+        compartments={"A01"},
+        options=DeviceOptions(offline=True),
+        client_id=f"test-off-{uuid.uuid4().hex[:8]}",
+    )
+    runner.start()
+    try:
+        assert runner.subscribed.wait(5)
+        time.sleep(0.3)
+        with pytest.raises(ControllerOffline):
+            compartment_open(compartment=site.compartments.get(label="A01"), purpose="deposit")
+    finally:
+        runner.stop()

@@ -156,6 +156,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--state-file", default="", help="where the event counter is kept (var/locker_sim/)"
         )
+        parser.add_argument("--client-id", default="", help="by default uniqc-locker-SITE")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.MQTT_URL:
@@ -179,7 +180,10 @@ class Command(BaseCommand):
             heartbeat_every=options["heartbeat"],
             state_file=state_file,
             say=lambda text: self.stdout.write(f"[{site}] {text}"),
+            client_id=options["client_id"] or None,
         )
+        # Whoever runs this command in a thread stops it with runner.stopped.set().
+        self.runner = runner
         self.stdout.write(
             f"[{site}] controller on {settings.MQTT_URL}, "
             f"{protocol.topic(runner.root, site, '#')}, doors {', '.join(sorted(compartments))}"
