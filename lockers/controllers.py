@@ -232,6 +232,11 @@ def _resend_delay(attempts: int) -> timedelta:
     return timedelta(seconds=RESEND_DELAYS_SECONDS[min(attempts, len(RESEND_DELAYS_SECONDS)) - 1])
 
 
+def _command_ttl_seconds() -> int:
+    """LOCKERS_COMMAND_TTL_SECONDS, within what a controller accepts (1 to 300 s)."""
+    return max(1, min(settings.LOCKERS_COMMAND_TTL_SECONDS, protocol.MAX_COMMAND_LIFETIME_SECONDS))
+
+
 def _primary_key(site: Site) -> ControllerKey:
     key = ControllerKey.objects.filter(site=site, is_primary=True).first()
     if key is None:
@@ -309,7 +314,7 @@ def compartment_open(
             parcel_id=parcel_id,
             kid=key.kid,
             issued_at=issued_at,
-            expires_at=issued_at + timedelta(seconds=settings.LOCKERS_COMMAND_TTL_SECONDS),
+            expires_at=issued_at + timedelta(seconds=_command_ttl_seconds()),
             # The first send is counted here, in the same commit.
             attempts=1,
             last_sent_at=sent_at,
