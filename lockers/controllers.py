@@ -47,8 +47,10 @@ EVENT_GAP_RESYNC_SECONDS = 10
 # ...and the missing events are given up after this long.
 EVENT_GAP_GIVE_UP_SECONDS = 300
 RESYNC_TTL_SECONDS = 60
-# How often compartment_open looks at the command's row while it waits for the ack.
+# How often compartment_open looks at the command's row while it waits for the ack
+# (first, then at most).
 WAIT_POLL_SECONDS = 0.01
+WAIT_POLL_MAX_SECONDS = 0.1
 
 OUTCOME_BY_STATUS = {
     CommandStatus.ACKNOWLEDGED: "acknowledged",
@@ -324,6 +326,7 @@ def compartment_open(
         command.save()
     _publish(command)
     deadline = time.monotonic() + settings.LOCKERS_COMMAND_WAIT_SECONDS
+    pause = WAIT_POLL_SECONDS
     while True:
         command.refresh_from_db(
             fields=["status", "attempts", "next_send_at", "ack_result", "ack_reason"]
@@ -333,7 +336,9 @@ def compartment_open(
         if command.next_send_at is not None and command.next_send_at <= timezone.now():
             _command_send(command)
             continue
-        time.sleep(WAIT_POLL_SECONDS)
+        time.sleep(pause)
+        # An ack usually comes within tens of milliseconds; after that, look less often.
+        pause = min(pause * 1.5, WAIT_POLL_MAX_SECONDS)
     return CommandOutcome(
         command_id=command.uuid,
         status=OUTCOME_BY_STATUS[CommandStatus(command.status)],
