@@ -109,13 +109,12 @@ def topic_parse(root: str, name: str) -> tuple[str, str] | None:
     return parts[0], parts[1]
 
 
-def _line(message_type: str, name: str, value: Any) -> str:
+def _line(name: str, value: Any) -> str:
+    """One field as a line of the canonical string (§6)."""
     if name == "occupied":
         return {True: "1", False: "0", None: "-"}[value]
     if isinstance(value, bool):
         raise ProtocolError("malformed", f"{name} must not be a boolean")
-    if isinstance(value, int):
-        return str(value)
     return str(value)
 
 
@@ -124,7 +123,7 @@ def canonical_bytes(message: Mapping[str, Any]) -> bytes:
     type in order, as text, joined by a line feed, no trailing line feed, ASCII."""
     message_type = message["type"]
     fields = SIGNED_FIELDS[message_type]
-    lines = [PROTOCOL_TAG] + [_line(message_type, name, message[name]) for name in fields]
+    lines = [PROTOCOL_TAG] + [_line(name, message[name]) for name in fields]
     return "\n".join(lines).encode("ascii")
 
 
