@@ -17,7 +17,7 @@ SERVE_ADDRESS = $(if $(findstring :,$(HOST)),[$(HOST)],$(HOST)):$(PORT)
 CARD_AGENT_URL ?= http://127.0.0.1:$(AGENT_PORT)
 UNIQC_AGENT_ORIGINS ?= $(SITE_URL)
 
-.PHONY: help venv run migrate seed test test-services lint format worker beat bench clean
+.PHONY: help venv run migrate seed test test-services lint format worker beat locker-listen bench clean
 
 help:
 	@echo "make run     set up everything and serve $(SITE_URL)/ with demo data"
@@ -88,6 +88,9 @@ worker: venv
 beat: venv
 	@mkdir -p var
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+locker-listen: venv
+	$(PY) manage.py locker_listen
 
 bench: venv
 	@scripts/system-deps.sh bench

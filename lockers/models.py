@@ -292,3 +292,209 @@ class LabelSigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alg} {self.kid}"
+
+
+# --- Controllers ------------------------------------------------------------------------
+# The locker controllers of docs/locker-protocol.md: each site's keys, the commands sent to
+# it, the events it reported, and whether it is online.
+
+
+class ControllerKey(models.Model):
+    """A site's HMAC key (docs/locker-protocol.md §7). The primary key signs commands;
+    every key not retired is accepted on the controller's messages. The secret is sealed
+    with KEY_ENCRYPTION_KEY and opened to show it to the vendor when provisioning."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="controller_keys", verbose_name=_("site")
+    )
+    kid = models.CharField(_("key id"), max_length=32)
+    secret_sealed = models.TextField(_("sealed secret"))
+    is_primary = models.BooleanField(_("primary"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("controller key")
+        verbose_name_plural = _("controller keys")
+        ordering = ["site", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "kid"], name="lockers_controllerkey_unique_kid"
+            ),
+            models.UniqueConstraint(
+                fields=["site"],
+                condition=models.Q(is_primary=True),
+                name="lockers_controllerkey_one_primary",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(is_primary=True, retired_at__isnull=False),
+                name="lockers_controllerkey_primary_not_retired",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kid__regex=r"^[A-Za-z0-9_-]{1,32}$"),
+                name="lockers_controllerkey_kid_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} · {self.kid}"
+
+
+class CommandPurpose(models.TextChoices):
+    DEPOSIT = "deposit", _("Deposit")
+    PICKUP = "pickup", _("Pickup")
+    RETRIEVAL = "retrieval", _("Retrieval")
+    RETURN = "return", _("Return")
+    SERVICE = "service", _("Service")
+
+
+class CommandStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    REFUSED = "refused", _("Refused")
+    EXPIRED = "expired", _("Expired")
+    FAILED = "failed", _("Failed")
+
+
+class ControllerCommand(models.Model):
+    """An open command sent to a site's controller, resent until acknowledged or expired.
+
+    Failed means the controller drove the lock and the door did not open (jammed)."""
+
+    uuid = models.UUIDField(_("command id"), unique=True)
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="controller_commands", verbose_name=_("site")
+    )
+    compartment_label = models.CharField(_("compartment"), max_length=8)
+    action = models.CharField(_("action"), max_length=20, default="open")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=CommandPurpose.choices)
+    parcel_id = models.BigIntegerField(_("parcel"), null=True, blank=True)
+    kid = models.CharField(_("key id"), max_length=32)
+    issued_at = models.DateTimeField(_("issued"))
+    expires_at = models.DateTimeField(_("expires"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=CommandStatus.choices,
+        default=CommandStatus.PENDING,
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+    next_send_at = models.DateTimeField(_("next send"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    ack_result = models.CharField(_("answer"), max_length=20, blank=True)
+    ack_reason = models.CharField(_("reason"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("controller command")
+        verbose_name_plural = _("controller commands")
+        ordering = ["-issued_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_send_at"],
+                condition=models.Q(status="pending"),
+                name="lockers_command_pending_idx",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=CommandStatus.values),
+                name="lockers_controllercommand_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=CommandPurpose.values),
+                name="lockers_controllercommand_purpose_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(action="open"), name="lockers_controllercommand_action_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("issued_at")),
+                name="lockers_controllercommand_expires_after_issue",
+            ),
+            # An answered command has its answer; a pending or expired one has none.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        status__in=["acknowledged", "refused", "failed"],
+                        acknowledged_at__isnull=False,
+                    )
+                    & ~models.Q(ack_result="")
+                )
+                | models.Q(status__in=["pending", "expired"], acknowledged_at__isnull=True),
+                name="lockers_controllercommand_answer_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} · {self.compartment_label} · {self.uuid}"
+
+
+class ControllerEventKind(models.TextChoices):
+    OPENED = "opened", _("Door opened")
+    CLOSED = "closed", _("Door closed")
+    JAMMED = "jammed", _("Door jammed")
+
+
+class ControllerEvent(models.Model):
+    """An event a site's controller reported; (site, sequence) is received once and
+    applied once, in sequence order (applied_at set), or skipped after a lasting gap."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="controller_events", verbose_name=_("site")
+    )
+    sequence = models.PositiveBigIntegerField(_("sequence"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ControllerEventKind.choices)
+    compartment_label = models.CharField(_("compartment"), max_length=8)
+    occupied = models.BooleanField(_("occupied"), null=True)
+    command_uuid = models.UUIDField(_("command id"), null=True, blank=True)
+    occurred_at = models.DateTimeField(_("happened"))
+    payload = models.JSONField(_("message"))
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("controller event")
+        verbose_name_plural = _("controller events")
+        ordering = ["site", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "sequence"], name="lockers_controllerevent_unique_sequence"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sequence__gte=1),
+                name="lockers_controllerevent_sequence_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ControllerEventKind.values),
+                name="lockers_controllerevent_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} · #{self.sequence} {self.kind} {self.compartment_label}"
+
+
+class ControllerStatus(models.Model):
+    """What the server knows of a site's controller: its last heartbeat and the last
+    event sequence applied (events apply in order, one after the other)."""
+
+    site = models.OneToOneField(
+        Site, on_delete=models.PROTECT, related_name="controller_status", verbose_name=_("site")
+    )
+    last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # The controller's own clock in its last heartbeat (Unix seconds): a heartbeat not
+    # later than this one is a replay.
+    last_heartbeat_clock = models.BigIntegerField(_("controller clock"), default=0)
+    last_applied_sequence = models.PositiveBigIntegerField(_("last applied event"), default=0)
+    # The highest sequence the controller said it published (its heartbeat's last_seq).
+    reported_sequence = models.PositiveBigIntegerField(_("last reported event"), default=0)
+    gap_since = models.DateTimeField(_("missing events since"), null=True, blank=True)
+    resync_requested_at = models.DateTimeField(_("resync requested"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("controller status")
+        verbose_name_plural = _("controller statuses")
+
+    def __str__(self) -> str:
+        return str(self.site)

@@ -316,6 +316,23 @@ CELERY_BEAT_SCHEDULE = {
 # Unset: the in-process simulated controller. Set: mqtt://host:port of the broker that
 # the lockers' kiosks listen on.
 MQTT_URL = env("MQTT_URL", default="")
+# Topics are <root>/<site slug>/<commands|acks|events|heartbeat> (docs/locker-protocol.md).
+LOCKERS_MQTT_TOPIC_ROOT = env("LOCKERS_MQTT_TOPIC_ROOT", default="uniqc/lockers/v1")
+# The listener's MQTT client id: fixed, with a persistent session, so acks and events
+# published while `locker_listen` restarts wait for it at the broker.
+LOCKERS_MQTT_LISTENER_CLIENT_ID = env("LOCKERS_MQTT_LISTENER_CLIENT_ID", default="uniqc-listener")
+# How long compartment_open waits for the controller's ack before answering "pending".
+LOCKERS_COMMAND_WAIT_SECONDS = env.float("LOCKERS_COMMAND_WAIT_SECONDS", default=3.0)
+# How long a command may be executed after it is issued (at most 300, the protocol's cap).
+LOCKERS_COMMAND_TTL_SECONDS = env.int("LOCKERS_COMMAND_TTL_SECONDS", default=60)
+# A site with no heartbeat for this long is offline (heartbeats come every 30 s).
+LOCKERS_CONTROLLER_OFFLINE_SECONDS = env.int("LOCKERS_CONTROLLER_OFFLINE_SECONDS", default=90)
+CELERY_BEAT_SCHEDULE["lockers-controllers-maintain"] = {
+    # Resend unacknowledged commands, expire old ones, ask for missing events.
+    "task": "lockers.controller_tasks.controllers_maintain",
+    "schedule": 5.0,
+}
+CELERY_IMPORTS = ["lockers.controller_tasks"]
 
 # --- Locker sites' addresses ------------------------------------------------------------
 # The geocoder that finds a site's coordinates from its address (lockers/geocoding.py):

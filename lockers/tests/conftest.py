@@ -43,3 +43,12 @@ def make_site(db) -> Callable[..., Site]:
         return site
 
     return make
+
+
+from lockers.tests.controller_fixtures import (  # noqa: E402
+    device_transport,
+    inprocess,
+    wire,
+)
+
+__all__ = ["device_transport", "inprocess", "wire"]
