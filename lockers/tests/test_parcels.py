@@ -49,9 +49,7 @@ def _parcel(site, n=1, size="S"):
 
 def _kinds(parcel):
     return list(
-        CustodyEvent.objects.filter(parcel=parcel)
-        .order_by("id")
-        .values_list("kind", flat=True)
+        CustodyEvent.objects.filter(parcel=parcel).order_by("id").values_list("kind", flat=True)
     )
 
 
