@@ -282,6 +282,9 @@ def sites_nearest(
         )
         # Only what lies inside the circle counts (the box's corners are farther).
         ranked = [(km, s) for km, s in ranked if km <= radius * FINDER_CHEAP_MARGIN]
+        if not available_only and len(ranked) < limit and radius < radius_km:
+            radius = min(radius * FINDER_WIDENING, radius_km)
+            continue  # too few sites in the box: widen before counting room
         considered = ranked[: max(limit * 4, 40)] if available_only else ranked
         choices = _choices(
             considered, latitude, longitude, wanted, window_end, now, limit, available_only
