@@ -158,7 +158,7 @@ def courier_rounds(*, at: datetime | None = None) -> list[CityRound]:
 # One degree of latitude, in km (WGS 84 mean); the bounding box needs no more precision.
 KM_PER_DEGREE = 111.2
 # The finder's first box, and how much each widening multiplies it.
-FINDER_FIRST_RADIUS_KM = 5.0
+FINDER_FIRST_RADIUS_KM = 2.0
 FINDER_WIDENING = 3.0
 # The cheap distance ranks the candidates; geodesic distance (about 0.1 ms each with geopy)
 # orders only those the cheap one cannot tell apart from the last result: the two differ
@@ -258,9 +258,10 @@ def sites_nearest(
     closed at `window_end`, or not enough room of a size (available compartments minus
     unexpired holds). With `available_only`, greyed sites are left out.
 
-    An indexed bounding box around the point finds the candidates and widens (up to
-    `radius_km`) while too few are found; at most three queries per widening, whatever the
-    number of sites.
+    An indexed bounding box around the point finds the candidates (their coordinates
+    only) and widens, up to `radius_km`, while too few are found; then the room of the
+    nearest candidates and their rows are read: four queries, one more per widening,
+    whatever the number of sites.
     """
     latitude, longitude = float(latitude), float(longitude)
     wanted = {SizeClass(size).value: count for size, count in sizes.items() if count > 0}
@@ -268,34 +269,48 @@ def sites_nearest(
     now = timezone.now()
     radius = min(FINDER_FIRST_RADIUS_KM, radius_km)
     while True:
-        rows = list(
+        points = (
             Site.objects.filter(_box(latitude, longitude, radius), is_active=True)
             .exclude(pk__in=excluded)
             .order_by()
+            .values_list("pk", "latitude", "longitude")
         )
         ranked = sorted(
-            (
-                (_cheap_km(latitude, longitude, float(s.latitude), float(s.longitude)), s)
-                for s in rows
-            ),
-            key=lambda pair: (pair[0], pair[1].pk),
+            (_cheap_km(latitude, longitude, float(lat), float(lon)), pk) for pk, lat, lon in points
         )
         # Only what lies inside the circle counts (the box's corners are farther).
-        ranked = [(km, s) for km, s in ranked if km <= radius * FINDER_CHEAP_MARGIN]
-        if not available_only and len(ranked) < limit and radius < radius_km:
+        ranked = [(km, pk) for km, pk in ranked if km <= radius * FINDER_CHEAP_MARGIN]
+        widen = radius < radius_km
+        if widen and len(ranked) < limit:
             radius = min(radius * FINDER_WIDENING, radius_km)
-            continue  # too few sites in the box: widen before counting room
-        considered = ranked[: max(limit * 4, 40)] if available_only else ranked
+            continue  # too few sites in the box: widen before reading anything else
+        if available_only:
+            considered = ranked[: max(limit * 4, 40)]
+        else:
+            considered = _within_reach_of_the_last(ranked, limit)
         choices = _choices(
             considered, latitude, longitude, wanted, window_end, now, limit, available_only
         )
-        if len(choices) >= limit or radius >= radius_km:
+        if len(choices) >= limit or not widen:
             return choices[:limit]
         radius = min(radius * FINDER_WIDENING, radius_km)
 
 
+def _within_reach_of_the_last(
+    ranked: list[tuple[float, int]], count: int
+) -> list[tuple[float, int]]:
+    """The first `count`, and those the cheap distance cannot tell apart from the last."""
+    if len(ranked) <= count:
+        return ranked
+    cutoff = ranked[count - 1][0] * FINDER_CHEAP_MARGIN + 0.01
+    return [(km, pk) for km, pk in ranked if km <= cutoff]
+
+
+_GEODESIC = geodesic()
+
+
 def _choices(
-    ranked: list[tuple[float, Site]],
+    ranked: list[tuple[float, int]],
     latitude: float,
     longitude: float,
     wanted: dict[str, int],
@@ -304,28 +319,34 @@ def _choices(
     limit: int,
     available_only: bool,
 ) -> list[SiteChoice]:
-    # Those the cheap distance cannot tell apart from the limit-th are measured.
-    if not available_only and len(ranked) > limit:
-        cutoff = ranked[limit - 1][0] * FINDER_CHEAP_MARGIN + 0.01
-        ranked = [(km, s) for km, s in ranked if km <= cutoff]
-    room = room_by_site([s.pk for _km, s in ranked], now=now)
+    """The candidates as choices, greyed with their reasons (left out with
+    `available_only`); geodesic distance is measured only for those that can be among the
+    `limit` nearest."""
+    ids = [pk for _km, pk in ranked]
+    cheap = {pk: km for km, pk in ranked}
+    room = room_by_site(ids, now=now)
+    sites = Site.objects.in_bulk(ids)
     choices = []
-    for _km, site in ranked:
+    for pk in ids:
+        site = sites[pk]
         reasons = []
         if not site.is_open_at(window_end):
             reasons.append(Unavailability("closed", gettext("Closed at that time")))
         for size, count in sorted(wanted.items()):
-            if room[site.pk][size] < count:
+            if room[pk][size] < count:
                 reasons.append(Unavailability("no_room", _no_room_message(size), size))
-        if available_only and reasons:
+        if reasons and available_only:
             continue
-        choices.append(SiteChoice(site=site, distance_km=0.0, unavailable=reasons))
-    if available_only and len(choices) > limit:
-        cutoff = _cheap_km(latitude, longitude, *_coords(choices[limit - 1].site))
-        cutoff = cutoff * FINDER_CHEAP_MARGIN + 0.01
-        choices = [c for c in choices if _cheap_km(latitude, longitude, *_coords(c.site)) <= cutoff]
+        choices.append(SiteChoice(site=site, distance_km=cheap[pk], unavailable=reasons))
+    reach = {
+        pk
+        for _km, pk in _within_reach_of_the_last(
+            [(c.distance_km, c.site.pk) for c in choices], limit
+        )
+    }
+    choices = [choice for choice in choices if choice.site.pk in reach]
     for choice in choices:
-        choice.distance_km = geodesic((latitude, longitude), _coords(choice.site)).km
+        choice.distance_km = _GEODESIC.measure((latitude, longitude), _coords(choice.site))
     choices.sort(key=lambda c: (c.distance_km, c.site.pk))
     return choices
 
