@@ -142,7 +142,7 @@ def child() -> None:
                 available_only=True,
             )
 
-        def baseline(r: random.Random) -> None:
+        def baseline(r: random.Random, ids: list[int] = ids) -> None:
             Site.objects.get(pk=r.choice(ids))
 
         for name, call in (
