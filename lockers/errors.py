@@ -27,6 +27,14 @@ class ParcelTransitionRefused(LockersError):
     http_status = 409
 
 
+class ReferenceTaken(LockersError):
+    """Another parcel (another size or destination) already has this external reference."""
+
+    code = "reference_taken"
+    message = _("Another parcel already has this reference.")
+    http_status = 409
+
+
 class NoRoom(LockersError):
     """No compartment of the parcel's size is free (or unheld) at the site."""
 

@@ -302,6 +302,7 @@ class Parcel(models.Model):
         null=True,
         blank=True,
         verbose_name=_("site where it is"),
+        help_text=_("Set while the parcel is in a locker or going into one."),
     )
     compartment = models.ForeignKey(
         Compartment,

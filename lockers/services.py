@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from core.enqueue import enqueue_on_commit
 from core.writes import changed_fields_save
@@ -28,6 +27,7 @@ from lockers.errors import (
     NotACourier,
     ParcelTransitionRefused,
     PickupCodeRefused,
+    ReferenceTaken,
     WrongSite,
 )
 from lockers.models import (
@@ -277,10 +277,7 @@ def parcel_create(
             SizeClass(size_class),
             destination_site.pk,
         ):
-            raise LockersError(
-                gettext("Another parcel already has the reference %(reference)s.")
-                % {"reference": external_reference}
-            )
+            raise ReferenceTaken()
         return existing
     parcel = Parcel(
         public_code=public_code_new(),
@@ -769,7 +766,7 @@ def compartment_door_event(
         )
         return DoorOutcome("placed", compartment, parcel, pickup_code=code)
     if parcel.status == ParcelStatus.IN_LOCKER and occupied is False:
-        parcel_move(parcel=parcel, to=ParcelStatus.PICKED_UP, compartment=None)
+        parcel_move(parcel=parcel, to=ParcelStatus.PICKED_UP, compartment=None, site=None)
         Compartment.objects.filter(pk=compartment.pk).update(state=CompartmentState.AVAILABLE)
         compartment.state = CompartmentState.AVAILABLE
         _custody(
@@ -884,6 +881,31 @@ def _kiosk_code_check(*, site: Site, code: str, now: datetime) -> KioskOpening |
     enqueue_on_commit(kiosk_lockout_alert, site.pk, until.isoformat())
     _send_on_commit(kiosk_locked, Site, site=site, until=until)
     return KioskLocked(until=until)
+
+
+@transaction.atomic
+def parcel_pickup_code_reissue(*, parcel: Parcel, acting_user: Any) -> str:
+    """A new pickup code for a parcel in its locker (the shopper lost the message, or
+    SECRET_KEY was rotated): the old code stops working, the new one is returned once and
+    sent again with `parcel_in_locker`."""
+    parcel = lock_objects.parcel_lock(parcel.pk)
+    if parcel.status != ParcelStatus.IN_LOCKER:
+        raise ParcelTransitionRefused()
+    code, digest = _pickup_code_issue(parcel, parcel.site_id)
+    Parcel.objects.filter(pk=parcel.pk).update(pickup_code_digest=digest)
+    parcel.pickup_code_digest = digest
+    audit_record(acting_user=acting_user, action="parcel.pickup_code_reissue", target=parcel)
+    compartment = Compartment.objects.select_related("site").get(pk=parcel.compartment_id)
+    _send_on_commit(
+        parcel_in_locker,
+        Parcel,
+        parcel=parcel,
+        site=compartment.site,
+        compartment=compartment,
+        pickup_code=code,
+        expires_at=parcel.expires_at,
+    )
+    return code
 
 
 @transaction.atomic

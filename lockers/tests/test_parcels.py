@@ -506,3 +506,42 @@ def test_the_beat_tasks_run_the_services(make_site, courier):
     )
     assert tasks.parcels_expiry.delay().get() == {"reminded": 0, "expired": 1}
     assert tasks.reservations_lapse.delay().get() == 0
+
+
+def test_a_reissued_code_replaces_the_old_one(make_site, courier, signals_caught):
+    site = make_site()
+    parcel, old = _placed(site, courier)
+    new = services.parcel_pickup_code_reissue(parcel=parcel, acting_user=None)
+    assert signals_caught[-1] == (
+        "parcel_in_locker",
+        {
+            "parcel": signals_caught[-1][1]["parcel"],
+            "site": site,
+            "compartment": parcel.compartment,
+            "pickup_code": new,
+            "expires_at": parcel.expires_at,
+        },
+    )
+    if new != old:
+        with pytest.raises(PickupCodeRefused):
+            services.kiosk_code_enter(site=site, code=old)
+    assert services.kiosk_code_enter(site=site, code=new).parcel.pk == parcel.pk
+
+
+def test_a_reference_is_one_parcel(make_site):
+    from lockers.errors import ReferenceTaken
+
+    site = make_site()
+    _parcel(site)
+    with pytest.raises(ReferenceTaken):
+        _parcel(site, size="M")
+
+
+def test_kiosk_lockout_mail_goes_to_the_support_address_when_set(make_site, settings):
+    from lockers.tasks import kiosk_lockout_alert
+
+    settings.LOCKERS_SUPPORT_EMAIL = "soutien@example.com"
+    site = make_site()
+    kiosk_lockout_alert(site.pk, timezone.now().isoformat())
+    assert mail.outbox[0].to == ["soutien@example.com"]
+    assert site.name in mail.outbox[0].subject
