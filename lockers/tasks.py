@@ -5,7 +5,7 @@ from datetime import datetime
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import mail_admins, send_mail
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from identity.tasks import MAIL_RETRY
@@ -46,7 +46,7 @@ def kiosk_lockout_alert(site_id: int, until: str) -> None:
         "site": site.name,
         "address": f"{site.street_address}, {site.locality}",
         "count": settings.LOCKERS_KIOSK_MAX_WRONG_CODES,
-        "time": local.strftime("%Y-%m-%d %H:%M"),
+        "time": formats.date_format(local, "DATETIME_FORMAT"),
     }
     if settings.LOCKERS_SUPPORT_EMAIL:
         send_mail(subject, body, None, [settings.LOCKERS_SUPPORT_EMAIL])
