@@ -63,3 +63,44 @@ def test_ten_deposits_into_six_free_compartments_six_stay_four_are_redirected(
         Compartment.objects.filter(pk__in=compartments).values_list("state", flat=True)
     ) == {CompartmentState.RESERVED: COURIERS}
     assert Parcel.objects.filter(compartment__isnull=False).count() == COURIERS
+
+
+def test_ten_holds_for_six_free_compartments_hold_six(make_site, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lockers.errors import NoRoom
+    from lockers.models import Reservation, ReservationState
+
+    site = make_site(counts={"S": FREE, "M": 0, "L": 0})
+    parcels = [
+        services.parcel_create(
+            external_reference=f"hold/{n}", size_class="S", destination_site=site, acting_user=None
+        )
+        for n in range(COURIERS)
+    ]
+    barrier = threading.Barrier(COURIERS, timeout=30)
+    lock_for_room = lock_objects.compartments_lock_for_room
+
+    def wait_then_lock(**kwargs):
+        barrier.wait()
+        return lock_for_room(**kwargs)
+
+    monkeypatch.setattr(services.lock_objects, "compartments_lock_for_room", wait_then_lock)
+    later = timezone.now() + timedelta(hours=1)
+
+    def hold(n: int):
+        try:
+            return services.reservation_hold(parcel=parcels[n], site=site, expires_at=later)
+        except NoRoom as exc:
+            return exc
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=COURIERS) as pool:
+        outcomes = list(pool.map(hold, range(COURIERS)))
+
+    assert sum(isinstance(o, Reservation) for o in outcomes) == FREE
+    assert sum(isinstance(o, NoRoom) for o in outcomes) == COURIERS - FREE
+    assert Reservation.objects.filter(site=site, state=ReservationState.HELD).count() == FREE
