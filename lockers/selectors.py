@@ -8,7 +8,8 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext
 from geopy.distance import geodesic
@@ -159,7 +160,7 @@ def courier_rounds(*, at: datetime | None = None) -> list[CityRound]:
 KM_PER_DEGREE = 111.2
 # The finder's first box, and how much each widening multiplies it.
 FINDER_FIRST_RADIUS_KM = 2.0
-FINDER_WIDENING = 3.0
+FINDER_WIDENING = 5.0
 # The cheap distance ranks the candidates; geodesic distance (about 0.1 ms each with geopy)
 # orders only those the cheap one cannot tell apart from the last result: the two differ
 # by well under 1 % at a city's scale.
@@ -179,7 +180,7 @@ def room_by_site(
     site_ids: Iterable[int], *, now: datetime, exclude_parcel_id: int | None = None
 ) -> dict[int, dict[str, int]]:
     """Room left at each site by size: available compartments minus unexpired held
-    reservations (other than `exclude_parcel_id`'s). Two queries, whatever the sites."""
+    reservations (other than `exclude_parcel_id`'s). One query, whatever the sites."""
     ids = list(site_ids)
     room = {site_id: dict.fromkeys(SizeClass.values, 0) for site_id in ids}
     if not ids:
@@ -190,17 +191,14 @@ def room_by_site(
         .annotate(n=Count("id"))
         .order_by()
     )
-    for site_id, size, count in free:
-        room[site_id][size] += count
     held = Reservation.objects.filter(
         site_id__in=ids, state=ReservationState.HELD, expires_at__gt=now
     )
     if exclude_parcel_id is not None:
         held = held.exclude(parcel_id=exclude_parcel_id)
-    for site_id, size, count in (
-        held.values_list("site_id", "size_class").annotate(n=Count("id")).order_by()
-    ):
-        room[site_id][size] -= count
+    held = held.values_list("site_id", "size_class").annotate(n=Value(0) - Count("id")).order_by()
+    for site_id, size, count in free.union(held, all=True):
+        room[site_id][size] += count
     return room
 
 
@@ -260,7 +258,7 @@ def sites_nearest(
 
     An indexed bounding box around the point finds the candidates (their coordinates
     only) and widens, up to `radius_km`, while too few are found; then the room of the
-    nearest candidates and their rows are read: four queries, one more per widening,
+    nearest candidates and their rows are read: three queries, one more per widening,
     whatever the number of sites.
     """
     latitude, longitude = float(latitude), float(longitude)
@@ -273,17 +271,18 @@ def sites_nearest(
             Site.objects.filter(_box(latitude, longitude, radius), is_active=True)
             .exclude(pk__in=excluded)
             .order_by()
-            .values_list("pk", "latitude", "longitude")
+            .annotate(lat=Cast("latitude", FloatField()), lon=Cast("longitude", FloatField()))
+            .values_list("pk", "lat", "lon")
         )
-        ranked = sorted(
-            (_cheap_km(latitude, longitude, float(lat), float(lon)), pk) for pk, lat, lon in points
-        )
+        ranked = sorted((_cheap_km(latitude, longitude, lat, lon), pk) for pk, lat, lon in points)
         # Only what lies inside the circle counts (the box's corners are farther).
         ranked = [(km, pk) for km, pk in ranked if km <= radius * FINDER_CHEAP_MARGIN]
         widen = radius < radius_km
         if widen and len(ranked) < limit:
-            radius = min(radius * FINDER_WIDENING, radius_km)
-            continue  # too few sites in the box: widen before reading anything else
+            # Too few sites in the box: widen before reading anything else, as far as the
+            # density found so far says the limit needs (a dense city stays a small box).
+            radius = min(radius * _widening(len(ranked), limit), radius_km)
+            continue
         if available_only:
             considered = ranked[: max(limit * 4, 40)]
         else:
@@ -293,7 +292,16 @@ def sites_nearest(
         )
         if len(choices) >= limit or not widen:
             return choices[:limit]
-        radius = min(radius * FINDER_WIDENING, radius_km)
+        radius = min(radius * _widening(len(choices), limit), radius_km)
+
+
+def _widening(found: int, wanted: int) -> float:
+    """How much to widen a box where `found` sites stand when `wanted` are needed: as the
+    square root of the shortfall (sites grow with the area), with a margin; at least 1.5,
+    at most FINDER_WIDENING."""
+    if not found:
+        return FINDER_WIDENING
+    return min(FINDER_WIDENING, max(1.5, math.sqrt(wanted / found) * 1.2))
 
 
 def _within_reach_of_the_last(
@@ -325,7 +333,7 @@ def _choices(
     ids = [pk for _km, pk in ranked]
     cheap = {pk: km for km, pk in ranked}
     room = room_by_site(ids, now=now)
-    sites = Site.objects.in_bulk(ids)
+    sites = Site.objects.order_by().in_bulk(ids)
     choices = []
     for pk in ids:
         site = sites[pk]
