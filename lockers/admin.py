@@ -9,7 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import BoundedJsonAdminMixin, ReadOnlyAdminMixin, SlugSetOnceAdminMixin
 from identity.forms import PostalCodeAdminForm
 from lockers.geocoding import SiteNotGeocoded, site_geocode
-from lockers.models import Compartment, CompartmentState, LabelSigningKey, Site
+from lockers.models import (
+    Compartment,
+    CompartmentState,
+    CustodyEvent,
+    KioskLockout,
+    LabelSigningKey,
+    Parcel,
+    Reservation,
+    Site,
+)
 from lockers.services import SITE_FIELDS, site_create, site_update
 
 
@@ -119,7 +128,7 @@ class SiteAdmin(BoundedJsonAdminMixin, SlugSetOnceAdminMixin, admin.ModelAdmin):
 class CompartmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Compartments are added by compartments_ensure; their state moves with parcels."""
 
-    list_display = ["label", "site", "size_class", "state"]
+    list_display = ["label", "site", "size_class", "state", "is_accessible"]
     list_filter = ["state", "size_class", "site__locality", "site"]
     search_fields = ["label", "site__name", "site__slug"]
     list_select_related = ["site"]
@@ -136,3 +145,57 @@ class LabelSigningKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["kid", "alg", "created_at", "promoted_at", "retired_at", "not_after"]
     fields = ["kid", "alg", "public_key", "created_at", "promoted_at", "retired_at", "not_after"]
     readonly_fields = fields
+
+
+# --- Parcels, reservations and custody (issue 11): written only by lockers' services ------
+
+
+class CustodyEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The parcel's chain of custody, append-only."""
+
+    model = CustodyEvent
+    extra = 0
+    fields = ["at", "kind", "actor_label", "actor", "site", "compartment_label", "detail"]
+    ordering = ["at", "id"]
+
+
+@admin.register(Parcel)
+class ParcelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "public_code",
+        "external_reference",
+        "size_class",
+        "status",
+        "destination_site",
+        "compartment",
+        "expires_at",
+    ]
+    list_filter = ["status", "size_class", "destination_site"]
+    search_fields = ["public_code", "external_reference"]
+    list_select_related = ["destination_site", "compartment__site"]
+    exclude = ["pickup_code_digest"]
+    inlines = [CustodyEventInline]
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["parcel", "site", "size_class", "window", "state", "expires_at"]
+    list_filter = ["state", "window", "size_class"]
+    search_fields = ["parcel__public_code", "parcel__external_reference", "site__name"]
+    list_select_related = ["parcel", "site"]
+
+
+@admin.register(CustodyEvent)
+class CustodyEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Append-only: nothing here is added, changed or deleted."""
+
+    list_display = ["at", "parcel", "kind", "actor_label", "actor", "site", "compartment_label"]
+    list_filter = ["kind", "actor_label"]
+    search_fields = ["parcel__public_code", "parcel__external_reference"]
+    list_select_related = ["parcel", "actor", "site"]
+
+
+@admin.register(KioskLockout)
+class KioskLockoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["site", "failed_attempts", "last_failure_at", "locked_until"]
+    list_select_related = ["site"]

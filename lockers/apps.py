@@ -24,5 +24,9 @@ class LockersConfig(AppConfig):
                 "lockers.view_compartment",
                 "lockers.add_compartment",
                 "lockers.change_compartment",
+                "lockers.view_parcel",
+                "lockers.view_reservation",
+                "lockers.view_custodyevent",
+                "lockers.view_kiosklockout",
             ],
         )

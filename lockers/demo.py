@@ -6,11 +6,16 @@ couriers' rounds look like Québec. Natural key: a site's slug. Existing compart
 never changed (they may hold parcels), only missing ones added.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from core.demo import DemoSummary
-from lockers.models import HostKind, Site
+from identity.models import User
+from lockers import services
+from lockers.models import HostKind, Parcel, Site
 from lockers.services import compartments_ensure, site_upsert
 
 COMPARTMENTS_PER_SITE = {"S": 6, "M": 4, "L": 2}
@@ -158,4 +163,73 @@ def demo_load(*, summary: DemoSummary) -> dict[str, Site]:
         summary.created["compartments"] += len(added)
         summary.existing["compartments"] += site.compartments.count() - len(added)
         sites[site.slug] = site
+    parcels_load(sites=sites, summary=summary)
     return sites
+
+
+# The demo parcels, by their natural key (the external reference), each brought once
+# through the services to the state it shows: (reference, size, site, state).
+PARCELS: list[tuple[str, str, str, str]] = [
+    ("demo/commande-0001/colis-1", "S", "desjardins-saint-roch", "created"),
+    ("demo/commande-0002/colis-1", "M", "desjardins-limoilou", "reserved"),
+    ("demo/commande-0003/colis-1", "S", "banque-nationale-sainte-foy", "with_courier"),
+    ("demo/commande-0004/colis-1", "S", "metro-berri-uqam", "in_locker"),
+    ("demo/commande-0005/colis-1", "M", "metro-mont-royal", "picked_up"),
+    ("demo/commande-0006/colis-1", "L", "desjardins-verdun", "expired"),
+    ("demo/commande-0007/colis-1", "S", "banque-nationale-saint-jean", "returned"),
+]
+DEMO_COURIER_EMAIL = "courier@demo.uniqc.coop"
+
+
+def parcels_load(*, sites: dict[str, Site], summary: DemoSummary) -> None:
+    """Make the demo parcels that are missing, each with its chain of custody. A parcel
+    already there is left as it is (it may have moved on since). Needs identity's demo
+    courier; without it, no parcel is made."""
+    courier = User.objects.filter(email=DEMO_COURIER_EMAIL).first()
+    if courier is None:
+        return
+    existing = set(
+        Parcel.objects.filter(external_reference__in=[p[0] for p in PARCELS]).values_list(
+            "external_reference", flat=True
+        )
+    )
+    for reference, size, slug, state in PARCELS:
+        summary.count("parcels", reference not in existing)
+        if reference not in existing:
+            _parcel_make(reference, size, sites[slug], state, courier)
+
+
+def _parcel_make(reference: str, size: str, site: Site, state: str, courier: User) -> None:
+    now = timezone.now()
+    parcel = services.parcel_create(
+        external_reference=reference, size_class=size, destination_site=site, acting_user=None
+    )
+    if state == "created":
+        return
+    services.reservation_hold(parcel=parcel, site=site, expires_at=now + timedelta(hours=24))
+    if state == "reserved":
+        return
+    services.parcel_pickup_from_store(parcel=parcel, courier=courier)
+    if state == "with_courier":
+        return
+    deposit = services.parcel_deposit_begin(parcel=parcel, site=site, courier=courier)
+    # An expired or returned parcel was placed more than the hold's hours ago.
+    placed = now - timedelta(hours=80) if state in ("expired", "returned") else now
+    services.compartment_door_event(
+        compartment=deposit.compartment, kind="closed", occupied=True, at=placed
+    )
+    if state == "picked_up":
+        services.compartment_door_event(
+            compartment=deposit.compartment, kind="opened", occupied=True, at=now
+        )
+        services.compartment_door_event(
+            compartment=deposit.compartment, kind="closed", occupied=False, at=now
+        )
+    if state in ("expired", "returned"):
+        services.parcels_expiry_run(now=now)
+    if state == "returned":
+        retrieval = services.parcel_retrieve(parcel=parcel, courier=courier)
+        services.compartment_door_event(
+            compartment=retrieval.compartment, kind="closed", occupied=False, at=now
+        )
+        services.parcel_return_to_store(parcel=parcel, courier=courier)

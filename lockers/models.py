@@ -7,6 +7,7 @@ service and refers to it by id.
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -45,6 +46,7 @@ class HostKind(models.TextChoices):
     DESJARDINS = "desjardins", _("Desjardins branch")
     NATIONAL_BANK = "national_bank", _("National Bank branch")
     METRO_STATION = "metro_station", _("Metro station (STM)")
+    OTHER = "other", _("Other host")
 
 
 class Weekday(models.TextChoices):
@@ -162,6 +164,8 @@ class Site(models.Model):
                 name="lockers_site_host_kind_valid",
             ),
         ]
+        # The finder's bounding-box prefilter (selectors.sites_nearest).
+        indexes = [models.Index(fields=["latitude", "longitude"], name="lockers_site_lat_lon")]
         # Couriers carry parcels between stores and every site (given to the courier
         # role by LockersConfig.ready).
         permissions = [("carry_parcels", _("Can carry parcels between stores and lockers"))]
@@ -214,6 +218,11 @@ class Compartment(models.Model):
         max_length=20,
         choices=CompartmentState.choices,
         default=CompartmentState.AVAILABLE,
+    )
+    is_accessible = models.BooleanField(
+        _("accessible"),
+        default=False,
+        help_text=_("Within reach from a wheelchair (door between 40 and 120 cm high)."),
     )
 
     class Meta:
@@ -498,3 +507,313 @@ class ControllerStatus(models.Model):
 
     def __str__(self) -> str:
         return str(self.site)
+
+
+# --- Parcels, reservations and custody (issue 11) ------------------------------------------
+
+
+class ParcelStatus(models.TextChoices):
+    """Where a parcel is, as carriers say it (InPost's statuses, FACTS.md). A redirection
+    is an event (CustodyEvent), not a status: the parcel stays with the courier."""
+
+    CREATED = "created", _("Created")
+    RESERVED = "reserved", _("Room reserved")
+    WITH_COURIER = "with_courier", _("With the courier")
+    IN_LOCKER = "in_locker", _("In the locker")
+    PICKED_UP = "picked_up", _("Picked up")
+    EXPIRED = "expired", _("Not picked up in time")
+    RETRIEVED = "retrieved", _("Taken back by the courier")
+    RETURNED = "returned", _("Returned to the store")
+
+
+# Statuses during which the parcel may occupy (or be going into) a compartment.
+PARCEL_STATUSES_IN_COMPARTMENT = (
+    ParcelStatus.WITH_COURIER,
+    ParcelStatus.IN_LOCKER,
+    ParcelStatus.EXPIRED,
+)
+
+
+class Parcel(models.Model):
+    """One box, from the store's counter to the shopper's hands. lockers knows no orders:
+    the caller names the parcel by its `external_reference`.
+
+    `compartment` is set only while the parcel is in it or being put in it (a deposit in
+    progress), so a partial unique constraint keeps one parcel per compartment.
+    """
+
+    public_code = models.CharField(
+        _("public code"),
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9A-HJKMNP-TV-Z]{12}$")],
+        help_text=_("Twelve Crockford base 32 characters, printed on the signed label."),
+    )
+    external_reference = models.CharField(_("external reference"), max_length=120, unique=True)
+    size_class = models.CharField(_("size"), max_length=1, choices=SizeClass.choices)
+    destination_site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        related_name="parcels_bound",
+        verbose_name=_("destination site"),
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        related_name="parcels_here",
+        null=True,
+        blank=True,
+        verbose_name=_("site where it is"),
+        help_text=_("Set while the parcel is in a locker or going into one."),
+    )
+    compartment = models.ForeignKey(
+        Compartment,
+        on_delete=models.PROTECT,
+        related_name="parcels",
+        null=True,
+        blank=True,
+        verbose_name=_("compartment"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ParcelStatus.choices, default=ParcelStatus.CREATED
+    )
+    # HMAC-SHA256 of the 6-digit pickup code under a key derived from the secret and the
+    # site (lockers.services.pickup_code_digest): a kiosk finds the parcel in one lookup.
+    pickup_code_digest = models.CharField(_("pickup code digest"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    placed_at = models.DateTimeField(_("placed in the locker"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("pickup deadline"), null=True, blank=True)
+    extended = models.BooleanField(_("extended"), default=False)
+    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("parcel")
+        verbose_name_plural = _("parcels")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size_class__in=SizeClass.values),
+                name="lockers_parcel_size_class_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ParcelStatus.values),
+                name="lockers_parcel_status_valid",
+            ),
+            # A compartment holds one parcel, whatever two couriers do at once.
+            models.UniqueConstraint(
+                fields=["compartment"],
+                condition=models.Q(compartment__isnull=False),
+                name="lockers_parcel_one_per_compartment",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(compartment__isnull=True)
+                | models.Q(status__in=PARCEL_STATUSES_IN_COMPARTMENT),
+                name="lockers_parcel_compartment_only_while_inside",
+            ),
+            # One pickup code means one parcel at a site.
+            models.UniqueConstraint(
+                fields=["site", "pickup_code_digest"],
+                condition=models.Q(status=ParcelStatus.IN_LOCKER),
+                name="lockers_parcel_code_unique_per_site",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=ParcelStatus.IN_LOCKER)
+                | (
+                    models.Q(compartment__isnull=False)
+                    & models.Q(expires_at__isnull=False)
+                    & ~models.Q(pickup_code_digest="")
+                ),
+                name="lockers_parcel_in_locker_has_code_and_deadline",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="lockers_parcel_status_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_code
+
+
+class ReservationWindow(models.TextChoices):
+    EXPRESS = "express", _("Express (4 h)")
+    STANDARD = "standard", _("Standard (24 h)")
+    TARGET = "target", _("At a chosen time")
+
+
+class ReservationState(models.TextChoices):
+    HELD = "held", _("Held")
+    USED = "used", _("Used by the deposit")
+    LAPSED = "lapsed", _("Lapsed")
+    RELEASED = "released", _("Released")
+
+
+class Reservation(models.Model):
+    """Room held at a site for one parcel until `expires_at`, like a locker vendor's
+    reserve call. A held row past its expiry holds nothing; the beat marks it lapsed."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("site")
+    )
+    size_class = models.CharField(_("size"), max_length=1, choices=SizeClass.choices)
+    parcel = models.ForeignKey(
+        Parcel, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("parcel")
+    )
+    window = models.CharField(
+        _("window"),
+        max_length=10,
+        choices=ReservationWindow.choices,
+        default=ReservationWindow.STANDARD,
+    )
+    window_end = models.DateTimeField(_("end of the window"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=ReservationState.choices,
+        default=ReservationState.HELD,
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=ReservationState.values),
+                name="lockers_reservation_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(window__in=ReservationWindow.values),
+                name="lockers_reservation_window_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["parcel"],
+                condition=models.Q(state=ReservationState.HELD),
+                name="lockers_reservation_one_held_per_parcel",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["site", "size_class", "state", "expires_at"],
+                name="lockers_reservation_room",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} · {self.size_class} · {self.state}"
+
+
+class CustodyEventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    RESERVED = "reserved", _("Room reserved")
+    PICKED_UP_FROM_STORE = "picked_up_from_store", _("Picked up at the store")
+    DEPOSITED = "deposited", _("Deposit started")
+    REDIRECTED = "redirected", _("Redirected")
+    DOOR_OPENED = "door_opened", _("Door opened")
+    DOOR_CLOSED = "door_closed", _("Door closed")
+    PICKED_UP = "picked_up", _("Picked up")
+    REMINDER = "reminder", _("Reminder sent")
+    EXTENDED = "extended", _("Extended")
+    EXPIRED = "expired", _("Expired")
+    RETRIEVED = "retrieved", _("Retrieved")
+    RETURNED = "returned", _("Returned to the store")
+    EXCEPTION = "exception", _("Exception")
+
+
+class CustodyActor(models.TextChoices):
+    STORE = "store", _("Store")
+    COURIER = "courier", _("Courier")
+    KIOSK = "kiosk", _("Kiosk")
+    CONTROLLER = "controller", _("Locker controller")
+    SHOPPER = "shopper", _("Shopper")
+    SUPPORT = "support", _("Support")
+    SYSTEM = "system", _("System")
+
+
+class CustodyEventQuerySet(models.QuerySet):
+    """The chain of custody is append-only: rows are inserted, never changed or removed."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("custody events are append-only")
+
+    def delete(self) -> Any:
+        raise TypeError("custody events are append-only")
+
+
+class CustodyEvent(models.Model):
+    """Who had a parcel, where and when; one row per custody change or door event."""
+
+    parcel = models.ForeignKey(
+        Parcel, on_delete=models.PROTECT, related_name="custody_events", verbose_name=_("parcel")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=CustodyEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(
+        _("actor kind"), max_length=12, choices=CustodyActor.choices, default=CustodyActor.SYSTEM
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+    )
+    compartment_label = models.CharField(_("compartment"), max_length=8, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = CustodyEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("custody event")
+        verbose_name_plural = _("custody events")
+        ordering = ["parcel", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=CustodyEventKind.values),
+                name="lockers_custody_event_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(actor_label__in=CustodyActor.values),
+                name="lockers_custody_event_actor_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["parcel", "at", "id"], name="lockers_custody_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.parcel_id} · {self.kind} · {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("custody events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("custody events are append-only")
+
+
+class KioskLockout(models.Model):
+    """Wrong pickup codes typed in a row at a site's kiosk, and until when it is locked."""
+
+    site = models.OneToOneField(
+        Site, on_delete=models.PROTECT, related_name="kiosk_lockout", verbose_name=_("site")
+    )
+    failed_attempts = models.PositiveSmallIntegerField(_("wrong codes in a row"), default=0)
+    last_failure_at = models.DateTimeField(_("last wrong code"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kiosk lockout")
+        verbose_name_plural = _("kiosk lockouts")
+
+    def __str__(self) -> str:
+        return f"{self.site} · {self.failed_attempts}"

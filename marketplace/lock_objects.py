@@ -6,7 +6,9 @@ One global order, so that two transactions never wait on each other in a cycle:
     order) → payment → transfers (primary-key order)
 
 A service that needs several of these takes them in this order, and re-reads what it
-decides on after the lock (the functions here return fresh rows). Nothing here calls
+decides on after the lock (the functions here return fresh rows). When a service also
+needs lockers rows (parcels, compartments, reservations: lockers/lock_objects.py), it takes
+these marketplace rows first and the lockers rows after them. Nothing here calls
 the outside world; callers never do while these locks are held.
 """
 

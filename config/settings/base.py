@@ -310,7 +310,31 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.tasks.orders_hold_lapse",
         "schedule": crontab(minute="*"),
     },
+    # Locker holds past their expiry give their room back.
+    "lockers-reservations-lapse": {
+        "task": "lockers.tasks.reservations_lapse",
+        "schedule": crontab(minute="*"),
+    },
+    # Pickup reminders and expiry of parcels waiting in lockers.
+    "lockers-parcels-expiry": {
+        "task": "lockers.tasks.parcels_expiry",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+
+# --- Lockers --------------------------------------------------------------------------
+# How long a parcel waits in its locker, when the shopper is reminded, and the one
+# extension (hours).
+LOCKERS_HOLD_HOURS = env.int("LOCKERS_HOLD_HOURS", default=72)
+LOCKERS_REMINDER_HOURS = env.int("LOCKERS_REMINDER_HOURS", default=48)
+LOCKERS_EXTENSION_HOURS = env.int("LOCKERS_EXTENSION_HOURS", default=24)
+# Wrong pickup codes in a row that lock a kiosk, and for how long.
+LOCKERS_KIOSK_MAX_WRONG_CODES = env.int("LOCKERS_KIOSK_MAX_WRONG_CODES", default=5)
+LOCKERS_KIOSK_LOCKOUT_MINUTES = env.int("LOCKERS_KIOSK_LOCKOUT_MINUTES", default=10)
+# Where kiosk lockouts are reported; unset, to the ADMINS (mail_admins).
+LOCKERS_SUPPORT_EMAIL = env("LOCKERS_SUPPORT_EMAIL", default="")
+# How far a parcel may be redirected when its site is full (km, geodesic).
+LOCKERS_REDIRECT_MAX_KM = env.float("LOCKERS_REDIRECT_MAX_KM", default=15.0)
 
 # --- Locker controllers ---------------------------------------------------------------
 # Unset: the in-process simulated controller. Set: mqtt://host:port of the broker that

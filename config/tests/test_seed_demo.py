@@ -116,7 +116,7 @@ def test_a_rerun_keeps_what_happened_since(client):
     assert user_roles(shopper) == {Role.SHOPPER, Role.COURIER}
     assert Variant.objects.get(pk=variant.pk).stock == variant.stock + 7
     assert Store.objects.get(pk=store.pk).status == StoreStatus.SUSPENDED
-    assert Compartment.objects.filter(state=CompartmentState.OCCUPIED).count() == 8
+    assert Compartment.objects.filter(label="A01", state=CompartmentState.OCCUPIED).count() == 8
 
 
 def test_the_pages_render_the_demo_in_french(client):

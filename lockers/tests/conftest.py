@@ -45,6 +45,50 @@ def make_site(db) -> Callable[..., Site]:
     return make
 
 
+@pytest.fixture
+def courier(make_person):
+    return make_person("courier@example.com", "courier")
+
+
+@pytest.fixture
+def signals_caught(monkeypatch):
+    """Every lockers signal sent during the test, as (name, kwargs) in order.
+
+    The test's transaction never commits, so work meant for after the commit (signals,
+    tasks) runs as soon as it is registered (the race tests, which commit, see the real
+    order)."""
+    from django.db import transaction
+
+    monkeypatch.setattr(
+        transaction, "on_commit", lambda callback, using=None, robust=False: callback()
+    )
+    from lockers import signals
+
+    caught: list[tuple[str, dict]] = []
+    names = [
+        "parcel_in_locker",
+        "parcel_picked_up",
+        "parcel_redirected",
+        "parcel_pickup_reminder",
+        "parcel_extended",
+        "parcel_expired",
+        "parcel_returned",
+        "reservation_lapsed",
+        "kiosk_locked",
+    ]
+    receivers = {}
+    for name in names:
+
+        def receiver(sender, signal=None, _name=name, **kwargs):
+            caught.append((_name, kwargs))
+
+        receivers[name] = receiver
+        getattr(signals, name).connect(receiver, weak=False)
+    yield caught
+    for name, receiver in receivers.items():
+        getattr(signals, name).disconnect(receiver)
+
+
 from lockers.tests.controller_fixtures import (  # noqa: E402
     device_transport,
     inprocess,

@@ -107,3 +107,31 @@ def test_nested_opening_hours_are_a_form_error_not_a_500(admin):
     assert response.status_code == 200
     assert "opening_hours" in response.context["adminform"].form.errors
     assert not Site.objects.exists()
+
+
+@pytest.mark.parametrize("model_name", ["parcel", "reservation", "custodyevent", "kiosklockout"])
+def test_parcel_pages_are_read_only(client, make_site, model_name):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lockers import services
+    from lockers.models import KioskLockout
+
+    client.force_login(
+        User.objects.create_superuser("root@example.com", "pw", given_name="A", family_name="B")
+    )
+    site = make_site()
+    parcel = services.parcel_create(
+        external_reference="r/1", size_class="S", destination_site=site, acting_user=None
+    )
+    services.reservation_hold(parcel=parcel, site=site, expires_at=timezone.now() + timedelta(1))
+    KioskLockout.objects.create(site=site)
+    changelist = reverse(f"admin:lockers_{model_name}_changelist")
+    response = client.get(changelist)
+    assert response.status_code == 200
+    assert client.get(reverse(f"admin:lockers_{model_name}_add")).status_code == 403
+    if model_name == "parcel":
+        page = client.get(reverse("admin:lockers_parcel_change", args=[parcel.pk]))
+        assert page.status_code == 200
+        assert b"pickup_code_digest" not in page.content

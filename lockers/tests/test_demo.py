@@ -16,12 +16,50 @@ def test_eight_sites_of_every_kind_with_six_small_four_medium_two_large():
     assert set(sites) == {site["slug"] for site in SITES}
     assert Site.objects.count() == 8 == summary.created["locker sites"]
     assert summary.created["compartments"] == 8 * 12
-    assert set(Site.objects.values_list("host_kind", flat=True)) == set(HostKind.values)
+    # Every kind of host but "other", which the demo does not need.
+    assert set(Site.objects.values_list("host_kind", flat=True)) == set(HostKind.values) - {
+        HostKind.OTHER
+    }
     assert set(Site.objects.values_list("locality", flat=True)) == {"Québec", "Montréal"}
     for site in Site.objects.all():
         sizes = list(site.compartments.values_list("size_class", flat=True))
         assert (sizes.count("S"), sizes.count("M"), sizes.count("L")) == (6, 4, 2)
+    # No demo courier (identity's demo people are not loaded here): no parcels.
     assert not Compartment.objects.exclude(state=CompartmentState.AVAILABLE).exists()
+
+
+def test_parcels_in_every_state_with_their_custody(make_person):
+    from lockers.demo import DEMO_COURIER_EMAIL, PARCELS
+    from lockers.models import CustodyEvent, Parcel, ParcelStatus
+
+    make_person(DEMO_COURIER_EMAIL, "courier")
+    summary = DemoSummary()
+    demo_load(summary=summary)
+    assert summary.created["parcels"] == len(PARCELS)
+    statuses = dict(Parcel.objects.values_list("external_reference", "status"))
+    assert statuses == {reference: state for reference, _s, _site, state in PARCELS}
+    assert set(statuses.values()) == set(ParcelStatus.values) - {ParcelStatus.RETRIEVED}
+    waiting = Parcel.objects.get(status=ParcelStatus.IN_LOCKER)
+    assert waiting.compartment.state == CompartmentState.OCCUPIED
+    returned = Parcel.objects.get(status=ParcelStatus.RETURNED)
+    assert list(
+        CustodyEvent.objects.filter(parcel=returned).order_by("id").values_list("kind", flat=True)
+    ) == [
+        "created",
+        "reserved",
+        "picked_up_from_store",
+        "deposited",
+        "door_closed",
+        "expired",
+        "retrieved",
+        "returned",
+    ]
+    for row in Parcel.objects.all():
+        row.full_clean()
+    again = DemoSummary()
+    with no_writes():
+        demo_load(summary=again)
+    assert (again.created["parcels"], again.existing["parcels"]) == (0, len(PARCELS))
 
 
 def test_every_row_passes_full_clean():
