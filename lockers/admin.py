@@ -156,7 +156,7 @@ class CustodyEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CustodyEvent
     extra = 0
     fields = ["at", "kind", "actor_label", "actor", "site", "compartment_label", "detail"]
-    ordering = ["at", "id"]
+    ordering = ["id"]
 
 
 @admin.register(Parcel)

@@ -9,6 +9,7 @@ class LockersConfig(AppConfig):
     def ready(self) -> None:
         from identity import account_panels
         from identity.roles import Role, role_permissions_add
+        from lockers import receivers  # noqa: F401 - connects the controllers' signals
         from lockers.account_panels import PANELS
 
         for panel in PANELS:

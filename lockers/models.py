@@ -776,7 +776,10 @@ class CustodyEvent(models.Model):
     class Meta:
         verbose_name = _("custody event")
         verbose_name_plural = _("custody events")
-        ordering = ["parcel", "at", "id"]
+        # The order they were recorded in is the order they happened: a controller
+        # reports whole seconds, so its door events may carry an earlier `at` than the
+        # scan recorded just before them.
+        ordering = ["parcel", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=CustodyEventKind.values),

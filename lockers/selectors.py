@@ -431,12 +431,12 @@ def _timeline_text(event: CustodyEvent) -> str:
 
 
 def parcel_timeline(parcel: Parcel) -> list[TimelineEntry]:
-    """The parcel's chain of custody, oldest first: each event with plain words for the
-    shopper, and the actor, place and detail for the store and support. One query."""
+    """The parcel's chain of custody in the order it was recorded (a controller's whole
+    seconds may put a door event's time before the scan that caused it): each event with
+    plain words for the shopper, and the actor, place and detail for the store and
+    support. One query."""
     events = (
-        CustodyEvent.objects.filter(parcel=parcel)
-        .select_related("site", "actor")
-        .order_by("at", "id")
+        CustodyEvent.objects.filter(parcel=parcel).select_related("site", "actor").order_by("id")
     )
     return [
         TimelineEntry(

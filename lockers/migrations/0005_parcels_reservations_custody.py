@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'custody event',
                 'verbose_name_plural': 'custody events',
-                'ordering': ['parcel', 'at', 'id'],
+                'ordering': ['parcel', 'id'],
             },
         ),
         migrations.CreateModel(
