@@ -580,6 +580,20 @@ class Parcel(models.Model):
     # HMAC-SHA256 of the 6-digit pickup code under a key derived from the secret and the
     # site (lockers.services.pickup_code_digest): a kiosk finds the parcel in one lookup.
     pickup_code_digest = models.CharField(_("pickup code digest"), max_length=64, blank=True)
+    # Where a courier collects it: lockers knows no stores, so the caller says, in words
+    # and coordinates for the courier's round.
+    origin_name = models.CharField(_("collect from"), max_length=120, blank=True)
+    origin_address = models.CharField(_("collection address"), max_length=300, blank=True)
+    origin_latitude = models.DecimalField(
+        _("collection latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    origin_longitude = models.DecimalField(
+        _("collection longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    # When it must be in its locker (the end of the shopper's 4 h or 24 h window).
+    deliver_by = models.DateTimeField(_("in the locker by"), null=True, blank=True)
+    # When the store packed and labelled it: from then on a courier collects it.
+    ready_at = models.DateTimeField(_("ready for collection"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     placed_at = models.DateTimeField(_("placed in the locker"), null=True, blank=True)
     expires_at = models.DateTimeField(_("pickup deadline"), null=True, blank=True)
@@ -707,6 +721,7 @@ class Reservation(models.Model):
 class CustodyEventKind(models.TextChoices):
     CREATED = "created", _("Created")
     RESERVED = "reserved", _("Room reserved")
+    LABELLED = "labelled", _("Packed and labelled")
     PICKED_UP_FROM_STORE = "picked_up_from_store", _("Picked up at the store")
     DEPOSITED = "deposited", _("Deposit started")
     REDIRECTED = "redirected", _("Redirected")
@@ -820,3 +835,43 @@ class KioskLockout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site} · {self.failed_attempts}"
+
+
+# --- Kiosk devices ------------------------------------------------------------------------
+
+
+class KioskDevice(models.Model):
+    """The touch screen at a site where shoppers type or show their pickup code. It signs
+    in with a secret made once by a coop admin (shown once, stored as a SHA-256 digest),
+    which opens only its own site's compartments and can be revoked."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="kiosk_devices", verbose_name=_("site")
+    )
+    name = models.CharField(_("name"), max_length=80)
+    secret_digest = models.CharField(_("secret digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        "identity.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kiosk device")
+        verbose_name_plural = _("kiosk devices")
+        ordering = ["site", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(secret_digest__regex=r"^[0-9a-f]{64}$"),  # noqa: S106
+                name="lockers_kioskdevice_digest_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} · {self.name}"

@@ -394,6 +394,8 @@ def _timeline_text(event: CustodyEvent) -> str:
         return gettext("The store registered your parcel.")
     if event.kind == kind.RESERVED:
         return gettext("Room is held for your parcel at %(site)s.") % {"site": site}
+    if event.kind == kind.LABELLED:
+        return gettext("The store packed your parcel; a courier will collect it.")
     if event.kind == kind.PICKED_UP_FROM_STORE:
         return gettext("A courier picked up your parcel at the store.")
     if event.kind == kind.DEPOSITED:

@@ -268,9 +268,16 @@ def parcel_create(
     size_class: SizeClass | str,
     destination_site: Site,
     acting_user: Any,
+    origin_name: str = "",
+    origin_address: str = "",
+    origin_latitude: Decimal | None = None,
+    origin_longitude: Decimal | None = None,
+    deliver_by: datetime | None = None,
 ) -> Parcel:
-    """Register a parcel the caller names by `external_reference` (unique). A retry with
-    the same reference, size and destination finds the parcel made the first time."""
+    """Register a parcel the caller names by `external_reference` (unique), collected
+    from `origin_*` (for the courier's round) and due in its locker by `deliver_by`. A
+    retry with the same reference, size and destination finds the parcel made the first
+    time."""
     existing = Parcel.objects.filter(external_reference=external_reference).first()
     if existing is not None:
         if (existing.size_class, existing.destination_site_id) != (
@@ -284,6 +291,11 @@ def parcel_create(
         external_reference=external_reference,
         size_class=SizeClass(size_class),
         destination_site=destination_site,
+        origin_name=origin_name,
+        origin_address=origin_address,
+        origin_latitude=origin_latitude,
+        origin_longitude=origin_longitude,
+        deliver_by=deliver_by,
     )
     parcel.full_clean()
     parcel.save()
@@ -295,6 +307,22 @@ def parcel_create(
         detail={"destination_site": destination_site.slug},
     )
     audit_record(acting_user=acting_user, action="parcel.create", target=parcel)
+    return parcel
+
+
+@transaction.atomic
+def parcel_ready(*, parcel: Parcel, acting_user: Any) -> Parcel:
+    """The store packed and labelled the parcel: couriers see it in their manifest from
+    now on. A second call (a label printed again) changes nothing."""
+    parcel = lock_objects.parcel_lock(parcel.pk)
+    if parcel.ready_at is not None:
+        return parcel
+    if parcel.status not in (ParcelStatus.CREATED, ParcelStatus.RESERVED):
+        raise ParcelTransitionRefused()
+    parcel.ready_at = timezone.now()
+    Parcel.objects.filter(pk=parcel.pk).update(ready_at=parcel.ready_at)
+    _custody(parcel, CustodyEventKind.LABELLED, actor=acting_user, actor_label=CustodyActor.STORE)
+    audit_record(acting_user=acting_user, action="parcel.ready", target=parcel)
     return parcel
 
 

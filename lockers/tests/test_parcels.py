@@ -545,3 +545,39 @@ def test_kiosk_lockout_mail_goes_to_the_support_address_when_set(make_site, sett
     kiosk_lockout_alert(site.pk, timezone.now().isoformat())
     assert mail.outbox[0].to == ["soutien@example.com"]
     assert site.name in mail.outbox[0].subject
+
+
+def test_a_parcel_knows_where_to_collect_it_and_when_it_is_due(make_site):
+    site = make_site()
+    due = timezone.now() + timedelta(hours=4)
+    parcel = services.parcel_create(
+        external_reference="UQ-2026-000009/1",
+        size_class="M",
+        destination_site=site,
+        acting_user=None,
+        origin_name="Boulangerie du Faubourg",
+        origin_address="500 rue Saint-Jean, Québec G1R 1P6",
+        origin_latitude="46.810000",
+        origin_longitude="-71.220000",
+        deliver_by=due,
+    )
+    parcel.refresh_from_db()
+    assert (parcel.origin_name, parcel.deliver_by) == ("Boulangerie du Faubourg", due)
+    assert parcel.ready_at is None
+
+
+def test_a_packed_parcel_is_ready_once_and_its_custody_says_so(make_site, courier):
+    parcel = _parcel(make_site())
+    ready = services.parcel_ready(parcel=parcel, acting_user=None)
+    first = ready.ready_at
+    assert first is not None
+    assert services.parcel_ready(parcel=parcel, acting_user=None).ready_at == first
+    assert _kinds(parcel).count("labelled") == 1
+    assert (
+        parcel_timeline(parcel)[-1].text
+        == "The store packed your parcel; a courier will collect it."
+    )
+    carried = _parcel(make_site(), 2)
+    services.parcel_pickup_from_store(parcel=carried, courier=courier)
+    with pytest.raises(ParcelTransitionRefused):
+        services.parcel_ready(parcel=carried, acting_user=None)
