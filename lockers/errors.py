@@ -18,6 +18,10 @@ class LockersError(Exception):
         super().__init__(message or self.message)
         self.message = message or self.message
 
+    def problem_extensions(self) -> dict | None:
+        """Members an API's problem document adds beside `code` and `detail` (none)."""
+        return None
+
 
 class ParcelTransitionRefused(LockersError):
     """A parcel asked to move where its current status does not lead."""
@@ -81,6 +85,9 @@ class PickupCodeRefused(LockersError):
         super().__init__(message)
         self.attempts_left = attempts_left
 
+    def problem_extensions(self) -> dict | None:
+        return {"attempts_left": self.attempts_left}
+
 
 class KioskLocked(LockersError):
     """Too many wrong codes in a row: the kiosk refuses codes until `until`."""
@@ -94,3 +101,6 @@ class KioskLocked(LockersError):
             gettext("Too many wrong codes. This kiosk accepts codes again at %(time)s.")
             % {"time": formats.time_format(timezone.localtime(until), "TIME_FORMAT")}
         )
+
+    def problem_extensions(self) -> dict | None:
+        return {"locked_until": self.until.isoformat()}

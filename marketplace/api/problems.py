@@ -12,11 +12,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from core.problems import PROBLEM_CONTENT_TYPE, problem_body
+from lockers.errors import LockersError
 from marketplace.errors import CartChanged, MarketplaceError
 
 # A marketplace error's status when its class names none (`http_status`): the request
@@ -146,6 +148,18 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             code=exc.code,
             detail=str(exc.message),
             extensions={"changes": _cart_changes(exc)} if isinstance(exc, CartChanged) else None,
+        )
+    if isinstance(exc, LockersError):
+        headers = {}
+        if exc.http_status == status.HTTP_429_TOO_MANY_REQUESTS and hasattr(exc, "until"):
+            seconds = max(1, math.ceil((exc.until - timezone.now()).total_seconds()))
+            headers["Retry-After"] = str(seconds)
+        return problem(
+            status_code=exc.http_status,
+            code=exc.code,
+            detail=str(exc.message),
+            headers=headers,
+            extensions=exc.problem_extensions(),
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
