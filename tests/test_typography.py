@@ -52,7 +52,7 @@ def read(page: Page, language: str, sign_in_at) -> str:
     expected = (page.status,) if page.post is None else (200, 400)
     assert response.status_code in expected, f"{page.name} ({path}): {response.status_code}"
     assert response["Content-Language"] == language
-    text = visible_text(response.content.decode())
+    text = visible_text(response.content.decode(), language)
     if page.admin and language == "fr":
         text = without_django_strings(text)
     if language != "fr":

@@ -145,3 +145,12 @@ def test_each_english_fault_is_caught(html):
 )
 def test_english_apostrophes_and_french_leftovers_are_caught(html, rule):
     assert rule in rules_broken(html, english_offences)
+
+
+def test_text_marked_as_another_language_is_left_to_that_language():
+    html = (
+        '<html lang="fr-CA"><p>Réseau : absent</p>'
+        '<section lang="en-CA"><p>Network: <b>none</b></p></section><p>Fin !</p></html>'
+    )
+    assert visible_text(html, "fr") == "Réseau : absent\nFin !"
+    assert visible_text(html) == "Réseau : absent\nNetwork: none\nFin !"

@@ -65,19 +65,31 @@ def _json_messages(data: str) -> list[str]:
     return sorted(found)
 
 
+def _primary_language(tag: str | None) -> str:
+    return (tag or "").split("-")[0].strip().lower()
+
+
 class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, language: str | None = None) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.hidden = 0
         self.technical = 0
         self.json: list[str] | None = None  # the data of a <script type="application/json">
+        # Text marked as another language than `language` follows that language's rules
+        # (a page in both languages): it is left out, as hidden text is.
+        self.language = _primary_language(language)
+        # (tag, the language its text is in), for the elements open now.
+        self.open: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if tag not in _VOID:
+            inherited = self.open[-1][1] if self.open else ""
+            self.open.append((tag, _primary_language(values.get("lang")) or inherited))
         if tag in _BLOCKS:
             self.parts.append("\n")
-        if not self.hidden:
+        if not self.hidden and self._in_language():
             for name in _READ_ATTRIBUTES:
                 if values.get(name):
                     self.parts.append(f"\n{values[name]}\n")
@@ -101,6 +113,9 @@ class _TextExtractor(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        if any(name == tag for name, _lang in self.open):
+            while self.open and self.open.pop()[0] != tag:
+                pass
         if tag in _HIDDEN:
             self.hidden = max(0, self.hidden - 1)
             if tag == "script" and self.json is not None:
@@ -116,14 +131,20 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.json is not None:
             self.json.append(data)
-        if not self.hidden and not self.technical:
+        if not self.hidden and not self.technical and self._in_language():
             self.parts.append(data)
 
+    def _in_language(self) -> bool:
+        """Whether the text here is in the language read (any, when none was given)."""
+        here = self.open[-1][1] if self.open else ""
+        return not self.language or not here or here == self.language
 
-def visible_text(html: str) -> str:
+
+def visible_text(html: str, language: str | None = None) -> str:
     """The text of a page as people read it: one line per block, runs of ordinary white
-    space collapsed (no-break spaces kept), technical text replaced by U+FFFC."""
-    parser = _TextExtractor()
+    space collapsed (no-break spaces kept), technical text replaced by U+FFFC; with
+    `language`, without the parts marked (`lang`) as written in another language."""
+    parser = _TextExtractor(language)
     parser.feed(html)
     parser.close()
     lines = []
