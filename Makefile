@@ -98,6 +98,9 @@ bench: venv
 	$(PY) bench/oidc_http.py
 	$(PY) bench/checkout.py
 	$(PY) bench/catalogue_search.py
+	$(PY) bench/locker_finder.py
+	$(PY) bench/locker_deposits.py
+	$(PY) bench/locker_mqtt.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

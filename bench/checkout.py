@@ -14,35 +14,21 @@ BENCH_SECONDS (10), BENCH_SHOPPERS (20).
 
 import multiprocessing
 import os
-import re
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.postgres import database_recreate, pgbench_tps  # noqa: E402
+
 DATABASE_URL = os.environ.get(
     "BENCH_CHECKOUT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/uniqc_bench_checkout"
 )
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 SHOPPERS = int(os.environ.get("BENCH_SHOPPERS", "20"))
 SALEOR_QUERIES = 230
-
-
-def _psql(url: str, sql: str) -> None:
-    parts = urlsplit(url)
-    admin = parts._replace(path="/postgres").geturl()
-    subprocess.run(["psql", admin, "-q", "-c", sql], check=True, capture_output=True)
-
-
-def database_recreate(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    _psql(url, f'DROP DATABASE IF EXISTS "{name}"')
-    _psql(url, f'CREATE DATABASE "{name}"')
 
 
 def django_setup() -> None:
@@ -194,25 +180,6 @@ def concurrent_checkouts(variant_ids: list[int]) -> tuple[float, list[float]]:
     return len(durations) / elapsed, durations
 
 
-def pgbench_tps() -> float | None:
-    if not shutil.which("pgbench"):
-        return None
-    url = urlsplit(DATABASE_URL)._replace(path="/uniqc_bench_pgbench").geturl()
-    database_recreate(url)
-    try:
-        subprocess.run(["pgbench", "-i", "-q", "-s", "10", url], check=True, capture_output=True)
-        run = subprocess.run(
-            ["pgbench", "-c", str(SHOPPERS), "-j", "2", "-T", str(SECONDS), url],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    finally:
-        _psql(url, 'DROP DATABASE IF EXISTS "uniqc_bench_pgbench"')
-    found = re.search(r"tps = ([\d.]+)", run.stdout)
-    return float(found.group(1)) if found else None
-
-
 def main() -> None:
     database_recreate(DATABASE_URL)
     django_setup()
@@ -236,7 +203,7 @@ def main() -> None:
             f"  checkout alone: p50 {statistics.median(durations) * 1000:.1f} ms,"
             f" p95 {p95 * 1000:.1f} ms ({len(durations)} checkouts)"
         )
-    tps = pgbench_tps()
+    tps = pgbench_tps(DATABASE_URL, clients=SHOPPERS, seconds=SECONDS)
     if tps:
         print(f"\npgbench TPC-B, scale 10, {SHOPPERS} clients, same server: {tps:8.1f} tps")
         print(f"  checkouts/s as a share of TPC-B tps: {rate / tps:.1%}")

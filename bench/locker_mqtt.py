@@ -19,35 +19,20 @@ MQTT_URL, BENCH_ROUNDS.
 """
 
 import os
-import statistics
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.postgres import database_recreate, percentiles_ms  # noqa: E402
+
 DATABASE_URL = os.environ.get(
     "BENCH_LOCKER_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/uniqc_bench_lockers"
 )
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
-
-
-def _database_recreate(url: str) -> None:
-    parts = urlsplit(url)
-    admin = parts._replace(path="/postgres").geturl()
-    name = parts.path.lstrip("/")
-    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
-        subprocess.run(["psql", admin, "-q", "-c", sql], check=True, capture_output=True)
-
-
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return statistics.median(ordered) * 1000, p95 * 1000
 
 
 def bare_round_trips(root: str) -> tuple[list[float], list[float]]:
@@ -154,7 +139,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = DATABASE_URL
     os.environ.setdefault("MQTT_URL", "mqtt://127.0.0.1:1883")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    _database_recreate(DATABASE_URL)
+    database_recreate(DATABASE_URL)
     run = uuid.uuid4().hex[:8]
     os.environ["LOCKERS_MQTT_TOPIC_ROOT"] = f"bench-{run}/lockers/v1"
     import django
@@ -170,10 +155,10 @@ def main() -> None:
         ("bare paho publish → echo → back", echo),
         ("compartment_open → simulator → ack (DB, HMAC)", commands),
     ):
-        p50, p95 = _percentiles(samples)
+        p50, p95 = percentiles_ms(samples)
         print(f"{name:<52} {p50:>8.2f} {p95:>8.2f}")
     print(f"({ROUNDS} rounds each)")
-    if _percentiles(echo)[0] > 20:
+    if percentiles_ms(echo)[0] > 20:
         print("the echo takes > 20 ms: the broker has Nagle on (mosquitto: set_tcp_nodelay true)")
 
 
