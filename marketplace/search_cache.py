@@ -72,20 +72,22 @@ def response_key(*, language: str, scheme: str, host: str, full_path: str) -> st
     return RESPONSE_KEY.format(digest=_digest((language, scheme, host, full_path)))
 
 
-def response_cached(key: str) -> tuple[bytes, dict[str, str]] | None:
-    """The answer stored under `key` at the current version: (body, headers); None when
-    there is none, it is of an older version, or the cache is off. One cache read (the
-    version with the entry) when both are there."""
+def response_cached(
+    key: str, *, also: list[str] = ()
+) -> tuple[bytes, dict[str, str], dict[str, Any]] | None:
+    """The answer stored under `key` at the current version: (body, headers, and the
+    values of the keys `also` names, read in the same round trip); None when there is
+    none, it is of an older version, or the cache is off. One cache read."""
     if search_cache_seconds() <= 0:
         return None
-    found = cache.get_many([CATALOGUE_VERSION_KEY, key])
+    found = cache.get_many([CATALOGUE_VERSION_KEY, key, *also])
     version, entry = found.get(CATALOGUE_VERSION_KEY), found.get(key)
     if version is None or not isinstance(entry, tuple) or len(entry) != 3:
         return None
     entry_version, body, headers = entry
     if entry_version != version:
         return None
-    return body, headers
+    return body, headers, found
 
 
 def response_store(*, key: str, version: str, body: bytes, headers: dict[str, str]) -> None:

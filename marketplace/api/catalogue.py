@@ -21,6 +21,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.urls import replace_query_param
 
 from marketplace.api.schema import ApiAutoSchema
@@ -391,16 +392,42 @@ class CatalogueSearch(ApiView):
     def _visitor_answer(self, request: HttpRequest, key: str) -> HttpResponseBase | None:
         """The cached answer for a visitor, the throttles counted as DRF counts them;
         None (the usual path) when there is none or a throttle refuses (the usual path
-        then answers the problem document)."""
-        cached = response_cached(key)
-        if cached is None:
-            return None
+        then answers the problem document). Two cache round trips: one read for the
+        version, the answer and the throttles' histories, one write for the histories."""
         self.headers = self.default_response_headers
         visitor = Request(request)
-        for throttle in self.get_throttles():
+        throttles = self.get_throttles()
+        batched, others = [], []
+        for throttle in throttles:
+            simple = isinstance(throttle, SimpleRateThrottle) and throttle.cache is cache
+            if simple and throttle.rate is not None:
+                throttle.key = throttle.get_cache_key(visitor, self)
+                if throttle.key is not None:
+                    batched.append(throttle)
+                    continue
+            elif not simple:
+                others.append(throttle)
+        cached = response_cached(key, also=[throttle.key for throttle in batched])
+        if cached is None:
+            return None
+        body, headers, found = cached
+        histories: dict[int, dict[str, list[float]]] = {}
+        for throttle in batched:
+            # SimpleRateThrottle.allow_request, its read and write batched.
+            throttle.history = list(found.get(throttle.key) or [])
+            throttle.now = throttle.timer()
+            while throttle.history and throttle.history[-1] <= throttle.now - throttle.duration:
+                throttle.history.pop()
+            if len(throttle.history) >= throttle.num_requests:
+                return None
+            throttle.history.insert(0, throttle.now)
+            histories.setdefault(throttle.duration, {})[throttle.key] = throttle.history
+        for throttle in others:
             if not throttle.allow_request(visitor, self):
                 return None
-        return _answer(request, *cached)
+        for duration, by_key in histories.items():
+            cache.set_many(by_key, duration)
+        return _answer(request, body, headers)
 
     def _answer_store(self, response: HttpResponseBase) -> None:
         """Keep a 200 with its ETag; its key in the language it was answered in."""
@@ -434,7 +461,7 @@ class CatalogueSearch(ApiView):
         key = _answer_key(request._request)
         cached = response_cached(key) if key is not None else None
         if cached is not None:
-            return _answer(request._request, *cached)
+            return _answer(request._request, cached[0], cached[1])
         query = CatalogueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
