@@ -412,7 +412,9 @@ def catalogue_search(
     variants = Variant.objects.filter(variant_filter, listing=OuterRef("pk"))
     listings = Listing.objects.filter(Exists(variants), **conditions)
     if text_match is not None:
-        listings = listings.annotate(search_rank=text_rank).filter(text_match)
+        # Ranked only where the order is the rank: a count (a sliced one keeps its
+        # annotations) or a per-store count would compute it for every match.
+        listings = listings.filter(text_match)
 
     if sort == CatalogueSort.DISTANCE:
         # Every listing of a store is as far: the stores, nearest first, are the order.
@@ -451,6 +453,8 @@ def catalogue_search(
             CatalogueSort.RELEVANCE: [F("search_rank").desc(), "-published_at", "-id"],
             CatalogueSort.NEWEST: ["-published_at", "-id"],
         }[sort]
+        if sort == CatalogueSort.RELEVANCE:
+            listings = listings.annotate(search_rank=text_rank)
         ids = list(
             listings.order_by(*ordering).values_list("pk", flat=True)[offset : offset + page_size]
         )
