@@ -342,12 +342,18 @@ def _answer_key(request: HttpRequest) -> str | None:
     )
 
 
+def _client_holds(request: HttpRequest, etag: str) -> bool:
+    """If-None-Match names `etag` (weakly compared, RFC 9110 13.1.2) or is `*`."""
+    matches = request.META.get("HTTP_IF_NONE_MATCH", "")
+    return matches.strip() == "*" or etag in {
+        tag.strip().removeprefix("W/") for tag in matches.split(",")
+    }
+
+
 def _answer(request: HttpRequest, body: bytes, headers: dict[str, str]) -> HttpResponse:
     """An answer from its bytes, or 304 Not Modified when the client holds them
     (If-None-Match)."""
-    etag = headers["ETag"]
-    matches = request.META.get("HTTP_IF_NONE_MATCH", "")
-    if etag in {tag.strip().removeprefix("W/") for tag in matches.split(",")} or matches == "*":
+    if _client_holds(request, headers["ETag"]):
         response = HttpResponseNotModified()
         for name in ("ETag", "Cache-Control", "Content-Language", "Vary"):
             if name in headers:
@@ -386,7 +392,9 @@ class CatalogueSearch(ApiView):
         self.answer_version: str | None = None
         response = super().dispatch(request, *args, **kwargs)
         if key is not None and response.status_code == 200 and self.answer_version:
-            self._answer_store(response)
+            stored = self._answer_store(response)
+            if stored is not None and _client_holds(request, stored[1]["ETag"]):
+                return _answer(request, *stored)
         return response
 
     def _visitor_answer(self, request: HttpRequest, key: str) -> HttpResponseBase | None:
@@ -429,12 +437,13 @@ class CatalogueSearch(ApiView):
             cache.set_many(by_key, duration)
         return _answer(request, body, headers)
 
-    def _answer_store(self, response: HttpResponseBase) -> None:
-        """Keep a 200 with its ETag; its key in the language it was answered in."""
+    def _answer_store(self, response: HttpResponseBase) -> tuple[bytes, dict[str, str]] | None:
+        """Keep a 200 with its ETag, its key in the language it was answered in; its
+        body and headers (None when it came from the cache)."""
         if isinstance(response, Response):
             response.render()
         if not isinstance(response, HttpResponse) or "ETag" in response:
-            return  # answered from the cache already
+            return None  # answered from the cache already
         request = self.request._request
         language = response.get("Content-Language", "")
         body = response.content
@@ -447,6 +456,7 @@ class CatalogueSearch(ApiView):
             key = _answer_key(request)
         if key is not None:
             response_store(key=key, version=self.answer_version, body=body, headers=headers)
+        return body, headers
 
     @extend_schema(
         tags=["catalogue"],
