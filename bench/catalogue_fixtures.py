@@ -26,6 +26,8 @@ from django.utils import timezone  # noqa: E402
 
 from core.demo import DemoSummary  # noqa: E402
 from marketplace.demo import categories_load  # noqa: E402
+from marketplace.search import catalogue_choices_forget  # noqa: E402
+from marketplace.search_cache import catalogue_changed  # noqa: E402
 
 STORES = 400
 # (French, English) product words, qualifiers and places.
@@ -230,6 +232,9 @@ def main(count: int) -> None:
         variants = _variants(cursor)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+    # COPY sends no post_save: what the cache kept of an earlier catalogue must go.
+    catalogue_choices_forget()
+    catalogue_changed()
     print(
         json.dumps(
             {

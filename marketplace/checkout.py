@@ -72,6 +72,7 @@ from marketplace.models import (
 )
 from marketplace.order_states import order_move, shipment_move
 from marketplace.pickup import pickup_point_for
+from marketplace.search_cache import catalogue_changed
 from marketplace.taxes import fee_invoice, order_totals, store_invoice
 
 logger = logging.getLogger(__name__)
@@ -293,7 +294,7 @@ def _checkout_reserve(
             for line in lines
         ]
     )
-    _stock_change({line.variant_id: -line.quantity for line in lines})
+    _stock_change({line.variant_id: -line.quantity for line in lines}, variants)
     Payment.objects.create(
         order=order,
         gateway=gateway.name,
@@ -363,11 +364,19 @@ def _cart_changes(lines: list[CartLine], variants: dict[int, Variant]) -> list[C
     return changes
 
 
-def _stock_change(deltas: dict[int, int]) -> None:
+def _stock_change(deltas: dict[int, int], locked: dict[int, Variant]) -> None:
     """Add `deltas` (negative: take) to the variants' stock in one UPDATE, with F(): the
-    rows are locked by the caller, and the database refuses a stock below zero."""
+    rows are locked by the caller (`locked`, as read under the lock), and the database
+    refuses a stock below zero."""
     if not deltas:
         return
+    # The search shows only whether a variant is in stock: when one runs out or comes
+    # back, the cached searches go (an UPDATE sends no post_save).
+    for pk, delta in deltas.items():
+        variant = locked.get(pk)
+        if variant is None or (variant.stock > 0) != (variant.stock + delta > 0):
+            catalogue_changed()
+            break
     Variant.objects.filter(pk__in=list(deltas)).update(
         stock=F("stock")
         + Case(*(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()), default=Value(0))
@@ -561,7 +570,7 @@ def order_release(
     variant_ids = StockReservation.objects.filter(
         order_id=order_id, status=ReservationStatus.HELD
     ).values_list("variant_id", flat=True)
-    lock_objects.variants_lock(list(variant_ids))
+    locked = lock_objects.variants_lock(list(variant_ids))
     order = lock_objects.order_lock(order_id)
     shipments = lock_objects.shipments_lock(order_id)
     payment = lock_objects.payment_lock(order_id)
@@ -570,7 +579,7 @@ def order_release(
     if payment is not None and payment.status != PaymentStatus.PENDING:
         return False
     held = list(StockReservation.objects.filter(order=order, status=ReservationStatus.HELD))
-    _stock_change({reservation.variant_id: reservation.quantity for reservation in held})
+    _stock_change({r.variant_id: r.quantity for r in held}, locked)
     StockReservation.objects.filter(pk__in=[r.pk for r in held]).update(
         status=ReservationStatus.RELEASED
     )

@@ -352,6 +352,13 @@ class Listing(models.Model):
         # The catalogue's default order: the newest published listings first.
         indexes = [
             models.Index(fields=["status", "-published_at"], name="marketplace_listing_newest"),
+            # A distance search counts the published listings of the stores near the
+            # shopper: read from this index alone, not from thousands of table pages.
+            models.Index(
+                fields=["store", "id"],
+                condition=models.Q(status=ListingStatus.PUBLISHED),
+                name="marketplace_listing_pub_store",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

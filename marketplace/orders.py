@@ -48,6 +48,7 @@ from marketplace.order_selectors import (
     order_cancellable,
 )
 from marketplace.order_states import SHIPMENT_ENDED, order_move, shipment_move
+from marketplace.search_cache import catalogue_changed
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def _paid_order_cancel(*, order_id: int, acting_user: Any) -> None:
     lines = list(
         OrderLine.objects.filter(shipment__order_id=order_id).exclude(shipment__status__in=ENDED)
     )
-    lock_objects.variants_lock(line.variant_id for line in lines)
+    locked = lock_objects.variants_lock(line.variant_id for line in lines)
     order = lock_objects.order_lock(order_id)
     shipments = lock_objects.shipments_lock(order_id)
     payment = lock_objects.payment_lock(order_id)
@@ -105,6 +106,10 @@ def _paid_order_cancel(*, order_id: int, acting_user: Any) -> None:
         if line.shipment_id not in left_ids:
             continue  # ended between the read and the lock
         deltas[line.variant_id] = deltas.get(line.variant_id, 0) + line.quantity
+    # Units back on the shelf: a variant that had run out is in stock again for the
+    # search (an UPDATE sends no post_save).
+    if any(pk not in locked or locked[pk].stock <= 0 for pk in deltas):
+        catalogue_changed()
     Variant.objects.filter(pk__in=list(deltas)).update(
         stock=F("stock")
         + Case(*(When(pk=pk, then=Value(q)) for pk, q in deltas.items()), default=Value(0))

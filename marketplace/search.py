@@ -11,6 +11,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, models, transaction
@@ -42,6 +43,7 @@ from marketplace.models import (
     Store,
     StoreStatus,
     Variant,
+    in_language,
 )
 from marketplace.search_index import FTS_TABLE, UNACCENT_FUNCTION, VECTOR_COLUMN
 
@@ -100,9 +102,44 @@ class CatalogueResult:
         return reverse("catalogue:listing", args=[self.listing.store.slug, self.listing.slug])
 
 
+# What a SearchRow reads of a listing and its store and category (Listing.values()).
+SEARCH_ROW_FIELDS = (
+    "slug",
+    "title_fr",
+    "title_en",
+    "store_id",
+    "store__slug",
+    "store__name",
+    "store__latitude",
+    "store__longitude",
+    "category__slug",
+    "category__name_fr",
+    "category__name_en",
+)
+_PRICE_FIELDS = ("lowest_price", "highest_price", "highest_stock")
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    """A CatalogueResult as plain values: titles and names already in the active
+    language. Picklable and cheap: what the JSON API shows and caches."""
+
+    id: int
+    slug: str
+    title: str
+    store_slug: str
+    store_name: str
+    category_slug: str | None
+    category_name: str | None
+    lowest_price: Decimal
+    several_prices: bool
+    in_stock: bool
+    distance_km: float | None
+
+
 @dataclass(frozen=True)
 class CataloguePage:
-    results: list[CatalogueResult]
+    results: list[CatalogueResult] | list[SearchRow]
     total: int
     page: int
     pages: int
@@ -313,6 +350,7 @@ def catalogue_search(
     sort: str = "",
     page: int = 1,
     page_size: int = PAGE_SIZE_DEFAULT,
+    lean: bool = False,
 ) -> CataloguePage:
     """Published listings of approved stores that have a variant within the price range
     (in stock when `in_stock`), match every word of `text` (French and English, accents
@@ -328,7 +366,8 @@ def catalogue_search(
     page's ids, one for its rows, one for the stores near `position` with a distance or
     its sort; the category tree comes from the cache (catalogue_choices).
     Raises CatalogueQueryInvalid for a text longer than QUERY_MAX_LENGTH, a distance
-    without a position, or an unknown sort.
+    without a position, or an unknown sort. `lean`: results are SearchRow, not
+    CatalogueResult (catalogue_search_rows).
     """
     text = query_text_clean(text)
     if sort not in CatalogueSort.values and sort != "":
@@ -373,7 +412,9 @@ def catalogue_search(
     variants = Variant.objects.filter(variant_filter, listing=OuterRef("pk"))
     listings = Listing.objects.filter(Exists(variants), **conditions)
     if text_match is not None:
-        listings = listings.annotate(search_rank=text_rank).filter(text_match)
+        # Ranked only where the order is the rank: a count (a sliced one keeps its
+        # annotations) or a per-store count would compute it for every match.
+        listings = listings.filter(text_match)
 
     if sort == CatalogueSort.DISTANCE:
         # Every listing of a store is as far: the stores, nearest first, are the order.
@@ -412,45 +453,80 @@ def catalogue_search(
             CatalogueSort.RELEVANCE: [F("search_rank").desc(), "-published_at", "-id"],
             CatalogueSort.NEWEST: ["-published_at", "-id"],
         }[sort]
+        if sort == CatalogueSort.RELEVANCE:
+            listings = listings.annotate(search_rank=text_rank)
         ids = list(
             listings.order_by(*ordering).values_list("pk", flat=True)[offset : offset + page_size]
         )
     prices = Variant.objects.filter(variant_filter, listing=OuterRef("pk")).values("price")
-    page_rows = (
-        Listing.objects.filter(pk__in=ids)
-        .select_related("store", "category")
-        .annotate(
-            lowest_price=Subquery(prices.order_by("price")[:1]),
-            highest_price=Subquery(prices.order_by("-price")[:1]),
-            highest_stock=Subquery(
-                Variant.objects.filter(listing=OuterRef("pk"))
-                .order_by("-stock")
-                .values("stock")[:1]
-            ),
-        )
+    page_rows = Listing.objects.filter(pk__in=ids).annotate(
+        lowest_price=Subquery(prices.order_by("price")[:1]),
+        highest_price=Subquery(prices.order_by("-price")[:1]),
+        highest_stock=Subquery(
+            Variant.objects.filter(listing=OuterRef("pk")).order_by("-stock").values("stock")[:1]
+        ),
     )
-    if text_rank is not None:
-        page_rows = page_rows.annotate(search_rank=text_rank)
-    by_id = {listing.pk: listing for listing in page_rows}
-    rows = [by_id[pk] for pk in ids if pk in by_id]
 
-    results = []
-    for listing in rows:
-        distance = None
-        if position is not None:
-            if distances is not None:
-                distance = distances.get(listing.store_id)
-            elif listing.store.latitude is not None:
-                distance = geodesic(position, (listing.store.latitude, listing.store.longitude)).km
-        results.append(
-            CatalogueResult(
-                listing=listing,
-                lowest_price=listing.lowest_price,
-                several_prices=listing.lowest_price != listing.highest_price,
-                in_stock=bool(listing.highest_stock),
-                distance_km=distance,
+    def distance_of(store_id: int, latitude: Any, longitude: Any) -> float | None:
+        if position is None:
+            return None
+        if distances is not None:
+            return distances.get(store_id)
+        if latitude is None:
+            return None
+        return geodesic(position, (latitude, longitude)).km
+
+    results: list[Any] = []
+    if lean:
+        # Plain rows, no model instances: what the API's results show, and no more.
+        by_id_row = {
+            row["pk"]: row for row in page_rows.values("pk", *SEARCH_ROW_FIELDS, *_PRICE_FIELDS)
+        }
+        for pk in ids:
+            row = by_id_row.get(pk)
+            if row is None:
+                continue
+            results.append(
+                SearchRow(
+                    id=pk,
+                    slug=row["slug"],
+                    title=in_language(row["title_fr"], row["title_en"]),
+                    store_slug=row["store__slug"],
+                    store_name=row["store__name"],
+                    category_slug=row["category__slug"],
+                    category_name=(
+                        in_language(row["category__name_fr"], row["category__name_en"])
+                        if row["category__slug"] is not None
+                        else None
+                    ),
+                    lowest_price=row["lowest_price"],
+                    several_prices=row["lowest_price"] != row["highest_price"],
+                    in_stock=bool(row["highest_stock"]),
+                    distance_km=distance_of(
+                        row["store_id"], row["store__latitude"], row["store__longitude"]
+                    ),
+                )
             )
-        )
+    else:
+        page_rows = page_rows.select_related("store", "category")
+        if text_rank is not None:
+            page_rows = page_rows.annotate(search_rank=text_rank)
+        by_id = {listing.pk: listing for listing in page_rows}
+        for pk in ids:
+            listing = by_id.get(pk)
+            if listing is None:
+                continue
+            results.append(
+                CatalogueResult(
+                    listing=listing,
+                    lowest_price=listing.lowest_price,
+                    several_prices=listing.lowest_price != listing.highest_price,
+                    in_stock=bool(listing.highest_stock),
+                    distance_km=distance_of(
+                        listing.store_id, listing.store.latitude, listing.store.longitude
+                    ),
+                )
+            )
     return CataloguePage(
         results=results,
         total=total,
@@ -459,6 +535,13 @@ def catalogue_search(
         page_size=page_size,
         total_capped=total_capped,
     )
+
+
+def catalogue_search_rows(**query: Any) -> CataloguePage:
+    """`catalogue_search` with plain rows for results (SearchRow): the same listings in
+    the same order, read with the same queries, without building model instances (the
+    JSON API's results)."""
+    return catalogue_search(**query, lean=True)
 
 
 @dataclass(frozen=True)
@@ -640,4 +723,39 @@ def cover_photos(listing_ids: list[int]) -> dict[int, ListingPhoto]:
     )
     for photo in photos:
         covers.setdefault(photo.listing_id, photo)
+    return covers
+
+
+@dataclass(frozen=True)
+class CoverThumbnail:
+    """The small thumbnail of a listing's first photo, as plain values."""
+
+    path: str
+    width: int
+    height: int
+    alt: str
+
+
+def cover_thumbnails(listing_ids: list[int]) -> dict[int, CoverThumbnail]:
+    """cover_photos as plain values (the small thumbnail's URL path, size and text in the
+    active language), without model instances. One query (none without ids)."""
+    if not listing_ids:
+        return {}
+    storage = ListingPhoto._meta.get_field("thumbnail_small").storage
+    covers: dict[int, CoverThumbnail] = {}
+    rows = (
+        ListingPhoto.objects.filter(listing_id__in=listing_ids)
+        .order_by("listing_id", "position", "id")
+        .values_list("listing_id", "thumbnail_small", "width", "height", "alt_fr", "alt_en")
+    )
+    for listing_id, thumbnail, width, height, alt_fr, alt_en in rows:
+        if listing_id in covers:
+            continue
+        size = ListingPhoto(width=width, height=height).thumbnail_small_size
+        covers[listing_id] = CoverThumbnail(
+            path=storage.url(thumbnail),
+            width=size[0],
+            height=size[1],
+            alt=in_language(alt_fr, alt_en),
+        )
     return covers

@@ -50,6 +50,7 @@ from marketplace.models import (
 )
 from marketplace.photos import photo_prepare
 from marketplace.search import catalogue_choices_forget
+from marketplace.search_cache import catalogue_changed
 from marketplace.selectors import (
     access_listing_manage,
     access_listing_publish,
@@ -303,8 +304,10 @@ def _store_decide(*, store: Store, decision: StoreDecision, reason: str, acting_
         decided_at=timezone.now(),
         decided_by=actor,
     )
-    # A conditional UPDATE sends no post_save: the catalogue's cached stores must go.
+    # A conditional UPDATE sends no post_save: the catalogue's cached stores must go, and
+    # the searches that showed (or did not show) the store's listings.
     catalogue_choices_forget()
+    catalogue_changed()
     store.refresh_from_db()
     if not updated:
         if store.status == decision.after:
@@ -761,6 +764,7 @@ def variant_update(
                 {"stock": ValidationError(_("The stock cannot be negative."), code="min_value")}
             )
         expected = variant.stock if stock_seen is None else stock_seen
+        catalogue_changed()  # an UPDATE sends no post_save
         if not Variant.objects.filter(pk=variant.pk, stock=expected).update(stock=stock):
             variant.refresh_from_db(fields=["stock"])
             raise StockChanged
@@ -887,6 +891,7 @@ def listing_photo_move(*, photo: ListingPhoto, offset: int, acting_user: Any) ->
     if target == index:
         return photo
     photos.insert(target, photos.pop(index))
+    catalogue_changed()  # the first photo is the search result's thumbnail
     for position, other in enumerate(photos):
         if other.position != position:
             ListingPhoto.objects.filter(pk=other.pk).update(position=position)

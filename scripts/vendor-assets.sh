@@ -9,7 +9,7 @@
 #   (tests/browser/test_accessibility.py). It is never served to visitors.
 # - the QR decoder of the courier app and the kiosk: ZXing's QR reader (@zxing/library,
 #   Apache-2.0), bundled by esbuild from frontend/src/qr-decoder.js into one ES module,
-#   lockers/static/lockers/vendor/zxing-qr.min.js (docs/decisions/0007-courier-scanner.md).
+#   lockers/static/lockers/vendor/zxing-qr.min.js (docs/decisions/0008-courier-scanner.md).
 #   Served to visitors whose browser has no BarcodeDetector.
 set -euo pipefail
 

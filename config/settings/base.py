@@ -274,6 +274,10 @@ MARKETPLACE_COMMISSION_RATE = env.str("MARKETPLACE_COMMISSION_RATE", default="0.
 MARKETPLACE_PICKUP_FEES = {"express": "6.99", "standard": "2.99"}
 # How long stock and the pickup hold wait for a payment before they are released.
 MARKETPLACE_PAYMENT_HOLD_MINUTES = env.int("MARKETPLACE_PAYMENT_HOLD_MINUTES", default=20)
+# How long the catalogue search keeps what it found and the API's answers (seconds; 0:
+# not at all). Every change to what a search shows starts a new catalogue version at once
+# (marketplace/search_cache.py), so this only bounds the memory they hold.
+MARKETPLACE_SEARCH_CACHE_SECONDS = env.int("MARKETPLACE_SEARCH_CACHE_SECONDS", default=60)
 
 # --- Celery ---------------------------------------------------------------------------
 # Unset broker: tasks run eagerly, in-process, after the transaction that asked for them.

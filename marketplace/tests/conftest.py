@@ -13,6 +13,16 @@ from marketplace.services import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _search_cache_forgotten() -> None:
+    """The search's cache outlives each test's rolled-back rows: each starts afresh."""
+    from django.core.cache import cache
+
+    from marketplace.search_cache import CATALOGUE_VERSION_KEY
+
+    cache.delete(CATALOGUE_VERSION_KEY)
+
+
 @pytest.fixture
 def make_store(db) -> Callable[..., Store]:
     """A store made through the services, with `listings` listings of two variants each."""

@@ -1,4 +1,4 @@
-/* The camera scanner of the courier app and the kiosk (docs/decisions/0007-courier-scanner.md).
+/* The camera scanner of the courier app and the kiosk (docs/decisions/0008-courier-scanner.md).
  *
  *   import { startScanner } from "./scanner.js";
  *   const scanner = await startScanner({ video, onCode, onError });
