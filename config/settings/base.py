@@ -385,6 +385,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "marketplace.api.problems.api_exception_handler",
     # Requests per client: by address for visitors, by person when signed in or with a
     # token; past it, a 429 with Retry-After.
+    # The address DRF's throttles count, by the same rule as identity.ratelimit: the peer,
+    # or behind N trusted proxies the Nth entry from the right of X-Forwarded-For (left
+    # unset, DRF would count the whole header, which any client writes as it likes).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_RATE_ANON", default="300/min"),
         "user": env("API_RATE_USER", default="600/min"),

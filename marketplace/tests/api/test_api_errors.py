@@ -104,6 +104,25 @@ def test_throttling_is_a_429_with_retry_after(api):
     assert 3500 <= int(response["Retry-After"]) <= 3600
 
 
+PER_ADDRESS = "/api/test/throttled-per-address/"
+
+
+def test_a_new_x_forwarded_for_on_each_request_does_not_escape_the_throttle(api):
+    """Facing clients directly, the peer's address is counted, whatever the header says."""
+    assert api.get(PER_ADDRESS, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 200
+    refused = api.get(PER_ADDRESS, HTTP_X_FORWARDED_FOR="198.51.100.2")
+    assert problem_of(refused, 429)["code"] == "throttled"
+
+
+def test_behind_one_trusted_proxy_the_address_it_saw_is_counted(api, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    first = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.1"}
+    second = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.2"}
+    assert api.get(PER_ADDRESS, **first).status_code == 200
+    assert api.get(PER_ADDRESS, **second).status_code == 200
+    assert api.get(PER_ADDRESS, **first).status_code == 429
+
+
 def test_the_detail_is_in_french_first(api, auth):
     response = api.post("/api/test/refusing/http404/", {}, content_type="application/json", **auth)
     assert problem_of(response, 404)["detail"] != "Not found."

@@ -71,10 +71,24 @@ class Throttled(ApiView):
         return Response({})
 
 
+class OncePerHourPerAddress(SimpleRateThrottle):
+    """Counts each client address apart, as DRF's anonymous throttle does (get_ident)."""
+
+    rate = "1/hour"
+
+    def get_cache_key(self, request: Request, view: object) -> str:
+        return f"test-api-throttle-{self.get_ident(request)}"
+
+
+class ThrottledPerAddress(Throttled):
+    throttle_classes = [OncePerHourPerAddress]
+
+
 urlpatterns = [
     path("", include("config.urls")),
     path("api/test/echo/", Echo.as_view()),
     path("api/test/assured/", Assured.as_view()),
     path("api/test/refusing/<str:what>/", Refusing.as_view()),
     path("api/test/throttled/", Throttled.as_view()),
+    path("api/test/throttled-per-address/", ThrottledPerAddress.as_view()),
 ]
