@@ -56,9 +56,10 @@ CSS_LOADS = re.compile(
     r"""@import\s+(?:url\(\s*)?["']?\s*""" + OFFSITE + r"""|url\(\s*["']?\s*""" + OFFSITE,
     re.IGNORECASE,
 )
-# In JavaScript, any string that starts with an address off this site. The SVG and
-# XHTML namespaces are names, not addresses.
-JS_OFFSITE_STRING = re.compile(r"""["'`]\s*""" + OFFSITE, re.IGNORECASE)
+# In JavaScript, any string that starts with an address off this site (on the line its
+# quote opens: a closing quote at the end of one line and a `//` comment on the next is
+# no address). The SVG and XHTML namespaces are names, not addresses.
+JS_OFFSITE_STRING = re.compile(r"""["'`][ \t]*""" + OFFSITE, re.IGNORECASE)
 NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xhtml")
 CDN_HOSTS = re.compile(
     r"cdn\.jsdelivr|unpkg\.com|cdnjs\.|googleapis\.com|gstatic\.com|bootstrapcdn|"
