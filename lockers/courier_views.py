@@ -104,7 +104,7 @@ def _stop_render(
             "kind": kind,
             "kind_title": _kind_titles()[kind],
             "stop": stop,
-            "name": name,
+            "stop_name": name,
             "site": site,
             "result": result,
             "error": str(refused.message) if refused else "",

@@ -55,6 +55,7 @@ def test_a_store_then_a_site_scan_opens_a_compartment(
     key = store_key(ready.parcel.origin_name, ready.parcel.origin_address)
     page = courier_client.get(APP + f"arret/magasin/{key}/").content.decode()
     assert ready.parcel.public_code[:4] in page
+    assert 'name="code"' in page  # the scanner's field, whatever the stop's name
     response = courier_client.post(APP + f"arret/magasin/{key}/", {"code": ready.label})
     assert "is with you" in response.content.decode()
 
