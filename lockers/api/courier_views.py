@@ -33,6 +33,7 @@ from lockers.api.courier_serializers import (
     SiteScanIn,
 )
 from lockers.api.parsers import BoundedJsonParser
+from lockers.api.schema import LockersAutoSchema
 from lockers.models import Site
 
 LANGUAGES_SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -52,6 +53,7 @@ class CourierApiView(APIView):
     parser_classes = [BoundedJsonParser]
     renderer_classes = [JSONRenderer]
     throttle_classes = [UserRateThrottle]
+    schema = LockersAutoSchema()
     input_class: type[serializers.Serializer] = ScanIn
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:

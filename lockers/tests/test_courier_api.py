@@ -341,3 +341,30 @@ def test_retrieving_a_parcel_that_is_not_expired_is_refused(api, token, carried)
 def test_the_openapi_schema_describes_the_courier_endpoints(client):
     schema = client.get("/api/schema/?format=json").json()
     assert "/api/v1/courier/deposit/" in schema["paths"]
+
+
+def test_the_schema_is_valid_and_documents_the_courier_problems():
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.validation import validate_schema
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    validate_schema(schema)
+    deposit = schema["paths"]["/api/v1/courier/deposit/"]["post"]
+    assert {"uniqcOidcCourier": ["courier"]} in deposit["security"]
+    for status in ("401", "403", "409", "422", "503"):
+        assert list(deposit["responses"][status]["content"]) == ["application/problem+json"]
+
+
+def test_the_manifest_endpoint_costs_the_same_for_3_and_30_parcels(
+    api, token, make_site, make_ready, django_assert_max_num_queries
+):
+    site = make_site()
+    for _ in range(3):
+        make_ready(site)
+    with django_assert_max_num_queries(20) as small:
+        assert api.get(BASE + "manifest/", **bearer(token)).status_code == 200
+    for i in range(27):
+        make_ready(site, origin_name=f"Store {i}")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        body = api.get(BASE + "manifest/", **bearer(token)).json()
+    assert sum(len(stop["parcels"]) for stop in body["stops"]) == 30
