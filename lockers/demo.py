@@ -164,6 +164,7 @@ def demo_load(*, summary: DemoSummary) -> dict[str, Site]:
         summary.existing["compartments"] += site.compartments.count() - len(added)
         sites[site.slug] = site
     parcels_load(sites=sites, summary=summary)
+    courier_round_load(sites=sites, summary=summary)
     return sites
 
 
@@ -233,3 +234,60 @@ def _parcel_make(reference: str, size: str, site: Site, state: str, courier: Use
             compartment=retrieval.compartment, kind="closed", occupied=False, at=now
         )
         services.parcel_return_to_store(parcel=parcel, courier=courier)
+
+
+# --- The demo courier's round (issue 11, point 5) ----------------------------------------
+
+# Parcels the demo stores packed, waiting for a courier: (reference, size, site, store,
+# minutes until due in the locker). The stores are the marketplace's demo stores, named
+# here in words (lockers knows no stores). One is an express parcel due soon.
+ROUND_STORES: dict[str, dict[str, Any]] = {
+    "faubourg": {
+        "origin_name": "Boulangerie du Faubourg",
+        "origin_address": "745, rue Saint-Jean, Québec",
+        "origin_latitude": Decimal("46.810540"),
+        "origin_longitude": Decimal("-71.218950"),
+    },
+    "fromagerie": {
+        "origin_name": "Fromagerie du Marché Saint-Roch",
+        "origin_address": "418, rue Saint-Joseph Est, Québec",
+        "origin_latitude": Decimal("46.813960"),
+        "origin_longitude": Decimal("-71.225310"),
+    },
+    "page": {
+        "origin_name": "Librairie La Page tournée",
+        "origin_address": "1062, 3e Avenue, Québec",
+        "origin_latitude": Decimal("46.826870"),
+        "origin_longitude": Decimal("-71.228520"),
+    },
+}
+ROUND_PARCELS: list[tuple[str, str, str, str, int]] = [
+    ("demo/tournee-0001/colis-1", "S", "desjardins-saint-roch", "faubourg", 75),
+    ("demo/tournee-0002/colis-1", "M", "desjardins-limoilou", "fromagerie", 20 * 60),
+    ("demo/tournee-0003/colis-1", "S", "desjardins-limoilou", "page", 22 * 60),
+    ("demo/tournee-0004/colis-1", "S", "banque-nationale-saint-jean", "faubourg", 20 * 60),
+]
+
+
+def courier_round_load(*, sites: dict[str, Site], summary: DemoSummary) -> None:
+    """Give the demo courier a manifest: parcels packed at the demo stores, ready to be
+    collected. A parcel already there is left as it is (it may have moved on)."""
+    existing = set(
+        Parcel.objects.filter(external_reference__in=[p[0] for p in ROUND_PARCELS]).values_list(
+            "external_reference", flat=True
+        )
+    )
+    now = timezone.now()
+    for reference, size, slug, store, minutes in ROUND_PARCELS:
+        summary.count("parcels ready for couriers", reference not in existing)
+        if reference in existing:
+            continue
+        parcel = services.parcel_create(
+            external_reference=reference,
+            size_class=size,
+            destination_site=sites[slug],
+            acting_user=None,
+            deliver_by=now + timedelta(minutes=minutes),
+            **ROUND_STORES[store],
+        )
+        services.parcel_ready(parcel=parcel, acting_user=None)

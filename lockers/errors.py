@@ -104,3 +104,45 @@ class KioskLocked(LockersError):
 
     def problem_extensions(self) -> dict | None:
         return {"locked_until": self.until.isoformat()}
+
+
+# --- The courier app and its API (issue 11, points 5 and 11) ----------------------------
+
+
+class LabelRefused(LockersError):
+    """A label that is not one the coop signed (forged, altered, or its key retired)."""
+
+    code = "label_forged"
+    message = _("This label is not one the coop printed; do not take the parcel.")
+    http_status = 422
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+    def problem_extensions(self) -> dict | None:
+        return {"reason": self.reason}
+
+
+class ParcelUnknown(LockersError):
+    """A code that names no parcel (a label's signature was good, or a code was typed)."""
+
+    code = "parcel_unknown"
+    message = _("No parcel has this code. Check the label and type it again.")
+    http_status = 404
+
+
+class ControllerUnreachable(LockersError):
+    """The site's controller sent no heartbeat lately: the courier keeps the parcel."""
+
+    code = "controller_offline"
+    message = _("The locker is offline: keep the parcel and go to the next stop.")
+    http_status = 503
+
+
+class CourierScopeMissing(LockersError):
+    """A bearer token that was not granted the `courier` scope."""
+
+    code = "insufficient_scope"
+    message = _("The access token was not granted the “courier” scope.")
+    http_status = 403

@@ -12,7 +12,6 @@ import hashlib
 import json
 from functools import cache
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -41,6 +40,9 @@ SHELL_STATIC_FILES = (
     "lockers/scanner.js",
     "lockers/scanner-ui.js",
     "lockers/courier-app.js",
+    "lockers/courier.css",
+    "lockers/courier-manifest.js",
+    "lockers/courier-stop.js",
     "lockers/label-verify.js",
     "lockers/vendor/zxing-qr.min.js",
     "lockers/icons/courier-192.png",
@@ -77,15 +79,6 @@ def shell_urls() -> list[str]:
     """What the service worker precaches: the offline page and the shell's static files."""
     paths, _version = _shell_files()
     return [reverse("lockers:courier_offline"), *(static(path) for path in paths)]
-
-
-@require_GET
-@login_required
-@permission_required("lockers.carry_parcels", raise_exception=True)
-def courier_app(request: HttpRequest) -> HttpResponse:
-    """The courier app's home, the start of the installed app (its pages come with the
-    courier's manifest of pickups and deposits)."""
-    return render(request, "lockers/courier_app.html")
 
 
 @require_GET

@@ -53,6 +53,17 @@ class Page:
         return reverse(self.url, args=self.args)
 
 
+def _demo_courier_store_stop() -> str:
+    from lockers.courier import store_key
+
+    key = store_key("Boulangerie du Faubourg", "745, rue Saint-Jean, Québec")
+    return reverse("lockers:courier_stop", args=["magasin", key])
+
+
+def _demo_courier_locker_stop() -> str:
+    return reverse("lockers:courier_stop", args=["casier", "banque-nationale-sainte-foy"])
+
+
 def _demo_order_page() -> str:
     from marketplace.models import Order
 
@@ -311,6 +322,14 @@ PAGES = [
     # A courier
     Page("courier's sites", "lockers:courier_sites", COURIER),
     Page("courier app", "lockers:courier_app", COURIER),
+    Page("courier: a stop at a store", _demo_courier_store_stop, COURIER),
+    Page("courier: a stop at a locker", _demo_courier_locker_stop, COURIER),
+    Page(
+        "courier: a scan refused at a locker",
+        _demo_courier_locker_stop,
+        COURIER,
+        post={"code": "UQL1.nope.AAAA.BBBB"},
+    ),
     Page("courier app without a network", "lockers:courier_offline", COURIER),
     Page("account of a courier", "identity:account", COURIER),
     # A registrar, signed in with their card

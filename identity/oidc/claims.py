@@ -60,6 +60,10 @@ SCOPE_PERMISSIONS = {
         "Use your cart and your orders at the coop’s local stores for you, including paying "
         "for an order"
     ),
+    "courier": _(
+        "Carry parcels for the coop as its courier: see your manifest, collect parcels at "
+        "stores and put them in lockers"
+    ),
 }
 CONSENT_LABELS = {**CLAIM_LABELS, **SCOPE_PERMISSIONS}
 

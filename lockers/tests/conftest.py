@@ -96,3 +96,12 @@ from lockers.tests.controller_fixtures import (  # noqa: E402
 )
 
 __all__ = ["device_transport", "inprocess", "wire"]
+
+from lockers.tests.courier_fixtures import (  # noqa: E402
+    api,
+    courier_app,
+    make_ready,
+    token_for,
+)
+
+__all__ += ["api", "courier_app", "make_ready", "token_for"]

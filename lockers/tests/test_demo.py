@@ -36,7 +36,11 @@ def test_parcels_in_every_state_with_their_custody(make_person):
     summary = DemoSummary()
     demo_load(summary=summary)
     assert summary.created["parcels"] == len(PARCELS)
-    statuses = dict(Parcel.objects.values_list("external_reference", "status"))
+    statuses = dict(
+        Parcel.objects.filter(external_reference__startswith="demo/commande-").values_list(
+            "external_reference", "status"
+        )
+    )
     assert statuses == {reference: state for reference, _s, _site, state in PARCELS}
     assert set(statuses.values()) == set(ParcelStatus.values) - {ParcelStatus.RETRIEVED}
     waiting = Parcel.objects.get(status=ParcelStatus.IN_LOCKER)
@@ -78,3 +82,16 @@ def test_a_reload_writes_nothing_and_keeps_the_compartments_state():
     assert summary.created.total() == 0
     assert (summary.existing["locker sites"], summary.existing["compartments"]) == (8, 96)
     assert Compartment.objects.filter(state=CompartmentState.OCCUPIED).count() == 8
+
+
+def test_the_demo_courier_has_a_manifest_with_stops(make_person):
+    from lockers.courier import courier_manifest
+    from lockers.demo import DEMO_COURIER_EMAIL
+
+    courier = make_person(DEMO_COURIER_EMAIL, "courier")
+    demo_load(summary=DemoSummary())
+    demo_load(summary=DemoSummary())  # a second load adds nothing
+    manifest = courier_manifest(courier=courier)
+    kinds = [stop.kind for stop in manifest.stops]
+    assert kinds[0] == "pickup" and manifest.stops[0].urgent  # the express parcel due soon
+    assert {"pickup", "deposit", "retrieval"} <= set(kinds)

@@ -34,6 +34,14 @@ ENDPOINTS = {
     "/api/v1/orders/{number}/cancel/": {"post"},
     "/api/v1/catalogue/": {"get"},
     "/api/v1/catalogue/{store_slug}/{listing_slug}/": {"get"},
+    # lockers' courier API (docs/courier-api.md).
+    "/api/v1/courier/manifest/": {"get"},
+    "/api/v1/courier/scan-at-store/": {"post"},
+    "/api/v1/courier/deposit/": {"post"},
+    "/api/v1/courier/jammed/": {"post"},
+    "/api/v1/courier/damaged/": {"post"},
+    "/api/v1/courier/retrieve/": {"post"},
+    "/api/v1/courier/return-to-store/": {"post"},
 }
 OPERATION_COUNT = sum(len(methods) for methods in ENDPOINTS.values())
 
