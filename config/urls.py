@@ -55,6 +55,7 @@ urlpatterns = [
     path("casiers/", include("lockers.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),
+    path("api/v1/kiosk/", include("lockers.api.kiosk_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
 ]
