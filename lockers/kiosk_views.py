@@ -105,12 +105,15 @@ def kiosk_device_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
 def _activate_page(
     request: HttpRequest, *, error: str = "", signed_out: bool = False, status: int = 200
 ) -> HttpResponse:
-    return render(
+    response = render(
         request,
         "lockers/kiosk/activate.html",
         {"error": error, "signed_out": signed_out, "secret_max_length": SECRET_MAX_LENGTH},
         status=status,
     )
+    # The visit's language, which the locale middleware does not know of.
+    response["Content-Language"] = translation.get_language()
+    return response
 
 
 @never_cache
@@ -156,7 +159,7 @@ def _page(
     locked_until = _locked_until(device)
     if locked_until is not None and result is None:
         result = _locked_result(locked_until)
-    return render(
+    response = render(
         request,
         "lockers/kiosk/kiosk.html",
         {
@@ -171,6 +174,8 @@ def _page(
         },
         status=status,
     )
+    response["Content-Language"] = language
+    return response
 
 
 def _locked_result(until: Any) -> dict[str, Any]:
