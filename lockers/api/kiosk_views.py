@@ -17,6 +17,7 @@ from rest_framework.exceptions import APIException, NotAuthenticated, ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from core.jsonin import JsonInputError, json_parse
@@ -71,7 +72,11 @@ AUTH_PROBLEMS = {
         "No kiosk credential (not_authenticated), or a secret that is unknown or revoked "
         "(invalid_kiosk_credential)."
     ),
+    (403, PROBLEM_CONTENT_TYPE): _problem(
+        "permission_denied: the request was not made by a kiosk device."
+    ),
 }
+THROTTLED = _problem("throttled: too many requests from this address; wait Retry-After seconds.")
 
 
 class KioskApiView(APIView):
@@ -80,7 +85,9 @@ class KioskApiView(APIView):
     authentication_classes = [KioskDeviceAuthentication]
     permission_classes = [IsKioskDevice]
     parser_classes = [KioskJsonParser]
-    throttle_classes: list[Any] = []
+    # By address, at the API's rate for visitors (REST_FRAMEWORK's "anon"): a kiosk asks
+    # a few times a minute; a secret copied elsewhere is slowed down besides the lockout.
+    throttle_classes = [AnonRateThrottle]
 
     def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)
@@ -107,9 +114,13 @@ class KioskPickupView(KioskApiView):
                 "pickup_code_refused (with attempts_left), or bad input (json_invalid, invalid)."
             ),
             **AUTH_PROBLEMS,
-            (413, PROBLEM_CONTENT_TYPE): _problem("The body is larger than 4 KiB."),
+            (413, PROBLEM_CONTENT_TYPE): _problem("json_too_large: the body is over 4 KiB."),
+            (415, PROBLEM_CONTENT_TYPE): _problem(
+                "unsupported_media_type: the body is not application/json."
+            ),
             (429, PROBLEM_CONTENT_TYPE): _problem(
-                "kiosk_locked: too many wrong codes; locked_until, and Retry-After seconds."
+                "kiosk_locked: too many wrong codes; locked_until, and Retry-After seconds. "
+                "Or throttled: too many requests from this address."
             ),
             (503, PROBLEM_CONTENT_TYPE): _problem(
                 "controller_offline: the site's controller is offline; or "
@@ -133,7 +144,11 @@ class KioskStatusView(KioskApiView):
     @extend_schema(
         operation_id="kiosk_status",
         summary="The device's site: its controller online, its kiosks locked",
-        responses={200: KioskStatusSerializer, **AUTH_PROBLEMS},
+        responses={
+            200: KioskStatusSerializer,
+            **AUTH_PROBLEMS,
+            (429, PROBLEM_CONTENT_TYPE): THROTTLED,
+        },
     )
     def get(self, request: Request) -> Response:
         device = request.auth

@@ -34,6 +34,9 @@ ENDPOINTS = {
     "/api/v1/orders/{number}/cancel/": {"post"},
     "/api/v1/catalogue/": {"get"},
     "/api/v1/catalogue/{store_slug}/{listing_slug}/": {"get"},
+    # lockers' kiosk API (docs/kiosk.md)
+    "/api/v1/kiosk/pickup": {"post"},
+    "/api/v1/kiosk/status": {"get"},
 }
 OPERATION_COUNT = sum(len(methods) for methods in ENDPOINTS.values())
 
