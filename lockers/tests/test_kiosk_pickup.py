@@ -95,12 +95,12 @@ def test_an_offline_controller_is_said_at_once_and_support_is_told_once(
 def test_a_jammed_door_is_said_at_once_and_support_is_told(
     wire, courier, django_capture_on_commit_callbacks, settings
 ):
+    from django.core.cache import cache
+
     from lockers.controller_inprocess import DeviceOptions
     from lockers.errors import KioskCompartmentNotOpened
     from lockers.kiosk_devices import kiosk_device_create
     from lockers.tests.kiosk_helpers import parcel_waiting
-
-    from django.core.cache import cache
 
     cache.clear()  # support's alerts are throttled through it
     settings.LOCKERS_SUPPORT_EMAIL = "support@example.com"
@@ -109,9 +109,11 @@ def test_a_jammed_door_is_said_at_once_and_support_is_told(
     waiting = parcel_waiting(site=wired.site, courier=courier)
     wired.device.options.jammed = {waiting.compartment}
     device, _secret = kiosk_device_create(site=wired.site, name="Écran", acting_user=None)
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(KioskCompartmentNotOpened) as failed:
-            kiosk_pickup(device=device, text=waiting.code)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(KioskCompartmentNotOpened) as failed,
+    ):
+        kiosk_pickup(device=device, text=waiting.code)
     assert failed.value.compartment == waiting.compartment
     assert failed.value.problem_extensions() == {"compartment": waiting.compartment}
     assert len(mail.outbox) == 1
