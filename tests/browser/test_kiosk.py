@@ -99,6 +99,7 @@ def test_a_shopper_types_the_code_on_the_keypad_and_the_compartment_opens(
         page.locator(f'[data-key="{digit}"]').click()
     page.locator('[data-key="1"]').click()  # a seventh digit is not taken
     assert page.get_by_label("Your 6-digit pickup code").input_value() == waiting["code"]
+    assert page.locator("[data-kiosk-typed]").inner_text() == "Digits typed: 6 of 6"
     page.get_by_role("button", name="Open", exact=True).click()
 
     result = page.get_by_role("status").filter(has_text="Compartment")

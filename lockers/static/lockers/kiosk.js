@@ -29,6 +29,11 @@ if (form && input) {
       value += key;
     }
     input.value = value;
+    // Said to a screen reader: how far the code is, not the digits themselves.
+    const typed = form.querySelector("[data-kiosk-typed]");
+    if (typed) {
+      typed.textContent = form.dataset.msgTyped.replace("%(count)s", String(value.length));
+    }
   });
 }
 
