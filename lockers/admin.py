@@ -1,18 +1,24 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.admin import BoundedJsonAdminMixin, ReadOnlyAdminMixin, SlugSetOnceAdminMixin
 from identity.forms import PostalCodeAdminForm
 from lockers.geocoding import SiteNotGeocoded, site_geocode
+from lockers.kiosk_devices import kiosk_device_create, kiosk_device_revoke
 from lockers.models import (
     Compartment,
     CompartmentState,
     CustodyEvent,
+    KioskDevice,
     KioskLockout,
     LabelSigningKey,
     Parcel,
@@ -199,3 +205,86 @@ class CustodyEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class KioskLockoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["site", "failed_attempts", "last_failure_at", "locked_until"]
     list_select_related = ["site"]
+
+
+# --- Kiosk devices ------------------------------------------------------------------------
+
+
+class KioskDeviceAdmin(admin.ModelAdmin):
+    """A coop admin makes a kiosk device (its secret shown once, on the page right after,
+    never stored in clear) and revokes it; nothing else about it changes by hand. Both go
+    through lockers.kiosk_devices, which audits them."""
+
+    list_display = ["name", "site", "created_at", "last_seen_at", "revoked_at"]
+    list_filter = ["site", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "site__name", "site__slug"]
+    list_select_related = ["site"]
+    autocomplete_fields = ["site"]
+    fields = ["site", "name"]
+    readonly_fields = ["created_at", "created_by", "last_seen_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["site", "name"] if obj is None else ["site", "name", *self.readonly_fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [] if obj is None else ["site", "name", *self.readonly_fields]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A device is revoked, not deleted: its audit trail names it.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: KioskDevice, form: Any, change: bool) -> None:
+        device, secret = kiosk_device_create(
+            site=form.cleaned_data["site"], name=form.cleaned_data["name"], acting_user=request.user
+        )
+        obj.pk = device.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+        request._kiosk_secret = secret
+
+    def response_add(self, request: HttpRequest, obj: KioskDevice, post_url_continue: Any = None):
+        """The secret, this once: rendered here rather than kept for a redirect, so that it
+        passes through no message storage or session."""
+        secret = getattr(request, "_kiosk_secret", None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        messages.warning(
+            request,
+            _("Copy this secret now: it is shown only once. Type it at %(url)s on the kiosk.")
+            % {"url": request.build_absolute_uri(reverse("lockers:kiosk_activate"))},
+        )
+        response = TemplateResponse(
+            request,
+            "admin/lockers/kioskdevice/secret.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("The secret of %(device)s") % {"device": obj},
+                "device": obj,
+                "secret": secret,
+                "activate_url": request.build_absolute_uri(reverse("lockers:kiosk_activate")),
+            },
+        )
+        add_never_cache_headers(response)
+        return response
+
+    @admin.action(description=_("Revoke the selected kiosk devices"), permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[KioskDevice]) -> None:
+        count = 0
+        for device in queryset.filter(revoked_at__isnull=True):
+            kiosk_device_revoke(device=device, acting_user=request.user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d kiosk device revoked: it is signed out at its next request.",
+                "%(count)d kiosk devices revoked: they are signed out at their next request.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+admin.site.register(KioskDevice, KioskDeviceAdmin)

@@ -29,5 +29,8 @@ class LockersConfig(AppConfig):
                 "lockers.view_reservation",
                 "lockers.view_custodyevent",
                 "lockers.view_kiosklockout",
+                "lockers.view_kioskdevice",
+                "lockers.add_kioskdevice",
+                "lockers.change_kioskdevice",
             ],
         )

@@ -15,7 +15,8 @@ from django.utils import timezone
 from core.demo import DemoSummary
 from identity.models import User
 from lockers import services
-from lockers.models import HostKind, Parcel, Site
+from lockers.kiosk_devices import kiosk_device_create, kiosk_secret_digest
+from lockers.models import HostKind, KioskDevice, Parcel, ParcelStatus, Site
 from lockers.services import compartments_ensure, site_upsert
 
 COMPARTMENTS_PER_SITE = {"S": 6, "M": 4, "L": 2}
@@ -165,6 +166,7 @@ def demo_load(*, summary: DemoSummary) -> dict[str, Site]:
         sites[site.slug] = site
     parcels_load(sites=sites, summary=summary)
     courier_round_load(sites=sites, summary=summary)
+    kiosk_demo_load(summary=summary)
     return sites
 
 
@@ -291,3 +293,49 @@ def courier_round_load(*, sites: dict[str, Site], summary: DemoSummary) -> None:
             **ROUND_STORES[store],
         )
         services.parcel_ready(parcel=parcel, acting_user=None)
+
+
+# --- The demo kiosk (issue 11, point 7) ---------------------------------------------------
+
+DEMO_KIOSK_SITE = "metro-berri-uqam"
+DEMO_KIOSK_NAME = "Écran de démonstration"
+# Published on purpose, like the demo people's password: it exists only in the demo data
+# (`seed_demo`), never in settings, and `make run` prints it.
+DEMO_KIOSK_SECRET = "uqk_demo-kiosk-berri-uqam-published-not-secret"  # noqa: S105
+# The demo parcel waiting in a locker at the kiosk's site.
+DEMO_KIOSK_PARCEL = "demo/commande-0004/colis-1"
+
+
+def kiosk_demo_load(*, summary: DemoSummary) -> KioskDevice | None:
+    """The demo kiosk device of DEMO_KIOSK_SITE, with the published secret. A device
+    already there is left as it is (an admin may have revoked it)."""
+    site = Site.objects.filter(slug=DEMO_KIOSK_SITE).first()
+    if site is None:
+        return None
+    device = KioskDevice.objects.filter(site=site, name=DEMO_KIOSK_NAME).first()
+    summary.count("kiosk devices", device is None)
+    if device is None:
+        device, _secret = kiosk_device_create(site=site, name=DEMO_KIOSK_NAME, acting_user=None)
+        # The service draws a random secret; the demo's is known, so that `make run`
+        # can print it.
+        KioskDevice.objects.filter(pk=device.pk).update(
+            secret_digest=kiosk_secret_digest(DEMO_KIOSK_SECRET)
+        )
+    return device
+
+
+def kiosk_demo_sign_in() -> list[str]:
+    """What `make run` prints for the kiosk: where to set it up, its secret, and a new
+    pickup code for the demo parcel in its locker (codes are stored hashed, so each run
+    issues a fresh one through parcel_pickup_code_reissue)."""
+    lines = [
+        f"Demo kiosk ({DEMO_KIOSK_SITE}): open /casiers/kiosque/activer/ and type "
+        f"{DEMO_KIOSK_SECRET}",
+    ]
+    parcel = Parcel.objects.filter(
+        external_reference=DEMO_KIOSK_PARCEL, status=ParcelStatus.IN_LOCKER
+    ).first()
+    if parcel is not None:
+        code = services.parcel_pickup_code_reissue(parcel=parcel, acting_user=None)
+        lines.append(f"  pickup code of the demo parcel waiting there: {code}")
+    return lines

@@ -146,3 +146,30 @@ class CourierScopeMissing(LockersError):
     code = "insufficient_scope"
     message = _("The access token was not granted the “courier” scope.")
     http_status = 403
+
+
+# --- Kiosk pickups: the code was right, the door did not open -----------------------------
+
+
+class KioskControllerOffline(LockersError):
+    """The site's controller is offline: nothing was sent, and support was told."""
+
+    code = "controller_offline"
+    message = _("This locker cannot open right now; support has been told.")
+    http_status = 503
+
+
+class KioskCompartmentNotOpened(LockersError):
+    """The controller drove the lock but the door did not open (jammed), or refused the
+    command: the compartment is looked at by support, who was told."""
+
+    code = "compartment_not_opened"
+    message = _("This compartment did not open; support has been told.")
+    http_status = 503
+
+    def __init__(self, message: str | None = None, *, compartment: str = "") -> None:
+        super().__init__(message)
+        self.compartment = compartment
+
+    def problem_extensions(self) -> dict | None:
+        return {"compartment": self.compartment}

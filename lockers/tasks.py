@@ -52,3 +52,27 @@ def kiosk_lockout_alert(site_id: int, until: str) -> None:
         send_mail(subject, body, None, [settings.LOCKERS_SUPPORT_EMAIL])
     else:
         mail_admins(subject, body)
+
+
+@shared_task(**MAIL_RETRY)
+def kiosk_opening_failed_alert(site_id: int, compartment_label: str, reason: str) -> None:
+    """Tell support that a shopper with a right code at a kiosk could not get their parcel:
+    the site's controller was offline, or the compartment did not open."""
+    site = Site.objects.filter(pk=site_id).first()
+    if site is None:
+        return
+    subject = _("A kiosk could not open a compartment at %(site)s") % {"site": site.name}
+    body = _(
+        "A shopper typed a right pickup code at the kiosk of %(site)s (%(address)s), but "
+        "compartment %(compartment)s could not be opened (%(reason)s). They may call or "
+        "come back."
+    ) % {
+        "site": site.name,
+        "address": f"{site.street_address}, {site.locality}",
+        "compartment": compartment_label or "?",
+        "reason": reason,
+    }
+    if settings.LOCKERS_SUPPORT_EMAIL:
+        send_mail(subject, body, None, [settings.LOCKERS_SUPPORT_EMAIL])
+    else:
+        mail_admins(subject, body)

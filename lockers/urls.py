@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lockers import courier_views, label_views, pwa_views, views
+from lockers import courier_views, kiosk_views, label_views, pwa_views, views
 
 app_name = "lockers"
 
@@ -25,4 +25,7 @@ urlpatterns = [
     path("coursier/manifest.webmanifest", pwa_views.courier_manifest, name="courier_manifest"),
     path("coursier/sw.js", pwa_views.courier_service_worker, name="courier_service_worker"),
     path("coursier/hors-ligne/", pwa_views.courier_offline, name="courier_offline"),
+    # The kiosk: the touch screen at a site where shoppers type or show their pickup code.
+    path("kiosque/", kiosk_views.kiosk, name="kiosk"),
+    path("kiosque/activer/", kiosk_views.kiosk_activate, name="kiosk_activate"),
 ]

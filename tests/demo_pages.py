@@ -34,7 +34,9 @@ class Page:
     """A page: its name, where it is (a URL name, a path starting with /, or a function of
     the demo data giving the path), who sees it (None: a visitor) and how they signed in,
     the status it answers with; with `post`, the page a form answers when this is sent to
-    it (its error messages); `admin` for the coop administration's pages."""
+    it (its error messages); `admin` for the coop administration's pages; `cookies`, a
+    function of the demo data giving cookies the browser holds besides the session (a
+    kiosk screen's device cookie)."""
 
     name: str
     url: str | Callable[[], str]
@@ -44,6 +46,7 @@ class Page:
     status: int = 200
     admin: bool = False
     post: dict | None = None
+    cookies: Callable[[], dict[str, str]] | None = None
 
     def path(self) -> str:
         if callable(self.url):
@@ -166,6 +169,18 @@ def _test_payment_page() -> str:
         order__buyer__email=SHOPPER, gateway="offline", status=PaymentStatus.PENDING
     ).first()
     return reverse("payments:test_payment", args=[payment.intent_id])
+
+
+def _kiosk_screen() -> dict[str, str]:
+    """The cookie of a screen set up as the demo kiosk (lockers.demo), as the activation
+    page leaves it."""
+    from django.core import signing
+
+    from lockers.demo import DEMO_KIOSK_SECRET
+    from lockers.kiosk_views import KIOSK_COOKIE, KIOSK_COOKIE_SALT
+
+    signer = signing.get_cookie_signer(salt=KIOSK_COOKIE + KIOSK_COOKIE_SALT)
+    return {KIOSK_COOKIE: signer.sign(DEMO_KIOSK_SECRET)}
 
 
 def _registrar_search_with_results() -> str:
@@ -332,6 +347,11 @@ PAGES = [
     ),
     Page("courier app without a network", "lockers:courier_offline", COURIER),
     Page("account of a courier", "identity:account", COURIER),
+    # The kiosk at a locker site (a screen set up as the demo kiosk device)
+    Page("kiosk set-up", "lockers:kiosk_activate"),
+    Page("kiosk set-up, wrong secret", "lockers:kiosk_activate", post={"secret": "uqk_wrong"}),
+    Page("kiosk", "lockers:kiosk", cookies=_kiosk_screen),
+    Page("kiosk, a wrong code", "lockers:kiosk", cookies=_kiosk_screen, post={"code": "12345"}),
     # A registrar, signed in with their card
     Page("counter search", "card:registrar", REGISTRAR, "high"),
     Page("counter search results", _registrar_search_with_results, REGISTRAR, "high"),
@@ -346,6 +366,7 @@ PAGES = [
     Page("admin: people", "admin:identity_user_changelist", ADMIN, "high", admin=True),
     Page("admin: stores", "admin:marketplace_store_changelist", ADMIN, "high", admin=True),
     Page("admin: locker sites", "admin:lockers_site_changelist", ADMIN, "high", admin=True),
+    Page("admin: kiosk devices", "admin:lockers_kioskdevice_changelist", ADMIN, "high", admin=True),
 ]
 
 

@@ -43,6 +43,8 @@ def read(page: Page, language: str, sign_in_at) -> str:
     client.cookies["django_language"] = language
     if page.person is not None:
         sign_in_at(client, User.objects.get(email=page.person), page.acr)
+    for name, value in (page.cookies() if page.cookies else {}).items():
+        client.cookies[name] = value
     path = page.path()
     # Over https, as the site is served (OAuth refuses plain http).
     if page.post is None:

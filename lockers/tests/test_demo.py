@@ -95,3 +95,30 @@ def test_the_demo_courier_has_a_manifest_with_stops(make_person):
     kinds = [stop.kind for stop in manifest.stops]
     assert kinds[0] == "pickup" and manifest.stops[0].urgent  # the express parcel due soon
     assert {"pickup", "deposit", "retrieval"} <= set(kinds)
+
+
+def test_the_demo_kiosk_signs_in_with_the_published_secret_and_its_parcel_gets_a_code(
+    make_person, inprocess
+):
+    from lockers.demo import (
+        DEMO_COURIER_EMAIL,
+        DEMO_KIOSK_SECRET,
+        DEMO_KIOSK_SITE,
+        kiosk_demo_sign_in,
+    )
+    from lockers.kiosk_devices import kiosk_device_authenticate
+    from lockers.kiosk_pickup import kiosk_pickup
+    from lockers.models import KioskDevice
+
+    make_person(DEMO_COURIER_EMAIL, "courier")
+    demo_load(summary=DemoSummary())
+    second = DemoSummary()
+    demo_load(summary=second)
+    assert second.existing["kiosk devices"] == 1
+    assert KioskDevice.objects.count() == 1
+    device = kiosk_device_authenticate(DEMO_KIOSK_SECRET)
+    assert device.site.slug == DEMO_KIOSK_SITE
+    lines = kiosk_demo_sign_in()
+    assert DEMO_KIOSK_SECRET in lines[0]
+    code = lines[1].rsplit(" ", 1)[1]
+    assert kiosk_pickup(device=device, text=code).status == "opened"

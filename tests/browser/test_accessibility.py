@@ -100,7 +100,13 @@ def browse(chromium, live_server):
     contexts = []
     seen: list[list[str]] = []
 
-    def open_page(path: str, *, width: int, session_key: str | None = None):
+    def open_page(
+        path: str,
+        *,
+        width: int,
+        session_key: str | None = None,
+        cookies: dict[str, str] | None = None,
+    ):
         context = chromium.new_context(
             base_url=live_server.url,
             locale="fr-CA",
@@ -119,6 +125,13 @@ def browse(chromium, live_server):
                     }
                 ]
             )
+        if cookies:
+            context.add_cookies(
+                [
+                    {"name": name, "value": value, "url": live_server.url}
+                    for name, value in cookies.items()
+                ]
+            )
         page = context.new_page()
         response = page.goto(path)
         return page, response
@@ -133,8 +146,9 @@ def browse(chromium, live_server):
 def test_page_has_no_axe_violation_and_fits_phone_and_desktop(target: Page, demo, browse):
     path = target.path()
     session_key = session_cookie(target.person, target.acr) if target.person else None
+    cookies = target.cookies() if target.cookies else None
     for width in WIDTHS:
-        page, response = browse(path, width=width, session_key=session_key)
+        page, response = browse(path, width=width, session_key=session_key, cookies=cookies)
         assert response.status == target.status, f"{path} answered {response.status}"
         assert page.url.endswith(path.split("?")[0]) or page.url.endswith(path), (
             f"{path} redirected to {page.url}"

@@ -66,3 +66,5 @@ class Command(BaseCommand):
         self.stdout.write(
             "Existing demo people keep the password they have; it is set only on creation."
         )
+        for line in lockers_demo.kiosk_demo_sign_in():
+            self.stdout.write(line)

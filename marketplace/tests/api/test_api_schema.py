@@ -42,6 +42,9 @@ ENDPOINTS = {
     "/api/v1/courier/damaged/": {"post"},
     "/api/v1/courier/retrieve/": {"post"},
     "/api/v1/courier/return-to-store/": {"post"},
+    # lockers' kiosk API (docs/kiosk.md)
+    "/api/v1/kiosk/pickup/": {"post"},
+    "/api/v1/kiosk/status/": {"get"},
 }
 OPERATION_COUNT = sum(len(methods) for methods in ENDPOINTS.values())
 
