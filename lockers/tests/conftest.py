@@ -105,3 +105,13 @@ from lockers.tests.courier_fixtures import (  # noqa: E402
 )
 
 __all__ += ["api", "courier_app", "make_ready", "token_for"]
+
+
+@pytest.fixture
+def english():
+    """Messages made outside a request (selectors, services) in English, for the tests that
+    read their words (the site speaks French first; HTTP tests set the language cookie)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -43,6 +43,7 @@ def test_nearest_first_by_geodesic_distance(make_site):
     assert all(c.available for c in choices)
 
 
+@pytest.mark.usefixtures("english")
 def test_sites_without_room_for_every_size_are_greyed_with_the_reason(make_site):
     small_only = make_site(counts={"S": 2, "M": 0, "L": 0}, latitude="46.816", longitude="-71.2219")
     both = make_site(counts={"S": 2, "M": 1, "L": 0}, latitude="46.820", longitude="-71.2219")
@@ -65,6 +66,7 @@ def test_holds_take_room(make_site):
     assert [u.code for u in choice.unavailable] == ["no_room"]
 
 
+@pytest.mark.usefixtures("english")
 def test_a_site_closed_at_the_time_is_greyed(make_site):
     _ring(make_site, 1)
     night = NOON.replace(hour=3)

@@ -259,6 +259,7 @@ def test_a_right_code_resets_the_wrong_code_count(make_site, courier):
     assert KioskLockout.objects.get(site=site).failed_attempts == 0
 
 
+@pytest.mark.usefixtures("english")
 def test_a_full_site_redirects_to_the_nearest_site_with_room(make_site, courier, signals_caught):
     full = make_site(counts={"S": 1, "M": 0, "L": 0}, **NEAR)
     far = make_site(latitude="46.900000", longitude="-71.300000")
@@ -459,6 +460,7 @@ def test_custody_events_are_append_only(make_site):
         CustodyEvent.objects.filter(parcel=parcel).delete()
 
 
+@pytest.mark.usefixtures("english")
 def test_timeline_in_order_with_plain_words(make_site, courier, client, settings):
     site = make_site()
     parcel, code = _placed(site, courier)
@@ -566,6 +568,7 @@ def test_a_parcel_knows_where_to_collect_it_and_when_it_is_due(make_site):
     assert parcel.ready_at is None
 
 
+@pytest.mark.usefixtures("english")
 def test_a_packed_parcel_is_ready_once_and_its_custody_says_so(make_site, courier):
     parcel = _parcel(make_site())
     ready = services.parcel_ready(parcel=parcel, acting_user=None)
