@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from marketplace import checkout
 from marketplace.checkout import (
@@ -298,7 +298,7 @@ def test_a_success_for_another_sum_leaves_the_order_unpaid_and_tells_admins(
 ):
     settings.ADMINS = [("Support", "support@example.com")]
     mail.outbox.clear()
-    with committed():
+    with committed(), translation.override("en"):
         order_payment_succeeded(paid_event(placed, amount=amount, currency=currency))
     order = Order.objects.get(pk=placed.pk)
     assert order.status == OrderStatus.PLACED
