@@ -7,20 +7,15 @@ Retry-After), controller_offline and compartment_not_opened (503), invalid_kiosk
 (401, `WWW-Authenticate: Kiosk`).
 """
 
-from typing import Any
-
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import status
-from rest_framework.exceptions import APIException, NotAuthenticated, ParseError
-from rest_framework.parsers import BaseParser
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from core.jsonin import JsonInputError, json_parse
+from core.api_input import BoundedJsonParser
 from core.problems import PROBLEM_CONTENT_TYPE
 from lockers.api.kiosk_authentication import (
     KIOSK_SCHEME,
@@ -42,25 +37,10 @@ from lockers.models import KioskLockout
 KIOSK_JSON_MAX_BYTES = 4 * 1024
 
 
-class KioskPayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = _("The request body is too large.")
-    default_code = "json_too_large"
-
-
-class KioskJsonParser(BaseParser):
+class KioskJsonParser(BoundedJsonParser):
     """application/json, one JSON object of at most KIOSK_JSON_MAX_BYTES."""
 
-    media_type = "application/json"
-
-    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
-        data = stream.read(KIOSK_JSON_MAX_BYTES + 1) if stream is not None else b""
-        try:
-            return json_parse(data, max_bytes=KIOSK_JSON_MAX_BYTES)
-        except JsonInputError as error:
-            if error.code == "json_too_large":
-                raise KioskPayloadTooLarge() from error
-            raise ParseError(error.message, code=error.code) from error
+    max_bytes = KIOSK_JSON_MAX_BYTES
 
 
 def _problem(description: str) -> OpenApiResponse:

@@ -7,44 +7,21 @@ the token's scopes and assurance level from it, never the subject identifier the
 knows the person by.
 """
 
-from typing import Any
-
-from rest_framework.authentication import BaseAuthentication, SessionAuthentication
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 
 from identity.assurance import level_satisfies, session_assurance
-from identity.oidc.selectors import BearerAccess, bearer_access
-from marketplace.api.problems import CsrfFailed, InsufficientAssurance, InvalidToken
+from identity.oidc import api_authentication
+from identity.oidc.selectors import BearerAccess
+from marketplace.api.problems import InsufficientAssurance
 
 
-class BearerTokenAuthentication(BaseAuthentication):
-    """`Authorization: Bearer <access token>`. A request without that header is left to
-    the next authentication; one with a token that is not live is refused (401)."""
-
-    def authenticate(self, request: Request) -> tuple[Any, BearerAccess] | None:
-        scheme, _space, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() != "bearer":
-            return None
-        access = bearer_access(credentials)
-        if access is None:
-            raise InvalidToken()
-        return access.user, access
-
-    def authenticate_header(self, request: Request) -> str:
-        # What a 401 without credentials says (RFC 6750 3: no error code then).
-        return "Bearer"
+class BearerTokenAuthentication(api_authentication.BearerTokenAuthentication):
+    """A bearer token for the `marketplace` scope (its own class, so that the OpenAPI
+    description names the scope: marketplace/api/schema.py)."""
 
 
-class CsrfSessionAuthentication(SessionAuthentication):
-    """The browser session, with Django's CSRF check on every unsafe method, its refusal
-    a problem with the code `csrf_failed`."""
-
-    def enforce_csrf(self, request: Request) -> None:
-        try:
-            super().enforce_csrf(request)
-        except PermissionDenied as refused:
-            raise CsrfFailed() from refused
+class CsrfSessionAuthentication(api_authentication.CsrfSessionAuthentication):
+    """The session of the coop's own pages (named apart for the OpenAPI description)."""
 
 
 def request_assurance(request: Request) -> str | None:

@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from core.api_input import PayloadTooLarge  # noqa: F401 - raised by the parsers
 from core.problems import PROBLEM_CONTENT_TYPE, problem_body
+from identity.oidc.api_authentication import CsrfFailed, InvalidToken  # noqa: F401
 from lockers.errors import LockersError
 from marketplace.errors import CartChanged, MarketplaceError
 
@@ -26,32 +28,11 @@ from marketplace.errors import CartChanged, MarketplaceError
 MARKETPLACE_ERROR_STATUS = status.HTTP_409_CONFLICT
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = _("The request body is too large.")
-    default_code = "json_too_large"
-
-
-class InvalidToken(exceptions.AuthenticationFailed):
-    """A bearer token that is unknown, expired or revoked (RFC 6750 `invalid_token`)."""
-
-    default_detail = _("The access token is not valid: it is unknown, expired or revoked.")
-    default_code = "invalid_token"
-
-
 class InsufficientScope(exceptions.PermissionDenied):
     """A live token that was not granted the scope the API needs (RFC 6750)."""
 
     default_detail = _("The access token was not granted the “marketplace” scope.")
     default_code = "insufficient_scope"
-
-
-class CsrfFailed(exceptions.PermissionDenied):
-    default_detail = _(
-        "The CSRF token is missing or wrong: send the csrftoken cookie’s value in the "
-        "X-CSRFToken header."
-    )
-    default_code = "csrf_failed"
 
 
 class InsufficientAssurance(exceptions.APIException):
