@@ -51,6 +51,7 @@ from lockers.parcel_states import parcel_move
 from lockers.selectors import access_parcel_carry, room_by_site, sites_nearest
 from lockers.signals import (
     kiosk_locked,
+    parcel_collected,
     parcel_expired,
     parcel_extended,
     parcel_in_locker,
@@ -450,6 +451,7 @@ def parcel_pickup_from_store(*, parcel: Parcel, courier: Any) -> Parcel:
     parcel_move(parcel=parcel, to=ParcelStatus.WITH_COURIER, site=None)
     _custody(parcel, CustodyEventKind.PICKED_UP_FROM_STORE, actor=courier, actor_label="courier")
     audit_record(acting_user=courier, action="parcel.pickup_from_store", target=parcel)
+    _send_on_commit(parcel_collected, Parcel, parcel=parcel)
     return parcel
 
 
