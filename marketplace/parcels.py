@@ -139,3 +139,78 @@ def store_origin(store: Any) -> dict[str, Any]:
         "origin_latitude": store.latitude,
         "origin_longitude": store.longitude,
     }
+
+
+@dataclass
+class LockerOffer:
+    """What the checkout page offers for lockers: whether every shipment fits (else why
+    not, per store), where the shopper is, and the nearest sites (greyed with reasons)."""
+
+    fits: bool
+    reasons: list[str]
+    sizes: dict[str, int]
+    latitude: float | None = None
+    longitude: float | None = None
+    where: str = ""
+    where_not_found: bool = False
+    choices: list[Any] | None = None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if -180.0 <= number <= 180.0 else None
+
+
+def locker_offer(
+    *, view: Any, speed: str, user: Any, lat: Any = None, lon: Any = None, where: str = ""
+) -> LockerOffer:
+    """The locker choice for a cart view (marketplace.cart.cart_view): each store's part
+    must fit a locker (parcel_fit); the position comes from `lat`/`lon` (the browser's),
+    else `where` (a postal code or an address, geocoded when a geocoder is configured),
+    else the shopper's saved address coordinates."""
+    from django.utils import timezone
+
+    from lockers.geocoding import address_geocode
+    from lockers.selectors import sites_nearest
+
+    fits = []
+    reasons = []
+    for group in view.stores:
+        fit = parcel_fit(
+            (line.variant.size_class, line.quantity, line.variant.weight_grams)
+            for line in group.lines
+        )
+        fits.append(fit)
+        if not fit.fits:
+            reasons.append(
+                _("%(store)s: %(reason)s") % {"store": group.store.name, "reason": fit.reason}
+            )
+    offer = LockerOffer(fits=not reasons and bool(fits), reasons=reasons, sizes=sizes_needed(fits))
+    if not offer.fits:
+        return offer
+    latitude, longitude = _float(lat), _float(lon)
+    where = (where or "").strip()[:300]
+    offer.where = where
+    if (latitude is None or longitude is None) and where:
+        found = address_geocode(where)
+        if found is None:
+            offer.where_not_found = True
+        else:
+            latitude, longitude = float(found.latitude), float(found.longitude)
+    if (latitude is None or longitude is None) and getattr(user, "is_authenticated", False):
+        if user.latitude is not None and user.longitude is not None:
+            latitude, longitude = float(user.latitude), float(user.longitude)
+    if latitude is None or longitude is None or not -90 <= latitude <= 90:
+        return offer
+    offer.latitude, offer.longitude = latitude, longitude
+    offer.choices = sites_nearest(
+        latitude=latitude,
+        longitude=longitude,
+        sizes=offer.sizes,
+        window_end=window_end(speed=speed, placed_at=timezone.now()),
+        limit=8,
+    )
+    return offer
