@@ -214,3 +214,34 @@ def locker_offer(
         limit=8,
     )
     return offer
+
+
+def shipment_label_pdf(shipment: Shipment, parcel: Parcel) -> bytes:
+    """The A6 label of a locker shipment's parcel: its public code, site, size, window
+    and store, with the QR code of the signed label text (lockers.labels)."""
+    from django.utils import timezone
+
+    from lockers.labels import LabelContent, label_pdf, label_sign
+
+    site = parcel.destination_site
+    hours = WINDOW_HOURS.get(shipment.order.speed, 24)
+    qr_text = label_sign(
+        parcel_code=parcel.public_code,
+        site_slug=site.slug,
+        size_class=parcel.size_class,
+        window_hours=hours,
+        issued_at=timezone.now(),
+        store_name=shipment.store.name,
+    )
+    return label_pdf(
+        LabelContent(
+            parcel_code=parcel.public_code,
+            site_name=site.name,
+            site_address=f"{site.street_address}, {site.locality} {site.postal_code}",
+            size_class=parcel.size_class,
+            store_name=shipment.store.name,
+            order_reference=shipment.number,
+            window_hours=hours,
+            qr_text=qr_text,
+        )
+    )

@@ -28,9 +28,7 @@ def english(client):
     return client
 
 
-def test_checkout_offers_the_nearest_lockers_from_a_position(
-    english, store, shopper, sign_in_at
-):
+def test_checkout_offers_the_nearest_lockers_from_a_position(english, store, shopper, sign_in_at):
     near = locker_site()
     full = locker_site(slug="metro-berri", latitude="46.815000", counts={"S": 0, "M": 0, "L": 1})
     sign_in_at(english, shopper, "substantial")
@@ -132,9 +130,7 @@ def test_order_page_shows_the_locker_timeline_and_code_once(
     assert Parcel.objects.get().extended
 
 
-def test_order_page_actions_refuse_others(
-    client, locker_order, make_person, sign_in_at
-):
+def test_order_page_actions_refuse_others(client, locker_order, make_person, sign_in_at):
     shipment = locker_order.shipments.get()
     code_url = reverse("orders:locker_code", args=[locker_order.number, shipment.pk])
     extend_url = reverse("orders:locker_extend", args=[locker_order.number, shipment.pk])
@@ -152,7 +148,10 @@ def test_the_store_downloads_the_label_and_others_cannot(
     shipment = locker_order.shipments.get()
     shipment_accept(shipment=shipment, acting_user=store_worker)
     shipment_pack(shipment=shipment, acting_user=store_worker)
-    url = reverse("retailer_orders:label", args=[shipment.store.slug, shipment.pk])
+    url = reverse(
+        "marketplace:shipment_label",
+        kwargs={"store_slug": shipment.store.slug, "shipment_id": shipment.pk},
+    )
     assert client.get(url).status_code in (302, 403)  # signed out
     other = make_person("other@example.com", "shopper")
     sign_in_at(client, other, "substantial")
@@ -163,3 +162,19 @@ def test_the_store_downloads_the_label_and_others_cannot(
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_the_queue_offers_the_label_of_a_packed_locker_shipment(
+    english, locker_order, store_worker, sign_in_at
+):
+    shipment = locker_order.shipments.get()
+    shipment_accept(shipment=shipment, acting_user=store_worker)
+    shipment_pack(shipment=shipment, acting_user=store_worker)
+    sign_in_at(english, store_worker, "substantial")
+    store = shipment.store
+    page = english.get(reverse("marketplace:store_orders", args=[store.slug]), {"onglet": "ready"})
+    html = page.content.decode()
+    assert reverse("marketplace:shipment_label", args=[store.slug, shipment.pk]) in html
+    assert "Ready at the counter" not in html
+    slip = english.get(reverse("marketplace:packing_slip", args=[store.slug, shipment.pk]))
+    assert "Locker label (PDF)" in slip.content.decode()
