@@ -200,9 +200,9 @@ def locker_offer(
             offer.where_not_found = True
         else:
             latitude, longitude = float(found.latitude), float(found.longitude)
-    if (latitude is None or longitude is None) and getattr(user, "is_authenticated", False):
-        if user.latitude is not None and user.longitude is not None:
-            latitude, longitude = float(user.latitude), float(user.longitude)
+    saved = getattr(user, "is_authenticated", False) and user.latitude is not None
+    if (latitude is None or longitude is None) and saved and user.longitude is not None:
+        latitude, longitude = float(user.latitude), float(user.longitude)
     if latitude is None or longitude is None or not -90 <= latitude <= 90:
         return offer
     offer.latitude, offer.longitude = latitude, longitude
