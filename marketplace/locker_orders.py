@@ -7,7 +7,9 @@ changes nothing. Marketplace rows are locked before lockers rows (lockers/lock_o
 
 Refund policy (docs/payments.md, ADR 0006):
 - a parcel not picked up in time (expired) refunds its shipment's invoice (the goods and
-  their taxes); the pickup fee is kept, since the coop carried the parcel there and back;
+  their taxes), and its store's transfer is reversed; the pickup fee (with its taxes) is
+  kept, even for the order's last shipment, since the coop carried the parcel there and
+  back;
 - a parcel returned to its store without ever waiting in a locker (damaged, no locker
   with room) refunds its invoice and its share of the pickup fee; the last shipment left
   of an order refunds everything not yet refunded.
@@ -72,10 +74,11 @@ def _move(
             others_left = any(
                 s.status not in SHIPMENT_ENDED for s in shipments if s.pk != locked.pk
             )
-            if not others_left:
-                amount = order.total - order.refunded_amount
-            elif refund == "goods":
+            if refund == "goods":
+                # The shopper's part: the coop carried the parcel there and back.
                 amount = locked.total
+            elif not others_left:
+                amount = order.total - order.refunded_amount
             else:
                 amount = locked.total + _fee_share(order)
             amount = min(amount, order.total - order.refunded_amount)

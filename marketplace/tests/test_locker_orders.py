@@ -305,9 +305,10 @@ def test_expiry_refunds_the_items_and_keeps_the_fee_then_the_return(
         _send_twice(lockers_signals.parcel_expired, parcel=parcel)
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.EXPIRED
-    # The last shipment of its order: everything not yet refunded goes back.
+    # The items and their taxes go back; the pickup fee is kept, even for the last one.
     (refund,) = Refund.objects.filter(order=paid_locker_order)
     assert refund.shipment_id == shipment.pk
+    assert refund.amount == shipment.total < paid_locker_order.total
     with committed():
         _send_twice(lockers_signals.parcel_returned, parcel=parcel)
     shipment.refresh_from_db()
