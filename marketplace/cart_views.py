@@ -23,7 +23,7 @@ from marketplace.cart import (
     cart_line_remove,
     cart_view,
 )
-from marketplace.checkout import CheckoutInvalid, LockerFull, checkout_start
+from marketplace.checkout import CheckoutInvalid, LockerFull, LockerSiteUnknown, checkout_start
 from marketplace.errors import (
     CartChanged,
     CartEmpty,
@@ -218,7 +218,7 @@ def _checkout(request: HttpRequest) -> HttpResponse:
     except CheckoutInvalid as invalid:
         context["error"] = invalid.message
         # A full locker: the page comes back to choose another one.
-        status = 409 if isinstance(invalid, LockerFull) else 400
+        status = 409 if isinstance(invalid, LockerFull | LockerSiteUnknown) else 400
     except PaymentGatewayError as failed:
         # The order is placed: sending this page again, with the same key, finishes it.
         context["error"] = failed.message

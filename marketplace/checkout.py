@@ -91,6 +91,15 @@ class CheckoutInvalid(MarketplaceError):
     http_status = 422
 
 
+class LockerSiteUnknown(CheckoutInvalid):
+    """No active locker site has the slug a locker checkout names (or none was named)."""
+
+    code = "locker_site_unknown"
+    message = _("Choose a locker among those offered.")
+    # The sites change (one may close between the list and the checkout): a conflict.
+    http_status = 409
+
+
 class LockerFull(CheckoutInvalid):
     """The chosen locker has no room left for a parcel of the order: nothing was taken."""
 
@@ -355,7 +364,7 @@ def locker_site_for(slug: Any) -> Any:
     if isinstance(slug, str) and slug:
         site = Site.objects.filter(slug=slug, is_active=True).first()
     if site is None:
-        raise CheckoutInvalid(_("Choose a locker among those offered."))
+        raise LockerSiteUnknown()
     return site
 
 
@@ -370,7 +379,7 @@ def _locker_holds_take(
     room held at `site` until the payment's hold. A shipment too big for a locker is
     refused (CheckoutInvalid), a full site too (LockerFull): the transaction rolls back."""
     from lockers.errors import NoRoom
-    from lockers.services import parcel_create, reservation_hold
+    from lockers.services import ParcelRequest, parcels_create_held
     from marketplace.parcels import (
         RESERVATION_WINDOW,
         parcel_fit,
@@ -380,6 +389,7 @@ def _locker_holds_take(
     )
 
     deliver_by = window_end(speed=order.speed, placed_at=order.placed_at)
+    requests = []
     for shipment in shipments:
         items = [
             (variant.size_class, line.quantity, variant.weight_grams)
@@ -391,27 +401,27 @@ def _locker_holds_take(
                 _("%(store)s: %(reason)s Choose the store’s counter.")
                 % {"store": shipment.store.name, "reason": fit.reason}
             )
-        parcel = parcel_create(
-            external_reference=parcel_reference(
-                order_number=order.number, sequence=shipment.sequence
-            ),
-            size_class=fit.size_class,
-            destination_site=site,
-            acting_user=order.buyer,
-            deliver_by=deliver_by,
-            **store_origin(shipment.store),
-        )
-        try:
-            reservation_hold(
-                parcel=parcel,
-                site=site,
-                expires_at=order.reserved_until,
-                window=RESERVATION_WINDOW.get(order.speed, RESERVATION_WINDOW["standard"]),
-                window_end=deliver_by,
-                acting_user=order.buyer,
+        requests.append(
+            ParcelRequest(
+                external_reference=parcel_reference(
+                    order_number=order.number, sequence=shipment.sequence
+                ),
+                size_class=fit.size_class,
+                deliver_by=deliver_by,
+                **store_origin(shipment.store),
             )
-        except NoRoom as full:
-            raise LockerFull() from full
+        )
+    try:
+        parcels_create_held(
+            requests=requests,
+            site=site,
+            expires_at=order.reserved_until,
+            window=RESERVATION_WINDOW.get(order.speed, RESERVATION_WINDOW["standard"]),
+            window_end=deliver_by,
+            acting_user=order.buyer,
+        )
+    except NoRoom as full:
+        raise LockerFull() from full
 
 
 def _locker_holds_confirm(order: Order) -> None:

@@ -193,11 +193,6 @@ class CheckoutRequestSerializer(serializers.Serializer):
         "`GET /api/v1/lockers/nearest`.",
     )
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs.get("pickup_kind") == PickupKind.LOCKER and not attrs.get("pickup_site"):
-            raise serializers.ValidationError({"pickup_site": _("Choose a locker site.")})
-        return attrs
-
 
 class LockerUnavailabilitySerializer(serializers.Serializer):
     code = serializers.CharField(help_text="`closed` or `no_room`.")

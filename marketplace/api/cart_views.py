@@ -162,8 +162,9 @@ class Checkout(ApiView):
             409: OpenApiResponse(
                 CartChangedProblemSerializer,
                 description="cart_changed (with `changes`: review and accept them, then "
-                "retry with a new key), cart_empty, or locker_full (the chosen locker has no "
-                "room left; nothing was taken: choose another site).",
+                "retry with a new key), cart_empty, locker_site_unknown, or locker_full "
+                "(the chosen locker has no room left; nothing was taken: choose another "
+                "site).",
             ),
             422: OpenApiResponse(
                 ProblemSerializer,

@@ -382,3 +382,30 @@ def test_code_reissue_and_extension_for_the_buyer_only(
         locker_extend(order=paid_locker_order, shipment=shipment, acting_user=shopper)
     with pytest.raises(PermissionDenied):
         locker_extend(order=paid_locker_order, shipment=shipment, acting_user=other)
+
+
+def test_a_locker_checkout_query_count(make_store, make_person):
+    """The same number of queries for 1 and 5 shipments, at most 30 (bench/checkout.py)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    locker_site(counts={"S": 10, "M": 10, "L": 10})
+    stores = [make_store(listings=1) for _ in range(5)]
+    for each in stores:
+        payout_account_add(each)
+    counts = []
+    for n, count in enumerate((1, 5)):
+        buyer = make_person(f"q{n}@example.com", "shopper")
+        cart = cart_fill(buyer, [(stocked(s, stock=5)[0], 1) for s in stores[:count]])
+        with CaptureQueriesContext(connection) as captured:
+            checkout_start(
+                cart=cart,
+                buyer=buyer,
+                speed="standard",
+                pickup_kind=PickupKind.LOCKER,
+                pickup_reference="caisse-saint-roch",
+                idempotency_key=f"q-{n}",
+                acting_user=buyer,
+            )
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1] <= 30

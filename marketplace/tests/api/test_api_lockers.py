@@ -55,7 +55,8 @@ def test_checkout_in_a_locker_and_a_full_one(api, auth, filled):
         HTTP_IDEMPOTENCY_KEY="api-locker-0",
         **auth,
     )
-    assert missing.status_code == 400
+    assert missing.status_code == 409
+    assert missing.json()["code"] == "locker_site_unknown"
     Compartment.objects.filter(site=site).update(state=CompartmentState.OUT_OF_SERVICE)
     full = api.post(
         "/api/v1/checkout/",
