@@ -156,6 +156,8 @@ def _checkout_context(request: HttpRequest, speed: str) -> dict:
         lat=data.get("lat"),
         lon=data.get("lon"),
         where=data.get("where", ""),
+        # The sites are looked for once the shopper picks the locker.
+        find=pickup_kind == PickupKind.LOCKER,
     )
     fees = {choice: pickup_fee(choice) for choice in Speed.values}
     fee = fee_invoice(speed=speed, shipments=len(view.stores))

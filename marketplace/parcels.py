@@ -165,7 +165,14 @@ def _float(value: Any) -> float | None:
 
 
 def locker_offer(
-    *, view: Any, speed: str, user: Any, lat: Any = None, lon: Any = None, where: str = ""
+    *,
+    view: Any,
+    speed: str,
+    user: Any,
+    lat: Any = None,
+    lon: Any = None,
+    where: str = "",
+    find: bool = True,
 ) -> LockerOffer:
     """The locker choice for a cart view (marketplace.cart.cart_view): each store's part
     must fit a locker (parcel_fit); the position comes from `lat`/`lon` (the browser's),
@@ -189,7 +196,7 @@ def locker_offer(
                 _("%(store)s: %(reason)s") % {"store": group.store.name, "reason": fit.reason}
             )
     offer = LockerOffer(fits=not reasons and bool(fits), reasons=reasons, sizes=sizes_needed(fits))
-    if not offer.fits:
+    if not offer.fits or not find:
         return offer
     latitude, longitude = _float(lat), _float(lon)
     where = (where or "").strip()[:300]

@@ -409,3 +409,25 @@ def test_a_locker_checkout_query_count(make_store, make_person):
             )
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1] <= 30
+
+
+def test_a_parcel_returned_before_any_locker_refunds_its_share_of_the_fee(
+    shopper, make_store, store, committed
+):
+    other = make_store(slug="librairie")
+    payout_account_add(other)
+    site = locker_site()
+    va, vb = stocked(store, stock=5), stocked(other, stock=5)
+    order = locker_checkout(shopper, store, site, items=[(va[0], 1), (vb[0], 1)])
+    order_payment_succeeded(paid_event(order))
+    from marketplace.models import Shipment
+
+    Shipment.objects.filter(order=order).update(status=ShipmentStatus.WITH_COURIER)
+    first = order.shipments.get(sequence=1)
+    with committed():
+        _send_twice(lockers_signals.parcel_returned, parcel=parcels_of_order(order)[1])
+    first.refresh_from_db()
+    assert first.status == ShipmentStatus.RETURNED
+    refund = Refund.objects.get(order=order)
+    fee_total = order.total - sum(s.total for s in order.shipments.all())
+    assert refund.amount == first.total + (fee_total / 2).quantize(Decimal("0.01"))
