@@ -51,6 +51,7 @@ from lockers.parcel_states import parcel_move
 from lockers.selectors import access_parcel_carry, room_by_site, sites_nearest
 from lockers.signals import (
     kiosk_locked,
+    parcel_collected,
     parcel_expired,
     parcel_extended,
     parcel_in_locker,
@@ -394,6 +395,110 @@ def reservation_hold(
     return reservation
 
 
+@dataclass(frozen=True)
+class ParcelRequest:
+    """One parcel for `parcels_create_held`: parcel_create's arguments but the site."""
+
+    external_reference: str
+    size_class: str
+    origin_name: str = ""
+    origin_address: str = ""
+    origin_latitude: Decimal | None = None
+    origin_longitude: Decimal | None = None
+    deliver_by: datetime | None = None
+
+
+@transaction.atomic(savepoint=False)
+def parcels_create_held(
+    *,
+    requests: list[ParcelRequest],
+    site: Site,
+    expires_at: datetime,
+    window: ReservationWindow | str = ReservationWindow.STANDARD,
+    window_end: datetime | None = None,
+    acting_user: Any = None,
+) -> list[Parcel]:
+    """parcel_create then reservation_hold for several new parcels bound for one site, in
+    a constant number of queries whatever their number (a checkout's path): all or none.
+    NoRoom when the site lacks room for any size (available compartments minus unexpired
+    holds); an IntegrityError when a reference exists already (the caller's references
+    are new: a checkout's order number is). No savepoint: a failure rolls back the
+    caller's transaction."""
+    if not requests:
+        return []
+    wanted: dict[str, int] = {}
+    for request in requests:
+        size = SizeClass(request.size_class).value
+        wanted[size] = wanted.get(size, 0) + 1
+    for size in sorted(wanted):
+        lock_objects.compartments_lock_for_room(site_id=site.pk, size_class=size)
+    now = timezone.now()
+    room = room_by_site([site.pk], now=now)[site.pk]
+    if not site.is_active or any(room[size] < count for size, count in wanted.items()):
+        raise NoRoom()
+    parcels = Parcel.objects.bulk_create(
+        [
+            Parcel(
+                public_code=public_code_new(),
+                external_reference=request.external_reference,
+                size_class=SizeClass(request.size_class),
+                destination_site=site,
+                status=ParcelStatus.RESERVED,
+                origin_name=request.origin_name,
+                origin_address=request.origin_address,
+                origin_latitude=request.origin_latitude,
+                origin_longitude=request.origin_longitude,
+                deliver_by=request.deliver_by,
+                created_at=now,
+            )
+            for request in requests
+        ]
+    )
+    Reservation.objects.bulk_create(
+        [
+            Reservation(
+                site=site,
+                size_class=parcel.size_class,
+                parcel=parcel,
+                window=window,
+                window_end=window_end,
+                expires_at=expires_at,
+                created_at=now,
+            )
+            for parcel in parcels
+        ]
+    )
+    actor = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    CustodyEvent.objects.bulk_create(
+        [
+            event
+            for parcel in parcels
+            for event in (
+                CustodyEvent(
+                    parcel=parcel,
+                    kind=CustodyEventKind.CREATED,
+                    actor=actor,
+                    actor_label=CustodyActor.STORE,
+                    at=now,
+                    detail={"destination_site": site.slug},
+                ),
+                CustodyEvent(
+                    parcel=parcel,
+                    kind=CustodyEventKind.RESERVED,
+                    actor=actor,
+                    actor_label=CustodyActor.SYSTEM,
+                    site=site,
+                    at=now,
+                    detail={"window": str(window), "expires_at": expires_at.isoformat()},
+                ),
+            )
+        ]
+    )
+    # The custody events name who made them (the audit log's full_clean would cost six
+    # queries a checkout cannot spend; parcel_create audits the one-by-one path).
+    return parcels
+
+
 def _reservation_end(*, reservation: Reservation, state: str) -> Reservation:
     parcel = lock_objects.parcel_lock(reservation.parcel_id)
     reservation = lock_objects.reservation_lock(reservation.pk)
@@ -450,6 +555,7 @@ def parcel_pickup_from_store(*, parcel: Parcel, courier: Any) -> Parcel:
     parcel_move(parcel=parcel, to=ParcelStatus.WITH_COURIER, site=None)
     _custody(parcel, CustodyEventKind.PICKED_UP_FROM_STORE, actor=courier, actor_label="courier")
     audit_record(acting_user=courier, action="parcel.pickup_from_store", target=parcel)
+    _send_on_commit(parcel_collected, Parcel, parcel=parcel)
     return parcel
 
 

@@ -6,6 +6,9 @@ finds its own row through `parcel.external_reference`.
 
 from django.dispatch import Signal
 
+# A courier took the parcel at its store (custody: courier). kwargs: parcel.
+parcel_collected = Signal()
+
 # The parcel is in its compartment. kwargs: parcel, site, compartment, pickup_code (the
 # 6 plain digits, sent this once and never stored), expires_at.
 parcel_in_locker = Signal()

@@ -23,7 +23,7 @@ from marketplace.cart import (
     cart_line_remove,
     cart_view,
 )
-from marketplace.checkout import CheckoutInvalid, checkout_start
+from marketplace.checkout import CheckoutInvalid, LockerFull, LockerSiteUnknown, checkout_start
 from marketplace.errors import (
     CartChanged,
     CartEmpty,
@@ -32,6 +32,7 @@ from marketplace.errors import (
     PaymentGatewayError,
 )
 from marketplace.models import PickupKind, Speed
+from marketplace.parcels import locker_offer
 from marketplace.taxes import fee_invoice, order_totals, pickup_fee
 
 # A `next` path longer than this is not one of our pages.
@@ -144,6 +145,20 @@ def cart_accept(request: HttpRequest) -> HttpResponse:
 
 def _checkout_context(request: HttpRequest, speed: str) -> dict:
     view = cart_view(cart_for_request(request))
+    data = request.POST if request.method == "POST" else request.GET
+    pickup_kind = data.get("pickup_kind") or PickupKind.STORE_COUNTER
+    if pickup_kind not in PickupKind.values:
+        pickup_kind = PickupKind.STORE_COUNTER
+    offer = locker_offer(
+        view=view,
+        speed=speed,
+        user=request.user,
+        lat=data.get("lat"),
+        lon=data.get("lon"),
+        where=data.get("where", ""),
+        # The sites are looked for once the shopper picks the locker.
+        find=pickup_kind == PickupKind.LOCKER,
+    )
     fees = {choice: pickup_fee(choice) for choice in Speed.values}
     fee = fee_invoice(speed=speed, shipments=len(view.stores))
     totals = order_totals((group.invoice for group in view.stores), fee)
@@ -151,6 +166,9 @@ def _checkout_context(request: HttpRequest, speed: str) -> dict:
         "view": view,
         "speeds": [(value, label, fees[value]) for value, label in Speed.choices],
         "speed": speed,
+        "pickup_kind": pickup_kind,
+        "pickup_site": data.get("pickup_site", ""),
+        "locker": offer,
         "fee": fee,
         "totals": totals,
         # Made when the page renders: a second submit of this page is the same checkout.
@@ -186,6 +204,7 @@ def _checkout(request: HttpRequest) -> HttpResponse:
             buyer=request.user,
             speed=request.POST.get("speed", ""),
             pickup_kind=request.POST.get("pickup_kind", PickupKind.STORE_COUNTER),
+            pickup_reference=request.POST.get("pickup_site", ""),
             idempotency_key=request.POST.get("idempotency_key"),
             acting_user=request.user,
         )
@@ -200,6 +219,8 @@ def _checkout(request: HttpRequest) -> HttpResponse:
         status = 409
     except CheckoutInvalid as invalid:
         context["error"] = invalid.message
+        # A full locker: the page comes back to choose another one.
+        status = 409 if isinstance(invalid, LockerFull | LockerSiteUnknown) else 400
     except PaymentGatewayError as failed:
         # The order is placed: sending this page again, with the same key, finishes it.
         context["error"] = failed.message

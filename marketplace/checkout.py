@@ -78,8 +78,9 @@ from marketplace.taxes import fee_invoice, order_totals, store_invoice
 logger = logging.getLogger(__name__)
 
 
-# Where shipments may wait today: the store's counter, until the lockers take parcels.
-PICKUP_KINDS_OFFERED = (PickupKind.STORE_COUNTER,)
+# Where shipments may wait: the store's counter, or a locker site the shopper chose
+# (`pickup_reference`: the site's slug).
+PICKUP_KINDS_OFFERED = (PickupKind.STORE_COUNTER, PickupKind.LOCKER)
 
 
 class CheckoutInvalid(MarketplaceError):
@@ -89,6 +90,23 @@ class CheckoutInvalid(MarketplaceError):
     message = _("This checkout request is not valid.")
     # The API's status: understood, but not a checkout we can do.
     http_status = 422
+
+
+class LockerSiteUnknown(CheckoutInvalid):
+    """No active locker site has the slug a locker checkout names (or none was named)."""
+
+    code = "locker_site_unknown"
+    message = _("Choose a locker among those offered.")
+    # The sites change (one may close between the list and the checkout): a conflict.
+    http_status = 409
+
+
+class LockerFull(CheckoutInvalid):
+    """The chosen locker has no room left for a parcel of the order: nothing was taken."""
+
+    code = "locker_full"
+    message = _("The locker you chose has no room left for your parcels; choose another one.")
+    http_status = 409
 
 
 @dataclass(frozen=True)
@@ -162,7 +180,12 @@ def checkout_start(
     if speed not in Speed.values:
         raise CheckoutInvalid(_("Choose express or standard pickup."))
     if pickup_kind not in PICKUP_KINDS_OFFERED:
-        raise CheckoutInvalid(_("Only pickup at the store’s counter is offered for now."))
+        raise CheckoutInvalid(_("Choose the store’s counter or a locker."))
+    site = None
+    if pickup_kind == PickupKind.LOCKER:
+        site = locker_site_for(pickup_reference)
+    else:
+        pickup_reference = ""
     key = idempotency_key_parse(idempotency_key)
     fingerprint = checkout_fingerprint(
         speed=speed, pickup_kind=pickup_kind, pickup_reference=pickup_reference
@@ -178,6 +201,7 @@ def checkout_start(
                 pickup_kind=pickup_kind,
                 key=key,
                 fingerprint=fingerprint,
+                site=site,
             )
         except (IntegrityError, CartEmpty, CartChanged):
             # A concurrent request with the same key committed first (this one then finds
@@ -197,10 +221,18 @@ def _order_number(year: int) -> str:
 
 @transaction.atomic
 def _checkout_reserve(
-    *, cart: Cart, buyer: Any, speed: str, pickup_kind: str, key: str, fingerprint: str
+    *,
+    cart: Cart,
+    buyer: Any,
+    speed: str,
+    pickup_kind: str,
+    key: str,
+    fingerprint: str,
+    site: Any = None,
 ) -> Order:
-    """Transaction (a): take the stock and write the order. A constant number of
-    queries whatever the cart."""
+    """Transaction (a): take the stock and write the order, and for a locker order a
+    parcel per shipment with room held at `site` until the payment's hold. A constant
+    number of queries whatever the cart (plus a few per shipment for a locker)."""
     variant_ids = list(CartLine.objects.filter(cart=cart).values_list("variant_id", flat=True))
     if not variant_ids:
         raise CartEmpty()
@@ -237,6 +269,7 @@ def _checkout_reserve(
         buyer=buyer,
         speed=speed,
         pickup_kind=pickup_kind,
+        pickup_reference=site.slug if site is not None else "",
         goods_subtotal=totals.goods_subtotal,
         fee=totals.fee,
         gst=totals.gst,
@@ -306,6 +339,8 @@ def _checkout_reserve(
     OrderEvent.objects.create(
         order=order, to_status=OrderStatus.PLACED, actor=buyer, created_at=now
     )
+    if site is not None:
+        _locker_holds_take(order=order, shipments=shipments, by_store=by_store, site=site)
     CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
 
     # The store hears once per crossing: the stock was above its threshold and now is not.
@@ -320,6 +355,114 @@ def _checkout_reserve(
 
         enqueue_on_commit(send_low_stock_email, crossed)
     return order
+
+
+def locker_site_for(slug: Any) -> Any:
+    """The active locker site a checkout names by its slug, or CheckoutInvalid."""
+    from lockers.models import Site
+
+    site = None
+    if isinstance(slug, str) and slug:
+        site = Site.objects.filter(slug=slug, is_active=True).first()
+    if site is None:
+        raise LockerSiteUnknown()
+    return site
+
+
+def _locker_holds_take(
+    *,
+    order: Order,
+    shipments: list[Shipment],
+    by_store: dict[int, list[tuple[CartLine, Variant]]],
+    site: Any,
+) -> None:
+    """A parcel per shipment, collected at its store and due by the window's end, with
+    room held at `site` until the payment's hold. A shipment too big for a locker is
+    refused (CheckoutInvalid), a full site too (LockerFull): the transaction rolls back."""
+    from lockers.errors import NoRoom
+    from lockers.services import ParcelRequest, parcels_create_held
+    from marketplace.parcels import (
+        RESERVATION_WINDOW,
+        parcel_fit,
+        parcel_reference,
+        store_origin,
+        window_end,
+    )
+
+    deliver_by = window_end(speed=order.speed, placed_at=order.placed_at)
+    requests = []
+    for shipment in shipments:
+        items = [
+            (variant.size_class, line.quantity, variant.weight_grams)
+            for line, variant in by_store[shipment.store_id]
+        ]
+        fit = parcel_fit(items)
+        if not fit.fits:
+            raise CheckoutInvalid(
+                _("%(store)s: %(reason)s Choose the store’s counter.")
+                % {"store": shipment.store.name, "reason": fit.reason}
+            )
+        requests.append(
+            ParcelRequest(
+                external_reference=parcel_reference(
+                    order_number=order.number, sequence=shipment.sequence
+                ),
+                size_class=fit.size_class,
+                deliver_by=deliver_by,
+                **store_origin(shipment.store),
+            )
+        )
+    try:
+        parcels_create_held(
+            requests=requests,
+            site=site,
+            expires_at=order.reserved_until,
+            window=RESERVATION_WINDOW.get(order.speed, RESERVATION_WINDOW["standard"]),
+            window_end=deliver_by,
+            acting_user=order.buyer,
+        )
+    except NoRoom as full:
+        raise LockerFull() from full
+
+
+def _locker_holds_confirm(order: Order) -> None:
+    """The order is paid: each parcel's hold lasts until its window's end (holding again
+    at the same site moves the expiry). A hold lost meanwhile is left to the deposit,
+    which redirects the parcel when the site is full."""
+    if order.pickup_kind != PickupKind.LOCKER:
+        return
+    from lockers.errors import LockersError
+    from lockers.services import reservation_hold
+    from marketplace.parcels import RESERVATION_WINDOW, parcels_of_order, window_end
+
+    deliver_by = window_end(speed=order.speed, placed_at=order.placed_at)
+    for parcel in parcels_of_order(order).values():
+        try:
+            reservation_hold(
+                parcel=parcel,
+                site=parcel.destination_site,
+                expires_at=deliver_by,
+                window=RESERVATION_WINDOW.get(order.speed, RESERVATION_WINDOW["standard"]),
+                window_end=deliver_by,
+            )
+        except LockersError:
+            logger.warning("order %s: the hold of parcel %s was lost", order.number, parcel.pk)
+
+
+def locker_holds_release(order: Order, *, sequences: Any = None) -> None:
+    """Give back the room held for the order's parcels (all, or those of `sequences`):
+    the payment failed or lapsed, the order was cancelled or a store refused its part."""
+    if order.pickup_kind != PickupKind.LOCKER:
+        return
+    from lockers.services import reservation_release
+    from marketplace.parcels import held_reservations, parcels_of_order
+
+    parcels = parcels_of_order(order)
+    if sequences is not None:
+        parcels = {seq: parcel for seq, parcel in parcels.items() if seq in set(sequences)}
+    held = held_reservations(parcel.pk for parcel in parcels.values())
+    for reservation in held.values():
+        reservation_release(reservation=reservation)
 
 
 def _cart_changes(lines: list[CartLine], variants: dict[int, Variant]) -> list[CartChange]:
@@ -493,6 +636,7 @@ def order_payment_succeeded(event: GatewayEvent) -> None:
             )
             for shipment in shipments:
                 shipment_move(shipment=shipment, to=ShipmentStatus.PAID)
+            _locker_holds_confirm(order)
             from marketplace.tasks import order_transfers_send, send_order_email
 
             enqueue_on_commit(order_transfers_send, order.pk)
@@ -587,6 +731,7 @@ def order_release(
     shipment_to = ShipmentStatus.EXPIRED if to == OrderStatus.EXPIRED else ShipmentStatus.CANCELLED
     for shipment in shipments:
         shipment_move(shipment=shipment, to=shipment_to, actor=actor)
+    locker_holds_release(order)
     if payment is not None:
         Payment.objects.filter(pk=payment.pk).update(
             status=payment_status, failure_reason=reason[:200]

@@ -6,6 +6,7 @@ a few items. Loaded once: a reload finds the shopper's orders and writes nothing
 from collections.abc import Mapping
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.demo import DemoSummary
 from identity.models import User
@@ -36,7 +37,15 @@ def _variants(store: Store, count: int) -> list[Variant]:
     )
 
 
-def _order(buyer: User, key: str, items: list[tuple[Variant, int]], speed: str) -> Order:
+def _order(
+    buyer: User,
+    key: str,
+    items: list[tuple[Variant, int]],
+    speed: str,
+    *,
+    pickup_kind: str = "store_counter",
+    pickup_reference: str = "",
+) -> Order:
     cart = Cart.objects.filter(owner=buyer).first() or cart_create(owner=buyer)
     for variant, quantity in items:
         cart_line_add(cart=cart, variant_id=variant.pk, quantity=quantity, acting_user=buyer)
@@ -44,7 +53,8 @@ def _order(buyer: User, key: str, items: list[tuple[Variant, int]], speed: str) 
         cart=cart,
         buyer=buyer,
         speed=speed,
-        pickup_kind="store_counter",
+        pickup_kind=pickup_kind,
+        pickup_reference=pickup_reference,
         idempotency_key=key,
         acting_user=buyer,
     )
@@ -68,6 +78,7 @@ def orders_demo_load(
     shopper = people[SHOPPER]
     if Order.objects.filter(buyer=shopper).exists():
         summary.count("orders", False)
+        locker_order_demo_load(shopper=shopper, clerk=people[STORE_PERSON], bakery=stores[BAKERY])
         return
     clerk = people[STORE_PERSON]
     bakery, cheese, spices = stores[BAKERY], stores[CHEESE], stores[SPICES]
@@ -124,8 +135,69 @@ def orders_demo_load(
             failure_reason="Carte refusée (paiement de test).",
         )
     )
+    locker_order_demo_load(shopper=shopper, clerk=clerk, bakery=bakery)
     # And one more item in the cart, for the cart page.
     cart = Cart.objects.get(owner=shopper)
     with transaction.atomic():
         cart_line_add(cart=cart, variant_id=b[1].pk, quantity=2, acting_user=shopper)
     summary.count("orders", True)
+
+
+LOCKER_KEY = "demo-order-locker-0001"
+LOCKER_SITE = "desjardins-saint-roch"
+
+
+def locker_order_demo_load(*, shopper: User, clerk: User, bakery: Store) -> Order | None:
+    """The demo shopper's order waiting in a locker (Desjardins Saint-Roch): paid, packed
+    with its label, collected by the demo courier and deposited. Made once (its own key);
+    without the demo site or courier, as far as they allow."""
+    from lockers import services as lockers_services
+    from lockers.demo import DEMO_COURIER_EMAIL
+    from lockers.models import Site
+    from marketplace.locker_orders import locker_collected, locker_placed
+    from marketplace.parcels import parcel_fit, parcel_of_shipment
+
+    if Order.objects.filter(buyer=shopper, checkout_key=LOCKER_KEY).exists():
+        return None
+    site = Site.objects.filter(slug=LOCKER_SITE, is_active=True).first()
+    variant = next(
+        (v for v in _variants(bakery, 5) if parcel_fit([(v.size_class, 1, v.weight_grams)]).fits),
+        None,
+    )
+    if site is None or variant is None:
+        return None
+    # The cart's own lines wait aside: this order buys only the one item.
+    cart = Cart.objects.filter(owner=shopper).first() or cart_create(owner=shopper)
+    aside = list(cart.lines.values_list("variant_id", "quantity", "price_seen"))
+    cart.lines.all().delete()
+    order = _order(
+        shopper,
+        LOCKER_KEY,
+        [(variant, 1)],
+        "standard",
+        pickup_kind="locker",
+        pickup_reference=site.slug,
+    )
+    cart.lines.bulk_create(
+        [cart.lines.model(cart=cart, variant_id=v, quantity=q, price_seen=p) for v, q, p in aside]
+    )
+    _pay(order)
+    shipment = order.shipments.get()
+    orders.shipment_accept(shipment=shipment, acting_user=clerk)
+    orders.shipment_pack(shipment=shipment, acting_user=clerk)
+    courier = User.objects.filter(email=DEMO_COURIER_EMAIL).first()
+    parcel = parcel_of_shipment(shipment)
+    if courier is None or parcel is None:
+        return order
+    lockers_services.parcel_pickup_from_store(parcel=parcel, courier=courier)
+    locker_collected(shipment=shipment)
+    deposit = lockers_services.parcel_deposit_begin(parcel=parcel, site=site, courier=courier)
+    lockers_services.compartment_door_event(
+        compartment=deposit.compartment,
+        kind="closed",
+        occupied=True,
+        at=timezone.now(),
+    )
+    # lockers' signals move the shipment after the commit too; the moves are idempotent.
+    locker_placed(shipment=shipment)
+    return order

@@ -153,3 +153,19 @@ class CatalogueQueryInvalid(MarketplaceError):
 
     code = "catalogue_query_invalid"
     message = _("This search cannot be run; change it and try again.")
+
+
+class LockerShipmentNotAtCounter(MarketplaceError):
+    """A locker shipment is made ready and handed over by the courier and the locker."""
+
+    code = "locker_shipment_not_at_counter"
+    message = _("This shipment goes to a locker: the courier and the locker mark it ready.")
+    http_status = 409
+
+
+class LockerActionRefused(MarketplaceError):
+    """A locker action (show the code, keep it longer) the parcel's state does not allow."""
+
+    code = "locker_action_refused"
+    message = _("This cannot be done for this parcel now.")
+    http_status = 409

@@ -1,6 +1,8 @@
 """Order pages: the shopper's history and timeline, and a store's queue with its packing
 slips. Thin: authorise (order_selectors.access_*), call one service, render."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -48,17 +50,53 @@ def order_page(request: HttpRequest, number: str) -> HttpResponse:
     except PermissionDenied:
         raise Http404 from None
     shipments = list(order.shipments.all())
+    lockers = _locker_views(order, shipments)
     return render(
         request,
         "marketplace/orders/detail.html",
         {
             "order": order,
-            "shipments": [(s, pickup_point_for(order=order, shipment=s)) for s in shipments],
+            "shipments": [
+                (
+                    s,
+                    pickup_point_for(
+                        order=order, shipment=s, parcel=lockers.get(s.pk, {}).get("parcel")
+                    ),
+                    lockers.get(s.pk),
+                )
+                for s in shipments
+            ],
             "cancellable": order_cancellable(order, shipments),
             "payment": getattr(order, "payment", None),
             "timeline": [(event, status_label(event)) for event in order.events.all()],
         },
     )
+
+
+def _locker_views(order: Any, shipments: list[Shipment]) -> dict[int, dict]:
+    """Shipment id → its parcel, the parcel's timeline in plain words and what the buyer
+    may do (show the code again, keep it 24 h more), for a locker order."""
+    from lockers.models import ParcelStatus
+    from lockers.selectors import parcel_timeline
+    from marketplace.locker_orders import is_locker_order
+    from marketplace.parcels import parcels_of_order
+
+    if not is_locker_order(order):
+        return {}
+    parcels = parcels_of_order(order)
+    views = {}
+    for shipment in shipments:
+        parcel = parcels.get(shipment.sequence)
+        if parcel is None:
+            continue
+        in_locker = parcel.status == ParcelStatus.IN_LOCKER
+        views[shipment.pk] = {
+            "parcel": parcel,
+            "timeline": parcel_timeline(parcel),
+            "in_locker": in_locker,
+            "can_extend": in_locker and not parcel.extended,
+        }
+    return views
 
 
 @require_POST
@@ -163,3 +201,80 @@ def packing_slip(request: HttpRequest, store_slug: str, shipment_id: int) -> Htt
     return render(
         request, "marketplace/orders/packing_slip.html", {"shipment": shipment, "store": store}
     )
+
+
+# --- Lockers ------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def shipment_label(request: HttpRequest, store_slug: str, shipment_id: int) -> HttpResponse:
+    """The A6 label PDF of a packed locker shipment, for its store's staff only."""
+    from marketplace.parcels import parcel_of_shipment, shipment_label_pdf
+
+    store = _store_for(request, store_slug)
+    shipment = get_object_or_404(
+        Shipment.objects.select_related("order", "store"), pk=shipment_id, store=store
+    )
+    access_shipment_manage(acting_user=request.user, shipment=shipment)
+    parcel = parcel_of_shipment(shipment)
+    if parcel is None or parcel.ready_at is None:
+        raise Http404
+    response = HttpResponse(shipment_label_pdf(shipment, parcel), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="etiquette-{shipment.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _buyer_shipment(request: HttpRequest, number: str, shipment_id: int) -> tuple:
+    order = order_detail(number)
+    if order is None:
+        raise Http404
+    try:
+        access_order_view(acting_user=request.user, order=order)
+    except PermissionDenied:
+        raise Http404 from None
+    shipment = get_object_or_404(
+        Shipment.objects.select_related("store"), pk=shipment_id, order=order
+    )
+    return order, shipment
+
+
+@require_POST
+@login_required
+def locker_code_view(request: HttpRequest, number: str, shipment_id: int) -> HttpResponse:
+    """Show a new pickup code and its QR once, to the buyer (it replaces the emailed one)."""
+    import segno
+
+    from marketplace.locker_orders import locker_code_reissue
+
+    order, shipment = _buyer_shipment(request, number, shipment_id)
+    try:
+        code = locker_code_reissue(order=order, shipment=shipment, acting_user=request.user)
+    except MarketplaceError as refused:
+        messages.error(request, refused.message)
+        return redirect("orders:detail", number=order.number)
+    qr = segno.make(code, error="m").svg_inline(scale=6, title=_("QR code of your pickup code"))
+    response = render(
+        request,
+        "marketplace/orders/locker_code.html",
+        {"order": order, "shipment": shipment, "code": code, "qr": qr},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@login_required
+def locker_extend_view(request: HttpRequest, number: str, shipment_id: int) -> HttpResponse:
+    """Keep the buyer's parcel 24 hours more in its locker, once."""
+    from marketplace.locker_orders import locker_extend
+
+    order, shipment = _buyer_shipment(request, number, shipment_id)
+    try:
+        locker_extend(order=order, shipment=shipment, acting_user=request.user)
+    except MarketplaceError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Your parcel waits 24 hours more."))
+    return redirect("orders:detail", number=order.number)

@@ -26,8 +26,13 @@ from django.utils.translation import gettext as _
 from core.enqueue import enqueue_on_commit
 from identity.audit import audit_record
 from marketplace import lock_objects
-from marketplace.checkout import order_release
-from marketplace.errors import OrderNotCancellable, PaymentGatewayError, RefusalReasonRequired
+from marketplace.checkout import locker_holds_release, order_release
+from marketplace.errors import (
+    LockerShipmentNotAtCounter,
+    OrderNotCancellable,
+    PaymentGatewayError,
+    RefusalReasonRequired,
+)
 from marketplace.gateways import payment_gateway
 from marketplace.models import (
     Order,
@@ -36,6 +41,7 @@ from marketplace.models import (
     Payment,
     PaymentStatus,
     PayoutAccount,
+    PickupKind,
     Refund,
     Shipment,
     ShipmentStatus,
@@ -100,6 +106,7 @@ def _paid_order_cancel(*, order_id: int, acting_user: Any) -> None:
     left = [shipment for shipment in shipments if shipment.status not in ENDED]
     for shipment in left:
         shipment_move(shipment=shipment, to=S.CANCELLED, actor=acting_user, reason=reason)
+    locker_holds_release(order, sequences=[shipment.sequence for shipment in left])
     left_ids = {shipment.pk for shipment in left}
     deltas: dict[int, int] = {}
     for line in lines:
@@ -171,7 +178,11 @@ def _shipment_step(
     with transaction.atomic():
         order = lock_objects.order_lock(shipment.order_id)
         locked = lock_objects.shipment_lock(shipment.pk)
+        if order.pickup_kind == PickupKind.LOCKER and to in (S.READY_FOR_PICKUP, S.PICKED_UP):
+            raise LockerShipmentNotAtCounter()
         shipment_move(shipment=locked, to=to, actor=acting_user, reason=reason)
+        if order.pickup_kind == PickupKind.LOCKER and to == S.PACKED:
+            _parcel_ready(order=order, shipment=locked, acting_user=acting_user)
         audit_record(
             acting_user=acting_user,
             action=f"marketplace.shipment_{to}",
@@ -184,6 +195,18 @@ def _shipment_step(
 
             enqueue_on_commit(send_order_email, order.pk, email, locked.pk)
     return locked
+
+
+def _parcel_ready(*, order: Order, shipment: Shipment, acting_user: Any) -> None:
+    """A packed locker shipment's parcel waits for a courier (lockers rows after ours)."""
+    from lockers.services import parcel_ready
+    from marketplace.parcels import parcel_of_shipment
+
+    parcel = parcel_of_shipment(shipment)
+    if parcel is None:
+        logger.warning("locker shipment %s has no parcel", shipment.pk)
+        return
+    parcel_ready(parcel=parcel, acting_user=acting_user)
 
 
 def shipment_accept(*, shipment: Shipment, acting_user: Any) -> Shipment:
@@ -223,6 +246,7 @@ def shipment_refuse(*, shipment: Shipment, reason: str, acting_user: Any) -> Shi
         payment = lock_objects.payment_lock(order.pk)
         locked = next(s for s in shipments if s.pk == shipment.pk)
         shipment_move(shipment=locked, to=S.REFUSED, actor=acting_user, reason=reason)
+        locker_holds_release(order, sequences=[locked.sequence])
         others_left = any(s.status not in ENDED for s in shipments if s.pk != locked.pk)
         amount = locked.total if others_left else order.total - order.refunded_amount
         _refund_record(

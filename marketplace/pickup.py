@@ -1,5 +1,5 @@
-"""Where a shipment waits for its shopper, behind the interface the lockers issue will
-implement: for now, every shipment waits at its store's counter."""
+"""Where a shipment waits for its shopper: its store's counter, or a locker site (the one
+chosen at checkout, or the one its parcel was redirected to)."""
 
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,6 +33,37 @@ class StoreCounter:
         return f"{self.store.street_address}, {self.store.locality} {self.store.postal_code}"
 
 
-def pickup_point_for(*, order: Order, shipment: Shipment) -> PickupPoint:
-    """The pickup point of one shipment. Lockers will add their own kind here."""
+@dataclass(frozen=True)
+class LockerPickup:
+    """A locker site, during its access hours."""
+
+    site: Any
+    kind: str = PickupKind.LOCKER
+
+    def label(self) -> str:
+        return _("Locker at %(site)s (%(host)s)") % {
+            "site": self.site.name,
+            "host": self.site.host_name,
+        }
+
+    def address(self) -> str:
+        return f"{self.site.street_address}, {self.site.locality} {self.site.postal_code}"
+
+    def access_hours(self) -> str:
+        return self.site.access_hours
+
+
+def pickup_point_for(*, order: Order, shipment: Shipment, parcel: Any = None) -> PickupPoint:
+    """The pickup point of one shipment: for a locker order, its parcel's destination now
+    (a redirection moves it), else the site chosen at checkout."""
+    if order.pickup_kind == PickupKind.LOCKER:
+        from lockers.models import Site
+        from marketplace.parcels import parcel_of_shipment
+
+        parcel = parcel or parcel_of_shipment(shipment)
+        if parcel is not None:
+            return LockerPickup(site=parcel.site or parcel.destination_site)
+        site = Site.objects.filter(slug=order.pickup_reference).first()
+        if site is not None:
+            return LockerPickup(site=site)
     return StoreCounter(store=shipment.store)

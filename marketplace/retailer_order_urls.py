@@ -16,6 +16,11 @@ urlpatterns = [
         name="packing_slip",
     ),
     path(
+        "mes-boutiques/<slug:store_slug>/commandes/<int:shipment_id>/etiquette/",
+        order_views.shipment_label,
+        name="shipment_label",
+    ),
+    path(
         "mes-boutiques/<slug:store_slug>/commandes/<int:shipment_id>/<slug:action>/",
         order_views.shipment_action,
         name="shipment_action",

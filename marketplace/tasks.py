@@ -134,3 +134,60 @@ def send_low_stock_email(variant_ids: list[int]) -> None:
                 "marketplace/email/low_stock",
                 {"store": store, "variants": store_variants, "link": link},
             )
+
+
+LOCKER_EMAILS = ("in_locker", "redirected", "reminder", "expired", "returned")
+
+
+@shared_task(**MAIL_RETRY)
+def send_locker_email(order_id: int, kind: str, shipment_id: int, extra: dict) -> None:
+    """Tell the buyer where a locker shipment stands: in the locker (the 6-digit code, its
+    QR as an inline image in the HTML part, the site's address and the deadline; the text
+    part always carries the code), redirected (where and why), the 48 h reminder, expired
+    (refunded) or returned to the store."""
+    from datetime import datetime
+    from email.mime.image import MIMEImage
+
+    import segno
+    from django.core.mail import EmailMultiAlternatives
+
+    from lockers.models import Site
+
+    order = Order.objects.filter(pk=order_id, buyer__is_active=True).select_related("buyer").first()
+    if order is None or kind not in LOCKER_EMAILS:
+        return
+    shipment = order.shipments.select_related("store").filter(pk=shipment_id).first()
+    if shipment is None:
+        return
+    site = Site.objects.filter(pk=extra.get("site_id")).first()
+    from_site = Site.objects.filter(pk=extra.get("from_site_id")).first()
+    expires_at = extra.get("expires_at")
+    context = {
+        "user": order.buyer,
+        "order": order,
+        "shipment": shipment,
+        "site": site,
+        "from_site": from_site,
+        "reason": extra.get("reason", ""),
+        "code": extra.get("code", ""),
+        "expires_at": datetime.fromisoformat(expires_at) if expires_at else None,
+        "site_url": settings.SITE_URL,
+        "link": f"{settings.SITE_URL}{reverse('orders:detail', args=[order.number])}",
+    }
+    base = f"marketplace/email/locker_{kind}"
+    with translation.override(order.language):
+        subject = render_to_string(f"{base}_subject.txt", context)
+        body = render_to_string(f"{base}_body.txt", context)
+        html = render_to_string(f"{base}_body.html", context) if context["code"] else ""
+    message = EmailMultiAlternatives(" ".join(subject.split()), body, None, [order.buyer.email])
+    if html:
+        message.mixed_subtype = "related"
+        message.attach_alternative(html, "text/html")
+        png = segno.make(context["code"], error="m").png_data_uri(scale=6)
+        import base64
+
+        image = MIMEImage(base64.b64decode(png.split(",", 1)[1]), "png")
+        image.add_header("Content-ID", "<pickup-code>")
+        image.add_header("Content-Disposition", "inline", filename="code.png")
+        message.attach(image)
+    message.send()

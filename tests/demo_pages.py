@@ -67,6 +67,21 @@ def _demo_courier_locker_stop() -> str:
     return reverse("lockers:courier_stop", args=["casier", "banque-nationale-sainte-foy"])
 
 
+def _demo_locker_order() -> tuple[str, int]:
+    from marketplace.models import Order
+
+    order = Order.objects.get(buyer__email=SHOPPER, checkout_key="demo-order-locker-0001")
+    return order.number, order.shipments.get().pk
+
+
+def _demo_locker_order_page() -> str:
+    return reverse("orders:detail", args=[_demo_locker_order()[0]])
+
+
+def _demo_locker_code_page() -> str:
+    return reverse("orders:locker_code", args=_demo_locker_order())
+
+
 def _demo_order_page() -> str:
     from marketplace.models import Order
 
@@ -262,8 +277,16 @@ PAGES = [
     Page("a store, signed in", "marketplace:store_detail", SHOPPER, args=(DEMO_STORE,)),
     Page("my cart", "cart:detail", SHOPPER),
     Page("checkout", "cart:checkout", SHOPPER, "substantial"),
+    Page(
+        "checkout, choosing a locker",
+        "/panier/paiement/?pickup_kind=locker&lat=46.813&lon=-71.225",
+        SHOPPER,
+        "substantial",
+    ),
     Page("my orders", "orders:list", SHOPPER),
     Page("an order", _demo_order_page, SHOPPER),
+    Page("an order waiting in a locker", _demo_locker_order_page, SHOPPER),
+    Page("the pickup code, shown once", _demo_locker_code_page, SHOPPER, post={}),
     Page("a refused order", _demo_refused_order_page, SHOPPER),
     Page("a declined order", _demo_declined_order_page, SHOPPER),
     Page(

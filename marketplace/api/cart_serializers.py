@@ -180,6 +180,53 @@ class CheckoutRequestSerializer(serializers.Serializer):
     pickup_kind = serializers.ChoiceField(
         choices=[(kind, PickupKind(kind).label) for kind in PICKUP_KINDS_OFFERED],
         default=PickupKind.STORE_COUNTER,
-        help_text="Where each shipment waits: only `store_counter` is offered for now "
-        "(`locker` will follow).",
+        help_text="Where each shipment waits: `store_counter` (each store's counter) or "
+        "`locker` (the locker site named by `pickup_site`; every shipment must fit a "
+        "locker).",
     )
+    pickup_site = serializers.SlugField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=80,
+        help_text="With `pickup_kind: locker`: the slug of a site from "
+        "`GET /api/v1/lockers/nearest`.",
+    )
+
+
+class LockerUnavailabilitySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="`closed` or `no_room`.")
+    message = serializers.CharField()
+    size_class = serializers.CharField(allow_blank=True)
+
+
+class LockerSiteChoiceSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="site.slug", help_text="Send it as `pickup_site`.")
+    name = serializers.CharField(source="site.name")
+    host_name = serializers.CharField(source="site.host_name")
+    address = serializers.SerializerMethodField()
+    access_hours = serializers.CharField(source="site.access_hours")
+    latitude = serializers.DecimalField(source="site.latitude", max_digits=9, decimal_places=6)
+    longitude = serializers.DecimalField(source="site.longitude", max_digits=9, decimal_places=6)
+    distance_km = serializers.FloatField()
+    available = serializers.BooleanField()
+    unavailable = LockerUnavailabilitySerializer(many=True)
+
+    def get_address(self, choice: Any) -> str:
+        site = choice.site
+        return f"{site.street_address}, {site.locality} {site.postal_code}"
+
+
+class LockersNearestSerializer(serializers.Serializer):
+    fits = serializers.BooleanField(help_text="Whether every shipment of the cart fits a locker.")
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text="Why not, per store, when `fits` is false."
+    )
+    sizes = serializers.DictField(child=serializers.IntegerField(), help_text="Size → parcels.")
+    sites = LockerSiteChoiceSerializer(many=True, source="choices")
+
+
+class LockersNearestQuerySerializer(serializers.Serializer):
+    lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
+    lon = serializers.FloatField(min_value=-180, max_value=180, required=False)
+    speed = serializers.ChoiceField(choices=Speed.choices, default=Speed.STANDARD)

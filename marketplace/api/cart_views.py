@@ -21,6 +21,8 @@ from marketplace.api.cart_serializers import (
     CartLineSerializer,
     CartSerializer,
     CheckoutRequestSerializer,
+    LockersNearestQuerySerializer,
+    LockersNearestSerializer,
 )
 from marketplace.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key
 from marketplace.api.order_serializers import OrderSerializer
@@ -38,6 +40,7 @@ from marketplace.cart import (
 from marketplace.checkout import checkout_start
 from marketplace.models import Cart, CartLine
 from marketplace.order_selectors import order_detail
+from marketplace.parcels import locker_offer
 
 LINE_REFUSED = OpenApiResponse(
     ProblemSerializer,
@@ -159,12 +162,15 @@ class Checkout(ApiView):
             409: OpenApiResponse(
                 CartChangedProblemSerializer,
                 description="cart_changed (with `changes`: review and accept them, then "
-                "retry with a new key) or cart_empty.",
+                "retry with a new key), cart_empty, locker_site_unknown, or locker_full "
+                "(the chosen locker has no room left; nothing was taken: choose another "
+                "site).",
             ),
             422: OpenApiResponse(
                 ProblemSerializer,
                 description="idempotency_key_reused (the key was used with another body) or "
-                "checkout_invalid (a pickup point not offered yet).",
+                "checkout_invalid (an unknown locker site, or a shipment too big for a "
+                "locker).",
             ),
             502: OpenApiResponse(
                 ProblemSerializer,
@@ -185,6 +191,7 @@ class Checkout(ApiView):
             buyer=request.user,
             speed=data.validated_data["speed"],
             pickup_kind=data.validated_data["pickup_kind"],
+            pickup_reference=data.validated_data["pickup_site"],
             idempotency_key=key,
             acting_user=request.user,
         )
@@ -197,3 +204,28 @@ class Checkout(ApiView):
             status=status.HTTP_200_OK if placed.replayed else status.HTTP_201_CREATED,
             headers={"Location": location},
         )
+
+
+class LockersNearest(ApiView):
+    @extend_schema(
+        tags=["cart"],
+        summary="The lockers nearest to a point, for the person's cart",
+        parameters=[LockersNearestQuerySerializer],
+        responses=LockersNearestSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        """Whether every shipment of the cart fits a locker (else why not, per store), and
+        the nearest sites to `lat`/`lon` (or the person's saved address) for the cart's
+        parcel sizes and the speed's window: closed or full sites come greyed
+        (`available: false`) with their reasons."""
+        query = LockersNearestQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        offer = locker_offer(
+            view=cart_view(cart_for_request(request)),
+            speed=query.validated_data["speed"],
+            user=request.user,
+            lat=query.validated_data.get("lat"),
+            lon=query.validated_data.get("lon"),
+        )
+        offer.choices = offer.choices or []
+        return Response(LockersNearestSerializer(offer).data)

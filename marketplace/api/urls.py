@@ -30,6 +30,7 @@ urlpatterns = [
     path("cart/lines/", cart_views.CartLines.as_view(), name="cart_lines"),
     path("cart/lines/<int:line_id>/", cart_views.CartLineDetail.as_view(), name="cart_line"),
     path("checkout/", cart_views.Checkout.as_view(), name="checkout"),
+    path("lockers/nearest/", cart_views.LockersNearest.as_view(), name="lockers_nearest"),
     path("orders/", order_views.OrderList.as_view(), name="order_list"),
     path("orders/<order_number:number>/", order_views.OrderDetail.as_view(), name="order_detail"),
     path(

@@ -35,3 +35,20 @@ def test_the_demo_shopper_has_orders_in_several_states(django_capture_on_commit_
     assert Transfer.objects.exists()
     with no_writes():
         demo_load(summary=DemoSummary(), people=people)
+
+
+def test_the_demo_shopper_has_an_order_waiting_in_a_locker(django_capture_on_commit_callbacks):
+    from lockers import demo as lockers_demo
+    from lockers.models import Parcel, ParcelStatus
+
+    people = identity_demo.demo_load(summary=DemoSummary())
+    lockers_demo.demo_load(summary=DemoSummary())
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_load(summary=DemoSummary(), people=people)
+    order = Order.objects.get(checkout_key="demo-order-locker-0001")
+    assert order.pickup_kind == "locker"
+    assert order.shipments.get().status == ShipmentStatus.READY_FOR_PICKUP
+    parcel = Parcel.objects.get(external_reference=f"{order.number}/1")
+    assert parcel.status == ParcelStatus.IN_LOCKER
+    with no_writes():
+        demo_load(summary=DemoSummary(), people=people)

@@ -159,7 +159,7 @@ def test_a_cart_changed_since_seen_is_refused_with_the_changes(api, auth, filled
 
 
 def test_a_pickup_point_not_offered_yet_is_refused(api, auth, filled):
-    problem = problem_of(checkout(api, auth, body={**BODY, "pickup_kind": "locker"}), 400)
+    problem = problem_of(checkout(api, auth, body={**BODY, "pickup_kind": "home_delivery"}), 400)
     assert list(problem["errors"]) == ["pickup_kind"]
     assert not Order.objects.exists()
 

@@ -29,6 +29,7 @@ ENDPOINTS = {
     "/api/v1/cart/lines/": {"post"},
     "/api/v1/cart/lines/{line_id}/": {"patch", "delete"},
     "/api/v1/checkout/": {"post"},
+    "/api/v1/lockers/nearest/": {"get"},
     "/api/v1/orders/": {"get"},
     "/api/v1/orders/{number}/": {"get"},
     "/api/v1/orders/{number}/cancel/": {"post"},
