@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lockers import signals as lockers_signals
 from lockers.models import (
@@ -214,7 +214,8 @@ def test_pickup_point_is_the_locker_and_follows_a_redirect(paid_locker_order):
     shipment = paid_locker_order.shipments.get()
     point = pickup_point_for(order=paid_locker_order, shipment=shipment)
     assert isinstance(point, LockerPickup)
-    assert point.label() == "Locker at Casiers caisse-saint-roch (Caisse Desjardins de Québec)"
+    with translation.override("en"):
+        assert point.label() == "Locker at Casiers caisse-saint-roch (Caisse Desjardins de Québec)"
     other = locker_site(slug="metro-berri", latitude="46.820000")
     Parcel.objects.update(destination_site=other)
     assert pickup_point_for(order=paid_locker_order, shipment=shipment).site == other
