@@ -5,8 +5,9 @@ site's kiosk; the order reads picked up. The embedded run uses the in-process co
 the service run puts `locker_sim` and the listener on Mosquitto, so the deposit and the
 pickup go through the real broker.
 
-The pickup code is the one the `parcel_in_locker` signal hands to the email (the plain
-code is never stored)."""
+The shopper reads the pickup code in the email the deposit sends (Celery runs eagerly in
+tests and the live server runs in this process, so the email lands in `mailoutbox`); it is
+the code `parcel_in_locker` handed out (the plain code is never stored)."""
 
 import re
 import time
@@ -163,7 +164,7 @@ def contexts(chromium, live_server):
         assert violations == []
 
 
-def journey(open_as, chromium, live_server, store, site, order, codes, *, broker: bool):
+def journey(open_as, chromium, live_server, store, site, order, codes, outbox):
     from lockers.kiosk_devices import kiosk_device_create
     from lockers.labels import label_sign
     from marketplace.parcels import WINDOW_HOURS, parcel_of_shipment
@@ -234,6 +235,10 @@ def journey(open_as, chromium, live_server, store, site, order, codes, *, broker
     assert wait_until(lambda: len(codes) == 1)
     code = codes[0]
     assert re.fullmatch(r"\d{6}", code)
+    # The shopper's email carries that code.
+    assert wait_until(lambda: any(SHOPPER in m.to and code in m.body for m in outbox), timeout=5), [
+        m.subject for m in outbox
+    ]
     shipment.refresh_from_db()
     assert shipment.status == "ready_for_pickup"
 
@@ -267,20 +272,20 @@ def journey(open_as, chromium, live_server, store, site, order, codes, *, broker
 
 
 def test_the_locker_journey_with_the_in_process_controller(
-    chromium, live_server, make_person, contexts, codes, settings
+    chromium, live_server, make_person, contexts, codes, settings, mailoutbox
 ):
     settings.MQTT_URL = ""
     controller_transport._inprocess.forget()
     try:
         store, site, order = paid_locker_order(make_person)
-        journey(contexts, chromium, live_server, store, site, order, codes, broker=False)
+        journey(contexts, chromium, live_server, store, site, order, codes, mailoutbox)
     finally:
         controller_transport._inprocess.forget()
 
 
 @pytest.mark.services
 def test_the_locker_journey_over_mosquitto_with_locker_sim(
-    chromium, live_server, make_person, contexts, codes, settings
+    chromium, live_server, make_person, contexts, codes, settings, mailoutbox
 ):
     from lockers.controller_transport import MqttListener
     from lockers.controllers import (
@@ -310,7 +315,7 @@ def test_the_locker_journey_over_mosquitto_with_locker_sim(
     try:
         assert simulator.subscribed.wait(5)
         assert wait_until(lambda: site_is_online(site))
-        journey(contexts, chromium, live_server, store, site, order, codes, broker=True)
+        journey(contexts, chromium, live_server, store, site, order, codes, mailoutbox)
         assert sum(simulator.device.opened_count.values()) == 2  # the deposit, the pickup
         assert "done" in simulator.results
     finally:
