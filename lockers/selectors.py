@@ -17,6 +17,7 @@ from geopy.distance import geodesic
 from lockers.models import (
     Compartment,
     CompartmentState,
+    CustodyActor,
     CustodyEvent,
     CustodyEventKind,
     Parcel,
@@ -383,6 +384,13 @@ class TimelineEntry:
     site: Site | None
     compartment_label: str
     detail: dict[str, Any]
+
+    @property
+    def actor_display(self) -> str:
+        """Who, as a role in words (never a person's name): store, courier, kiosk…"""
+        if self.actor_label in CustodyActor.values:
+            return str(CustodyActor(self.actor_label).label)
+        return self.actor_label
 
 
 def _timeline_text(event: CustodyEvent) -> str:

@@ -199,8 +199,23 @@ def packing_slip(request: HttpRequest, store_slug: str, shipment_id: int) -> Htt
         store=store,
     )
     return render(
-        request, "marketplace/orders/packing_slip.html", {"shipment": shipment, "store": store}
+        request,
+        "marketplace/orders/packing_slip.html",
+        {"shipment": shipment, "store": store, "custody": _shipment_custody(shipment)},
     )
+
+
+def _shipment_custody(shipment: Shipment) -> list[Any]:
+    """The chain of custody of a locker shipment's parcel, for its store: each event with
+    who (a role, never a courier's name), where and when; empty for a counter pickup."""
+    from lockers.selectors import parcel_timeline
+    from marketplace.locker_orders import is_locker_order
+    from marketplace.parcels import parcels_of_order
+
+    if not is_locker_order(shipment.order):
+        return []
+    parcel = parcels_of_order(shipment.order).get(shipment.sequence)
+    return parcel_timeline(parcel) if parcel is not None else []
 
 
 # --- Lockers ------------------------------------------------------------------------------

@@ -178,3 +178,18 @@ def test_the_queue_offers_the_label_of_a_packed_locker_shipment(
     assert "Ready at the counter" not in html
     slip = english.get(reverse("marketplace:packing_slip", args=[store.slug, shipment.pk]))
     assert "Locker label (PDF)" in slip.content.decode()
+
+
+def test_the_store_sees_the_parcels_chain_of_custody_on_the_packing_slip(
+    english, locker_order, store_worker, sign_in_at
+):
+    shipment = locker_order.shipments.get()
+    shipment_accept(shipment=shipment, acting_user=store_worker)
+    shipment_pack(shipment=shipment, acting_user=store_worker)
+    sign_in_at(english, store_worker, "substantial")
+    slip = english.get(
+        reverse("marketplace:packing_slip", args=[shipment.store.slug, shipment.pk])
+    ).content.decode()
+    custody = slip.split("data-parcel-custody", 1)[1].split("</table>", 1)[0]
+    assert "The store packed your parcel; a courier will collect it." in custody
+    assert "<td>Store</td>" in custody
