@@ -701,19 +701,29 @@ def _deposit_undo(parcel: Parcel, compartments: list[Compartment], state: str) -
     return compartment
 
 
-@transaction.atomic
-def parcel_deposit_cancel(*, parcel: Parcel, courier: Any, reason: str) -> Parcel:
-    """A deposit that cannot go on (the controller is offline, the parcel is damaged):
-    the compartment is available again and the parcel stays with the courier."""
+def _deposit_in_progress_lock(
+    *, parcel: Parcel, courier: Any
+) -> tuple[Parcel, list[Compartment] | None]:
+    """Lock the parcel and, when a deposit of it is under way (with the courier, a
+    compartment reserved for it), the site's compartments of its size; None for those
+    when no deposit is under way."""
     _require_courier(courier)
     parcel = lock_objects.parcel_lock(parcel.pk)
     if parcel.status != ParcelStatus.WITH_COURIER or not parcel.compartment_id:
-        return parcel
-    site = parcel.site
+        return parcel, None
     compartments = lock_objects.compartments_lock_for_room(
         site_id=parcel.site_id, size_class=parcel.size_class
     )
-    compartment = _deposit_undo(parcel, compartments, CompartmentState.AVAILABLE)
+    return parcel, compartments
+
+
+def _deposit_undo_recorded(
+    parcel: Parcel, compartments: list[Compartment], state: str, *, courier: Any, reason: str
+) -> Compartment:
+    """Undo the deposit under way, leaving its compartment in `state`, and record why in
+    the parcel's custody."""
+    site = parcel.site
+    compartment = _deposit_undo(parcel, compartments, state)
     _custody(
         parcel,
         CustodyEventKind.EXCEPTION,
@@ -723,6 +733,19 @@ def parcel_deposit_cancel(*, parcel: Parcel, courier: Any, reason: str) -> Parce
         compartment=compartment,
         detail={"reason": reason},
     )
+    return compartment
+
+
+@transaction.atomic
+def parcel_deposit_cancel(*, parcel: Parcel, courier: Any, reason: str) -> Parcel:
+    """A deposit that cannot go on (the controller is offline, the parcel is damaged):
+    the compartment is available again and the parcel stays with the courier."""
+    parcel, compartments = _deposit_in_progress_lock(parcel=parcel, courier=courier)
+    if compartments is None:
+        return parcel
+    _deposit_undo_recorded(
+        parcel, compartments, CompartmentState.AVAILABLE, courier=courier, reason=reason
+    )
     return parcel
 
 
@@ -731,23 +754,16 @@ def compartment_jammed(*, parcel: Parcel, courier: Any) -> Deposit:
     """The compartment reserved for the parcel's deposit would not open: it goes out of
     service and another one is reserved (at the nearest site with room if it was the
     last one). The caller sends the open command for the new one after the commit."""
-    _require_courier(courier)
-    parcel = lock_objects.parcel_lock(parcel.pk)
-    if parcel.status != ParcelStatus.WITH_COURIER or not parcel.compartment_id:
+    parcel, compartments = _deposit_in_progress_lock(parcel=parcel, courier=courier)
+    if compartments is None:
         raise ParcelTransitionRefused()
     site = parcel.site
-    compartments = lock_objects.compartments_lock_for_room(
-        site_id=site.pk, size_class=parcel.size_class
-    )
-    jammed = _deposit_undo(parcel, compartments, CompartmentState.OUT_OF_SERVICE)
-    _custody(
+    jammed = _deposit_undo_recorded(
         parcel,
-        CustodyEventKind.EXCEPTION,
-        actor=courier,
-        actor_label=CustodyActor.COURIER,
-        site=site,
-        compartment=jammed,
-        detail={"reason": "compartment_jammed"},
+        compartments,
+        CompartmentState.OUT_OF_SERVICE,
+        courier=courier,
+        reason="compartment_jammed",
     )
     audit_record(
         acting_user=courier,
