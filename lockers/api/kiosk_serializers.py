@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from core.api_schema import ProblemSerializer
 from lockers.kiosk_pickup import CODE_MAX_LENGTH
 
 
@@ -37,14 +38,9 @@ class KioskStatusSerializer(serializers.Serializer):
     )
 
 
-class KioskProblemSerializer(serializers.Serializer):
+class KioskProblemSerializer(ProblemSerializer):
     """An RFC 9457 problem document, with the kiosk's own members."""
 
-    type = serializers.CharField(default="about:blank")
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    code = serializers.CharField(help_text="Stable: what a program branches on.")
-    detail = serializers.CharField(required=False, help_text="For a person.")
     attempts_left = serializers.IntegerField(
         required=False, help_text="pickup_code_refused: wrong codes left before the lockout."
     )

@@ -10,24 +10,13 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from core.api_schema import ProblemSerializer
 from core.problems import PROBLEM_CONTENT_TYPE
 
 
-class LockersProblemSerializer(serializers.Serializer):
+class LockersProblemSerializer(ProblemSerializer):
     """An RFC 9457 problem document (docs/courier-api.md lists the codes)."""
 
-    type = serializers.CharField(default="about:blank")
-    title = serializers.CharField(help_text="The HTTP status's phrase, in English.")
-    status = serializers.IntegerField()
-    code = serializers.CharField(help_text="Stable: what a program branches on.")
-    detail = serializers.CharField(
-        required=False, help_text="For a person, in the request's language."
-    )
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Validation problems only: what is wrong, by field.",
-    )
     reason = serializers.CharField(
         required=False, help_text="label_forged only: why the label was refused."
     )

@@ -10,6 +10,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from core.api_schema import ProblemSerializer as BaseProblemSerializer
 from core.problems import PROBLEM_CONTENT_TYPE
 from marketplace.api.permissions import MARKETPLACE_SCOPE
 
@@ -17,21 +18,8 @@ from marketplace.api.permissions import MARKETPLACE_SCOPE
 CART_CHANGE_KINDS = ("unavailable", "stock", "price")
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(BaseProblemSerializer):
     """An RFC 9457 problem document (docs/api.md lists the codes)."""
-
-    type = serializers.CharField(default="about:blank")
-    title = serializers.CharField(help_text="The HTTP status's phrase, in English.")
-    status = serializers.IntegerField()
-    code = serializers.CharField(help_text="Stable: what a program branches on.")
-    detail = serializers.CharField(
-        required=False, help_text="For a person, in the request's language."
-    )
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Validation problems only: what is wrong, by field.",
-    )
 
     class Meta:
         ref_name = "Problem"
