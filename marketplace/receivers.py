@@ -102,11 +102,19 @@ def parcel_in_locker(
     if shipment is None:
         return
     locker_placed(shipment=shipment)
-    # The plain code travels to the mail task once, never stored by us.
+    # The code travels to the mail task once, sealed (the broker keeps messages in clear),
+    # and is never stored by us.
+    from core.sealed import seal
+    from marketplace.tasks import PICKUP_CODE_SEAL
+
     _email(
         shipment,
         "in_locker",
-        {"code": pickup_code, "site_id": site.pk, "expires_at": expires_at.isoformat()},
+        {
+            "sealed_code": seal(pickup_code, purpose=PICKUP_CODE_SEAL),
+            "site_id": site.pk,
+            "expires_at": expires_at.isoformat(),
+        },
     )
 
 

@@ -137,6 +137,25 @@ def send_low_stock_email(variant_ids: list[int]) -> None:
 
 
 LOCKER_EMAILS = ("in_locker", "redirected", "reminder", "expired", "returned")
+# A pickup code reaches the mail task sealed (core.sealed) for this purpose; a seal older
+# than the longest pickup window with its extension is refused: the code is dead by then.
+PICKUP_CODE_SEAL = "locker-pickup-code"
+PICKUP_CODE_SEAL_MAX_AGE = 72 * 3600
+
+
+def _pickup_code(extra: dict) -> str:
+    """The plain pickup code of an "in_locker" mail's arguments ("" for other mails, or a
+    seal that does not open: the mail then goes without a code, pointing to the order page
+    where the shopper shows it)."""
+    from core.sealed import SealBroken, unseal
+
+    sealed = extra.get("sealed_code")
+    if not isinstance(sealed, str):
+        return ""
+    try:
+        return unseal(sealed, purpose=PICKUP_CODE_SEAL, max_age=PICKUP_CODE_SEAL_MAX_AGE)
+    except SealBroken:
+        return ""
 
 
 @shared_task(**MAIL_RETRY)
@@ -169,7 +188,7 @@ def send_locker_email(order_id: int, kind: str, shipment_id: int, extra: dict) -
         "site": site,
         "from_site": from_site,
         "reason": extra.get("reason", ""),
-        "code": extra.get("code", ""),
+        "code": _pickup_code(extra),
         "expires_at": datetime.fromisoformat(expires_at) if expires_at else None,
         "site_url": settings.SITE_URL,
         "link": f"{settings.SITE_URL}{reverse('orders:detail', args=[order.number])}",

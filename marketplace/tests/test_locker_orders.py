@@ -432,3 +432,34 @@ def test_a_parcel_returned_before_any_locker_refunds_its_share_of_the_fee(
     refund = Refund.objects.get(order=order)
     fee_total = order.total - sum(s.total for s in order.shipments.all())
     assert refund.amount == first.total + (fee_total / 2).quantize(Decimal("0.01"))
+
+
+def test_the_pickup_code_crosses_the_queue_sealed(paid_locker_order, committed, monkeypatch):
+    """The mail task's arguments (what the broker keeps) never hold the code in clear; a
+    seal for another purpose, a forged one or an expired one sends the mail without it."""
+    from core.sealed import SealBroken, seal, unseal
+    from marketplace import tasks
+
+    sent = []
+    monkeypatch.setattr(
+        tasks.send_locker_email, "apply_async", lambda args, kwargs: sent.append(args)
+    )
+    parcel = _in_locker(paid_locker_order)
+    with committed():
+        lockers_signals.parcel_in_locker.send(
+            sender=Parcel,
+            parcel=parcel,
+            site=parcel.site,
+            compartment=parcel.compartment,
+            pickup_code="654321",
+            expires_at=parcel.expires_at,
+        )
+    (args,) = sent
+    assert "654321" not in repr(args)
+    extra = args[3]
+    assert tasks._pickup_code(extra) == "654321"
+    assert tasks._pickup_code({"sealed_code": seal("654321", purpose="another")}) == ""
+    assert tasks._pickup_code({"sealed_code": extra["sealed_code"][:-4] + "AAAA"}) == ""
+    assert tasks._pickup_code({"code": "654321"}) == ""
+    with pytest.raises(SealBroken):
+        unseal(extra["sealed_code"], purpose=tasks.PICKUP_CODE_SEAL, max_age=-1)
