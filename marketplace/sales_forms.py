@@ -47,7 +47,7 @@ class SalesPeriodForm(forms.Form):
             start = max(end - datetime.timedelta(days=SALES_DEFAULT_DAYS - 1), SALES_FIRST_DAY)
             data["du"] = start.isoformat()
         super().__init__(data, **kwargs)
-        self.fields["au"].help_text = _("Both days included; at most %(days)s days.") % {
+        self.fields["au"].help_text = _("Both days included, at most %(days)s days.") % {
             "days": SALES_MAX_DAYS
         }
 
