@@ -1,5 +1,6 @@
 """The period of a store's sales dashboard: from and to, as the browser's date fields send
-them (ISO dates), the last 30 days when not given."""
+them (ISO dates), the last 30 days when not given (an empty field takes its default, so
+neither is ever missing)."""
 
 import datetime
 from typing import Any
@@ -21,13 +22,11 @@ class DateInput(forms.DateInput):
 class SalesPeriodForm(forms.Form):
     du = forms.DateField(
         label=_("From"),
-        required=False,
         input_formats=["%Y-%m-%d"],
         widget=DateInput(format="%Y-%m-%d"),
     )
     au = forms.DateField(
         label=_("To"),
-        required=False,
         input_formats=["%Y-%m-%d"],
         widget=DateInput(format="%Y-%m-%d"),
     )

@@ -89,6 +89,7 @@ def test_the_chart_renders_without_errors(chromium, live_server, store, width):
     page.goto(reverse("marketplace:my_stores"))
     page.click(f"a[href='{reverse('marketplace:store_sales', args=[store.slug])}']")
     page.wait_for_selector("canvas[data-chart-ready=true]")
+    page.wait_for_selector("canvas[data-chart-drawn=true]")
 
     chart = page.evaluate(
         """() => {
@@ -120,7 +121,7 @@ def test_the_chart_renders_without_errors(chromium, live_server, store, width):
             return {coloured, width: canvas.getBoundingClientRect().width};
         }"""
     )
-    assert drawn["coloured"] > 50
+    assert drawn["coloured"] > 300
     assert drawn["width"] <= width
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 

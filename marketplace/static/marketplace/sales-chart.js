@@ -36,6 +36,11 @@
     var ink = cssColour("--color-ink", "#1b1b1b");
     var grid = cssColour("--color-border", "#d0d0d0");
     var narrow = window.matchMedia("(max-width: 40em)").matches;
+    var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    // Marked once the bars stand at their height (after the animation, if any).
+    function drawn() {
+      canvas.dataset.chartDrawn = "true";
+    }
 
     var chart = new window.Chart(canvas, {
       type: "bar",
@@ -54,7 +59,7 @@
       options: {
         responsive: true,
         maintainAspectRatio: false,
-        animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : {},
+        animation: still ? false : { onComplete: drawn },
         plugins: {
           legend: { display: false },
           tooltip: {
@@ -87,6 +92,9 @@
       },
     });
     canvas.dataset.chartReady = "true";
+    if (still) {
+      drawn();
+    }
     window.uniqcSalesChart = chart;
   }
 
