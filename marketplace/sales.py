@@ -193,6 +193,7 @@ def top_products(
             )
         )
         .values("variant_id")
+        # Lines copy the SKU and title as sold; one that changed since shows one of them.
         .annotate(
             quantity=Sum("quantity"),
             revenue=Sum("line_total"),
