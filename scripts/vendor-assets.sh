@@ -11,6 +11,10 @@
 #   Apache-2.0), bundled by esbuild from frontend/src/qr-decoder.js into one ES module,
 #   lockers/static/lockers/vendor/zxing-qr.min.js (docs/decisions/0008-courier-scanner.md).
 #   Served to visitors whose browser has no BarcodeDetector.
+# - Chart.js (MIT), the store's sales chart (docs/decisions/0009-charts.md): its UMD build,
+#   copied as published (its own header names the version and the licence) without the
+#   source-map comment, to marketplace/static/marketplace/vendor/chart.umd.min.js. Its one
+#   dependency, @kurkle/color (MIT), is inside; both licences are in chart.LICENSE.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,3 +57,25 @@ scripts/vendor-assets.sh; served to browsers without BarcodeDetector
 (lockers/static/lockers/scanner.js).
 NOTE
 echo "Vendored @zxing/library $ZXING_VERSION (QR reader) into ${DEST#"$ROOT"/}"
+
+CHART=node_modules/chart.js
+CHART_VERSION=$(node -p "require('./$CHART/package.json').version")
+CHART_LICENSE=$(node -p "require('./$CHART/package.json').license")
+DEST="$ROOT/marketplace/static/marketplace/vendor"
+mkdir -p "$DEST"
+# The map is not shipped: Django's manifest storage would refuse a comment naming a missing file.
+grep -v '^//# sourceMappingURL=' "$CHART/dist/chart.umd.min.js" >"$DEST/chart.umd.min.js"
+head -n 5 "$DEST/chart.umd.min.js" | grep -q "Chart.js v$CHART_VERSION" # its header names it
+{
+  cat "$CHART/LICENSE.md"
+  printf '\n\n--- @kurkle/color (bundled inside, MIT) ---\n\n'
+  cat node_modules/@kurkle/color/LICENSE.md
+} >"$DEST/chart.LICENSE"
+cat >"$DEST/chart.VERSION" <<NOTE
+chart.js $CHART_VERSION ($CHART_LICENSE), from npm through frontend/package-lock.json: its
+dist/chart.umd.min.js as published, less its source-map comment. Its one dependency,
+@kurkle/color (MIT), is inside. Source: https://github.com/chartjs/Chart.js. Copied by
+scripts/vendor-assets.sh; loaded by marketplace/static/marketplace/sales-chart.js's page
+(the store's sales dashboard).
+NOTE
+echo "Vendored chart.js $CHART_VERSION into ${DEST#"$ROOT"/}"

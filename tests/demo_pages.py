@@ -325,6 +325,13 @@ PAGES = [
     Page("packing slip", _demo_packing_slip, STORE_WORKER),
     Page("account of a store worker", "identity:account", STORE_WORKER),
     Page("store payouts", "payments:payout_account", STORE_WORKER, args=(DEMO_STORE,)),
+    Page("store sales", "marketplace:store_sales", STORE_WORKER, args=(DEMO_STORE,)),
+    Page(
+        "store sales, a bad period",
+        f"/boutiques/mes-boutiques/{DEMO_STORE}/ventes/?du=2026-11-30&au=2026-11-01",
+        STORE_WORKER,
+        status=400,
+    ),
     # A retailer with one application refused and one waiting
     Page("my stores, applications", "marketplace:my_stores", RETAILER),
     Page("apply, one waiting", "marketplace:store_application", RETAILER, "substantial"),
