@@ -54,7 +54,9 @@ def _closure_on(day: date, closures: Iterable[StoreClosure]) -> StoreClosure | N
     return next((c for c in closures if c.first_day <= day <= c.last_day), None)
 
 
-def _spans(store: Store, day: date, closures: list[StoreClosure]) -> list[tuple[datetime, datetime]]:
+def _spans(
+    store: Store, day: date, closures: list[StoreClosure]
+) -> list[tuple[datetime, datetime]]:
     """`day`'s opening intervals as instants, one closing at 24:00 carried on into the
     next day's interval opening at 00:00 when the next day is not a closed day."""
     intervals = store.opening_hours.get(WEEKDAY_KEYS[day.weekday()], [])

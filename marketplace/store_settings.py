@@ -189,7 +189,10 @@ def store_closure_remove(*, closure: StoreClosure, acting_user: Any) -> None:
         acting_user=acting_user,
         action="store.closure_remove",
         target=closure.store,
-        detail={"first_day": closure.first_day.isoformat(), "last_day": closure.last_day.isoformat()},
+        detail={
+            "first_day": closure.first_day.isoformat(),
+            "last_day": closure.last_day.isoformat(),
+        },
     )
     closure.delete()
 
