@@ -14,6 +14,9 @@ from marketplace.store_hours import STORE_TIME_ZONE, express_available
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 NINE_TO_SIX = {day: [["09:00", "18:00"]] for day in WEEKDAYS} | {"sat": [], "sun": []}
+# Hypothesis takes naive bounds and adds the zone it is given.
+YEAR_FIRST = datetime(2026, 1, 1)  # noqa: DTZ001
+YEAR_LAST = datetime(2027, 12, 31)  # noqa: DTZ001
 AROUND_THE_CLOCK = {
     day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 }
@@ -139,9 +142,7 @@ def test_fall_back_the_night_is_an_hour_longer():
 
 
 @given(
-    moment=st.datetimes(
-        min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
-    ),
+    moment=st.datetimes(min_value=YEAR_FIRST, max_value=YEAR_LAST, timezones=st.just(UTC)),
     minutes=st.integers(min_value=15, max_value=240),
 )
 def test_a_store_open_around_the_clock_always_takes_express(moment, minutes):
@@ -149,9 +150,7 @@ def test_a_store_open_around_the_clock_always_takes_express(moment, minutes):
 
 
 @given(
-    moment=st.datetimes(
-        min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
-    ),
+    moment=st.datetimes(min_value=YEAR_FIRST, max_value=YEAR_LAST, timezones=st.just(UTC)),
     minutes=st.integers(min_value=15, max_value=480),
 )
 def test_express_is_ready_within_the_hours_and_four_hours(moment, minutes):
