@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from lockers.models import WEEKDAY_KEYS, Weekday, opening_hours_errors
@@ -22,6 +23,17 @@ def time_normalize(value: str) -> str:
         return (value or "").strip()
     hours, minutes = int(match.group(1)), int(match.group(2) or 0)
     return f"{hours:02d}:{minutes:02d}"
+
+
+def time_display(hhmm: str) -> str:
+    """A stored HH:MM as the form shows it: 9 h, 17 h 30, 24 h in French (as Québec
+    writes the time, with no-break spaces), 09:00 in English; time_normalize reads both
+    back."""
+    if not (get_language() or "fr").startswith("fr"):
+        return hhmm
+    hours, _colon, minutes = hhmm.partition(":")
+    shown = f"{int(hours)}\N{NO-BREAK SPACE}h"
+    return shown if minutes == "00" else f"{shown}\N{NO-BREAK SPACE}{minutes}"
 
 
 class StoreHoursForm(forms.Form):
@@ -48,8 +60,8 @@ class StoreHoursForm(forms.Form):
             intervals = store.opening_hours.get(day, [])
             initial[f"{day}_closed"] = bool(store.opening_hours) and not intervals
             for n, (opens, closes) in enumerate(intervals[: self.INTERVALS], start=1):
-                initial[f"{day}_opens_{n}"] = opens
-                initial[f"{day}_closes_{n}"] = closes
+                initial[f"{day}_opens_{n}"] = time_display(opens)
+                initial[f"{day}_closes_{n}"] = time_display(closes)
         super().__init__(*args, initial=initial, **kwargs)
         for day in WEEKDAY_KEYS:
             label = Weekday(day).label
@@ -64,7 +76,7 @@ class StoreHoursForm(forms.Form):
                         required=False,
                         max_length=8,
                         widget=forms.TextInput(
-                            attrs={"inputmode": "numeric", "size": 5, "placeholder": "09:00"}
+                            attrs={"size": 6, "placeholder": time_display("09:00")}
                         ),
                     )
 
