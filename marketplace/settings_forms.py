@@ -140,7 +140,7 @@ class StoreClosureForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=120,
-        help_text=_("Shown to shoppers, such as “Saint-Jean-Baptiste” or “Inventory”."),
+        help_text=_("Shoppers read it at checkout, such as “Saint-Jean-Baptiste” or “Inventory”."),
     )
 
 
