@@ -88,7 +88,12 @@ def access_store_invitation_accept(*, acting_user: Any, invitation: StoreInvitat
     if not acting_user.is_active:
         raise PermissionDenied
     if not acting_user.email_verified:
-        raise InvitationEmailMismatch
+        raise InvitationEmailMismatch(
+            _(
+                "Verify your email address first: the invitation is accepted by the account "
+                "whose verified email is the invited address."
+            )
+        )
     if acting_user.email.casefold() != invitation.email.casefold():
         raise InvitationEmailMismatch
 

@@ -372,8 +372,10 @@ def test_another_account_cannot_accept(client, owner, store, committed, make_per
 def test_an_unverified_address_cannot_accept(owner, store, committed, make_person):
     _invitation, token = invite(owner, store, committed)
     unverified = make_person("nouvelle@example.com", "shopper", email_verified=False)
-    with pytest.raises(InvitationEmailMismatch):
+    with translation.override("en"), pytest.raises(InvitationEmailMismatch) as refused:
         store_invitation_accept(token=token, acting_user=unverified)
+    assert refused.value.message.startswith("Verify your email address first")
+    assert not StoreStaff.objects.filter(user=unverified).exists()
 
 
 def test_an_expired_invitation_says_so(client, owner, store, committed, make_person):
