@@ -528,3 +528,29 @@ def test_the_checkout_page_shows_express_unavailable_and_refuses_it(
     assert refused.status_code == 409
     assert f"{store.name} is closed today" in refused.content.decode()
     assert not Order.objects.exists()
+
+
+# --- The coop's administration ------------------------------------------------------------
+
+
+def test_the_admin_shows_closed_days_and_invitations_never_writes_them(
+    client, owner, store, committed
+):
+    from identity.models import User
+
+    invitation, _token = invite(owner, store, committed)
+    closure = store_closure_add(
+        store=store, first_day=store_today(), last_day=None, reason="Inventaire", acting_user=owner
+    )
+    client.force_login(
+        User.objects.create_superuser("root@example.com", "pw", given_name="A", family_name="B")
+    )
+    for model, row in ((StoreClosure, closure), (StoreInvitation, invitation)):
+        name = f"admin:marketplace_{model._meta.model_name}"
+        assert client.get(reverse(f"{name}_changelist"), {"q": "Magasin"}).status_code == 200
+        change = client.get(reverse(f"{name}_change", args=[row.pk]))
+        assert change.status_code == 200
+        assert client.get(reverse(f"{name}_add")).status_code == 403
+    invitation.refresh_from_db()
+    assert invitation.token_digest
+    assert invitation.token_digest.encode() not in change.content
