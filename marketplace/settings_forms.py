@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lockers.models import WEEKDAY_KEYS, Weekday, opening_hours_errors
 from marketplace.models import PREPARATION_MINUTES_MAX, PREPARATION_MINUTES_MIN, StoreRole
+from marketplace.store_hours import weekday_in_sentence
 
 # How people write a time here: 9:00, 09:00, 9 h, 9 h 30, 17h30, 24:00 (midnight).
 _TIME_TYPED = re.compile(r"^\s*(\d{1,2})\s*(?:[:h]\s*(\d{2})?)?\s*$", re.IGNORECASE)
@@ -66,7 +67,8 @@ class StoreHoursForm(forms.Form):
         for day in WEEKDAY_KEYS:
             label = Weekday(day).label
             self.fields[f"{day}_closed"] = forms.BooleanField(
-                label=_("Closed on %(day)s") % {"day": label}, required=False
+                label=_("Closed on %(day)s") % {"day": weekday_in_sentence(day)},
+                required=False,
             )
             for n in range(1, self.INTERVALS + 1):
                 for edge, word in (("opens", _("opens")), ("closes", _("closes"))):
@@ -118,7 +120,8 @@ class StoreHoursForm(forms.Form):
             if not hours[day] and not self.errors:
                 self.add_error(
                     f"{day}_opens_1",
-                    _("Give the hours of %(day)s, or tick “closed”.") % {"day": Weekday(day).label},
+                    _("Give the hours of %(day)s, or tick “closed”.")
+                    % {"day": weekday_in_sentence(day)},
                 )
         if not self.errors:
             for error in opening_hours_errors(hours):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from lockers.models import END_OF_DAY, WEEKDAY_KEYS, Weekday
@@ -39,6 +40,13 @@ class ExpressVerdict:
     store: Store
     available: bool
     reason: str = ""
+
+
+def weekday_in_sentence(key: str) -> str:
+    """The weekday's name as it reads inside a sentence: lower case in French (le lundi),
+    capitalised in English (on Monday)."""
+    label = str(Weekday(key).label)
+    return label.lower() if (get_language() or "fr").startswith("fr") else label
 
 
 def _moment(day: date, hhmm: str) -> datetime:
@@ -95,7 +103,7 @@ def express_available(
             store,
             False,
             _("%(store)s is closed on %(day)s: express pickup is not offered today.")
-            % {"store": store.name, "day": Weekday(WEEKDAY_KEYS[today.weekday()]).label},
+            % {"store": store.name, "day": weekday_in_sentence(WEEKDAY_KEYS[today.weekday()])},
         )
     preparation = timedelta(minutes=store.preparation_minutes)
     deadline = at + EXPRESS_WINDOW
