@@ -32,6 +32,8 @@ from marketplace.models import (
     Refund,
     Shipment,
     Store,
+    StoreClosure,
+    StoreInvitation,
     StoreStaff,
     Transfer,
     Variant,
@@ -443,3 +445,25 @@ class PayoutAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["gateway", "transfers_enabled", "is_test"]
     search_fields = ["store__name", "account_id"]
     list_select_related = ["store"]
+
+
+# --- Store settings (written by the stores' owners: marketplace.store_settings) ----------
+
+
+@admin.register(StoreClosure)
+class StoreClosureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["store", "first_day", "last_day", "reason", "created_by"]
+    list_filter = ["first_day"]
+    search_fields = ["store__name", "reason"]
+    list_select_related = ["store", "created_by"]
+
+
+@admin.register(StoreInvitation)
+class StoreInvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Invitations, shown without their token's digest."""
+
+    list_display = ["email", "store", "role", "invited_by", "created_at", "expires_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "store__name"]
+    list_select_related = ["store", "invited_by"]
+    exclude = ["token_digest"]

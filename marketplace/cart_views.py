@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,7 +24,13 @@ from marketplace.cart import (
     cart_line_remove,
     cart_view,
 )
-from marketplace.checkout import CheckoutInvalid, LockerFull, LockerSiteUnknown, checkout_start
+from marketplace.checkout import (
+    CheckoutInvalid,
+    ExpressUnavailable,
+    LockerFull,
+    LockerSiteUnknown,
+    checkout_start,
+)
 from marketplace.errors import (
     CartChanged,
     CartEmpty,
@@ -33,6 +40,7 @@ from marketplace.errors import (
 )
 from marketplace.models import PickupKind, Speed
 from marketplace.parcels import locker_offer
+from marketplace.store_hours import express_refusals
 from marketplace.taxes import fee_invoice, order_totals, pickup_fee
 
 # A `next` path longer than this is not one of our pages.
@@ -145,6 +153,10 @@ def cart_accept(request: HttpRequest) -> HttpResponse:
 
 def _checkout_context(request: HttpRequest, speed: str) -> dict:
     view = cart_view(cart_for_request(request))
+    # Said before the shopper pays: which store cannot take express now, and why.
+    express_refused = express_refusals((group.store for group in view.stores), timezone.now())
+    if express_refused and speed == Speed.EXPRESS:
+        speed = Speed.STANDARD
     data = request.POST if request.method == "POST" else request.GET
     pickup_kind = data.get("pickup_kind") or PickupKind.STORE_COUNTER
     if pickup_kind not in PickupKind.values:
@@ -165,6 +177,7 @@ def _checkout_context(request: HttpRequest, speed: str) -> dict:
     return {
         "view": view,
         "speeds": [(value, label, fees[value]) for value, label in Speed.choices],
+        "express_refused": express_refused,
         "speed": speed,
         "pickup_kind": pickup_kind,
         "pickup_site": data.get("pickup_site", ""),
@@ -219,8 +232,11 @@ def _checkout(request: HttpRequest) -> HttpResponse:
         status = 409
     except CheckoutInvalid as invalid:
         context["error"] = invalid.message
-        # A full locker: the page comes back to choose another one.
-        status = 409 if isinstance(invalid, LockerFull | LockerSiteUnknown) else 400
+        # A full locker: the page comes back to choose another one; a store that cannot
+        # take express now: the page comes back with standard offered.
+        status = (
+            409 if isinstance(invalid, LockerFull | LockerSiteUnknown | ExpressUnavailable) else 400
+        )
     except PaymentGatewayError as failed:
         # The order is placed: sending this page again, with the same key, finishes it.
         context["error"] = failed.message

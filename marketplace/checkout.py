@@ -73,6 +73,7 @@ from marketplace.models import (
 from marketplace.order_states import order_move, shipment_move
 from marketplace.pickup import pickup_point_for
 from marketplace.search_cache import catalogue_changed
+from marketplace.store_hours import express_refusals
 from marketplace.taxes import fee_invoice, order_totals, store_invoice
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,15 @@ class LockerFull(CheckoutInvalid):
 
     code = "locker_full"
     message = _("The locker you chose has no room left for your parcels; choose another one.")
+    http_status = 409
+
+
+class ExpressUnavailable(CheckoutInvalid):
+    """Express pickup asked of a cart with a store that cannot take it now (closed today,
+    or no time left to prepare it: marketplace.store_hours); nothing was taken."""
+
+    code = "express_unavailable"
+    message = _("Express pickup is not available now; choose standard pickup.")
     http_status = 409
 
 
@@ -258,6 +268,10 @@ def _checkout_reserve(
         invoices.append(
             (store, store_invoice(subtotal=subtotal, small_supplier=store.small_supplier))
         )
+    if speed == Speed.EXPRESS:
+        refused = express_refusals((store for store, _invoice in invoices), now)
+        if refused:
+            raise ExpressUnavailable(" ".join(verdict.reason for verdict in refused))
     fee = fee_invoice(speed=speed, shipments=len(invoices))
     totals = order_totals((invoice for _store, invoice in invoices), fee)
 

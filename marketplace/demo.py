@@ -22,6 +22,7 @@ from core.demo import DemoSummary
 from identity.models import User
 from marketplace.demo_orders import orders_demo_load
 from marketplace.demo_sales import sales_demo_load
+from marketplace.demo_store_settings import store_settings_demo_load
 from marketplace.models import Category, Listing, ListingStatus, Store, StoreRole, StoreStatus
 from marketplace.services import (
     category_upsert,
@@ -1121,6 +1122,7 @@ def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, 
     photos_load(stores=stores, summary=summary)
     orders_demo_load(summary=summary, people=people, stores=stores)
     sales_demo_load(summary=summary, people=people, stores=stores)
+    store_settings_demo_load(summary=summary, people=people, stores=stores)
     return stores
 
 

@@ -39,6 +39,11 @@ class StoreStatus(models.TextChoices):
 STATUSES_WITH_REASON = (StoreStatus.REFUSED, StoreStatus.SUSPENDED)
 
 
+# A store's preparation time: at least a quarter of an hour, at most a working day.
+PREPARATION_MINUTES_MIN = 15
+PREPARATION_MINUTES_MAX = 480
+
+
 class Store(models.Model):
     """A local business selling through the coop; shoppers see it once the coop approves it."""
 
@@ -87,6 +92,13 @@ class Store(models.Model):
         default=dict,
         blank=True,
         help_text=_('Weekday → list of ["HH:MM", "HH:MM"] intervals; an absent day is closed.'),
+    )
+    # How long the store takes to have an order ready: with the opening hours, it says
+    # whether a 4-hour express order is possible now (marketplace.store_hours).
+    preparation_minutes = models.PositiveSmallIntegerField(
+        _("preparation time (minutes)"),
+        default=60,
+        help_text=_("How long the store takes to have an order ready, from 15 to 480 minutes."),
     )
     status = models.CharField(
         _("status"), max_length=20, choices=StoreStatus.choices, default=StoreStatus.PENDING
@@ -174,6 +186,16 @@ class Store(models.Model):
                 condition=models.Q(status=StoreStatus.PENDING),
                 name="marketplace_store_one_pending_application_per_person",
                 violation_error_message=_("You already have an application waiting."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    preparation_minutes__gte=PREPARATION_MINUTES_MIN,
+                    preparation_minutes__lte=PREPARATION_MINUTES_MAX,
+                ),
+                name="marketplace_store_preparation_minutes_bounded",
+                violation_error_message=_(
+                    "The preparation time is between 15 minutes and 8 hours."
+                ),
             ),
             models.CheckConstraint(
                 condition=~models.Q(slug__in=sorted(RESERVED_STORE_SLUGS)),
@@ -1234,3 +1256,138 @@ class OrderNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+# --- Store settings: closed days and staff invitations ---------------------------------
+
+# A closure spans at most a year (a store closed longer leaves the coop).
+STORE_CLOSURE_MAX_DAYS = 366
+
+
+class StoreClosure(models.Model):
+    """Days a store is closed beyond its weekly hours (a holiday, an inventory), from
+    `first_day` to `last_day` included: no 4-hour express order on those days. Kept once
+    past, as the store's record."""
+
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="closures", verbose_name=_("store")
+    )
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=120)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("closed days")
+        verbose_name_plural = _("closed days")
+        ordering = ["store", "first_day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "first_day"],
+                name="marketplace_storeclosure_unique_first_day",
+                violation_error_message=_("The store is already closed from this day."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")),
+                name="marketplace_storeclosure_range_in_order",
+                violation_error_message=_("The last day comes on or after the first day."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} · {self.first_day}–{self.last_day}"  # noqa: RUF001
+
+
+# An invitation to work at a store is valid this long after it is sent.
+STORE_INVITATION_DAYS = 7
+
+
+class StoreInvitation(models.Model):
+    """An owner's invitation, by email, to work at a store in a role. The link mailed to
+    the address carries a random token; only its SHA-256 digest is kept here. Accepted
+    once, by a signed-in person whose verified email is the invited address."""
+
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("store")
+    )
+    email = models.EmailField(_("email"), max_length=254)
+    role = models.CharField(
+        _("role"), max_length=10, choices=StoreRole.choices, default=StoreRole.STAFF
+    )
+    # Hex SHA-256 of the token in the link; empty until the mail is sent (the token is
+    # made by the task that mails it, so it never travels through the broker).
+    token_digest = models.CharField(_("token digest"), max_length=64, blank=True, default="")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+        ordering = ["store", "-created_at", "-id"]
+        constraints = [
+            # One invitation waiting per address and store; an expired one still counts
+            # until it is revoked or answered (inviting again revokes it first).
+            models.UniqueConstraint(
+                fields=["store", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="marketplace_storeinvitation_one_open_per_email",
+                violation_error_message=_("This address already has an invitation waiting."),
+            ),
+            models.UniqueConstraint(
+                fields=["token_digest"],
+                condition=~models.Q(token_digest=""),
+                name="marketplace_storeinvitation_unique_digest",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=StoreRole.values),
+                name="marketplace_storeinvitation_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="marketplace_storeinvitation_expires_after_creation",
+            ),
+            # Accepted means by someone at a time; never both accepted and revoked.
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True, accepted_by__isnull=True)
+                | models.Q(accepted_at__isnull=False, accepted_by__isnull=False),
+                name="marketplace_storeinvitation_accepted_by_someone",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="marketplace_storeinvitation_accepted_or_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.store} ({self.get_role_display()})"
+
+    def is_pending(self, now: Any = None) -> bool:
+        """Neither answered nor revoked, and not yet expired."""
+        now = now or timezone.now()
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now

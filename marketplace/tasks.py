@@ -210,3 +210,12 @@ def send_locker_email(order_id: int, kind: str, shipment_id: int, extra: dict) -
         image.add_header("Content-Disposition", "inline", filename="code.png")
         message.attach(image)
     message.send()
+
+
+@shared_task(**MAIL_RETRY)
+def send_store_invitation_email(invitation_id: int) -> None:
+    """Mail a store's invitation with its link, if it still waits (the token is made
+    here, so that it never travels through the broker: marketplace.store_settings)."""
+    from marketplace.store_settings import store_invitation_mail
+
+    store_invitation_mail(invitation_id)

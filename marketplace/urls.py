@@ -35,5 +35,6 @@ urlpatterns = [
     path("inscription/", views.store_application, name="store_application"),
     path("", include("marketplace.retailer_order_urls")),
     path("", include("marketplace.sales_urls")),
+    path("", include("marketplace.settings_urls")),
     path("<slug:slug>/", views.store_detail, name="store_detail"),
 ]

@@ -56,6 +56,24 @@ class Page:
         return reverse(self.url, args=self.args)
 
 
+def _demo_invitation() -> str:
+    """The demo bakery's invitation waiting, by a link with a token made here (the demo
+    keeps only the digest of the one it mailed)."""
+    import secrets
+
+    from marketplace.models import StoreInvitation
+    from marketplace.store_settings import invitation_token_digest
+
+    token = secrets.token_urlsafe(32)
+    invitation = StoreInvitation.objects.filter(
+        store__slug=DEMO_STORE, accepted_at__isnull=True, revoked_at__isnull=True
+    ).first()
+    StoreInvitation.objects.filter(pk=invitation.pk).update(
+        token_digest=invitation_token_digest(token)
+    )
+    return reverse("marketplace:invitation", args=[token])
+
+
 def _demo_courier_store_stop() -> str:
     from lockers.courier import store_key
 
@@ -331,6 +349,21 @@ PAGES = [
         f"/boutiques/mes-boutiques/{DEMO_STORE}/ventes/?du=2026-11-30&au=2026-11-01",
         STORE_WORKER,
         status=400,
+    Page("store settings", "marketplace:store_settings", STORE_WORKER, args=(DEMO_STORE,)),
+    Page(
+        "store settings with errors",
+        "marketplace:store_settings",
+        STORE_WORKER,
+        args=(DEMO_STORE,),
+        status=400,
+        post={"mon_opens_1": "18:00", "mon_closes_1": "9:00", "preparation_minutes": "5"},
+    ),
+    Page("a store invitation", _demo_invitation),
+    Page("a store invitation, signed in as another", _demo_invitation, SHOPPER),
+    Page(
+        "a store invitation not valid",
+        "/boutiques/mes-boutiques/invitation/" + "x" * 43 + "/",
+        status=404,
     ),
     # A retailer with one application refused and one waiting
     Page("my stores, applications", "marketplace:my_stores", RETAILER),

@@ -9,6 +9,7 @@ fields only; what may go in a cart, and what checkout accepts, is decided by the
 from datetime import UTC
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,6 +18,7 @@ from marketplace.api.schema import CART_CHANGE_KINDS
 from marketplace.cart import CartView
 from marketplace.checkout import PICKUP_KINDS_OFFERED
 from marketplace.models import CART_LINE_MAX_QUANTITY, PickupKind, Speed, TaxCollector
+from marketplace.store_hours import express_refusals
 
 # The largest id the database holds (a 64-bit key): a larger number names nothing, and
 # must be refused before it reaches a query.
@@ -105,6 +107,16 @@ class TotalsSerializer(serializers.Serializer):
 class CheckoutEstimateSerializer(serializers.Serializer):
     speed = serializers.ChoiceField(choices=Speed.choices, read_only=True)
     totals = TotalsSerializer(read_only=True)
+    available = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether checkout takes this speed now: express is refused while a store "
+        "of the cart is closed today or cannot prepare the order within 4 hours.",
+    )
+    unavailable_reasons = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Why not, one sentence per store, in the request's language.",
+    )
 
 
 class CartSerializer(serializers.Serializer):
@@ -128,8 +140,21 @@ class CartSerializer(serializers.Serializer):
 
     @extend_schema_field(CheckoutEstimateSerializer(many=True))
     def get_checkout(self, view: CartView) -> list[dict[str, Any]]:
+        refused = {
+            Speed.EXPRESS: [
+                verdict.reason
+                for verdict in express_refusals(
+                    (group.store for group in view.stores), timezone.now()
+                )
+            ],
+        }
         return [
-            {"speed": speed, "totals": TotalsSerializer(view.totals(speed)).data}
+            {
+                "speed": speed,
+                "totals": TotalsSerializer(view.totals(speed)).data,
+                "available": not refused.get(speed),
+                "unavailable_reasons": refused.get(speed, []),
+            }
             for speed in Speed.values
         ]
 

@@ -162,9 +162,11 @@ class Checkout(ApiView):
             409: OpenApiResponse(
                 CartChangedProblemSerializer,
                 description="cart_changed (with `changes`: review and accept them, then "
-                "retry with a new key), cart_empty, locker_site_unknown, or locker_full "
+                "retry with a new key), cart_empty, locker_site_unknown, locker_full "
                 "(the chosen locker has no room left; nothing was taken: choose another "
-                "site).",
+                "site), or express_unavailable (a store of the cart is closed today or "
+                "cannot prepare the order within 4 hours; the cart's `checkout` says so "
+                "beforehand: choose standard).",
             ),
             422: OpenApiResponse(
                 ProblemSerializer,
