@@ -191,3 +191,23 @@ def send_locker_email(order_id: int, kind: str, shipment_id: int, extra: dict) -
         image.add_header("Content-Disposition", "inline", filename="code.png")
         message.attach(image)
     message.send()
+
+
+# --- Webhooks to stores -------------------------------------------------------------------
+
+
+@shared_task
+def webhook_delivery_send(delivery_id: int) -> None:
+    """The first attempt of a delivery (or a replay), right after its commit; a failure
+    waits for the sweep (no Celery retry: the row says when)."""
+    from marketplace.webhooks import webhook_delivery_attempt
+
+    webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task
+def webhook_deliveries_sweep() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): attempt the deliveries that are due."""
+    from marketplace.webhooks import webhook_deliveries_sweep as sweep
+
+    return sweep()
