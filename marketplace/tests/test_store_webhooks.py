@@ -4,7 +4,6 @@ what we refuse to call, and who may do what (one test per refusal)."""
 
 import json
 import re
-from collections import deque
 from datetime import timedelta
 from pathlib import Path
 
@@ -115,7 +114,7 @@ def _due_now(delivery: WebhookDelivery) -> None:
 def test_a_paid_order_reaches_its_store_signed_as_the_docs_say(
     shopper, store, hooked, receiver, committed
 ):
-    endpoint, secret = hooked
+    _endpoint, secret = hooked
     order = _paid_order(shopper, store, committed)
 
     assert len(receiver.received) == 1
@@ -270,11 +269,10 @@ def test_nothing_is_written_or_sent_for_a_rolled_back_change(
     class Abandon(Exception):
         pass
 
-    with committed(), pytest.raises(Abandon):
-        with transaction.atomic():
-            orders.order_cancel(order=order, acting_user=shopper)
-            assert WebhookDelivery.objects.filter(event_type="order.cancelled").exists()
-            raise Abandon
+    with committed(), pytest.raises(Abandon), transaction.atomic():
+        orders.order_cancel(order=order, acting_user=shopper)
+        assert WebhookDelivery.objects.filter(event_type="order.cancelled").exists()
+        raise Abandon
     assert not WebhookDelivery.objects.filter(event_type="order.cancelled").exists()
     assert receiver.received == []
     shipment.refresh_from_db()
@@ -379,9 +377,7 @@ def test_after_the_last_attempt_the_delivery_has_failed(
     assert len(receiver.received) == MAX_ATTEMPTS
 
 
-def test_a_redirect_is_a_failure_and_is_not_followed(
-    shopper, store, hooked, receiver, committed
-):
+def test_a_redirect_is_a_failure_and_is_not_followed(shopper, store, hooked, receiver, committed):
     elsewhere = Receiver().start()
     try:
         receiver.answers.append(("redirect", elsewhere.url))
@@ -433,7 +429,9 @@ def test_the_owner_replays_a_delivery_and_it_is_audited(
     assert response.status_code == 302
     assert len(receiver.received) == 2
     assert receiver.received[0].body == receiver.received[1].body
-    assert verify(receiver.received[1].headers["Uniqc-Signature"], receiver.received[1].body, secret)
+    assert verify(
+        receiver.received[1].headers["Uniqc-Signature"], receiver.received[1].body, secret
+    )
     replayed = WebhookAttempt.objects.get(delivery=delivery, number=2)
     assert replayed.replay_by == owner
     assert replayed.succeeded
@@ -471,7 +469,9 @@ def test_the_owner_sends_a_test_event(store, owner, hooked, receiver, committed,
     event = json.loads(receiver.received[0].body)
     assert event["type"] == "ping"
     assert event["data"]["store"]["slug"] == store.slug
-    assert verify(receiver.received[0].headers["Uniqc-Signature"], receiver.received[0].body, secret)
+    assert verify(
+        receiver.received[0].headers["Uniqc-Signature"], receiver.received[0].body, secret
+    )
 
 
 # --- The owner's pages -------------------------------------------------------------------
@@ -529,9 +529,7 @@ def test_the_log_is_newest_first_and_paginated(store, owner, hooked, client):
     assert "UQ-2026-000000-1" in second
 
 
-def test_the_store_tools_link_to_webhooks_for_owners_only(
-    store, owner, make_person, client
-):
+def test_the_store_tools_link_to_webhooks_for_owners_only(store, owner, make_person, client):
     clerk = make_person("clerk@example.com", "shopper")
     store_staff_set(store=store, user=clerk, role=StoreRole.STAFF, acting_user=None)
     link = reverse("marketplace:store_webhooks", args=[store.slug]).encode()
@@ -703,7 +701,9 @@ def test_every_page_refuses_a_staff_member_and_another_owner(
     assert WebhookAttempt.objects.count() == 0
 
 
-def test_another_stores_delivery_is_not_found(store, owner, hooked, make_store, make_person, client):
+def test_another_stores_delivery_is_not_found(
+    store, owner, hooked, make_store, make_person, client
+):
     other = make_store(slug="librairie")
     neighbour = make_person("neighbour@example.com", "shopper")
     store_staff_set(store=other, user=neighbour, role=StoreRole.OWNER, acting_user=None)
