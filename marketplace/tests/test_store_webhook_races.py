@@ -39,9 +39,7 @@ def test_two_sweeps_at_once_send_one_attempt(make_store, make_person, monkeypatc
             endpoint=endpoint, event_type=WebhookEvent.ORDER_PAID, subject="UQ-1-1", data={}
         )
         assert len(receiver.received) == 1
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            next_attempt_at=delivery.created_at
-        )
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)
         # Both sweeps have found the delivery due before either locks it.
         barrier_before(monkeypatch, lock_objects, "webhook_delivery_due_lock", SWEEPS)
 

@@ -714,3 +714,33 @@ def test_another_stores_delivery_is_not_found(
     client.force_login(neighbour)
     url = reverse("marketplace:store_webhook_delivery", args=[other.slug, delivery.pk])
     assert client.get(url).status_code == 404
+
+
+# --- The demo ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_bakery_has_a_webhook_log_with_a_retried_delivery(
+    django_capture_on_commit_callbacks,
+):
+    from core.demo import DemoSummary
+    from core.tests.queries import no_writes
+    from identity import demo as identity_demo
+    from marketplace.demo import demo_load
+
+    people = identity_demo.demo_load(summary=DemoSummary())
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_load(summary=DemoSummary(), people=people)
+    endpoint = WebhookEndpoint.objects.get(store__slug="boulangerie-du-faubourg")
+    assert endpoint.url.startswith("http://127.0.0.1:")
+    deliveries = list(endpoint.deliveries.all())
+    assert len(deliveries) >= 3
+    assert all(d.status == WebhookDeliveryStatus.SUCCEEDED for d in deliveries)
+    retried = [d for d in deliveries if d.attempts == 2]
+    assert len(retried) == 1
+    assert [(a.response_status, a.succeeded) for a in retried[0].attempt_log.all()] == [
+        (500, False),
+        (204, True),
+    ]
+    with no_writes():
+        demo_load(summary=DemoSummary(), people=people)
