@@ -50,7 +50,7 @@ class _DemoReceiver(BaseHTTPRequestHandler):
         self.send_response(500 if failing else 204)
         self.end_headers()
         if failing:
-            self.wfile.write(b"demo receiver: temporarily unavailable")
+            self.wfile.write(b"temporarily unavailable")
 
     def log_message(self, *args: object) -> None:
         pass

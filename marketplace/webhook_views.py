@@ -77,6 +77,7 @@ def webhook_settings(request: HttpRequest, store_slug: str) -> HttpResponse:
     else:
         form = WebhookEndpointForm(endpoint=endpoint)
     page = Paginator(webhook_log(store), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    # A form sent back with its errors is a refused request.
     return render(
         request,
         "marketplace/webhooks/settings.html",
@@ -87,6 +88,7 @@ def webhook_settings(request: HttpRequest, store_slug: str) -> HttpResponse:
             "page": page,
             "max_attempts": MAX_ATTEMPTS,
         },
+        status=400 if form.is_bound else 200,
     )
 
 

@@ -611,7 +611,7 @@ def test_the_form_refuses_a_private_url(store, owner, client, settings):
             reverse("marketplace:store_webhooks", args=[store.slug]),
             {"url": "https://127.0.0.1/hooks", "events": ALL_EVENTS},
         )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"private network" in response.content
     assert not WebhookEndpoint.objects.exists()
 
