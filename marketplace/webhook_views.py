@@ -108,8 +108,12 @@ def webhook_test_send(request: HttpRequest, store_slug: str) -> HttpResponse:
     """Send a `ping` event now; its outcome shows at the top of the log."""
     store = _store_for(request, store_slug)
     endpoint = get_object_or_404(WebhookEndpoint, store=store)
-    delivery = webhook_ping(endpoint=endpoint, acting_user=request.user)
-    messages.info(request, _("A test event is sent: %(id)s.") % {"id": delivery.event_id})
+    try:
+        delivery = webhook_ping(endpoint=endpoint, acting_user=request.user)
+    except MarketplaceError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.info(request, _("A test event is sent: %(id)s.") % {"id": delivery.event_id})
     return redirect("marketplace:store_webhooks", store_slug=store.slug)
 
 

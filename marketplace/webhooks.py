@@ -256,7 +256,8 @@ def webhook_endpoint_update(
     *, endpoint: WebhookEndpoint, url: str, events: list[str], enabled: bool, acting_user: Any
 ) -> WebhookEndpoint:
     """Change where and what a store's endpoint receives, or switch it off (its pending
-    deliveries wait, and go when it is switched back on)."""
+    deliveries, and the events recorded meanwhile, wait; switched on, they are due at
+    once and the next sweep sends them)."""
     access_store_webhooks_manage(acting_user=acting_user, store=endpoint.store)
     webhook_url_check(url)
     endpoint.url = url
@@ -374,7 +375,8 @@ def shipment_moved(*, shipment: Shipment, origin: str, to: str) -> WebhookDelive
     move = _MOVES.get(to)
     if move is None or origin not in move[0]:
         return None
-    endpoint = WebhookEndpoint.objects.filter(store_id=shipment.store_id, enabled=True).first()
+    # Written even while the endpoint is switched off: it waits, and goes when switched on.
+    endpoint = WebhookEndpoint.objects.filter(store_id=shipment.store_id).first()
     if endpoint is None or move[1] not in endpoint.events:
         return None
     return webhook_event_record(
@@ -426,6 +428,8 @@ def webhook_event_record(
 def webhook_ping(*, endpoint: WebhookEndpoint, acting_user: Any) -> WebhookDelivery:
     """Send a test event (`ping`) to the store's endpoint now."""
     access_store_webhooks_manage(acting_user=acting_user, store=endpoint.store)
+    if not endpoint.enabled:
+        raise WebhookEndpointMissing(_("Switch the endpoint on before sending a test event."))
     delivery = webhook_event_record(
         endpoint=endpoint,
         event_type=WebhookEvent.PING,

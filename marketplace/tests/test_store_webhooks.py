@@ -744,3 +744,36 @@ def test_the_demo_bakery_has_a_webhook_log_with_a_retried_delivery(
     ]
     with no_writes():
         demo_load(summary=DemoSummary(), people=people)
+
+
+def test_events_of_a_switched_off_endpoint_wait_for_it(
+    shopper, store, owner, hooked, receiver, committed
+):
+    from marketplace.webhooks import webhook_endpoint_update
+
+    endpoint, _secret = hooked
+    webhook_endpoint_update(
+        endpoint=endpoint, url=receiver.url, events=ALL_EVENTS, enabled=False, acting_user=owner
+    )
+    _paid_order(shopper, store, committed)
+    delivery = WebhookDelivery.objects.get()
+    assert receiver.received == []
+    assert delivery.attempts == 0
+    webhook_endpoint_update(
+        endpoint=endpoint, url=receiver.url, events=ALL_EVENTS, enabled=True, acting_user=owner
+    )
+    assert webhook_deliveries_sweep() == 1
+    assert len(receiver.received) == 1
+
+
+def test_a_test_event_needs_the_endpoint_switched_on(store, owner, hooked, receiver, client):
+    from marketplace.webhooks import webhook_endpoint_update
+
+    endpoint, _secret = hooked
+    webhook_endpoint_update(
+        endpoint=endpoint, url=receiver.url, events=ALL_EVENTS, enabled=False, acting_user=owner
+    )
+    client.force_login(owner)
+    response = client.post(reverse("marketplace:store_webhook_ping", args=[store.slug]))
+    assert response.status_code == 302
+    assert not WebhookDelivery.objects.exists()
