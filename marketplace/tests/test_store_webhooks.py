@@ -230,7 +230,10 @@ def test_a_cancelled_paid_order_and_a_counter_pickup_are_told(
 def test_a_locker_pickup_is_told(shopper, store, hooked, receiver, committed):
     """lockers' parcel_picked_up signal moves the shipment (marketplace/receivers.py); the
     move writes the event."""
-    from marketplace.locker_orders import locker_picked_up
+    from types import SimpleNamespace
+
+    from lockers import signals as lockers_signals
+    from lockers.models import Parcel
 
     order = _paid_order(shopper, store, committed)
     shipment = order.shipments.get()
@@ -240,9 +243,16 @@ def test_a_locker_pickup_is_told(shopper, store, hooked, receiver, committed):
     OrderModel.objects.filter(pk=order.pk).update(pickup_kind=PickupKind.LOCKER)
     type(shipment).objects.filter(pk=shipment.pk).update(status=ShipmentStatus.READY_FOR_PICKUP)
     shipment.refresh_from_db()
+    parcel = SimpleNamespace(external_reference=f"{order.number}/{shipment.sequence}")
     with committed():
-        assert locker_picked_up(shipment=shipment)
+        lockers_signals.parcel_picked_up.send(sender=Parcel, parcel=parcel, at=timezone.now())
     assert json.loads(receiver.received[-1].body)["type"] == "parcel.picked_up"
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.PICKED_UP
+    # The signal delivered twice makes no second event.
+    with committed():
+        lockers_signals.parcel_picked_up.send(sender=Parcel, parcel=parcel, at=timezone.now())
+    assert WebhookDelivery.objects.filter(event_type="parcel.picked_up").count() == 1
 
 
 def test_only_the_subscribed_events_are_sent(shopper, store, owner, receiver, committed):
