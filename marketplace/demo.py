@@ -23,6 +23,7 @@ from identity.models import User
 from marketplace.demo_orders import orders_demo_load
 from marketplace.demo_sales import sales_demo_load
 from marketplace.demo_store_settings import store_settings_demo_load
+from marketplace.demo_webhooks import webhooks_demo_load
 from marketplace.models import Category, Listing, ListingStatus, Store, StoreRole, StoreStatus
 from marketplace.services import (
     category_upsert,
@@ -1123,6 +1124,7 @@ def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, 
     orders_demo_load(summary=summary, people=people, stores=stores)
     sales_demo_load(summary=summary, people=people, stores=stores)
     store_settings_demo_load(summary=summary, people=people, stores=stores)
+    webhooks_demo_load(summary=summary, people=people, stores=stores)
     return stores
 
 

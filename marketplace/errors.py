@@ -169,3 +169,15 @@ class LockerActionRefused(MarketplaceError):
     code = "locker_action_refused"
     message = _("This cannot be done for this parcel now.")
     http_status = 409
+
+
+class WebhookUrlRefused(MarketplaceError):
+    """A webhook URL we will not call: not https, or a host on a private network."""
+
+    code = "webhook_url_refused"
+    message = _("This address cannot receive webhooks.")
+
+
+class WebhookEndpointMissing(MarketplaceError):
+    code = "webhook_endpoint_missing"
+    message = _("The store has no webhook endpoint yet.")

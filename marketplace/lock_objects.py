@@ -13,6 +13,7 @@ the outside world; callers never do while these locks are held.
 """
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import F
@@ -25,6 +26,9 @@ from marketplace.models import (
     Transfer,
     Variant,
 )
+
+if TYPE_CHECKING:
+    from marketplace.models import WebhookDelivery
 
 
 def _require_transaction() -> None:
@@ -91,3 +95,23 @@ def transfers_lock(shipment_ids: Iterable[int]) -> dict[int, Transfer]:
     _require_transaction()
     rows = Transfer.objects.select_for_update().filter(shipment_id__in=list(shipment_ids))
     return {transfer.shipment_id: transfer for transfer in rows.order_by("pk")}
+
+
+def webhook_delivery_due_lock(delivery_id: int, now: Any) -> "WebhookDelivery | None":
+    """Lock one webhook delivery if it is pending and due at `now`, skipping it (None) when
+    another transaction holds it: two sweeps never claim the same attempt. Not part of
+    the order above: it is taken alone, in its own short transaction."""
+    from marketplace.models import WebhookDelivery, WebhookDeliveryStatus
+
+    _require_transaction()
+    return (
+        WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("endpoint")
+        .filter(
+            pk=delivery_id,
+            status=WebhookDeliveryStatus.PENDING,
+            next_attempt_at__lte=now,
+            endpoint__enabled=True,
+        )
+        .first()
+    )

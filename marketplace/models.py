@@ -1391,3 +1391,188 @@ class StoreInvitation(models.Model):
         """Neither answered nor revoked, and not yet expired."""
         now = now or timezone.now()
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
+
+
+# --- Webhooks to stores (docs/store-webhooks.md) --------------------------------------
+
+
+class WebhookEvent(models.TextChoices):
+    ORDER_PAID = "order.paid", _("An order is paid")
+    ORDER_CANCELLED = "order.cancelled", _("An order is cancelled")
+    PARCEL_PICKED_UP = "parcel.picked_up", _("A parcel is picked up")
+    PING = "ping", _("Test event")
+
+
+# The events an owner may subscribe to (a test event is sent on request only).
+WEBHOOK_SUBSCRIBABLE = (
+    WebhookEvent.ORDER_PAID,
+    WebhookEvent.ORDER_CANCELLED,
+    WebhookEvent.PARCEL_PICKED_UP,
+)
+
+
+def validate_webhook_events(value: Any) -> None:
+    if not isinstance(value, list) or any(e not in WEBHOOK_SUBSCRIBABLE for e in value):
+        raise ValidationError(_("Choose among the events offered."), code="invalid")
+
+
+class WebhookEndpoint(models.Model):
+    """Where a store wants to hear about its orders: one URL per store, signed with a
+    secret the owner sees once. The secret is kept sealed (Fernet under
+    KEY_ENCRYPTION_KEY) because we must sign with it, not only check it; after a rotation
+    the previous one also signs until `previous_secret_expires_at`."""
+
+    store = models.OneToOneField(
+        Store, on_delete=models.CASCADE, related_name="webhook_endpoint", verbose_name=_("store")
+    )
+    url = models.CharField(_("URL"), max_length=500)
+    secret_sealed = models.TextField(_("signing secret (sealed)"))
+    previous_secret_sealed = models.TextField(_("previous signing secret (sealed)"), blank=True)
+    previous_secret_expires_at = models.DateTimeField(
+        _("previous secret signs until"), null=True, blank=True
+    )
+    events = models.JSONField(
+        _("events"), default=list, validators=[validate_webhook_events], blank=True
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("store webhook endpoint")
+        verbose_name_plural = _("store webhook endpoints")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(previous_secret_sealed="")
+                | models.Q(previous_secret_expires_at__isnull=False),
+                name="marketplace_webhookendpoint_previous_secret_expires",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} → {self.url}"
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: the exact bytes sent (every attempt sends the same
+    body, under the same event id, so a receiver deduplicates by `event_id`), and where
+    its sending stands. Written in the transaction of the change it reports."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
+    )
+    event_id = models.CharField(_("event id"), max_length=40)
+    event_type = models.CharField(_("event"), max_length=30, choices=WebhookEvent.choices)
+    # What the event is about (a shipment's number): one event of a type per subject.
+    subject = models.CharField(_("about"), max_length=40, blank=True)
+    payload = models.TextField(_("body sent"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=WebhookDeliveryStatus.choices,
+        default=WebhookDeliveryStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_response_status = models.PositiveSmallIntegerField(
+        _("last response status"), null=True, blank=True
+    )
+    last_response_excerpt = models.CharField(_("last response"), max_length=200, blank=True)
+    # The owner who asked for the next attempt (replay), recorded on that attempt.
+    replay_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replay asked by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event_id"], name="marketplace_webhookdelivery_event"),
+            models.UniqueConstraint(
+                fields=["endpoint", "event_type", "subject"],
+                condition=~models.Q(event_type="ping"),
+                name="marketplace_webhookdelivery_one_per_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=WebhookDeliveryStatus.values),
+                name="marketplace_webhookdelivery_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="pending", next_attempt_at__isnull=False)
+                    | (~models.Q(status="pending") & models.Q(next_attempt_at__isnull=True))
+                ),
+                name="marketplace_webhookdelivery_pending_has_next_attempt",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="mkt_webhook_due_idx"),
+            models.Index(fields=["endpoint", "-created_at"], name="mkt_webhook_log_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.event_type}"
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery: when, what came back, and whether an owner asked for it."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery,
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+        verbose_name=_("delivery"),
+    )
+    number = models.PositiveSmallIntegerField(_("attempt"))
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_excerpt = models.CharField(_("response"), max_length=200, blank=True)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+    replay_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replayed by"),
+    )
+
+    class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "number"], name="marketplace_webhookattempt_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} #{self.number}"

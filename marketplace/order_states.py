@@ -3,7 +3,8 @@
 An order's status follows its payment; a shipment's follows one store's part of it, from
 the store's acceptance to the shopper's hands. Every move is a conditional UPDATE from the
 status read (a concurrent move makes it fail, never both succeed) and an `OrderEvent` row
-with who and why, in the caller's transaction. An impossible move raises
+with who and why, in the caller's transaction; a shipment's move also writes the event
+its store's webhook subscribed to (marketplace/webhooks.py). An impossible move raises
 `TransitionRefused`.
 """
 
@@ -101,6 +102,10 @@ def shipment_move(*, shipment: Shipment, to: str, actor: Any = None, reason: str
         actor=_person(actor),
         reason=reason,
     )
+    # The store's webhook hears of the moves it subscribed to, in this same transaction.
+    from marketplace.webhooks import shipment_moved
+
+    shipment_moved(shipment=shipment, origin=origin, to=to)
 
 
 def _person(actor: Any) -> Any:

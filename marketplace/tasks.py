@@ -219,3 +219,23 @@ def send_store_invitation_email(invitation_id: int) -> None:
     from marketplace.store_settings import store_invitation_mail
 
     store_invitation_mail(invitation_id)
+
+
+# --- Webhooks to stores -------------------------------------------------------------------
+
+
+@shared_task
+def webhook_delivery_send(delivery_id: int) -> None:
+    """The first attempt of a delivery (or a replay), right after its commit; a failure
+    waits for the sweep (no Celery retry: the row says when)."""
+    from marketplace.webhooks import webhook_delivery_attempt
+
+    webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task
+def webhook_deliveries_sweep() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): attempt the deliveries that are due."""
+    from marketplace.webhooks import webhook_deliveries_sweep as sweep
+
+    return sweep()

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", views.store_list, name="store_list"),
     path("mes-boutiques/", views.my_stores, name="my_stores"),
     path("mes-boutiques/<slug:store_slug>/produits/", include(staff_urlpatterns)),
+    path("mes-boutiques/<slug:store_slug>/webhooks/", include("marketplace.webhook_urls")),
     path("inscription/", views.store_application, name="store_application"),
     path("", include("marketplace.retailer_order_urls")),
     path("", include("marketplace.sales_urls")),

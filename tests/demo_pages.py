@@ -85,6 +85,15 @@ def _demo_courier_locker_stop() -> str:
     return reverse("lockers:courier_stop", args=["casier", "banque-nationale-sainte-foy"])
 
 
+def _demo_webhook_delivery() -> str:
+    from marketplace.models import WebhookDelivery
+
+    delivery = WebhookDelivery.objects.filter(
+        endpoint__store__slug=DEMO_STORE, attempts__gt=1
+    ).first()
+    return reverse("marketplace:store_webhook_delivery", args=[DEMO_STORE, delivery.pk])
+
+
 def _demo_locker_order() -> tuple[str, int]:
     from marketplace.models import Order
 
@@ -349,6 +358,7 @@ PAGES = [
         f"/boutiques/mes-boutiques/{DEMO_STORE}/ventes/?du=2026-11-30&au=2026-11-01",
         STORE_WORKER,
         status=400,
+    ),
     Page("store settings", "marketplace:store_settings", STORE_WORKER, args=(DEMO_STORE,)),
     Page(
         "store settings with errors",
@@ -364,6 +374,25 @@ PAGES = [
         "a store invitation not valid",
         "/boutiques/mes-boutiques/invitation/" + "x" * 43 + "/",
         status=404,
+    ),
+    Page("store webhooks", "marketplace:store_webhooks", STORE_WORKER, args=(DEMO_STORE,)),
+    Page("a webhook delivery", _demo_webhook_delivery, STORE_WORKER),
+    Page(
+        "store webhooks, a refused address",
+        "marketplace:store_webhooks",
+        STORE_WORKER,
+        args=(DEMO_STORE,),
+        post={"url": "ftp://example.com/hooks", "events": ["order.paid"]},
+    ),
+    Page(
+        "store webhooks, a new secret",
+        "marketplace:store_webhook_secret",
+        STORE_WORKER,
+        args=(DEMO_STORE,),
+        post={},
+    ),
+    Page(
+        "store webhooks, none yet", "marketplace:store_webhooks", RETAILER, args=(RETAILER_STORE,)
     ),
     # A retailer with one application refused and one waiting
     Page("my stores, applications", "marketplace:my_stores", RETAILER),

@@ -278,6 +278,11 @@ MARKETPLACE_PAYMENT_HOLD_MINUTES = env.int("MARKETPLACE_PAYMENT_HOLD_MINUTES", d
 # not at all). Every change to what a search shows starts a new catalogue version at once
 # (marketplace/search_cache.py), so this only bounds the memory they hold.
 MARKETPLACE_SEARCH_CACHE_SECONDS = env.int("MARKETPLACE_SEARCH_CACHE_SECONDS", default=60)
+# Webhooks to stores (docs/store-webhooks.md): how long we wait for a receiver, and
+# whether http:// and private, loopback or link-local addresses may receive them (never in
+# production: a store could make us call the coop's own network; on for tests and `make run`).
+MARKETPLACE_WEBHOOK_TIMEOUT_SECONDS = env.float("MARKETPLACE_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+MARKETPLACE_WEBHOOK_ALLOW_PRIVATE = env.bool("MARKETPLACE_WEBHOOK_ALLOW_PRIVATE", default=False)
 
 # --- Celery ---------------------------------------------------------------------------
 # Unset broker: tasks run eagerly, in-process, after the transaction that asked for them.
@@ -317,6 +322,11 @@ CELERY_BEAT_SCHEDULE = {
     # Locker holds past their expiry give their room back.
     "lockers-reservations-lapse": {
         "task": "lockers.tasks.reservations_lapse",
+        "schedule": crontab(minute="*"),
+    },
+    # Webhooks to stores that are due again after a failure (marketplace/webhooks.py).
+    "marketplace-webhook-deliveries-sweep": {
+        "task": "marketplace.tasks.webhook_deliveries_sweep",
         "schedule": crontab(minute="*"),
     },
     # Pickup reminders and expiry of parcels waiting in lockers.

@@ -23,3 +23,6 @@ WHITENOISE_AUTOREFRESH = True
 
 # Django serves the uploaded photos (var/media) under `make run`; production's web server does.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+
+# The demo store's webhook listens on this machine (marketplace/demo_webhooks.py).
+MARKETPLACE_WEBHOOK_ALLOW_PRIVATE = env.bool("MARKETPLACE_WEBHOOK_ALLOW_PRIVATE", default=True)

@@ -110,3 +110,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# A store's webhook URL must never reach the coop's own network (marketplace/webhooks.py).
+if MARKETPLACE_WEBHOOK_ALLOW_PRIVATE:  # noqa: F405
+    raise ImproperlyConfigured("MARKETPLACE_WEBHOOK_ALLOW_PRIVATE is for development only.")

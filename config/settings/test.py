@@ -26,3 +26,7 @@ WHITENOISE_USE_FINDERS = True
 # server of the browser tests serves them as `make run` does.
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 SERVE_MEDIA = True
+
+# Webhook tests post to receivers on 127.0.0.1 (the SSRF tests switch this off).
+MARKETPLACE_WEBHOOK_ALLOW_PRIVATE = True
+MARKETPLACE_WEBHOOK_TIMEOUT_SECONDS = 2.0
