@@ -26,3 +26,5 @@ WHITENOISE_USE_FINDERS = True
 # server of the browser tests serves them as `make run` does.
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 SERVE_MEDIA = True
+# The catalogue imports' files, apart from the demo's too.
+MARKETPLACE_IMPORT_ROOT = BASE_DIR / "var" / "test-catalogue-imports"
