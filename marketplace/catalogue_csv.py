@@ -456,3 +456,35 @@ def catalogue_export(
     if encoding == "utf-8":
         return "\ufeff".encode() + text.encode("utf-8")
     return text.encode("cp1252")
+
+
+# The example file of the import page (its "template"): two listings, the first with two
+# variants whose second row leaves the listing's columns to the first.
+TEMPLATE_ROWS = (
+    (
+        "PAIN-CAMPAGNE-800", "pain-de-campagne", "Pain de campagne", "Country loaf",
+        "Au levain, cuit au four à bois.", "Sourdough, baked in a wood oven.", "boulangerie",
+        "800 g", Decimal("7.50"), "12", "M", "850", "draft", "",
+    ),
+    (
+        "PAIN-CAMPAGNE-400", "pain-de-campagne", "", "", "", "", "",
+        "400 g", Decimal("4.25"), "20", "S", "450", "", "",
+    ),
+    (
+        "CONFITURE-FRAISES-250", "confiture-de-fraises", "Confiture de fraises",
+        "Strawberry jam", "Fraises de l’île d’Orléans.", "Strawberries from Île d’Orléans.",
+        "epicerie-fine", "250 ml", Decimal("6.95"), "8", "S", "400", "draft", "",
+    ),
+)  # fmt: skip
+
+
+def catalogue_template(*, language: str = "fr") -> bytes:
+    """The example file: French headers with semicolons and decimal commas, or English
+    with commas; UTF-8 with a BOM."""
+    delimiter = ";" if language == "fr" else ","
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow([column.french if language == "fr" else column.english for column in COLUMNS])
+    for row in TEMPLATE_ROWS:
+        writer.writerow([_price_text(v, delimiter) if isinstance(v, Decimal) else v for v in row])
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")

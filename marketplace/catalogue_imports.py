@@ -54,7 +54,6 @@ BATCH = 1000
 REPORT_MAX = 2000
 PROGRESS_KEY = "marketplace:catalogue-import:{pk}:applied"
 LISTING_IMPORT_FIELDS = ("title_fr", "title_en", "description_fr", "description_en")
-VARIANT_IMPORT_FIELDS = ("listing_id", "name", "price", "stock", "size_class", "weight_grams")
 
 
 # --- Sending a file -------------------------------------------------------------------------
@@ -218,6 +217,8 @@ def _status_error(current: str | None, wanted: str, payout_ready: bool) -> str:
     """Why a listing with status `current` (None: new) may not take `wanted`; "" if it may."""
     if not wanted or wanted == current:
         return ""
+    if current is None and wanted == ListingStatus.DRAFT:
+        return ""
     if wanted == ListingStatus.DRAFT:
         return _("A listing that was published cannot return to draft; unpublish it instead.")
     if wanted == ListingStatus.UNPUBLISHED and current != ListingStatus.PUBLISHED:
@@ -257,7 +258,7 @@ def catalogue_plan(
     for slug, given in parsed.listings.items():
         line = first_lines.get(slug, 0)
         category_id = None
-        if given["category"]:
+        if given["category"] and "category" in header:
             category_id = categories.get(given["category"])
             if category_id is None:
                 plan.errors.append(
@@ -275,8 +276,10 @@ def catalogue_plan(
                 {"line": line, "column": header.get("status", "status"), "reason": reason}
             )
             continue
-        values = {key: given[key] for key in LISTING_IMPORT_FIELDS}
-        values["category_id"] = category_id
+        # A column the file leaves out leaves the listing's value alone.
+        values = {key: given[key] for key in LISTING_IMPORT_FIELDS if key in header}
+        if "category" in header:
+            values["category_id"] = category_id
         if listing is None:
             status = given["status"] or ListingStatus.DRAFT
             listing = Listing(
@@ -284,7 +287,8 @@ def catalogue_plan(
                 slug=slug,
                 status=status,
                 published_at=now if status == ListingStatus.PUBLISHED else None,
-                **values,
+                **{key: given[key] for key in LISTING_IMPORT_FIELDS},
+                category_id=category_id,
             )
             plan.listings_new[slug] = listing
         else:
@@ -550,11 +554,12 @@ def _apply(
     new_listings = list(plan.listings_new.values())
     Listing.objects.bulk_create(new_listings, batch_size=BATCH)
     changed_listings = [listing for listing, _fields in plan.listings_changed.values()]
-    Listing.objects.bulk_update(
-        changed_listings,
-        [*LISTING_IMPORT_FIELDS, "category_id", "status", "published_at"],
-        batch_size=BATCH,
+    # Only the columns some listing changes: the others keep what anyone else wrote.
+    listing_fields = sorted(
+        {name for _l, fields in plan.listings_changed.values() for name in fields}
     )
+    if changed_listings:
+        Listing.objects.bulk_update(changed_listings, listing_fields, batch_size=BATCH)
     for row, variant in plan.variants_new:
         variant.listing = plan.listings[row.listing_slug]
     done = 0
@@ -570,9 +575,10 @@ def _apply(
         if "listing_id" in diff:
             variant.listing_id = plan.listings[row.listing_slug].pk
     for start in range(0, len(plan.variants_changed), BATCH):
+        batch = plan.variants_changed[start : start + BATCH]
         Variant.objects.bulk_update(
-            [variant for _row, variant, _diff in plan.variants_changed[start : start + BATCH]],
-            list(VARIANT_IMPORT_FIELDS),
+            [variant for _row, variant, _diff in batch],
+            sorted({name for _row, _variant, diff in batch for name in diff}),
         )
         done += len(plan.variants_changed[start : start + BATCH])
         cache.set(progress_key, done, 3600)

@@ -32,6 +32,9 @@ urlpatterns = [
     path("", views.store_list, name="store_list"),
     path("mes-boutiques/", views.my_stores, name="my_stores"),
     path("mes-boutiques/<slug:store_slug>/produits/", include(staff_urlpatterns)),
+    path(
+        "mes-boutiques/<slug:store_slug>/catalogue/", include("marketplace.catalogue_import_urls")
+    ),
     path("inscription/", views.store_application, name="store_application"),
     path("", include("marketplace.retailer_order_urls")),
     path("<slug:slug>/", views.store_detail, name="store_detail"),
