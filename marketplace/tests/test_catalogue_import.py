@@ -451,10 +451,7 @@ def test_french_headers_in_utf8_with_a_bom(store, run_import):
 def test_an_export_imports_back_unchanged(store, run_import, language, delimiter, encoding):
     run_import(
         csv_bytes(
-            [
-                'X-1,croissant,"Croissant, beurre","Feuilleté.\nDu matin.",boulangerie,'
-                "Un,2.75,6,S,80"
-            ]  # fmt: skip
+            ['X-1,croissant,"Croissant, beurre","Feuilleté.\nDu matin.",boulangerie,Un,2.75,6,S,80']
         )
     )
     before = snapshot(store)
