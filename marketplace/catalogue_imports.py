@@ -7,7 +7,7 @@ A row is matched to a variant by its SKU within the store; rows sharing a listin
 what differs. The stock in the file is the stock for sale now: what placed orders hold
 was already taken from it at checkout (marketplace.checkout) and comes back only if
 they are cancelled, so an import never gives away held stock; the store's variants of
-the file are locked while it applies (lock_objects.variants_lock), so a checkout waits
+the file are locked while it applies (lock_objects.store_variants_lock), so a checkout waits
 rather than selling stock the import is replacing.
 """
 
@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from core.enqueue import enqueue_on_commit
 from identity.audit import audit_record
 from identity.models import AuditEvent
 from marketplace.catalogue_csv import CatalogueFileError, ParsedFile, Row, catalogue_parse
-from marketplace.lock_objects import variants_lock
+from marketplace.lock_objects import store_variants_lock
 from marketplace.models import (
     LISTING_PHOTO_MAX,
     CatalogueImport,
@@ -436,16 +436,15 @@ def catalogue_import_claim(*, import_id: int) -> CatalogueImport | None:
 
 def catalogue_import_progress(catalogue_import: CatalogueImport) -> int:
     """How far a running import went, 0 to 100: checking the rows is the first half,
-    writing them the second (counted in the cache: the writing transaction's own rows are
+    writing them the second, counted in the cache (the writing transaction's own rows are
     not visible to the page that asks)."""
     if catalogue_import.is_finished:
         return 100
     total = catalogue_import.rows_total
     if not total:
         return 0
-    applied = cache.get(PROGRESS_KEY.format(pk=catalogue_import.pk)) or 0
-    done = min(catalogue_import.rows_done, total) + min(applied, total)
-    return min(99, done * 100 // (2 * total))
+    done = cache.get(PROGRESS_KEY.format(pk=catalogue_import.pk)) or 0
+    return max(0, min(99, done * 100 // (2 * total)))
 
 
 def _report(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -481,24 +480,17 @@ def catalogue_import_run(*, import_id: int) -> CatalogueImport | None:
         )
         return catalogue_import
     zip_members = photos_zip_check(zip_data) if zip_data else None
-    skus = [row.sku for row in parsed.rows]
-    variants = {v.sku: v for v in Variant.objects.filter(store=store, sku__in=skus)}
-    plan = catalogue_plan(
-        store=store, parsed=parsed, variants=variants, zip_members=zip_members, zip_data=zip_data
-    )
-    _finish(catalogue_import, rows_done=rows_total, finished_at=None)
-    if plan.errors:
-        _finish(catalogue_import, status=CatalogueImportStatus.INVALID, errors=_report(plan.errors))
-        return catalogue_import
     if catalogue_import.dry_run:
-        _finish(
-            catalogue_import,
-            status=CatalogueImportStatus.DONE,
-            created_count=plan.created,
-            updated_count=plan.updated,
-            unchanged_count=plan.unchanged,
-            changes=_report(plan.changes),
+        skus = [row.sku for row in parsed.rows]
+        variants = {v.sku: v for v in Variant.objects.filter(store=store, sku__in=skus)}
+        plan = catalogue_plan(
+            store=store,
+            parsed=parsed,
+            variants=variants,
+            zip_members=zip_members,
+            zip_data=zip_data,
         )
+        _plan_report(catalogue_import, plan)
         return catalogue_import
     try:
         _apply(
@@ -541,16 +533,16 @@ def _apply(
     change in bulk; audited per listing and variant, in the same transaction."""
     store = catalogue_import.store
     actor = catalogue_import.acting_user
-    skus = [row.sku for row in parsed.rows]
-    ids = list(Variant.objects.filter(store=store, sku__in=skus).values_list("pk", flat=True))
-    variants = {variant.sku: variant for variant in variants_lock(ids).values()}
+    variants = store_variants_lock(store.pk, [row.sku for row in parsed.rows])
     plan = catalogue_plan(
         store=store, parsed=parsed, variants=variants, zip_members=zip_members, zip_data=zip_data
     )
-    if plan.errors:
-        _finish(catalogue_import, status=CatalogueImportStatus.INVALID, errors=_report(plan.errors))
-        return
     progress_key = PROGRESS_KEY.format(pk=catalogue_import.pk)
+    rows_total = catalogue_import.rows_total
+    cache.set(progress_key, rows_total, 3600)
+    if plan.errors:
+        _plan_report(catalogue_import, plan)
+        return
     new_listings = list(plan.listings_new.values())
     Listing.objects.bulk_create(new_listings, batch_size=BATCH)
     changed_listings = [listing for listing, _fields in plan.listings_changed.values()]
@@ -558,8 +550,8 @@ def _apply(
     listing_fields = sorted(
         {name for _l, fields in plan.listings_changed.values() for name in fields}
     )
-    if changed_listings:
-        Listing.objects.bulk_update(changed_listings, listing_fields, batch_size=BATCH)
+    for start in range(0, len(changed_listings), BATCH):
+        rows_update(Listing, changed_listings[start : start + BATCH], listing_fields)
     for row, variant in plan.variants_new:
         variant.listing = plan.listings[row.listing_slug]
     done = 0
@@ -568,7 +560,7 @@ def _apply(
             [variant for _row, variant in plan.variants_new[start : start + BATCH]]
         )
         done += len(plan.variants_new[start : start + BATCH])
-        cache.set(progress_key, done, 3600)
+        cache.set(progress_key, rows_total + done, 3600)
     for row, variant, diff in plan.variants_changed:
         for name, (_before, after) in diff.items():
             setattr(variant, name, after)
@@ -576,12 +568,13 @@ def _apply(
             variant.listing_id = plan.listings[row.listing_slug].pk
     for start in range(0, len(plan.variants_changed), BATCH):
         batch = plan.variants_changed[start : start + BATCH]
-        Variant.objects.bulk_update(
+        rows_update(
+            Variant,
             [variant for _row, variant, _diff in batch],
             sorted({name for _row, _variant, diff in batch for name in diff}),
         )
-        done += len(plan.variants_changed[start : start + BATCH])
-        cache.set(progress_key, done, 3600)
+        done += len(batch)
+        cache.set(progress_key, rows_total + done, 3600)
 
     listing_type = ContentType.objects.get_for_model(Listing)
     variant_type = ContentType.objects.get_for_model(Variant)
@@ -664,11 +657,66 @@ def _apply(
             "unchanged": plan.unchanged,
         },
     )
+    _plan_report(catalogue_import, plan)
+
+
+def _plan_report(catalogue_import: CatalogueImport, plan: Plan) -> None:
+    """Record how the import ended: refused with its errors, or done with its counts."""
+    if plan.errors:
+        _finish(
+            catalogue_import,
+            status=CatalogueImportStatus.INVALID,
+            rows_done=catalogue_import.rows_total,
+            errors=_report(plan.errors),
+        )
+        return
     _finish(
         catalogue_import,
         status=CatalogueImportStatus.DONE,
+        rows_done=catalogue_import.rows_total,
         created_count=plan.created,
         updated_count=plan.updated,
         unchanged_count=plan.unchanged,
         changes=_report(plan.changes),
     )
+
+
+def rows_update(model: type[models.Model], objects: list[models.Model], names: list[str]) -> None:
+    """Write the fields `names` (attnames) of `objects` in one UPDATE joined to a list of
+    values (`WITH d(...) AS (VALUES ...) UPDATE ... FROM d`), on PostgreSQL and SQLite:
+    what bulk_update does with a CASE per field and row, without building those
+    expressions (a hundredfold slower in Python at 1,000 rows). The values go through
+    each field's get_db_prep_save, as a save does."""
+    if not objects or not names:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    pk = model._meta.pk
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk_column = connection.ops.quote_name(pk.column)
+    columns = [connection.ops.quote_name(field.column) for field in fields]
+    postgres = connection.vendor == "postgresql"
+
+    def value(field: models.Field, name: str) -> str:
+        if postgres:
+            return f"CAST(d.{name} AS {field.cast_db_type(connection)})"
+        return f"d.{name}"
+
+    names_sql = [f"c{i}" for i in range(len(fields))]
+    assignments = ", ".join(
+        f"{column} = {value(field, name)}"
+        for column, field, name in zip(columns, fields, names_sql, strict=True)
+    )
+    placeholder = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    params: list[Any] = []
+    for obj in objects:
+        params.append(obj.pk)
+        params.extend(
+            field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields
+        )
+    id_cast = f"CAST(d.id AS {pk.cast_db_type(connection)})" if postgres else "d.id"
+    sql = (
+        f"WITH d(id, {', '.join(names_sql)}) AS (VALUES {', '.join([placeholder] * len(objects))}) "  # noqa: S608 - names from the model
+        f"UPDATE {table} SET {assignments} FROM d WHERE {table}.{pk_column} = {id_cast}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -9,6 +9,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -18,7 +19,7 @@ from PIL import Image
 from identity.audit import audit_events_for
 from identity.models import AuditEvent
 from marketplace.catalogue_csv import catalogue_export, catalogue_template
-from marketplace.catalogue_imports import catalogue_import_start
+from marketplace.catalogue_imports import PROGRESS_KEY, catalogue_import_start
 from marketplace.models import (
     CatalogueImport,
     CatalogueImportStatus,
@@ -681,6 +682,8 @@ def test_a_running_import_s_fragment_polls_itself(client, store, store_worker):
         store=store, acting_user=store_worker, file_name="x.csv", rows_total=10, rows_done=10,
         status=CatalogueImportStatus.RUNNING,
     )  # fmt: skip
+    # Checked (10 of 20 steps): the writing transaction counts in the cache.
+    cache.set(PROGRESS_KEY.format(pk=catalogue_import.pk), 10)
     response = client.get(
         reverse("marketplace:catalogue_import_status", args=[store.slug, catalogue_import.pk])
     )
