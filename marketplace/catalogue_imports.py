@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, connection, models, transaction
@@ -453,10 +453,37 @@ def _report(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def catalogue_import_run(*, import_id: int) -> CatalogueImport | None:
     """Check the import's file and, unless it is a dry run or a row is bad, apply it in
-    one transaction; the import records the outcome. Returns None if it had ended."""
+    one transaction; the import records the outcome. Returns None if it had ended.
+
+    The person who sent it must still be allowed when it runs (they may have left the
+    staff meanwhile). Whatever goes wrong, the import ends failed rather than running
+    for ever (it would hold the store's one running import)."""
     catalogue_import = catalogue_import_claim(import_id=import_id)
     if catalogue_import is None:
         return None
+    try:
+        access_catalogue_import(
+            acting_user=catalogue_import.acting_user, store=catalogue_import.store
+        )
+    except PermissionDenied:
+        _failed(catalogue_import, _("The person who sent the file may no longer import it."))
+        return catalogue_import
+    try:
+        return _run(catalogue_import)
+    except Exception:
+        _failed(catalogue_import, _("The import failed unexpectedly: nothing was changed."))
+        raise
+
+
+def _failed(catalogue_import: CatalogueImport, reason: str) -> None:
+    _finish(
+        catalogue_import,
+        status=CatalogueImportStatus.FAILED,
+        errors=[{"line": 0, "column": "", "reason": reason}],
+    )
+
+
+def _run(catalogue_import: CatalogueImport) -> CatalogueImport:
     store = catalogue_import.store
     with catalogue_import.file.open("rb") as stream:
         data = stream.read()

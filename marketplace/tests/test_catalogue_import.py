@@ -748,3 +748,65 @@ def test_a_store_not_approved_cannot_be_given_an_import(make_store, store_worker
             upload=SimpleUploadedFile("c.csv", csv_bytes(good_rows(1))),
             acting_user=store_worker,
         )
+
+
+# --- One import of a store at a time; an import outlives nothing ------------------------
+
+
+def test_a_second_import_of_the_store_waits_while_one_runs(store, store_worker):
+    from django.db import IntegrityError, transaction
+
+    from marketplace.catalogue_imports import catalogue_import_claim
+
+    CatalogueImport.objects.create(
+        store=store, file_name="a.csv", status=CatalogueImportStatus.RUNNING
+    )
+    waiting = CatalogueImport.objects.create(store=store, file_name="b.csv")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        catalogue_import_claim(import_id=waiting.pk)
+    waiting.refresh_from_db()
+    assert waiting.status == CatalogueImportStatus.QUEUED
+
+
+def test_an_import_whose_sender_left_the_staff_fails_and_changes_nothing(
+    store, store_worker, django_capture_on_commit_callbacks
+):
+    from marketplace.catalogue_imports import catalogue_import_run
+    from marketplace.services import store_staff_remove
+
+    with django_capture_on_commit_callbacks(execute=False):
+        catalogue_import = catalogue_import_start(
+            store=store,
+            upload=SimpleUploadedFile("c.csv", csv_bytes(good_rows(2))),
+            acting_user=store_worker,
+        )
+    store_staff_remove(store=store, user=store_worker, acting_user=None)
+    before = snapshot(store)
+    catalogue_import_run(import_id=catalogue_import.pk)
+
+    catalogue_import.refresh_from_db()
+    assert catalogue_import.status == CatalogueImportStatus.FAILED
+    assert snapshot(store) == before
+    # Run again (a redelivered task): it had ended, nothing happens.
+    assert catalogue_import_run(import_id=catalogue_import.pk) is None
+
+
+def test_an_unexpected_error_ends_the_import_failed(
+    store, store_worker, django_capture_on_commit_callbacks, monkeypatch
+):
+    from marketplace import catalogue_imports
+
+    def broken(**_kwargs):
+        raise RuntimeError("disk on fire")
+
+    with django_capture_on_commit_callbacks(execute=False):
+        catalogue_import = catalogue_import_start(
+            store=store,
+            upload=SimpleUploadedFile("c.csv", csv_bytes(good_rows(2))),
+            acting_user=store_worker,
+        )
+    monkeypatch.setattr(catalogue_imports, "_apply", broken)
+    with pytest.raises(RuntimeError):
+        catalogue_imports.catalogue_import_run(import_id=catalogue_import.pk)
+    catalogue_import.refresh_from_db()
+    assert catalogue_import.status == CatalogueImportStatus.FAILED
