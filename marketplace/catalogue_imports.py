@@ -548,7 +548,8 @@ def _run(catalogue_import: CatalogueImport) -> CatalogueImport:
     return catalogue_import
 
 
-@transaction.atomic(durable=True)
+# Not durable: the demo seed (one transaction) applies its import inside its own.
+@transaction.atomic
 def _apply(
     *,
     catalogue_import: CatalogueImport,
