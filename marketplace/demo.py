@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from core.demo import DemoSummary
 from identity.models import User
+from marketplace.demo_catalogue_imports import catalogue_imports_demo_load
 from marketplace.demo_orders import orders_demo_load
 from marketplace.demo_sales import sales_demo_load
 from marketplace.demo_store_settings import store_settings_demo_load
@@ -1125,6 +1126,7 @@ def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, 
     sales_demo_load(summary=summary, people=people, stores=stores)
     store_settings_demo_load(summary=summary, people=people, stores=stores)
     webhooks_demo_load(summary=summary, people=people, stores=stores)
+    catalogue_imports_demo_load(summary=summary, people=people, stores=stores)
     return stores
 
 

@@ -115,3 +115,16 @@ def webhook_delivery_due_lock(delivery_id: int, now: Any) -> "WebhookDelivery | 
         )
         .first()
     )
+
+
+def store_variants_lock(store_id: int, skus: Iterable[str]) -> dict[str, Variant]:
+    """Lock `store`'s variants with these SKUs in primary-key order (a catalogue import);
+    by SKU. One query, without their listings (an import of 10,000 rows reads only the
+    variants)."""
+    _require_transaction()
+    rows = (
+        Variant.objects.select_for_update()
+        .filter(store_id=store_id, sku__in=list(skus))
+        .order_by("pk")
+    )
+    return {variant.sku: variant for variant in rows}

@@ -1576,3 +1576,116 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} #{self.number}"
+
+
+# --- Catalogue imports: a store's CSV file, checked then applied (marketplace/catalogue_imports.py)
+
+
+def catalogue_import_storage() -> Any:
+    """Where imported files are kept: a private directory, never under MEDIA_ROOT (which
+    the web server serves to anyone)."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.MARKETPLACE_IMPORT_ROOT)
+
+
+def catalogue_import_path(instance: "CatalogueImport", filename: str) -> str:
+    """By store, under the name the service gives (random, not the uploaded one)."""
+    return f"{instance.store_id}/{filename}"
+
+
+class CatalogueImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    INVALID = "invalid", _("Refused: bad rows")
+    FAILED = "failed", _("Failed")
+
+
+class CatalogueImport(models.Model):
+    """A CSV file of a store's catalogue sent by one of its staff, and what came of it:
+    every row is checked first, and while any is bad nothing changes; a dry run reports
+    what would change and changes nothing. One import of a store runs at a time."""
+
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="catalogue_imports", verbose_name=_("store")
+    )
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    file = models.FileField(
+        _("CSV file"), storage=catalogue_import_storage, upload_to=catalogue_import_path
+    )
+    file_name = models.CharField(_("file name as sent"), max_length=255)
+    photos = models.FileField(
+        _("zip of photos"),
+        storage=catalogue_import_storage,
+        upload_to=catalogue_import_path,
+        blank=True,
+    )
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=CatalogueImportStatus.choices,
+        default=CatalogueImportStatus.QUEUED,
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    errors = models.JSONField(
+        _("errors"), default=list, blank=True, help_text=_("[{line, column, reason}, …]")
+    )
+    changes = models.JSONField(
+        _("changes"),
+        default=list,
+        blank=True,
+        help_text=_("[{line, sku, action, fields}, …] for the rows created or updated."),
+    )
+
+    class Meta:
+        verbose_name = _("catalogue import")
+        verbose_name_plural = _("catalogue imports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Two imports of one store never apply at once: each would decide from rows
+            # the other is changing.
+            models.UniqueConstraint(
+                fields=["store"],
+                condition=models.Q(status="running"),
+                name="marketplace_catalogueimport_one_running_per_store",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=CatalogueImportStatus.values),
+                name="marketplace_catalogueimport_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rows_done__lte=models.F("rows_total")),
+                name="marketplace_catalogueimport_progress_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} · {self.file_name} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        """How far it went, 0 to 100; 100 once it ended, whatever the outcome."""
+        if self.status not in (CatalogueImportStatus.QUEUED, CatalogueImportStatus.RUNNING):
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in (CatalogueImportStatus.QUEUED, CatalogueImportStatus.RUNNING)

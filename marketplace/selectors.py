@@ -290,3 +290,23 @@ def access_card_payment_pay(*, acting_user: Any, payment: Payment) -> None:
         raise PermissionDenied
     if payment.order.buyer_id != acting_user.pk:
         raise PermissionDenied
+
+
+# --- Catalogue imports and exports ------------------------------------------------------
+
+
+def access_catalogue_import(*, acting_user: Any, store: Store) -> None:
+    """Raise PermissionDenied unless `acting_user` may import and export `store`'s
+    catalogue and see its imports: an active person on its staff (owner or staff), the
+    store approved by the coop. No one acts for the system here: an import has a person
+    behind it."""
+    if acting_user is None:
+        raise PermissionDenied
+    if not acting_user.is_authenticated:
+        raise PermissionDenied
+    if not acting_user.is_active:
+        raise PermissionDenied
+    if not StoreStaff.objects.filter(store=store, user=acting_user).exists():
+        raise PermissionDenied
+    if store.status != StoreStatus.APPROVED:
+        raise PermissionDenied("A store imports its catalogue once the coop has approved it.")

@@ -239,3 +239,20 @@ def webhook_deliveries_sweep() -> int:
     from marketplace.webhooks import webhook_deliveries_sweep as sweep
 
     return sweep()
+
+
+# --- Catalogue imports ------------------------------------------------------------------
+
+
+@shared_task(bind=True, max_retries=120)
+def catalogue_import_run(self, import_id: int) -> None:
+    """Check and apply a store's catalogue file (marketplace.catalogue_imports). While
+    another import of the same store runs, wait and try again."""
+    from django.db import IntegrityError
+
+    from marketplace.catalogue_imports import catalogue_import_run as run
+
+    try:
+        run(import_id=import_id)
+    except IntegrityError as busy:
+        raise self.retry(countdown=5) from busy

@@ -33,6 +33,9 @@ urlpatterns = [
     path("mes-boutiques/", views.my_stores, name="my_stores"),
     path("mes-boutiques/<slug:store_slug>/produits/", include(staff_urlpatterns)),
     path("mes-boutiques/<slug:store_slug>/webhooks/", include("marketplace.webhook_urls")),
+    path(
+        "mes-boutiques/<slug:store_slug>/catalogue/", include("marketplace.catalogue_import_urls")
+    ),
     path("inscription/", views.store_application, name="store_application"),
     path("", include("marketplace.retailer_order_urls")),
     path("", include("marketplace.sales_urls")),

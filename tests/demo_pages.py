@@ -140,6 +140,14 @@ def _demo_declined_order_page() -> str:
     return reverse("orders:detail", args=[order.number])
 
 
+def _demo_catalogue_import() -> str:
+    """The demo store's past catalogue import (marketplace/demo_catalogue_imports.py)."""
+    from marketplace.models import CatalogueImport
+
+    catalogue_import = CatalogueImport.objects.filter(store__slug=DEMO_STORE).first()
+    return reverse("marketplace:catalogue_import", args=[DEMO_STORE, catalogue_import.pk])
+
+
 def _catalogue_listing(store: str, title_fr: str) -> Callable[[], str]:
     """The catalogue's page of a demo listing, found by its French title."""
 
@@ -394,6 +402,15 @@ PAGES = [
     Page(
         "store webhooks, none yet", "marketplace:store_webhooks", RETAILER, args=(RETAILER_STORE,)
     ),
+    Page("catalogue csv", "marketplace:catalogue_import_page", STORE_WORKER, args=(DEMO_STORE,)),
+    Page(
+        "catalogue csv, nothing sent",
+        "marketplace:catalogue_import_page",
+        STORE_WORKER,
+        args=(DEMO_STORE,),
+        post={},
+    ),
+    Page("a catalogue import", _demo_catalogue_import, STORE_WORKER),
     # A retailer with one application refused and one waiting
     Page("my stores, applications", "marketplace:my_stores", RETAILER),
     Page("apply, one waiting", "marketplace:store_application", RETAILER, "substantial"),

@@ -236,6 +236,24 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # The largest photo accepted (marketplace/photos.py); the web server's body limit in
 # production must be a little above it.
 MARKETPLACE_PHOTO_MAX_BYTES = env.int("MARKETPLACE_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
+# A store's catalogue import (marketplace/catalogue_imports.py, docs/catalogue-csv.md): the
+# files are kept out of MEDIA_ROOT (served to anyone), in a directory every web and Celery
+# process shares. Limits on what one import may send: the CSV, its rows, the zip of photos
+# beside it, the zip's members and what they add up to once uncompressed (a zip bomb).
+MARKETPLACE_IMPORT_ROOT = Path(
+    env("MARKETPLACE_IMPORT_ROOT", default=str(BASE_DIR / "var" / "catalogue-imports"))
+)
+MARKETPLACE_IMPORT_CSV_MAX_BYTES = env.int(
+    "MARKETPLACE_IMPORT_CSV_MAX_BYTES", default=5 * 1024 * 1024
+)
+MARKETPLACE_IMPORT_MAX_ROWS = env.int("MARKETPLACE_IMPORT_MAX_ROWS", default=20_000)
+MARKETPLACE_IMPORT_ZIP_MAX_BYTES = env.int(
+    "MARKETPLACE_IMPORT_ZIP_MAX_BYTES", default=50 * 1024 * 1024
+)
+MARKETPLACE_IMPORT_ZIP_MAX_MEMBERS = env.int("MARKETPLACE_IMPORT_ZIP_MAX_MEMBERS", default=1_000)
+MARKETPLACE_IMPORT_ZIP_MAX_UNCOMPRESSED = env.int(
+    "MARKETPLACE_IMPORT_ZIP_MAX_UNCOMPRESSED", default=200 * 1024 * 1024
+)
 
 # --- Cache ----------------------------------------------------------------------------
 # Rate limits live here, so every web process must share it: Redis in production.

@@ -30,3 +30,5 @@ SERVE_MEDIA = True
 # Webhook tests post to receivers on 127.0.0.1 (the SSRF tests switch this off).
 MARKETPLACE_WEBHOOK_ALLOW_PRIVATE = True
 MARKETPLACE_WEBHOOK_TIMEOUT_SECONDS = 2.0
+# The catalogue imports' files, apart from the demo's too.
+MARKETPLACE_IMPORT_ROOT = BASE_DIR / "var" / "test-catalogue-imports"
