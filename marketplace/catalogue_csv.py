@@ -163,8 +163,22 @@ def _delimiter_sniff(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
+# A cell a spreadsheet would run as a formula when the file is opened (CSV injection: a
+# title "=HYPERLINK(…)" typed by one of the staff, exported, then opened by the owner). The
+# export writes such a cell after an apostrophe, which spreadsheets read as "text"; the
+# import takes that apostrophe off again, so the round trip stays exact.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell_safe(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _clean(value: str) -> str:
-    return value.strip(SPACES + "\t\r\n")
+    value = value.strip(SPACES + "\t\r\n")
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 def price_parse(text: str) -> Decimal | None:
@@ -436,14 +450,14 @@ def catalogue_export(
     for listing, variant in catalogue_rows(store):
         writer.writerow(
             [
-                variant.sku,
+                _cell_safe(variant.sku),
                 listing.slug,
-                listing.title_fr,
-                listing.title_en,
-                listing.description_fr,
-                listing.description_en,
+                _cell_safe(listing.title_fr),
+                _cell_safe(listing.title_en),
+                _cell_safe(listing.description_fr),
+                _cell_safe(listing.description_en),
                 listing.category.slug if listing.category_id else "",
-                variant.name,
+                _cell_safe(variant.name),
                 _price_text(variant.price, delimiter),
                 str(variant.stock),
                 variant.size_class,

@@ -3,6 +3,7 @@ docs/catalogue-csv.md): what a good file does, that a bad row changes nothing an
 named with its line and column, dry runs, encodings and delimiters, the export's round
 trip, who may (one test per refusal), and the pages."""
 
+import csv
 import io
 import time
 import zipfile
@@ -810,3 +811,22 @@ def test_an_unexpected_error_ends_the_import_failed(
         catalogue_imports.catalogue_import_run(import_id=catalogue_import.pk)
     catalogue_import.refresh_from_db()
     assert catalogue_import.status == CatalogueImportStatus.FAILED
+
+
+def test_an_export_never_hands_a_spreadsheet_a_formula(store, run_import):
+    """A title or name typed as a formula is exported after an apostrophe (text to a
+    spreadsheet), and imports back as it was typed."""
+    run_import(
+        csv_bytes(['X-9,formule,=HYPERLINK("http://x"),"-20 %",boulangerie,@SUM(A1),2.75,6,S,80'])
+    )
+    listing = Listing.objects.get(store=store, slug="formule")
+    assert listing.title_fr == '=HYPERLINK("http://x")'
+    text = catalogue_export(store, language="en", delimiter=",").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    (row,) = [row for row in rows if row[0] == "X-9"]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for cell in row)
+    assert '\'=HYPERLINK("http://x")' in row and "'@SUM(A1)" in row and "'-20 %" in row
+    before = snapshot(store)
+    again = run_import(text.encode("utf-8"))
+    assert again.status == CatalogueImportStatus.DONE, again.errors
+    assert snapshot(store) == before
