@@ -391,3 +391,34 @@ def test_the_page_costs_the_same_queries_for_one_and_many_orders(
         response = client.get(page_url(store, month))
     assert response.content.decode().count("data-shipment=") == 9
     assert len(nine) == len(one)
+
+
+# --- The demo ---------------------------------------------------------------------------
+
+
+def test_the_demo_bakerys_report_has_transfers_a_refund_and_a_reversal(
+    django_capture_on_commit_callbacks,
+):
+    """Even when no task ran after the commit (no worker yet), the demo's paid orders
+    have their transfers and refunds, sent through the order services."""
+    from core.demo import DemoSummary
+    from core.tests.queries import no_writes
+    from identity import demo as identity_demo
+    from marketplace.demo import demo_load
+
+    people = identity_demo.demo_load(summary=DemoSummary())
+    with django_capture_on_commit_callbacks(execute=False):
+        demo_load(summary=DemoSummary(), people=people)
+    bakery = Store.objects.get(slug="boulangerie-du-faubourg")
+    report = payout_report(store=bakery, month=month_parse(None))
+    assert len(report.rows) >= 4
+    # Every paid shipment was transferred, but the one refused within the seed (before
+    # any transfer: it never had one).
+    untransferred = [row for row in report.rows if not row.transfer_id]
+    assert [row.status for row in untransferred] == ["refunded"]
+    assert all(row.transfer_id.startswith("tr_test_") for row in report.rows if row.transferred)
+    assert report.totals.reversed > 0
+    assert report.totals.refunded_to_shopper > 0
+    assert report.totals.net == report.totals.transferred - report.totals.reversed > 0
+    with no_writes():
+        demo_load(summary=DemoSummary(), people=people)
