@@ -325,6 +325,18 @@ PAGES = [
     Page("packing slip", _demo_packing_slip, STORE_WORKER),
     Page("account of a store worker", "identity:account", STORE_WORKER),
     Page("store payouts", "payments:payout_account", STORE_WORKER, args=(DEMO_STORE,)),
+    Page("payouts report", "marketplace:payout_report", STORE_WORKER, args=(DEMO_STORE,)),
+    Page(
+        "payouts report, an empty month",
+        f"/boutiques/mes-boutiques/{DEMO_STORE}/versements/?mois=2020-01",
+        STORE_WORKER,
+    ),
+    Page(
+        "payouts report, a bad month",
+        f"/boutiques/mes-boutiques/{DEMO_STORE}/versements/?mois=2020-13",
+        STORE_WORKER,
+        status=400,
+    ),
     # A retailer with one application refused and one waiting
     Page("my stores, applications", "marketplace:my_stores", RETAILER),
     Page("apply, one waiting", "marketplace:store_application", RETAILER, "substantial"),
