@@ -5,8 +5,9 @@ end, with the transfer that carried it (docs/payments.md, "Payouts report").
 
 Rules:
 
-- a shipment belongs to the month (America/Toronto) its order was paid in; refunds and
-  reversals made since are shown on that row, so a month's figures are as of now;
+- a shipment belongs to the month (or the period of days, at most 366) in which its order
+  was paid, in America/Toronto; refunds and reversals made since are shown on that row,
+  so a month's figures are as of now;
 - net to the store = the transfer's amount - its reversed amount (0.00 while no transfer
   was made), so the report's net total is, to the cent, the sum of the store's transfers
   less their reversals at the gateway;
@@ -19,10 +20,11 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
@@ -46,6 +48,14 @@ REFUNDED_STATUSES = frozenset({"cancelled", "refunded"})
 class PayoutReportMonthInvalid(MarketplaceError):
     code = "payout_report_month_invalid"
     message = _("Choose a month as YYYY-MM, for example 2026-11.")
+
+
+class PayoutReportPeriodInvalid(MarketplaceError):
+    code = "payout_report_period_invalid"
+    message = _(
+        "Choose both days of the period as YYYY-MM-DD, the first no later than the last, "
+        "at most 366 days apart."
+    )
 
 
 def access_payout_report(*, acting_user: Any, store: Store) -> None:
@@ -94,6 +104,48 @@ class Month:
     def preceding(self) -> "Month":
         return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
+    @property
+    def is_month(self) -> bool:
+        return True
+
+    @property
+    def query(self) -> str:
+        return urlencode({"mois": self.value})
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Days from `first_day` to `last_day` included, in Québec: [start, end)."""
+
+    first_day: datetime.date
+    last_day: datetime.date
+
+    @property
+    def start(self) -> datetime.datetime:
+        return datetime.datetime.combine(self.first_day, datetime.time(), tzinfo=QUEBEC)
+
+    @property
+    def end(self) -> datetime.datetime:
+        following = self.last_day + datetime.timedelta(days=1)
+        return datetime.datetime.combine(following, datetime.time(), tzinfo=QUEBEC)
+
+    @property
+    def value(self) -> str:
+        return f"{self.first_day.isoformat()}-au-{self.last_day.isoformat()}"
+
+    @property
+    def is_month(self) -> bool:
+        return False
+
+    @property
+    def query(self) -> str:
+        return urlencode({"du": self.first_day.isoformat(), "au": self.last_day.isoformat()})
+
+
+Period = Month | DateRange
+PERIOD_MAX_DAYS = 366
+DAY_PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
 
 def month_parse(value: Any, *, now: datetime.datetime | None = None) -> Month:
     """The month `value` names (`YYYY-MM`); the current month in Québec when it is empty
@@ -108,6 +160,32 @@ def month_parse(value: Any, *, now: datetime.datetime | None = None) -> Month:
     if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
         raise PayoutReportMonthInvalid
     return Month(year, month)
+
+
+def _day_parse(value: Any) -> datetime.date:
+    match = DAY_PATTERN.match(value) if isinstance(value, str) and len(value) == 10 else None
+    if match is None:
+        raise PayoutReportPeriodInvalid
+    try:
+        day = datetime.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise PayoutReportPeriodInvalid from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PayoutReportPeriodInvalid
+    return day
+
+
+def period_parse(params: Mapping[str, Any], *, now: datetime.datetime | None = None) -> Period:
+    """The period a request asks for: `du` and `au` (YYYY-MM-DD, both, in order, at most
+    366 days) when either is given, otherwise the month `mois` (month_parse). Raises
+    PayoutReportPeriodInvalid or PayoutReportMonthInvalid."""
+    first, last = params.get("du"), params.get("au")
+    if first in (None, "") and last in (None, ""):
+        return month_parse(params.get("mois"), now=now)
+    first_day, last_day = _day_parse(first), _day_parse(last)
+    if first_day > last_day or (last_day - first_day).days >= PERIOD_MAX_DAYS:
+        raise PayoutReportPeriodInvalid
+    return DateRange(first_day, last_day)
 
 
 # --- The rows --------------------------------------------------------------------------
@@ -167,7 +245,7 @@ class PayoutTotals:
 @dataclass
 class PayoutReport:
     store: Store
-    month: Month
+    period: Period
     rows: list[PayoutRow] = field(default_factory=list)
     totals: PayoutTotals = field(default_factory=PayoutTotals)
 
@@ -222,16 +300,17 @@ def _row(shipment: Shipment) -> PayoutRow:
     )
 
 
-def payout_report(*, store: Store, month: Month) -> PayoutReport:
-    """`store`'s payouts report for `month`: one row per shipment of an order paid in that
-    month (oldest first), with its transfer and the order's refunds, and the totals.
+def payout_report(*, store: Store, period: Period) -> PayoutReport:
+    """`store`'s payouts report for `period` (a month or a range of days): one row per
+    shipment of an order paid in it (oldest first), with its transfer and the order's
+    refunds, and the totals.
     Two queries, whatever the number of shipments."""
     shipments = (
         Shipment.objects.filter(
             store=store,
             order__paid_at__isnull=False,
-            order__paid_at__gte=month.start,
-            order__paid_at__lt=month.end,
+            order__paid_at__gte=period.start,
+            order__paid_at__lt=period.end,
         )
         .select_related("order", "transfer")
         .prefetch_related(
@@ -239,7 +318,7 @@ def payout_report(*, store: Store, month: Month) -> PayoutReport:
         )
         .order_by("order__paid_at", "order__number", "sequence")
     )
-    report = PayoutReport(store=store, month=month)
+    report = PayoutReport(store=store, period=period)
     for shipment in shipments:
         row = _row(shipment)
         report.rows.append(row)

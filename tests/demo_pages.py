@@ -67,6 +67,18 @@ def _demo_courier_locker_stop() -> str:
     return reverse("lockers:courier_stop", args=["casier", "banque-nationale-sainte-foy"])
 
 
+def _payouts_period() -> str:
+    """The demo store's payouts from the first of last month to today (the demo's orders
+    are paid today)."""
+    from marketplace.payout_report import month_parse
+
+    month = month_parse(None)
+    today = datetime.datetime.now(tz=month.start.tzinfo).date()
+    first = month.preceding.first_day.isoformat()
+    path = reverse("marketplace:payout_report", args=[DEMO_STORE])
+    return f"{path}?du={first}&au={today.isoformat()}"
+
+
 def _demo_locker_order() -> tuple[str, int]:
     from marketplace.models import Order
 
@@ -331,6 +343,7 @@ PAGES = [
         f"/boutiques/mes-boutiques/{DEMO_STORE}/versements/?mois=2020-01",
         STORE_WORKER,
     ),
+    Page("payouts report, a period", lambda: _payouts_period(), STORE_WORKER),
     Page(
         "payouts report, a bad month",
         f"/boutiques/mes-boutiques/{DEMO_STORE}/versements/?mois=2020-13",

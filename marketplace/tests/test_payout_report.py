@@ -21,12 +21,15 @@ from marketplace.models import Order, Store, StoreRole, Transfer
 from marketplace.orders import order_cancel, shipment_refuse
 from marketplace.payout_report import (
     CSV_COLUMNS,
+    DateRange,
     Month,
     PayoutReportMonthInvalid,
+    PayoutReportPeriodInvalid,
     access_payout_report,
     month_parse,
     payout_report,
     payout_report_csv,
+    period_parse,
 )
 from marketplace.services import store_staff_set
 from marketplace.tests.shop import cart_fill, paid_event, payout_account_add, stocked
@@ -109,6 +112,29 @@ def test_a_month_is_parsed_strictly():
     assert MARCH.end.isoformat() == "2026-04-01T00:00:00-04:00"
 
 
+def test_a_period_of_days_is_parsed_strictly():
+    q1 = DateRange(datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    assert period_parse({"du": "2026-01-01", "au": "2026-03-31"}) == q1
+    assert period_parse({"du": "2026-01-01", "au": "2026-03-31", "mois": "2025-01"}) == q1
+    assert period_parse({"mois": "2026-03"}) == MARCH
+    assert q1.start.isoformat() == "2026-01-01T00:00:00-05:00"
+    assert q1.end.isoformat() == "2026-04-01T00:00:00-04:00"
+    assert q1.query == "du=2026-01-01&au=2026-03-31"
+    for bad in (
+        {"du": "2026-01-01"},
+        {"au": "2026-03-31"},
+        {"du": "2026-03-31", "au": "2026-01-01"},
+        {"du": "2026-01-01", "au": "2027-01-02"},  # more than 366 days
+        {"du": "2026-02-30", "au": "2026-03-31"},
+        {"du": "1999-12-31", "au": "2000-01-01"},
+        {"du": "2026-1-1", "au": "2026-03-31"},
+        {"du": ["2026-01-01"], "au": "2026-03-31"},
+    ):
+        with pytest.raises(PayoutReportPeriodInvalid):
+            period_parse(bad)
+    assert period_parse({"du": "2024-01-01", "au": "2024-12-31"}).last_day.day == 31
+
+
 # --- A month computed by hand ---------------------------------------------------------
 
 
@@ -176,7 +202,7 @@ def test_a_month_computed_by_hand_equals_the_report(store, march):
        2.964 → 2.96, payout 39.64; refunded 42.60, reversed 39.64; net 0.00.
     Paid 28 February 23:59 and 1 April 00:30: not March's.
     """
-    report = payout_report(store=store, month=MARCH)
+    report = payout_report(store=store, period=MARCH)
     rows = report.rows
     assert [r.order_number for r in rows] == [
         march[k].number for k in ("kept", "refused", "kept_too", "cancelled")
@@ -242,7 +268,7 @@ def test_a_month_computed_by_hand_equals_the_report(store, march):
 
 def test_the_small_suppliers_qst_is_the_coops_and_is_not_paid_out(march):
     cheese = Store.objects.get(slug="fromagerie")
-    [kept, cancelled] = payout_report(store=cheese, month=MARCH).rows
+    [kept, cancelled] = payout_report(store=cheese, period=MARCH).rows
     # 7.99: no GST (a small supplier), QST 0.797… → 0.80 collected by the coop,
     # commission 0.6392 → 0.64; payout 7.99 + 0.80 - 0.80 - 0.64 = 7.35.
     assert (kept.gst_collected_by, kept.qst_collected_by) == ("none", "coop")
@@ -260,7 +286,7 @@ def test_the_small_suppliers_qst_is_the_coops_and_is_not_paid_out(march):
 
 
 def test_the_csv_holds_the_same_rows_with_decimal_points(store, march):
-    report = payout_report(store=store, month=MARCH)
+    report = payout_report(store=store, period=MARCH)
     body = payout_report_csv(report)
     assert body.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
@@ -312,7 +338,7 @@ def test_the_page_shows_the_rows_totals_and_the_csv_link(client, store, march):
     assert download.status_code == 200
     assert download["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="versements-epicerie-2026-03.csv"' in download["Content-Disposition"]
-    assert download.content == payout_report_csv(payout_report(store=store, month=MARCH))
+    assert download.content == payout_report_csv(payout_report(store=store, period=MARCH))
 
 
 def test_the_page_in_french(client, store, march):
@@ -323,12 +349,37 @@ def test_the_page_in_french(client, store, march):
     assert "39,63\u00a0$" in html
 
 
+def test_a_period_of_days_has_its_rows_and_its_csv(client, store, march):
+    """From 15 to 31 March: the refused order, the kept one of the 20th and the one
+    cancelled at 23:30 on the 31st; not the 3 March one, nor April's."""
+    client.force_login(store.owner)
+    client.cookies["django_language"] = "en"
+    base = reverse("marketplace:payout_report", args=[store.slug])
+    response = client.get(f"{base}?du=2026-03-15&au=2026-03-31")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("data-shipment=") == 3
+    assert march["kept"].number not in html
+    assert "$13.21" in html  # net: only the order of the 20th kept its transfer
+    csv_url = reverse("marketplace:payout_report_csv", args=[store.slug])
+    assert f"{csv_url}?du=2026-03-15&amp;au=2026-03-31" in html
+    download = client.get(f"{csv_url}?du=2026-03-15&au=2026-03-31")
+    assert (
+        'filename="versements-epicerie-2026-03-15-au-2026-03-31.csv"'
+        in (download["Content-Disposition"])
+    )
+    assert len(download.content.decode("utf-8-sig").splitlines()) == 1 + 3
+    bad = client.get(f"{base}?du=2026-03-31&au=2026-03-15")
+    assert bad.status_code == 400
+    assert client.get(f"{csv_url}?du=2026-03-31&au=2026-03-15").status_code == 400
+
+
 def test_an_empty_month_shows_the_empty_state(client, store):
     client.force_login(store.owner)
     client.cookies["django_language"] = "en"
     response = client.get(page_url(store, "2025-01"))
     assert response.status_code == 200
-    assert "No paid order this month." in response.content.decode()
+    assert "No paid order in this period." in response.content.decode()
     assert "data-payout-table" not in response.content.decode()
 
 
@@ -410,7 +461,7 @@ def test_the_demo_bakerys_report_has_transfers_a_refund_and_a_reversal(
     with django_capture_on_commit_callbacks(execute=False):
         demo_load(summary=DemoSummary(), people=people)
     bakery = Store.objects.get(slug="boulangerie-du-faubourg")
-    report = payout_report(store=bakery, month=month_parse(None))
+    report = payout_report(store=bakery, period=month_parse(None))
     assert len(report.rows) >= 4
     # Every paid shipment was transferred, but the one refused within the seed (before
     # any transfer: it never had one).

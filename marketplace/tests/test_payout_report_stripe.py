@@ -123,7 +123,7 @@ def test_the_reports_net_totals_equal_the_stripe_transfers_less_reversals(
 
     month = month_parse(None)
     for store, reversed_count in ((epicerie, 2), (fromagerie, 1)):
-        report = payout_report(store=store, month=month)
+        report = payout_report(store=store, period=month)
         assert len(report.rows) == 3
         at_stripe = [
             t for t in fake_stripe.transfers.values() if t["destination"] == store.account_id
@@ -155,6 +155,6 @@ def test_the_reports_net_totals_equal_the_stripe_transfers_less_reversals(
         ) == cents(report.totals.net)
     # Only the kept order pays anything in the end.
     kept_net = sum(
-        (payout_report(store=s, month=month).totals.net for s in stores), Decimal("0.00")
+        (payout_report(store=s, period=month).totals.net for s in stores), Decimal("0.00")
     )
     assert kept_net > 0
