@@ -343,7 +343,7 @@ PAGES = [
         f"/boutiques/mes-boutiques/{DEMO_STORE}/versements/?mois=2020-01",
         STORE_WORKER,
     ),
-    Page("payouts report, a period", lambda: _payouts_period(), STORE_WORKER),
+    Page("payouts report, a period", _payouts_period, STORE_WORKER),
     Page(
         "payouts report, a bad month",
         f"/boutiques/mes-boutiques/{DEMO_STORE}/versements/?mois=2020-13",
