@@ -22,6 +22,7 @@ from core.demo import DemoSummary
 from identity.models import User
 from marketplace.demo_catalogue_imports import catalogue_imports_demo_load
 from marketplace.demo_orders import orders_demo_load
+from marketplace.demo_payouts import payouts_demo_load
 from marketplace.demo_sales import sales_demo_load
 from marketplace.demo_store_settings import store_settings_demo_load
 from marketplace.demo_webhooks import webhooks_demo_load
@@ -1124,6 +1125,8 @@ def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, 
     photos_load(stores=stores, summary=summary)
     orders_demo_load(summary=summary, people=people, stores=stores)
     sales_demo_load(summary=summary, people=people, stores=stores)
+    # Before the webhook endpoint exists, so that its log shows only its own demo deliveries.
+    payouts_demo_load(summary=summary, people=people, stores=stores)
     store_settings_demo_load(summary=summary, people=people, stores=stores)
     webhooks_demo_load(summary=summary, people=people, stores=stores)
     catalogue_imports_demo_load(summary=summary, people=people, stores=stores)

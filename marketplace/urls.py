@@ -40,5 +40,6 @@ urlpatterns = [
     path("", include("marketplace.retailer_order_urls")),
     path("", include("marketplace.sales_urls")),
     path("", include("marketplace.settings_urls")),
+    path("", include("marketplace.payout_report_urls")),
     path("<slug:slug>/", views.store_detail, name="store_detail"),
 ]

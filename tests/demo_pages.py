@@ -148,6 +148,18 @@ def _demo_catalogue_import() -> str:
     return reverse("marketplace:catalogue_import", args=[DEMO_STORE, catalogue_import.pk])
 
 
+def _payouts_period() -> str:
+    """The demo store's payouts from the first of last month to today (the demo's orders
+    are paid today)."""
+    from marketplace.payout_report import month_parse
+
+    month = month_parse(None)
+    today = datetime.datetime.now(tz=month.start.tzinfo).date()
+    first = month.preceding.first_day.isoformat()
+    path = reverse("marketplace:payout_report", args=[DEMO_STORE])
+    return f"{path}?du={first}&au={today.isoformat()}"
+
+
 def _catalogue_listing(store: str, title_fr: str) -> Callable[[], str]:
     """The catalogue's page of a demo listing, found by its French title."""
 
@@ -411,6 +423,19 @@ PAGES = [
         post={},
     ),
     Page("a catalogue import", _demo_catalogue_import, STORE_WORKER),
+    Page("payouts report", "marketplace:payout_report", STORE_WORKER, args=(DEMO_STORE,)),
+    Page(
+        "payouts report, an empty month",
+        f"/boutiques/mes-boutiques/{DEMO_STORE}/versements/?mois=2020-01",
+        STORE_WORKER,
+    ),
+    Page("payouts report, a period", _payouts_period, STORE_WORKER),
+    Page(
+        "payouts report, a bad month",
+        f"/boutiques/mes-boutiques/{DEMO_STORE}/versements/?mois=2020-13",
+        STORE_WORKER,
+        status=400,
+    ),
     # A retailer with one application refused and one waiting
     Page("my stores, applications", "marketplace:my_stores", RETAILER),
     Page("apply, one waiting", "marketplace:store_application", RETAILER, "substantial"),
