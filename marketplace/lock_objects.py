@@ -91,3 +91,15 @@ def transfers_lock(shipment_ids: Iterable[int]) -> dict[int, Transfer]:
     _require_transaction()
     rows = Transfer.objects.select_for_update().filter(shipment_id__in=list(shipment_ids))
     return {transfer.shipment_id: transfer for transfer in rows.order_by("pk")}
+
+
+def variants_lock_by_sku(*, store_id: int, skus: list[str]) -> dict[str, Variant]:
+    """Lock `store_id`'s variants with these SKUs in primary-key order (a SKU the store
+    does not have is absent); by SKU. One query whatever the number of SKUs."""
+    _require_transaction()
+    rows = (
+        Variant.objects.select_for_update(of=("self",))
+        .filter(store_id=store_id, sku__in=skus)
+        .order_by("pk")
+    )
+    return {variant.sku: variant for variant in rows}

@@ -34,5 +34,6 @@ urlpatterns = [
     path("mes-boutiques/<slug:store_slug>/produits/", include(staff_urlpatterns)),
     path("inscription/", views.store_application, name="store_application"),
     path("", include("marketplace.retailer_order_urls")),
+    path("", include("marketplace.store_key_urls")),
     path("<slug:slug>/", views.store_detail, name="store_detail"),
 ]
