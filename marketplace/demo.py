@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 from core.demo import DemoSummary
 from identity.models import User
 from marketplace.demo_orders import orders_demo_load
+from marketplace.demo_store_api import store_api_demo_load
 from marketplace.models import Category, Listing, ListingStatus, Store, StoreRole, StoreStatus
 from marketplace.services import (
     category_upsert,
@@ -1119,6 +1120,7 @@ def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, 
     payout_accounts_load(stores=stores, summary=summary)
     photos_load(stores=stores, summary=summary)
     orders_demo_load(summary=summary, people=people, stores=stores)
+    store_api_demo_load(summary=summary, stores=stores)
     return stores
 
 
