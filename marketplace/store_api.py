@@ -190,11 +190,17 @@ class StockLevel:
     stock: int
 
 
+def _item_order(field: str) -> tuple[int, str]:
+    index = re.match(r"items\[(\d+)\]", field)
+    return (int(index.group(1)) if index else -1, field)
+
+
 def _invalid_items(errors: dict[str, list[str]]) -> ValidationError:
+    """One ValidationError with every bad item, in the order of the items."""
     return ValidationError(
         {
-            field: [ValidationError(message) for message in messages]
-            for field, messages in errors.items()
+            field: [ValidationError(message) for message in errors[field]]
+            for field in sorted(errors, key=_item_order)
         }
     )
 

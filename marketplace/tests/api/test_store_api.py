@@ -587,3 +587,15 @@ def test_each_key_has_its_own_rate_limit_with_retry_after(client, store, owner, 
     assert problem_code(limited) == "throttled"
     assert 1 <= int(limited["Retry-After"]) <= 60
     assert call(client, "get", BASE + "key/", second).status_code == 200
+
+
+def test_the_docs_key_format_and_test_vector_hold():
+    from pathlib import Path
+
+    from marketplace.demo_store_api import DEMO_STORE_API_KEY
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "store-api.md").read_text()
+    assert KEY_PATTERN.fullmatch(DEMO_STORE_API_KEY)
+    assert f"key     {DEMO_STORE_API_KEY}" in docs
+    assert f"sha256  {store_api_key_digest(DEMO_STORE_API_KEY)}" in docs
+    assert KEY_PATTERN.fullmatch("uqs_0123456789abcdef_Jx1u0mV9p3W0Ue1o6gM3k5B8yQ2rT7cD4fH9sL0aZ_w")
