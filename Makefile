@@ -101,6 +101,7 @@ bench: venv
 	$(PY) bench/locker_finder.py
 	$(PY) bench/locker_deposits.py
 	$(PY) bench/locker_mqtt.py
+	$(PY) bench/store_stock_bulk.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
