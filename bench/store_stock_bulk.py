@@ -182,7 +182,10 @@ def main() -> None:
     tps = pgbench_tps(DATABASE_URL, clients=1, seconds=SECONDS, database=f"{name}_pgbench")
     if tps:
         print(f"\npgbench TPC-B, scale 10, 1 client, same server: {tps:8.1f} tps")
-        print(f"  one bulk update of {SKUS:,} SKUs takes as long as {p50 / 1000 * tps:.1f} TPC-B transactions")
+        print(
+            f"  one bulk update of {SKUS:,} SKUs lasts as long as "
+            f"{p50 / 1000 * tps:.1f} TPC-B transactions"
+        )
     else:
         print("\npgbench not found (postgresql-client): no baseline")
 
