@@ -69,3 +69,35 @@ def test_a_count_and_a_checkout_at_once_leave_the_count_less_the_held_units(
     held = StockReservation.objects.get(variant=variant)
     assert (held.status, held.quantity) == (ReservationStatus.HELD, 2)
     assert Variant.objects.get(pk=variant.pk).stock == 10 - 2
+
+
+def test_the_same_idempotency_key_twice_at_once_makes_one_listing(make_store, monkeypatch):
+    """Two requests with one key, both past the look-up before either creates: one
+    listing, and both answers are its."""
+    import json
+
+    from django.test import Client
+
+    from core.tests.races import barrier_before
+    from marketplace.api import store_views
+    from marketplace.models import Listing
+    from marketplace.tests.api.store_keys import key_for
+
+    store = make_store(listings=0)
+    _api_key, key = key_for(store)
+    barrier_before(monkeypatch, store_views, "listing_create", 2)
+    body = json.dumps({"title_fr": "Pain de campagne", "description_fr": "Au levain."})
+
+    def create(_n: int):
+        return Client().post(
+            "/api/v1/store/listings/",
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+            HTTP_IDEMPOTENCY_KEY="same-key",
+        )
+
+    first, second = all_at_once(create, 2)
+    assert (first.status_code, second.status_code) == (201, 201), (first.content, second.content)
+    assert first.json() == second.json()
+    assert Listing.objects.filter(store=store).count() == 1

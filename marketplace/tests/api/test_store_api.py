@@ -599,3 +599,14 @@ def test_the_docs_key_format_and_test_vector_hold():
     assert f"key     {DEMO_STORE_API_KEY}" in docs
     assert f"sha256  {store_api_key_digest(DEMO_STORE_API_KEY)}" in docs
     assert KEY_PATTERN.fullmatch("uqs_0123456789abcdef_Jx1u0mV9p3W0Ue1o6gM3k5B8yQ2rT7cD4fH9sL0aZ_w")
+
+
+def test_a_draft_cannot_be_unpublished(client, store, key):
+    body = {"title_fr": "Brouillon", "description_fr": "Pas encore."}
+    draft = call(client, "post", BASE + "listings/", key, body, HTTP_IDEMPOTENCY_KEY="d-1").json()
+    response = call(
+        client, "patch", f"{BASE}listings/{draft['id']}/", key, {"status": "unpublished"}
+    )
+    assert response.status_code == 400, response.content
+    assert problem_code(response) == "invalid"
+    assert Listing.objects.get(pk=draft["id"]).status == "draft"
