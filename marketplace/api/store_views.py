@@ -65,7 +65,7 @@ from marketplace.store_api import variants_stock_set
 STORE_API_JSON_MAX_BYTES = 256 * 1024
 SKU_PARAMETER = OpenApiParameter(
     name="sku",
-    type=str,
+    type={"type": "string", "minLength": 1, "maxLength": 64},
     location=OpenApiParameter.QUERY,
     required=False,
     description="Only the variant with this SKU (exact, at most 64 characters).",
