@@ -610,3 +610,14 @@ def test_a_draft_cannot_be_unpublished(client, store, key):
     assert response.status_code == 400, response.content
     assert problem_code(response) == "invalid"
     assert Listing.objects.get(pk=draft["id"]).status == "draft"
+
+
+def test_a_body_over_256_kib_or_not_json_is_refused(client, key):
+    big = '{"items": [' + ",".join(['{"sku": "%s", "stock": 1}' % ("X" * 60)] * 3500) + "]}"
+    assert len(big) > 256 * 1024
+    response = client.post(BASE + "stock/", big, content_type="application/json", **auth(key))
+    assert response.status_code == 413
+    assert problem_code(response) == "json_too_large"
+    form = client.post(BASE + "stock/", "items=1", content_type="text/plain", **auth(key))
+    assert form.status_code == 415
+    assert problem_code(form) == "unsupported_media_type"
