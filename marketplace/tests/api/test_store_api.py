@@ -621,3 +621,13 @@ def test_a_body_over_256_kib_or_not_json_is_refused(client, key):
     form = client.post(BASE + "stock/", "items=1", content_type="text/plain", **auth(key))
     assert form.status_code == 415
     assert problem_code(form) == "unsupported_media_type"
+
+
+def test_a_store_key_never_reaches_a_log_whole(store, owner):
+    from core.logredact import redact
+
+    api_key, key = key_for(store, owner=owner)
+    secret = key.removeprefix(f"{api_key.prefix}_")
+    for text in (f"sync with {key} failed", f"key={key}", f"Authorization: Bearer {key}"):
+        assert secret not in redact(text)
+    assert api_key.prefix in redact(f"sync with {key} failed")
