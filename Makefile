@@ -102,6 +102,7 @@ bench: venv
 	$(PY) bench/locker_deposits.py
 	$(PY) bench/locker_mqtt.py
 	$(PY) bench/catalogue_import.py
+	$(PY) bench/store_stock_bulk.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -31,12 +31,14 @@ def percentiles_ms(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
-def pgbench_tps(server_url: str, *, clients: int, seconds: int) -> float | None:
+def pgbench_tps(
+    server_url: str, *, clients: int, seconds: int, database: str = "uniqc_bench_pgbench"
+) -> float | None:
     """pgbench TPC-B (scale 10) transactions per second with `clients` clients on a
-    throwaway database of the server of `server_url`; None without pgbench."""
+    throwaway database (`database`) of the server of `server_url`; None without pgbench."""
     if not shutil.which("pgbench"):
         return None
-    url = urlsplit(server_url)._replace(path="/uniqc_bench_pgbench").geturl()
+    url = urlsplit(server_url)._replace(path=f"/{database}").geturl()
     database_recreate(url)
     try:
         subprocess.run(["pgbench", "-i", "-q", "-s", "10", url], check=True, capture_output=True)

@@ -51,6 +51,9 @@ _PAIR = re.compile(rf"(?i)(?<![\w-])(?P<name>{_NAMES})=(?P<value>[^&\s'\",;]+)")
 _SCHEME = re.compile(r"(?i)\b(?P<scheme>Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*")
 _HEADER = re.compile(r"(?i)\b(?P<name>Authorization|Cookie)(?P<sep>\s*:\s*)[^\r\n]+")
 _JWT = re.compile(r"\beyJ[\w-]*\.[\w-]+\.[\w-]*")
+# A store API key wherever it stands (docs/store-api.md): its prefix, which is not secret
+# and names the key, stays.
+_STORE_KEY = re.compile(r"\b(?P<prefix>uqs_[0-9a-f]{16})_[A-Za-z0-9_-]{43}")
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
@@ -80,6 +83,7 @@ def redact(text: str) -> str:
     text = _PAIR.sub(_pair, text)
     text = _HEADER.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
     text = _SCHEME.sub(lambda m: f"{m['scheme']} {REDACTED}", text)
+    text = _STORE_KEY.sub(lambda m: f"{m['prefix']}_{REDACTED}", text)
     return _JWT.sub(REDACTED, text)
 
 

@@ -24,6 +24,7 @@ from marketplace.demo_catalogue_imports import catalogue_imports_demo_load
 from marketplace.demo_orders import orders_demo_load
 from marketplace.demo_payouts import payouts_demo_load
 from marketplace.demo_sales import sales_demo_load
+from marketplace.demo_store_api import store_api_demo_load
 from marketplace.demo_store_settings import store_settings_demo_load
 from marketplace.demo_webhooks import webhooks_demo_load
 from marketplace.models import Category, Listing, ListingStatus, Store, StoreRole, StoreStatus
@@ -1130,6 +1131,7 @@ def demo_load(*, summary: DemoSummary, people: Mapping[str, User]) -> dict[str, 
     store_settings_demo_load(summary=summary, people=people, stores=stores)
     webhooks_demo_load(summary=summary, people=people, stores=stores)
     catalogue_imports_demo_load(summary=summary, people=people, stores=stores)
+    store_api_demo_load(summary=summary, stores=stores)
     return stores
 
 

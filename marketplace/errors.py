@@ -181,3 +181,32 @@ class WebhookUrlRefused(MarketplaceError):
 class WebhookEndpointMissing(MarketplaceError):
     code = "webhook_endpoint_missing"
     message = _("The store has no webhook endpoint yet.")
+
+
+class StoreApiKeyStoreNotApproved(MarketplaceError):
+    """A store API key of a store the coop has not approved, or has suspended."""
+
+    code = "store_not_approved"
+    message = _(
+        "This key’s store is not approved by the coop (pending, refused or suspended): "
+        "the API is closed to it."
+    )
+    http_status = 403
+
+
+class StoreApiKeyOwnerLeft(MarketplaceError):
+    """The owner who made a store API key no longer owns the store: the key acts for them."""
+
+    code = "api_key_owner_left"
+    message = _("The owner who made this key no longer owns the store: ask an owner for a new key.")
+    http_status = 403
+
+
+class StoreApiKeyReadOnly(MarketplaceError):
+    code = "api_key_read_only"
+    message = _("This key is read-only: ask the store’s owner for a read-and-write key.")
+    http_status = 403
+
+
+class StoreApiIdempotencyKeyReused(IdempotencyKeyReused):
+    message = _("This request key was already used for a different request.")

@@ -128,3 +128,15 @@ def store_variants_lock(store_id: int, skus: Iterable[str]) -> dict[str, Variant
         .order_by("pk")
     )
     return {variant.sku: variant for variant in rows}
+
+
+def variants_lock_by_sku(*, store_id: int, skus: list[str]) -> dict[str, Variant]:
+    """Lock `store_id`'s variants with these SKUs in primary-key order (a SKU the store
+    does not have is absent); by SKU. One query whatever the number of SKUs."""
+    _require_transaction()
+    rows = (
+        Variant.objects.select_for_update(of=("self",))
+        .filter(store_id=store_id, sku__in=skus)
+        .order_by("pk")
+    )
+    return {variant.sku: variant for variant in rows}

@@ -1689,3 +1689,110 @@ class CatalogueImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status not in (CatalogueImportStatus.QUEUED, CatalogueImportStatus.RUNNING)
+
+
+# --- The point-of-sale API's keys (marketplace/api/store_*.py, docs/store-api.md) --------
+
+
+class StoreApiKeyScope(models.TextChoices):
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
+
+
+class StoreApiKey(models.Model):
+    """A key a store's point-of-sale system signs in to /api/v1/store/ with, made and
+    revoked by the store's owner. The key is shown once; only its visible `prefix`
+    (`uqs_` and 16 hex digits, how it is found) and the SHA-256 digest of the whole key are
+    kept. It acts on its own store only, for the owner who made it."""
+
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("store")
+    )
+    name = models.CharField(
+        _("name"), max_length=80, help_text=_("What the key is for: the till, the web shop…")
+    )
+    prefix = models.CharField(_("prefix"), max_length=20, unique=True)
+    secret_digest = models.CharField(_("digest"), max_length=64)
+    scope = models.CharField(
+        _("access"),
+        max_length=10,
+        choices=StoreApiKeyScope.choices,
+        default=StoreApiKeyScope.READ,
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        verbose_name = _("store API key")
+        verbose_name_plural = _("store API keys")
+        ordering = ["store", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(prefix__regex=r"^uqs_[0-9a-f]{16}$"),
+                name="marketplace_storeapikey_prefix_format",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(secret_digest__regex=r"^[0-9a-f]{64}$"),  # noqa: S106
+                name="marketplace_storeapikey_digest_format",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scope__in=StoreApiKeyScope.values),
+                name="marketplace_storeapikey_scope_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True, revoked_by__isnull=True)
+                | models.Q(revoked_at__isnull=False),
+                name="marketplace_storeapikey_revoked_by_with_revoked_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} · {self.name} ({self.prefix})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == StoreApiKeyScope.READ_WRITE
+
+
+class StoreApiIdempotentRequest(models.Model):
+    """The answer to a create request of the store API under its `Idempotency-Key`, per
+    key: a retry with the same key and body gets it again instead of a second listing."""
+
+    api_key = models.ForeignKey(
+        StoreApiKey,
+        on_delete=models.CASCADE,
+        related_name="idempotent_requests",
+        verbose_name=_("API key"),
+    )
+    key = models.CharField(_("idempotency key"), max_length=255)
+    request_digest = models.CharField(_("request digest"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"))
+    response = models.JSONField(_("response"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("store API idempotent request")
+        verbose_name_plural = _("store API idempotent requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key", "key"], name="marketplace_storeapirequest_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.api_key_id} · {self.key}"

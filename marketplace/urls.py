@@ -41,5 +41,6 @@ urlpatterns = [
     path("", include("marketplace.sales_urls")),
     path("", include("marketplace.settings_urls")),
     path("", include("marketplace.payout_report_urls")),
+    path("", include("marketplace.store_key_urls")),
     path("<slug:slug>/", views.store_detail, name="store_detail"),
 ]

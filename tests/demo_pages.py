@@ -436,6 +436,16 @@ PAGES = [
         STORE_WORKER,
         status=400,
     ),
+    # The owner's point-of-sale API keys (the demo key among them), and the form refused
+    Page("store api keys", "marketplace:store_api_keys", STORE_WORKER, args=(DEMO_STORE,)),
+    Page(
+        "store api keys, form refused",
+        "marketplace:store_api_keys",
+        STORE_WORKER,
+        args=(DEMO_STORE,),
+        status=400,
+        post={"name": "", "scope": "read"},
+    ),
     # A retailer with one application refused and one waiting
     Page("my stores, applications", "marketplace:my_stores", RETAILER),
     Page("apply, one waiting", "marketplace:store_application", RETAILER, "substantial"),

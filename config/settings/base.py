@@ -422,6 +422,9 @@ REST_FRAMEWORK = {
         "user": env("API_RATE_USER", default="600/min"),
     },
 }
+# Requests per store API key (the point-of-sale API, docs/store-api.md), whoever sends
+# them; past it, a 429 with Retry-After. A till syncing every few seconds stays far below.
+API_RATE_STORE_KEY = env("API_RATE_STORE_KEY", default="120/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Uniqc Coop API",
     "VERSION": "0.1.0",

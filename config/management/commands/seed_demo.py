@@ -17,6 +17,7 @@ from core.demo import DemoSummary
 from identity import demo as identity_demo
 from lockers import demo as lockers_demo
 from marketplace import demo as marketplace_demo
+from marketplace.demo_store_api import store_api_demo_sign_in
 
 # The summary's lines, in the order `make run` has always printed them.
 SUMMARY_KINDS = [
@@ -67,4 +68,6 @@ class Command(BaseCommand):
             "Existing demo people keep the password they have; it is set only on creation."
         )
         for line in lockers_demo.kiosk_demo_sign_in():
+            self.stdout.write(line)
+        for line in store_api_demo_sign_in():
             self.stdout.write(line)
