@@ -26,7 +26,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.enqueue import enqueue_on_commit
@@ -160,6 +160,7 @@ def catalogue_import_start(
         acting_user=acting_user,
         file_name=(upload.name or "catalogue.csv")[-255:],
         dry_run=dry_run,
+        language=(translation.get_language() or settings.LANGUAGE_CODE)[:8],
     )
     catalogue_import.file.save(f"{token}.csv", ContentFile(data), save=False)
     if zip_data:
@@ -461,6 +462,11 @@ def catalogue_import_run(*, import_id: int) -> CatalogueImport | None:
     catalogue_import = catalogue_import_claim(import_id=import_id)
     if catalogue_import is None:
         return None
+    with translation.override(catalogue_import.language):
+        return _run_checked(catalogue_import)
+
+
+def _run_checked(catalogue_import: CatalogueImport) -> CatalogueImport:
     try:
         access_catalogue_import(
             acting_user=catalogue_import.acting_user, store=catalogue_import.store

@@ -1631,6 +1631,9 @@ class CatalogueImport(models.Model):
         blank=True,
     )
     dry_run = models.BooleanField(_("dry run"), default=False)
+    # The language of the page it was sent from: its report (the reasons of bad rows) is
+    # written in it, wherever and whenever the task runs.
+    language = models.CharField(_("language"), max_length=8, default="fr")
     status = models.CharField(
         _("status"),
         max_length=10,

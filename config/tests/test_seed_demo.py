@@ -79,15 +79,19 @@ def test_a_second_run_changes_nothing():
     assert snapshot() == before
 
 
+# The demo kiosk with a new pickup code for its parcel, then the point-of-sale API's key.
 KIOSK_LINES = re.compile(
     r"Demo kiosk \(metro-berri-uqam\): open /casiers/kiosque/activer/ and type uqk_\S+\n"
     r"  pickup code of the demo parcel waiting there: \d{6}\n"
+    r"Demo point-of-sale API key \(boulangerie-du-faubourg, read and write\): uqs_\S+\n"
+    r'  curl -H "Authorization: Bearer uqs_\S+" http\S+/api/v1/store/listings/\n'
 )
 
 
 def test_the_command_prints_the_summary_and_the_sign_ins():
     first = seed()
-    # Then the demo kiosk, and a new pickup code for its parcel (codes are stored hashed).
+    # Then the demo kiosk, a new pickup code for its parcel (codes are stored hashed) and the
+    # demo store API key.
     assert first.startswith(FIRST_RUN)
     assert KIOSK_LINES.fullmatch(first[len(FIRST_RUN) :])
     again = seed()

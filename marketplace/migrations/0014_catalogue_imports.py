@@ -8,39 +8,135 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketplace', '0013_store_webhooks'),
+        ("marketplace", "0013_store_webhooks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CatalogueImport',
+            name="CatalogueImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sent at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('file', models.FileField(storage=marketplace.models.catalogue_import_storage, upload_to=marketplace.models.catalogue_import_path, verbose_name='CSV file')),
-                ('file_name', models.CharField(max_length=255, verbose_name='file name as sent')),
-                ('photos', models.FileField(blank=True, storage=marketplace.models.catalogue_import_storage, upload_to=marketplace.models.catalogue_import_path, verbose_name='zip of photos')),
-                ('dry_run', models.BooleanField(default=False, verbose_name='dry run')),
-                ('status', models.CharField(choices=[('queued', 'Waiting'), ('running', 'Running'), ('done', 'Done'), ('invalid', 'Refused: bad rows'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status')),
-                ('rows_total', models.PositiveIntegerField(default=0, verbose_name='rows')),
-                ('rows_done', models.PositiveIntegerField(default=0, verbose_name='rows processed')),
-                ('created_count', models.PositiveIntegerField(default=0, verbose_name='created')),
-                ('updated_count', models.PositiveIntegerField(default=0, verbose_name='updated')),
-                ('unchanged_count', models.PositiveIntegerField(default=0, verbose_name='unchanged')),
-                ('errors', models.JSONField(blank=True, default=list, help_text='[{line, column, reason}, …]', verbose_name='errors')),
-                ('changes', models.JSONField(blank=True, default=list, help_text='[{line, sku, action, fields}, …] for the rows created or updated.', verbose_name='changes')),
-                ('acting_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='catalogue_imports', to='marketplace.store', verbose_name='store')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="sent at"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        storage=marketplace.models.catalogue_import_storage,
+                        upload_to=marketplace.models.catalogue_import_path,
+                        verbose_name="CSV file",
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="file name as sent")),
+                (
+                    "photos",
+                    models.FileField(
+                        blank=True,
+                        storage=marketplace.models.catalogue_import_storage,
+                        upload_to=marketplace.models.catalogue_import_path,
+                        verbose_name="zip of photos",
+                    ),
+                ),
+                ("dry_run", models.BooleanField(default=False, verbose_name="dry run")),
+                ("language", models.CharField(default="fr", max_length=8, verbose_name="language")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("invalid", "Refused: bad rows"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("rows_total", models.PositiveIntegerField(default=0, verbose_name="rows")),
+                (
+                    "rows_done",
+                    models.PositiveIntegerField(default=0, verbose_name="rows processed"),
+                ),
+                ("created_count", models.PositiveIntegerField(default=0, verbose_name="created")),
+                ("updated_count", models.PositiveIntegerField(default=0, verbose_name="updated")),
+                (
+                    "unchanged_count",
+                    models.PositiveIntegerField(default=0, verbose_name="unchanged"),
+                ),
+                (
+                    "errors",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="[{line, column, reason}, …]",
+                        verbose_name="errors",
+                    ),
+                ),
+                (
+                    "changes",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="[{line, sku, action, fields}, …] for the rows created or updated.",
+                        verbose_name="changes",
+                    ),
+                ),
+                (
+                    "acting_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="catalogue_imports",
+                        to="marketplace.store",
+                        verbose_name="store",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'catalogue import',
-                'verbose_name_plural': 'catalogue imports',
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'running')), fields=('store',), name='marketplace_catalogueimport_one_running_per_store'), models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'running', 'done', 'invalid', 'failed'])), name='marketplace_catalogueimport_status_valid'), models.CheckConstraint(condition=models.Q(('rows_done__lte', models.F('rows_total'))), name='marketplace_catalogueimport_progress_within_total')],
+                "verbose_name": "catalogue import",
+                "verbose_name_plural": "catalogue imports",
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "running")),
+                        fields=("store",),
+                        name="marketplace_catalogueimport_one_running_per_store",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["queued", "running", "done", "invalid", "failed"])
+                        ),
+                        name="marketplace_catalogueimport_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("rows_done__lte", models.F("rows_total"))),
+                        name="marketplace_catalogueimport_progress_within_total",
+                    ),
+                ],
             },
         ),
     ]

@@ -20,7 +20,11 @@ from PIL import Image
 from identity.audit import audit_events_for
 from identity.models import AuditEvent
 from marketplace.catalogue_csv import catalogue_export, catalogue_template
-from marketplace.catalogue_imports import PROGRESS_KEY, catalogue_import_start
+from marketplace.catalogue_imports import (
+    PROGRESS_KEY,
+    catalogue_import_run,
+    catalogue_import_start,
+)
 from marketplace.models import (
     CatalogueImport,
     CatalogueImportStatus,
@@ -64,10 +68,10 @@ def store(make_store, store_worker):
 @pytest.fixture
 def run_import(store, store_worker, django_capture_on_commit_callbacks):
     """Send `data` as the store worker and run its task (eager, on commit); the import as
-    it ended."""
+    it ended. Sent from a page in English: its report is in English."""
 
     def run(data: bytes, *, dry_run=False, photos=None, user=None, name="catalogue.csv"):
-        with django_capture_on_commit_callbacks(execute=True):
+        with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
             catalogue_import = catalogue_import_start(
                 store=store,
                 upload=SimpleUploadedFile(name, data),
@@ -830,3 +834,22 @@ def test_an_export_never_hands_a_spreadsheet_a_formula(store, run_import):
     again = run_import(text.encode("utf-8"))
     assert again.status == CatalogueImportStatus.DONE, again.errors
     assert snapshot(store) == before
+
+
+def test_the_report_is_in_the_language_of_the_page_it_was_sent_from(store, store_worker):
+    """The task runs later, in a worker with no request: the bad rows are still explained
+    in the sender's language."""
+    bad = csv_bytes([good_rows(1)[0].replace("4.00", "gratuit")])
+    reasons = {}
+    for language in ("fr", "en"):
+        with translation.override(language):
+            catalogue_import = catalogue_import_start(
+                store=store, upload=SimpleUploadedFile("c.csv", bad), acting_user=store_worker
+            )
+        assert catalogue_import.language == language
+        with translation.override("fr" if language == "en" else "en"):
+            catalogue_import_run(import_id=catalogue_import.pk)
+        catalogue_import.refresh_from_db()
+        reasons[language] = error_at(catalogue_import, 2, "price")["reason"]
+    assert reasons["fr"] != reasons["en"]
+    assert "price" in reasons["en"].lower() and "prix" in reasons["fr"].lower()

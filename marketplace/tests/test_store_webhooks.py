@@ -355,6 +355,7 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(
     assert all(verify(r.headers["Uniqc-Signature"], r.body, secret) for r in receiver.received)
 
     client.force_login(owner)
+    client.cookies["django_language"] = "en"
     with override("en"):
         page = client.get(reverse("marketplace:store_webhooks", args=[store.slug]))
         detail = client.get(
@@ -616,6 +617,7 @@ def test_a_host_with_one_private_address_among_public_ones_is_refused(settings, 
 def test_the_form_refuses_a_private_url(store, owner, client, settings):
     settings.MARKETPLACE_WEBHOOK_ALLOW_PRIVATE = False
     client.force_login(owner)
+    client.cookies["django_language"] = "en"
     with override("en"):
         response = client.post(
             reverse("marketplace:store_webhooks", args=[store.slug]),

@@ -71,6 +71,7 @@ def test_express_on_a_closed_day_is_announced_then_refused(api, auth, shopper, s
     assert response["Content-Type"] == "application/problem+json"
     problem = response.json()
     assert problem["code"] == "express_unavailable"
-    assert f"{store.name} is closed today (Inventaire)" in problem["detail"]
+    # In the shopper's language (their profile's, French here), naming the store and why.
+    assert f"{store.name} est fermé aujourd’hui (Inventaire)" in problem["detail"]
     assert not Order.objects.exists()
     assert Variant.objects.get(pk=variant.pk).stock == 4
