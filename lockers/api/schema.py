@@ -7,11 +7,9 @@ from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from core.api_schema import ProblemSerializer
-from core.problems import PROBLEM_CONTENT_TYPE
+from core.api_schema import ProblemAutoSchema, ProblemSerializer
 
 
 class LockersProblemSerializer(ProblemSerializer):
@@ -43,8 +41,11 @@ PROBLEM_DESCRIPTIONS = {
 }
 
 
-class LockersAutoSchema(AutoSchema):
+class LockersAutoSchema(ProblemAutoSchema):
     """Each operation documents the problems it may answer with, as problem+json."""
+
+    problem_serializer = LockersProblemSerializer
+    problem_descriptions = PROBLEM_DESCRIPTIONS
 
     def _problem_statuses(self) -> list[int]:
         statuses = [401, 403, 429]
@@ -53,30 +54,6 @@ class LockersAutoSchema(AutoSchema):
         else:
             statuses += [400, 404, 409, 413, 415, 422, 503]
         return sorted(statuses)
-
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
-        responses = super()._get_response_bodies(direction)
-        for status in self._problem_statuses():
-            if str(status) in responses:
-                continue
-            response = self._get_response_for_code(
-                LockersProblemSerializer, str(status), [PROBLEM_CONTENT_TYPE], direction
-            )
-            response["description"] = PROBLEM_DESCRIPTIONS[status]
-            responses[str(status)] = response
-        return responses
-
-    def _get_response_for_code(
-        self,
-        serializer: Any,
-        status_code: str,
-        media_types: list[str] | None = None,
-        direction: str = "response",
-    ) -> dict[str, Any]:
-        body = serializer.response if isinstance(serializer, OpenApiResponse) else serializer
-        if body is LockersProblemSerializer or isinstance(body, LockersProblemSerializer):
-            media_types = [PROBLEM_CONTENT_TYPE]
-        return super()._get_response_for_code(serializer, status_code, media_types, direction)
 
 
 class CourierBearerScheme(OpenApiAuthenticationExtension):

@@ -7,11 +7,10 @@ from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from core.api_schema import ProblemAutoSchema
 from core.api_schema import ProblemSerializer as BaseProblemSerializer
-from core.problems import PROBLEM_CONTENT_TYPE
 from marketplace.api.permissions import MARKETPLACE_SCOPE
 
 # What may have changed in a cart since a line was added (marketplace.checkout.CartChange).
@@ -69,8 +68,11 @@ PROBLEM_DESCRIPTIONS = {
 }
 
 
-class ApiAutoSchema(AutoSchema):
+class ApiAutoSchema(ProblemAutoSchema):
     """Each operation documents the problems it may answer with, as problem+json."""
+
+    problem_serializer = ProblemSerializer
+    problem_descriptions = PROBLEM_DESCRIPTIONS
 
     def _problem_statuses(self) -> list[int]:
         statuses = [401, 403, 429]
@@ -79,35 +81,6 @@ class ApiAutoSchema(AutoSchema):
         if "{" in self.path or self._is_list_view():
             statuses.append(404)
         return sorted(statuses)
-
-    def _get_response_for_code(
-        self,
-        serializer: Any,
-        status_code: str,
-        media_types: list[str] | None = None,
-        direction: str = "response",
-    ) -> dict[str, Any]:
-        """A problem an endpoint declares itself (a 409 with its own codes, say) is
-        problem+json too."""
-        body = serializer.response if isinstance(serializer, OpenApiResponse) else serializer
-        problem = isinstance(body, ProblemSerializer) or (
-            isinstance(body, type) and issubclass(body, ProblemSerializer)
-        )
-        if problem:
-            media_types = [PROBLEM_CONTENT_TYPE]
-        return super()._get_response_for_code(serializer, status_code, media_types, direction)
-
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
-        responses = super()._get_response_bodies(direction)
-        for status in self._problem_statuses():
-            if str(status) in responses:
-                continue
-            response = self._get_response_for_code(
-                ProblemSerializer, str(status), [PROBLEM_CONTENT_TYPE], direction
-            )
-            response["description"] = PROBLEM_DESCRIPTIONS[status]
-            responses[str(status)] = response
-        return responses
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

@@ -1,12 +1,7 @@
 """The OpenAPI description of the point-of-sale API: every operation documents the
 problem documents it may answer with, as the shopper API does (marketplace/api/schema.py)."""
 
-from typing import Any
-
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
-
-from core.problems import PROBLEM_CONTENT_TYPE
+from core.api_schema import ProblemAutoSchema
 from marketplace.api.store_serializers import StoreProblemSerializer
 
 PROBLEM_DESCRIPTIONS = {
@@ -30,7 +25,10 @@ PROBLEM_DESCRIPTIONS = {
 }
 
 
-class StoreAutoSchema(AutoSchema):
+class StoreAutoSchema(ProblemAutoSchema):
+    problem_serializer = StoreProblemSerializer
+    problem_descriptions = PROBLEM_DESCRIPTIONS
+
     def _problem_statuses(self) -> list[int]:
         statuses = [400, 401, 403, 429]
         if self.method in ("POST", "PUT", "PATCH"):
@@ -38,27 +36,3 @@ class StoreAutoSchema(AutoSchema):
         if "{" in self.path or self._is_list_view():
             statuses.append(404)
         return sorted(statuses)
-
-    def _get_response_for_code(
-        self,
-        serializer: Any,
-        status_code: str,
-        media_types: list[str] | None = None,
-        direction: str = "response",
-    ) -> dict[str, Any]:
-        body = serializer.response if isinstance(serializer, OpenApiResponse) else serializer
-        if body is StoreProblemSerializer or isinstance(body, StoreProblemSerializer):
-            media_types = [PROBLEM_CONTENT_TYPE]
-        return super()._get_response_for_code(serializer, status_code, media_types, direction)
-
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
-        responses = super()._get_response_bodies(direction)
-        for status in self._problem_statuses():
-            if str(status) in responses:
-                continue
-            response = self._get_response_for_code(
-                StoreProblemSerializer, str(status), [PROBLEM_CONTENT_TYPE], direction
-            )
-            response["description"] = PROBLEM_DESCRIPTIONS[status]
-            responses[str(status)] = response
-        return responses
