@@ -11,58 +11,24 @@ from decimal import Decimal
 import pytest
 
 from marketplace.checkout import checkout_start
-from marketplace.models import Order, PayoutAccount, Shipment, Store, StoreRole
+from marketplace.models import Order, Shipment
 from marketplace.orders import order_cancel, shipment_refuse
-from marketplace.payments import payout_account_onboard
 from marketplace.payout_report import CSV_COLUMNS, month_parse, payout_report, payout_report_csv
-from marketplace.services import store_staff_set
 from marketplace.tests.shop import cart_fill, stocked
+from marketplace.tests.stripe_shop import cents, deliver, stores_on_stripe
 
 pytestmark = pytest.mark.django_db
-
-WEBHOOK = "/paiement/webhooks/stripe/"
-
-
-def cents(amount: Decimal) -> int:
-    assert isinstance(amount, Decimal)
-    return int(amount * 100)
-
-
-def deliver(client, fake, event_type: str, obj: dict):
-    body, headers = fake.event(event_type, obj)
-    response = client.post(WEBHOOK, data=body, content_type="application/json", headers=headers)
-    assert response.status_code == 200
-    return response
 
 
 @pytest.fixture
 def stores(fake_stripe, make_store, make_person, client, django_capture_on_commit_callbacks):
-    """Two stores onboarded at the fake Stripe (the second a small supplier), each with
-    its owner."""
-    made = []
-    for slug, small_supplier in (("epicerie", False), ("fromagerie", True)):
-        store = make_store(slug=slug)
-        if small_supplier:
-            Store.objects.filter(pk=store.pk).update(
-                small_supplier=True, gst_number="", qst_number=""
-            )
-            store.refresh_from_db()
-        owner = make_person(f"owner-{slug}@example.com", "shopper")
-        store_staff_set(store=store, user=owner, role=StoreRole.OWNER, acting_user=None)
-        payout_account_onboard(
-            store=store,
-            acting_user=owner,
-            refresh_url="https://uniqc.example/relancer/",
-            return_url="https://uniqc.example/retour/",
-        )
-        account = PayoutAccount.objects.get(store=store)
-        state = fake_stripe.account_onboarding_complete(account.account_id)
-        with django_capture_on_commit_callbacks(execute=True):
-            deliver(client, fake_stripe, "account.updated", state)
-        store.owner = owner
-        store.account_id = account.account_id
-        made.append(store)
-    return made
+    return stores_on_stripe(
+        fake_stripe=fake_stripe,
+        make_store=make_store,
+        make_person=make_person,
+        client=client,
+        committed=lambda: django_capture_on_commit_callbacks(execute=True),
+    )
 
 
 def test_the_reports_net_totals_equal_the_stripe_transfers_less_reversals(

@@ -19,29 +19,20 @@ from marketplace.models import (
     Payment,
     PaymentEvent,
     PaymentStatus,
-    PayoutAccount,
     Refund,
     Shipment,
     ShipmentStatus,
-    Store,
-    StoreRole,
     TaxCollector,
     Transfer,
     Variant,
 )
 from marketplace.orders import order_cancel, shipment_refuse
-from marketplace.payments import payout_account_onboard
-from marketplace.services import store_staff_set
 from marketplace.tests.shop import cart_fill, stocked
+from marketplace.tests.stripe_shop import cents, deliver, stores_on_stripe
 
 pytestmark = pytest.mark.django_db
 
-WEBHOOK = "/paiement/webhooks/stripe/"
 KEY = "checkout-stripe-0001"
-
-
-def cents(amount: Decimal) -> int:
-    return int(amount * 100)
 
 
 @pytest.fixture
@@ -50,42 +41,15 @@ def committed(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-def deliver(client, fake, event_type: str, obj: dict, *, event_id: str | None = None):
-    """Stripe delivering an event to our endpoint: the signed bytes, as they are."""
-    body, headers = fake.event(event_type, obj, event_id=event_id)
-    return client.post(WEBHOOK, data=body, content_type="application/json", headers=headers)
-
-
 @pytest.fixture
 def stripe_stores(fake_stripe, make_store, make_person, client, committed):
-    """Two stores connected to the fake Stripe through onboarding: an Express account each,
-    onboarding finished at the fake, and `account.updated` delivered to our webhook. The
-    second store is a small supplier (the coop collects its QST)."""
-    stores = []
-    for slug, small_supplier in (("epicerie", False), ("fromagerie", True)):
-        store = make_store(slug=slug)
-        if small_supplier:
-            Store.objects.filter(pk=store.pk).update(
-                small_supplier=True, gst_number="", qst_number=""
-            )
-            store.refresh_from_db()
-        owner = make_person(f"owner-{slug}@example.com", "shopper")
-        store_staff_set(store=store, user=owner, role=StoreRole.OWNER, acting_user=None)
-        payout_account_onboard(
-            store=store,
-            acting_user=owner,
-            refresh_url="https://uniqc.example/relancer/",
-            return_url="https://uniqc.example/retour/",
-        )
-        account = PayoutAccount.objects.get(store=store)
-        state = fake_stripe.account_onboarding_complete(account.account_id)
-        with committed():
-            assert deliver(client, fake_stripe, "account.updated", state).status_code == 200
-        account.refresh_from_db()
-        assert (account.gateway, account.transfers_enabled) == ("stripe", True)
-        store.owner = owner
-        stores.append(store)
-    return stores
+    return stores_on_stripe(
+        fake_stripe=fake_stripe,
+        make_store=make_store,
+        make_person=make_person,
+        client=client,
+        committed=committed,
+    )
 
 
 @pytest.fixture
