@@ -28,8 +28,9 @@ BAKER = "store@demo.uniqc.coop"
 BUYERS = ("retailer@demo.uniqc.coop", "registrar@demo.uniqc.coop")
 KEY = "demo-sales-{:04d}"
 DAYS = 30
-# Orders on each day of the week, Monday first: busier at the weekend, none on Tuesdays.
-ORDERS_PER_WEEKDAY = (1, 0, 1, 1, 2, 3, 2)
+# Orders on each day of the week, Monday first: busier on Saturdays, none on Tuesdays and
+# Wednesdays (every demo load, in each browser test too, makes them: a month of them, kept few).
+ORDERS_PER_WEEKDAY = (1, 0, 0, 1, 1, 2, 1)
 REFUSED_DAYS_AGO = 12
 
 
@@ -103,9 +104,11 @@ def sales_demo_load(
     zone = timezone.get_default_timezone()
     today = timezone.localdate()
     n = 0
+    # The first order from REFUSED_DAYS_AGO on is refused, whatever the weekdays.
+    refused = False
     for days_ago in range(DAYS - 1, 0, -1):
         day = today - datetime.timedelta(days=days_ago)
-        for k in range(ORDERS_PER_WEEKDAY[day.weekday()]):
+        for _k in range(ORDERS_PER_WEEKDAY[day.weekday()]):
             n += 1
             items = _ordered_items(variants, n)
             for variant, quantity in items:
@@ -115,7 +118,8 @@ def sales_demo_load(
             )
             order = _sale(n=n, buyer=buyers[n % len(buyers)], items=items, paid_at=paid_at)
             shipment = order.shipments.get()
-            if days_ago == REFUSED_DAYS_AGO and k == 0:
+            if not refused and days_ago <= REFUSED_DAYS_AGO:
+                refused = True
                 orders.shipment_refuse(
                     shipment=shipment,
                     reason="Four en panne ce matin, nous ne pouvons pas cuire votre commande.",

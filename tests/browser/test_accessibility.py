@@ -142,21 +142,6 @@ def browse(chromium, live_server):
     assert [text for texts in seen for text in texts] == []
 
 
-@pytest.mark.parametrize("target", BROWSED, ids=lambda target: target.name)
-def test_page_has_no_axe_violation_and_fits_phone_and_desktop(target: Page, demo, browse):
-    path = target.path()
-    session_key = session_cookie(target.person, target.acr) if target.person else None
-    cookies = target.cookies() if target.cookies else None
-    for width in WIDTHS:
-        page, response = browse(path, width=width, session_key=session_key, cookies=cookies)
-        assert response.status == target.status, f"{path} answered {response.status}"
-        assert page.url.endswith(path.split("?")[0]) or page.url.endswith(path), (
-            f"{path} redirected to {page.url}"
-        )
-        assert axe_violations(page) == [], f"{path} at {width} px"
-        assert horizontal_overflow(page) == 0, f"{path} scrolls sideways at {width} px"
-
-
 # Put the keyboard's starting point at the top of the document.
 TOP = """() => {
   document.body.setAttribute('tabindex', '-1');
@@ -242,12 +227,9 @@ FOCUS_STOP = """() => {
 }"""
 
 
-@pytest.mark.parametrize("target", BROWSED, ids=lambda target: target.name)
-def test_keyboard_alone_reaches_every_control_with_visible_focus(target: Page, demo, browse):
+def keyboard_alone_reaches_every_control_with_visible_focus(page) -> None:
     """Tab from the top of the page to its end: every control is reached once, in a
     forward order with no trap, and shows where the focus is."""
-    session_key = session_cookie(target.person, target.acr) if target.person else None
-    page, _ = browse(target.path(), width=1280, session_key=session_key)
     page.evaluate(TOP)
     expected = page.evaluate(TAB_STOPS)
     reached, invisible, previous = set(), [], None
@@ -266,6 +248,25 @@ def test_keyboard_alone_reaches_every_control_with_visible_focus(target: Page, d
             invisible.append(state["describe"])
     assert len(reached) == expected, "some controls cannot be reached with the keyboard"
     assert invisible == [], "focus does not show on these controls"
+
+
+@pytest.mark.parametrize("target", BROWSED, ids=lambda target: target.name)
+def test_page_is_accessible_on_phone_and_desktop_and_by_keyboard(target: Page, demo, browse):
+    """axe finds nothing at both widths, nothing scrolls sideways, and the keyboard alone
+    reaches every control. One test per page: the demo data is loaded once for all three."""
+    path = target.path()
+    session_key = session_cookie(target.person, target.acr) if target.person else None
+    cookies = target.cookies() if target.cookies else None
+    for width in WIDTHS:
+        page, response = browse(path, width=width, session_key=session_key, cookies=cookies)
+        assert response.status == target.status, f"{path} answered {response.status}"
+        assert page.url.endswith(path.split("?")[0]) or page.url.endswith(path), (
+            f"{path} redirected to {page.url}"
+        )
+        assert axe_violations(page) == [], f"{path} at {width} px"
+        assert horizontal_overflow(page) == 0, f"{path} scrolls sideways at {width} px"
+    page, _ = browse(path, width=1280, session_key=session_key)
+    keyboard_alone_reaches_every_control_with_visible_focus(page)
 
 
 def test_axe_reports_what_it_finds(chromium):
