@@ -153,3 +153,24 @@ def test_the_pages_render_the_demo_in_french(client):
     client.login(username="shopper@demo.uniqc.coop", password=DEMO_PASSWORD)
     assert client.get(reverse("lockers:courier_sites")).status_code == 403
     assert client.get(reverse("marketplace:my_stores")).status_code == 403
+
+
+def test_the_demo_s_mail_goes_to_files_not_over_what_make_run_prints(settings, tmp_path):
+    """Under `make run` mail goes to the console: while the demo loads, its dozens of
+    messages go to var/demo-mail/ instead, and the console backend is back afterwards."""
+    from django.core import mail
+
+    from config.management.commands.seed_demo import CONSOLE_MAIL, demo_mail_to_files
+
+    settings.EMAIL_BACKEND = CONSOLE_MAIL
+    settings.BASE_DIR = tmp_path
+    with demo_mail_to_files() as directory:
+        mail.send_mail("Bonjour", "Le corps", None, ["shopper@demo.uniqc.coop"])
+    assert directory == tmp_path / "var" / "demo-mail"
+    (written,) = directory.iterdir()
+    assert "Subject: Bonjour" in written.read_text()
+    assert settings.EMAIL_BACKEND == CONSOLE_MAIL
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with demo_mail_to_files() as directory:
+        mail.send_mail("Bonjour", "Le corps", None, ["shopper@demo.uniqc.coop"])
+    assert directory is None and len(mail.outbox) == 1

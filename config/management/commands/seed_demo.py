@@ -8,8 +8,12 @@ password, variants their stock, listings and stores the decisions taken on them,
 compartments their state.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
@@ -41,6 +45,29 @@ def demo_seed() -> DemoSummary:
     return summary
 
 
+CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
+FILE_MAIL = "django.core.mail.backends.filebased.EmailBackend"
+
+
+@contextmanager
+def demo_mail_to_files() -> Iterator[Path | None]:
+    """While the demo loads, the mail its journeys send (dozens of order and locker
+    messages to the demo people) goes to files under var/demo-mail/ rather than to the
+    console, where it would bury what `make run` prints. The directory is given; None
+    when mail was not going to the console (a real server, the tests' outbox), left as
+    it is. A Celery worker, when there is one, sends with its own settings."""
+    if settings.EMAIL_BACKEND != CONSOLE_MAIL:
+        yield None
+        return
+    directory = Path(settings.BASE_DIR) / "var" / "demo-mail"
+    saved = settings.EMAIL_BACKEND, getattr(settings, "EMAIL_FILE_PATH", None)
+    settings.EMAIL_BACKEND, settings.EMAIL_FILE_PATH = FILE_MAIL, str(directory)
+    try:
+        yield directory
+    finally:
+        settings.EMAIL_BACKEND, settings.EMAIL_FILE_PATH = saved
+
+
 class Command(BaseCommand):
     help = "Load demo stores, listings, locker sites and one person per role (idempotent)."
 
@@ -50,7 +77,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, quiet: bool = False, **options: Any) -> None:
-        summary = demo_seed()
+        with demo_mail_to_files() as mail_directory:
+            summary = demo_seed()
         if quiet:
             return
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
@@ -71,3 +99,5 @@ class Command(BaseCommand):
             self.stdout.write(line)
         for line in store_api_demo_sign_in():
             self.stdout.write(line)
+        if mail_directory is not None and mail_directory.is_dir():
+            self.stdout.write(f"Mail the demo sent while loading: {mail_directory}/")
