@@ -3,7 +3,6 @@ sales per day on the canvas from the page's JSON, with no console error and no
 Content-Security-Policy violation, on a wide screen and on a phone."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import csp_violations_watch
+from tests.browser.shops import owned_store
 from tests.browser.test_accessibility import session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,28 +23,12 @@ def store(make_person):
     """An approved store owned by OWNER, with three paid orders over the last days."""
     from marketplace.checkout import checkout_start, order_payment_succeeded
     from marketplace.models import Order
-    from marketplace.services import store_staff_set, store_upsert
     from marketplace.tests.conftest import add_listing
     from marketplace.tests.shop import cart_fill, paid_event, payout_account_add
 
     owner = make_person(OWNER, "shopper")
     shopper = make_person("shopper@example.com", "shopper")
-    store, _ = store_upsert(
-        slug="quincaillerie-test",
-        initial_status="approved",
-        name="Quincaillerie Test",
-        legal_name="Quincaillerie Test inc.",
-        neq="1170000099",
-        gst_number="700000099RT0001",
-        qst_number="1200000099TQ0001",
-        neighbourhood="Rosemont",
-        street_address="2965, rue Masson",
-        locality="Montréal",
-        postal_code="H1Y 1X4",
-        latitude=Decimal("45.547810"),
-        longitude=Decimal("-73.573990"),
-    )
-    store_staff_set(store=store, user=owner, role="owner", acting_user=None)
+    store = owned_store(owner)
     payout_account_add(store)
     listing = add_listing(store, "Marteau", prices=("24.99",), stock=50)
     variant = listing.variants.get()

@@ -10,6 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from conftest import csp_violations_watch
+from tests.browser.shops import owned_store
 from tests.browser.test_accessibility import session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,25 +21,10 @@ RETAILER = "owner@example.com"
 @pytest.fixture
 def store(make_person):
     """An approved store, connected to the offline gateway, owned by RETAILER."""
-    from marketplace.services import payout_account_record, store_staff_set, store_upsert
+    from marketplace.services import payout_account_record
 
     owner = make_person(RETAILER, "shopper")
-    store, _ = store_upsert(
-        slug="quincaillerie-test",
-        initial_status="approved",
-        name="Quincaillerie Test",
-        legal_name="Quincaillerie Test inc.",
-        neq="1170000099",
-        gst_number="700000099RT0001",
-        qst_number="1200000099TQ0001",
-        neighbourhood="Rosemont",
-        street_address="2965, rue Masson",
-        locality="Montréal",
-        postal_code="H1Y 1X4",
-        latitude=Decimal("45.547810"),
-        longitude=Decimal("-73.573990"),
-    )
-    store_staff_set(store=store, user=owner, role="owner", acting_user=None)
+    store = owned_store(owner)
     payout_account_record(
         store=store,
         gateway="offline",
