@@ -38,6 +38,20 @@ def _fernet(keys: tuple[str, ...], purpose: str) -> MultiFernet:
     return MultiFernet([Fernet(_purpose_key(key, purpose)) for key in keys])
 
 
+@cache
+def _key_sealer_for(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise ImproperlyConfigured("KEY_ENCRYPTION_KEY is not set.")
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def key_sealer() -> MultiFernet:
+    """Fernet under KEY_ENCRYPTION_KEY itself, for secrets kept in the database (the OIDC
+    signing keys, the stores' webhook secrets): seals with the first key, opens with any,
+    never expires."""
+    return _key_sealer_for(tuple(settings.KEY_ENCRYPTION_KEY))
+
+
 def seal(text: str, *, purpose: str) -> str:
     """`text` sealed for `purpose`, as ASCII that a task's JSON arguments carry."""
     return _fernet(tuple(settings.KEY_ENCRYPTION_KEY), purpose).encrypt(text.encode()).decode()

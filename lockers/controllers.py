@@ -12,17 +12,16 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import MultiFernet
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import F, Min, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from core.sealed import key_sealer
 from identity.audit import audit_record
 from lockers import protocol
 from lockers.controller_errors import ControllerNotProvisioned, ControllerOffline
@@ -83,15 +82,8 @@ class CommandOutcome:
 # --- Keys ----------------------------------------------------------------------------
 
 
-@cache
-def _sealer_for(keys: tuple[str, ...]) -> MultiFernet:
-    if not keys:
-        raise ImproperlyConfigured("KEY_ENCRYPTION_KEY is not set.")
-    return MultiFernet([Fernet(key) for key in keys])
-
-
 def _sealer() -> MultiFernet:
-    return _sealer_for(tuple(settings.KEY_ENCRYPTION_KEY))
+    return key_sealer()
 
 
 def controller_key_secret(key: ControllerKey) -> bytes:

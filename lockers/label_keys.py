@@ -18,10 +18,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import MultiFernet
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -29,11 +28,10 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.sealed import key_sealer
 from lockers.models import LabelKeyAlg, LabelSigningKey
 
 # How long a label is in use, at most: printed when the store packs, picked up within a
@@ -114,16 +112,9 @@ def _public_bytes(private: Ed25519PrivateKey) -> bytes:
     return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-@cache
-def _sealer_for(keys: tuple[str, ...]) -> MultiFernet:
-    if not keys:
-        raise ImproperlyConfigured("KEY_ENCRYPTION_KEY is not set.")
-    return MultiFernet([Fernet(key) for key in keys])
-
-
 def _sealer() -> MultiFernet:
     """Seals with the first KEY_ENCRYPTION_KEY, opens with any of them."""
-    return _sealer_for(tuple(settings.KEY_ENCRYPTION_KEY))
+    return key_sealer()
 
 
 _private_keys: dict[str, LabelPrivateKey] = {}

@@ -26,18 +26,16 @@ import ssl
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.enqueue import enqueue_on_commit
+from core.sealed import key_sealer
 from identity.audit import audit_record
 from marketplace import lock_objects
 from marketplace.errors import WebhookEndpointMissing, WebhookUrlRefused
@@ -87,19 +85,12 @@ def signature_header(*, secrets_: list[str], timestamp: int, body: bytes) -> str
     return ",".join(parts)
 
 
-@cache
-def _sealer_for(keys: tuple[str, ...]) -> MultiFernet:
-    if not keys:
-        raise ImproperlyConfigured("KEY_ENCRYPTION_KEY is not set.")
-    return MultiFernet([Fernet(key) for key in keys])
-
-
 def _seal(secret: str) -> str:
-    return _sealer_for(tuple(settings.KEY_ENCRYPTION_KEY)).encrypt(secret.encode()).decode()
+    return key_sealer().encrypt(secret.encode()).decode()
 
 
 def _unseal(sealed: str) -> str:
-    return _sealer_for(tuple(settings.KEY_ENCRYPTION_KEY)).decrypt(sealed.encode()).decode()
+    return key_sealer().decrypt(sealed.encode()).decode()
 
 
 def endpoint_signing_secrets(endpoint: WebhookEndpoint, *, now: Any = None) -> list[str]:

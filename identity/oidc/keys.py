@@ -18,17 +18,15 @@ again at most every JWKS_RECHECK_SECONDS, and at once after a key is made in tha
 
 import json
 from datetime import datetime, timedelta
-from functools import cache
 from time import monotonic
 from typing import Any
 
-from cryptography.fernet import Fernet, MultiFernet
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from cryptography.fernet import MultiFernet
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from joserfc.jwk import ECKey, Key, RSAKey
 
+from core.sealed import key_sealer
 from identity.errors import SigningKeyNotStaged, SigningKeyPromotionTooEarly
 from identity.models import IdTokenAlg, OidcSigningKey
 
@@ -51,16 +49,9 @@ _private_keys: dict[str, Key] = {}
 _jwks_cached: tuple[float, bytes] | None = None
 
 
-@cache
-def _sealer_for(keys: tuple[str, ...]) -> MultiFernet:
-    if not keys:
-        raise ImproperlyConfigured("KEY_ENCRYPTION_KEY is not set.")
-    return MultiFernet([Fernet(key) for key in keys])
-
-
 def _sealer() -> MultiFernet:
     """Seals with the first KEY_ENCRYPTION_KEY, opens with any of them."""
-    return _sealer_for(tuple(settings.KEY_ENCRYPTION_KEY))
+    return key_sealer()
 
 
 def _key_generate(alg: str) -> Key:
