@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
+from coop_governance.models import BoardMandate, Bylaws, Member
 from core.tests.queries import no_writes
 from identity.demo import DEMO_PASSWORD, DEMO_PEOPLE
 from identity.models import User
@@ -30,6 +31,9 @@ SNAPSHOT_MODELS = [
     Variant,
     User,
     Group,
+    Bylaws,
+    Member,
+    BoardMandate,
 ]
 
 # What `make run` prints on a fresh database (the summary and the sign-ins).
@@ -42,6 +46,7 @@ Demo data loaded.
   listings        76 created,    0 already there
   variants       104 created,    0 already there
   people           6 created,    0 already there
+  members          3 created,    0 already there
 
 Demo sign-ins (password: uniqc-demo-2026):
   shopper@demo.uniqc.coop      shopper

@@ -11,6 +11,7 @@ class MembershipCategory(models.TextChoices):
     CONSUMER = "consumer", _("Consumer")
     WORKER = "worker", _("Worker")
     PRODUCER = "producer", _("Producer")
+    SUPPORTER = "supporter", _("Supporting")
 
 
 class MembershipStatus(models.Model):

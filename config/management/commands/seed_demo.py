@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from coop_governance import demo as governance_demo
 from core.demo import DemoSummary
 from identity import demo as identity_demo
 from lockers import demo as lockers_demo
@@ -32,6 +33,7 @@ SUMMARY_KINDS = [
     "listings",
     "variants",
     "people",
+    "members",
 ]
 
 
@@ -41,7 +43,8 @@ def demo_seed() -> DemoSummary:
     summary = DemoSummary()
     people = identity_demo.demo_load(summary=summary)
     lockers_demo.demo_load(summary=summary)
-    marketplace_demo.demo_load(summary=summary, people=people)
+    stores = marketplace_demo.demo_load(summary=summary, people=people)
+    governance_demo.demo_load(summary=summary, people=people, stores=stores)
     return summary
 
 
