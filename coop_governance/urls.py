@@ -1,0 +1,7 @@
+"""The coop's governance pages, under /cooperative/. Each part (joining and the member's
+page, assemblies, proposals, ristournes, the board's pages) has its own `<part>_urls.py`
+included here."""
+
+app_name = "governance"
+
+urlpatterns: list = []
