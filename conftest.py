@@ -144,6 +144,49 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
             worker.kill()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _transactional_tests_end_on_the_migrated_database(tmp_path_factory):
+    """After a transactional test (every browser test: the live server needs its rows
+    committed), put the database back as the migrations left it by copying back the rows
+    it held then (tests/db_snapshot.py), instead of Django's flush. The flush empties every
+    table, then runs post_migrate again to make the content types, permissions and roles:
+    about 1 s on PostgreSQL, for each of some 500 tests. Copying back takes a few
+    milliseconds, and every test, transactional or not, starts on the same rows."""
+    from django.test import TransactionTestCase
+
+    from tests.db_snapshot import DatabaseSnapshot
+
+    baselines: dict[str, DatabaseSnapshot] = {}
+    # _fixture_setup is a classmethod: keep the descriptor, call its function on the class.
+    setup = TransactionTestCase.__dict__["_fixture_setup"]
+    teardown = TransactionTestCase.__dict__["_fixture_teardown"]
+
+    def plain(case) -> bool:
+        # Django's own teardown where a test narrows the apps or restores serialized data.
+        return case.available_apps is None and not case.serialized_rollback
+
+    def fixture_setup(cls) -> None:
+        if plain(cls):
+            for alias in cls._databases_names(include_mirrors=False):
+                if alias not in baselines:
+                    directory = tmp_path_factory.mktemp(f"baseline-{alias}")
+                    baselines[alias] = DatabaseSnapshot("baseline", directory, using=alias).take()
+        setup.__func__(cls)
+
+    def fixture_teardown(case) -> None:
+        if not plain(case):
+            teardown(case)
+            return
+        for alias in case._databases_names(include_mirrors=False):
+            baselines[alias].restore()
+
+    TransactionTestCase._fixture_setup = classmethod(fixture_setup)
+    TransactionTestCase._fixture_teardown = fixture_teardown
+    yield
+    TransactionTestCase._fixture_setup = setup
+    TransactionTestCase._fixture_teardown = teardown
+
+
 @pytest.fixture(autouse=True)
 def _catalogue_choices_forgotten() -> None:
     """The catalogue caches its categories and stores across requests
