@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 # Membership: joining by buying the qualifying shares, and withdrawal (h1).
-from coop_governance.models.shares import (  # noqa: E402
+from coop_governance.models.shares import (
     RefundMethod,
     SharePurchase,
     SharePurchaseStatus,
