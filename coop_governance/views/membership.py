@@ -158,7 +158,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         .order_by("store_id", "number")
     )
-    if not members:
+    if not members or request.GET.get("adherer"):
         return join_page(request)
     rows = [
         {
@@ -201,7 +201,9 @@ def join_page(
         "assurance_enough": level_satisfies(acr, JOINING_ASSURANCE),
         "proven": signed_in and identity_proven(user),
         "proven_adult": signed_in and is_proven_adult(user),
-        "already_member": signed_in and members_represented_by(user).filter(person=user).exists(),
+        "already_member": signed_in
+        and not stores
+        and members_represented_by(user).filter(person=user).exists(),
         "waiting": (
             SharePurchase.objects.filter(person=user, status=SharePurchaseStatus.PENDING).first()
             if signed_in
