@@ -55,7 +55,7 @@ JOINING_ASSURANCE = "substantial"
 PERSON_CATEGORIES = (MemberCategory.CONSUMER, MemberCategory.WORKER, MemberCategory.SUPPORTER)
 CURRENCY = "CAD"
 # The register's history is kept in French, the coop's language.
-JOINED_REASON = "Adhésion : achat des parts de qualification ({reference})."
+JOINED_REASON = "Adhésion\u00a0: achat des parts de qualification ({reference})."
 
 
 def is_proven_adult(user: Any) -> bool:

@@ -38,7 +38,7 @@ from marketplace.gateways import payment_gateway
 
 REASON_MAX_LENGTH = 2000
 # The register's history is kept in French, the coop's language.
-WITHDRAWN_REASON = "Retrait approuvé par le conseil : {reason}"
+WITHDRAWN_REASON = "Retrait approuvé par le conseil\u00a0: {reason}"
 
 
 def access_withdrawal_request(*, user: Any, member: Member) -> Member:
