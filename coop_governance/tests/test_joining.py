@@ -299,3 +299,32 @@ def test_two_deliveries_at_once_register_once(postgresql_only):
     assert errors == []
     assert Member.objects.filter(person=alice).count() == 1
     assert SharePurchase.objects.get().status == SharePurchaseStatus.SUCCEEDED
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_at_once_start_one_purchase(postgresql_only):
+    alice = person_proven("alice@example.org")
+    barrier = threading.Barrier(2)
+    started: list[SharePurchase] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            barrier.wait()
+            started.append(
+                share_purchase_start(acting_user=alice, acr="substantial", category="consumer")
+            )
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert {purchase.pk for purchase in started} == {SharePurchase.objects.get().pk}
+    assert len({purchase.intent_id for purchase in started}) == 1

@@ -348,3 +348,27 @@ def test_joining_puts_the_membership_claim_in_a_fresh_id_token(client, sign_in_a
     assert claims["membership_category"] == "supporter"
     assert "member_number" not in claims and "number" not in claims
     assert claims["iat"] >= int(timezone.now().timestamp()) - 60
+
+
+def test_the_members_page_costs_the_same_queries_for_1_and_10_open_votes(
+    client, sign_in_at, bylaws, django_assert_max_num_queries
+):
+    member = member_make()
+    sign_in_at(client, member.person, "substantial")
+    motion_make(bylaws)
+    with django_assert_max_num_queries(30) as few:
+        client.get(DASHBOARD)
+    for _ in range(9):
+        motion_make(bylaws)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(DASHBOARD).content.decode()
+    assert page.count("data-motion=") == 10
+
+
+def test_a_suspended_member_sees_their_status_and_no_vote(client, sign_in_at, bylaws):
+    member = member_make(status=MemberStatus.SUSPENDED)
+    motion_make(bylaws)
+    sign_in_at(client, member.person, "substantial")
+    page = client.get(DASHBOARD).content.decode()
+    assert 'data-member-status="suspended"' in page
+    assert "data-motion=" not in page
