@@ -282,6 +282,7 @@ def test_the_register_is_searched_by_number_and_name(board_client):
     by_number = board_client.get(url, {"q": f"#{alice.number}"}).content.decode()
     assert "Tremblay" in by_number and "Gagnon" not in by_number
     assert board_client.get(url, {"q": "x" * 500}).status_code == 400
+    assert board_client.get(url, {"q": "9" * 40}).status_code == 200
 
 
 def test_the_register_pages_cost_the_same_queries_for_3_and_60_members(

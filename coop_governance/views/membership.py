@@ -384,8 +384,10 @@ def _register_rows(form: RegisterSearchForm) -> Any:
     if not form.is_valid():
         return rows
     query = form.cleaned_data["q"].strip()
-    if query.lstrip("#").isdigit():
-        rows = rows.filter(number=int(query.lstrip("#")))
+    number = query.lstrip("#")
+    if number.isdigit():
+        # A register number fits in an integer column; a longer one matches no one.
+        rows = rows.filter(number=int(number)) if len(number) <= 9 else rows.none()
     elif query:
         for word in query.split()[:5]:
             rows = rows.filter(
