@@ -230,9 +230,11 @@ def test_the_member_asks_to_leave_and_the_board_approves(client, board_client, s
         f'data-refund="{withdrawal.pk}"'
         in board_client.get(reverse("governance:withdrawals")).content.decode()
     )
+    assert 'data-left="due"' in alice.get(DASHBOARD).content.decode()
     board_client.post(reverse("governance:withdrawal_refund", args=[withdrawal.pk]))
     withdrawal.refresh_from_db()
     assert withdrawal.refunded_at is not None
+    assert 'data-left="refunded"' in alice.get(DASHBOARD).content.decode()
 
 
 def test_someone_else_cannot_ask_for_a_member(client, sign_in_at):

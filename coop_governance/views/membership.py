@@ -210,6 +210,14 @@ def join_page(
             else None
         ),
         "login_url": f"{reverse('identity:login')}?next={reverse('governance:dashboard')}",
+        # A former member sees where the refund of their shares stands.
+        "left": (
+            Withdrawal.objects.filter(member__person=user, status=WithdrawalStatus.APPROVED)
+            .order_by("-decided_at")
+            .first()
+            if signed_in
+            else None
+        ),
     }
     return render(request, "coop_governance/membership/join.html", context, status=status)
 
