@@ -375,3 +375,13 @@ def test_a_suspended_member_sees_their_status_and_no_vote(client, sign_in_at, by
     page = client.get(DASHBOARD).content.decode()
     assert 'data-member-status="suspended"' in page
     assert "data-motion=" not in page
+
+
+def test_the_payment_page_waits_for_the_gateway_then_stops_asking(client, sign_in_at):
+    sign_in_at(client, person_proven("alice@example.org"), "substantial")
+    pay_page = client.post(JOIN, {"category": "consumer"})["Location"]
+    purchase = SharePurchase.objects.get()
+    landing = reverse("governance:join_purchase", args=[purchase.pk])
+    assert 'hx-trigger="every 3s"' in client.get(landing).content.decode()
+    client.post(pay_page, CARD)
+    assert 'hx-trigger="every 3s"' not in client.get(landing).content.decode()
