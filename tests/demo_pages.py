@@ -615,6 +615,15 @@ def _membership_pay_page() -> str:
     ).redirect_url
 
 
+def _membership_purchase_page() -> str:
+    """Where the retailer lands after paying: their payment, still waiting."""
+    from coop_governance.models import SharePurchase
+
+    _membership_pay_page()
+    purchase = SharePurchase.objects.get(person__email=RETAILER, status="pending")
+    return reverse("governance:join_purchase", args=[purchase.pk])
+
+
 def _membership_register_line() -> str:
     from coop_governance.models import Member
 
@@ -626,6 +635,7 @@ PAGES += [
     Page("coop: joining, a visitor", "governance:dashboard"),
     Page("coop: joining, a proven adult", "governance:dashboard", RETAILER, "substantial"),
     Page("coop: paying the shares", _membership_pay_page, RETAILER, "substantial"),
+    Page("coop: a share payment waiting", _membership_purchase_page, RETAILER, "substantial"),
     Page("coop: the member's page", "governance:dashboard", SHOPPER, "substantial"),
     Page("coop: member register", "governance:register", ADMIN, "high"),
     Page("coop: a member's history", _membership_register_line, ADMIN, "high"),
