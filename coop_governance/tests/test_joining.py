@@ -202,6 +202,11 @@ def test_refused_a_minor():
     assert not SharePurchase.objects.exists()
 
 
+def test_refused_proven_without_a_birth_date():
+    with pytest.raises(NotAnAdult):
+        access_join(user=person_proven("nobirth@example.org", born=None), acr="substantial")
+
+
 def test_refused_already_a_member():
     alice = person_proven("alice@example.org")
     member_make(alice)

@@ -4,6 +4,7 @@ register and withdrawals. Thin: authenticate, authorise, validate, call one serv
 
 import csv
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from csp.decorators import csp_update
@@ -82,6 +83,7 @@ REGISTER_PAGE_SIZE = 50
 def board_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The board's pages: access_board, a 403 page for anyone else."""
 
+    @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             access_board(request.user)
@@ -89,8 +91,6 @@ def board_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
             raise PermissionDenied(refused.message) from None
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return login_required(wrapped)
 
 
