@@ -39,6 +39,7 @@ NAVIGATION: list[tuple[str, Any, Callable[[Viewer], bool] | None]] = [
     ("catalogue:search", _("Catalogue"), None),
     ("marketplace:store_list", _("Local stores"), None),
     ("lockers:site_list", _("Pickup lockers"), None),
+    ("governance:dashboard", _("The coop"), None),
     ("marketplace:my_stores", _("My store"), lambda viewer: viewer.works_at_a_store),
     ("lockers:courier_sites", _("Courier rounds"), has_role(Role.COURIER)),
     ("card:registrar", _("Identity checks"), has_role(Role.REGISTRAR)),

@@ -19,3 +19,5 @@ class CoopGovernanceConfig(AppConfig):
                 "coop_governance.view_bylaws",
             ],
         )
+        # Payment events of share purchases, handed on by the marketplace (h1).
+        from coop_governance import receivers  # noqa: F401

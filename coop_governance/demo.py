@@ -104,3 +104,7 @@ def demo_load(
     bylaws_founding_load(summary=summary)
     members_load(summary=summary, people=people, stores=stores)
     # Joining, assemblies, proposals and ristournes add their demo here, in that order.
+    # Membership: a person who can join, an open vote, a request to leave (h1).
+    from coop_governance.demo_membership import membership_demo_load
+
+    membership_demo_load(summary=summary, people=people)

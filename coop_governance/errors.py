@@ -66,3 +66,53 @@ class StatusChangeRefused(GovernanceError):
 
     code = "member_status_change_refused"
     message = _("This member’s status cannot change that way; give a reason for any change.")
+
+
+# Membership: joining and withdrawal (h1).
+class SignInNeeded(GovernanceError):
+    code = "sign_in_needed"
+    message = _("Sign in to join the coop.")
+
+
+class IdentityNotProven(GovernanceError):
+    """Joining needs a registrar's check of an identity document (identity_proven)."""
+
+    code = "identity_not_proven"
+    message = _(
+        "Joining the coop needs your identity checked at a registrar’s counter first, "
+        "with an identity document."
+    )
+
+
+class NotAnAdult(GovernanceError):
+    code = "not_an_adult"
+    message = _("Only a person aged 18 or older, as their proven birth date says, can join.")
+
+
+class NotStoreOwner(GovernanceError):
+    code = "not_store_owner"
+    message = _("Only the store’s owner can make the store a member.")
+
+
+class CategoryRefused(GovernanceError):
+    code = "category_refused"
+    message = _("A person joins as a consumer, a worker or a supporter; a store as a producer.")
+
+
+class SharePaymentRefused(GovernanceError):
+    """The payment of shares is not the caller's, or no longer waits to be paid."""
+
+    code = "share_payment_refused"
+    message = _("This share payment is not waiting to be paid.")
+
+
+class WithdrawalRefused(GovernanceError):
+    """A request the withdrawal does not allow now (already pending, already decided)."""
+
+    code = "withdrawal_refused"
+    message = _("This withdrawal cannot be requested or decided now.")
+
+
+class RefundRefused(GovernanceError):
+    code = "refund_refused"
+    message = _("This refund is not due, or it goes through the payment gateway.")

@@ -15,3 +15,15 @@ def motion_lock(pk: int) -> Motion:
 
 def member_lock(pk: int) -> Member:
     return Member.objects.select_for_update().get(pk=pk)
+
+
+# Membership (h1): a share purchase or a withdrawal is locked before its member.
+from coop_governance.models import SharePurchase, Withdrawal  # noqa: E402
+
+
+def share_purchase_lock(pk: int) -> SharePurchase:
+    return SharePurchase.objects.select_for_update().get(pk=pk)
+
+
+def withdrawal_lock(pk: int) -> Withdrawal:
+    return Withdrawal.objects.select_for_update().get(pk=pk)

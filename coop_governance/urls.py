@@ -5,3 +5,8 @@ included here."""
 app_name = "governance"
 
 urlpatterns: list = []
+
+# Membership: the member's page, joining, withdrawal and the board's register (h1).
+from coop_governance import membership_urls  # noqa: E402
+
+urlpatterns += membership_urls.urlpatterns

@@ -73,6 +73,7 @@ from marketplace.models import (
 from marketplace.order_states import order_move, shipment_move
 from marketplace.pickup import pickup_point_for
 from marketplace.search_cache import catalogue_changed
+from marketplace.signals import payment_failed, payment_succeeded
 from marketplace.store_hours import express_refusals
 from marketplace.taxes import fee_invoice, order_totals, store_invoice
 
@@ -578,6 +579,16 @@ def _payment_for(intent_id: str) -> Payment | None:
     return Payment.objects.filter(intent_id=intent_id).first()
 
 
+def _payment_elsewhere(signal: Any, event: GatewayEvent) -> None:
+    """An event for an intent that is no order's goes to the app that started it (a
+    member's shares); one that nobody claims is logged."""
+    answers = signal.send(sender=GatewayEvent, event=event) if event.intent_id else []
+    if not any(claimed for _receiver, claimed in answers):
+        logger.warning(
+            "payment event %s for an unknown intent %s", event.event_type, event.intent_id
+        )
+
+
 def _event_pays(event: GatewayEvent, payment: Payment) -> bool:
     """True unless the gateway reports another amount or currency than the payment asked
     for (an event without them, as older test events, is taken at the payment's word)."""
@@ -627,7 +638,7 @@ def order_payment_succeeded(event: GatewayEvent) -> None:
     longer placed), the payment is refunded in full. A second delivery changes nothing."""
     payment = _payment_for(event.intent_id)
     if payment is None:
-        logger.warning("payment success for an unknown intent %s", event.intent_id)
+        _payment_elsewhere(payment_succeeded, event)
         return
     with transaction.atomic():
         order = lock_objects.order_lock(payment.order_id)
@@ -687,7 +698,7 @@ def order_payment_failed(event: GatewayEvent) -> None:
     paid) since: after a success, or a second time, nothing changes."""
     payment = _payment_for(event.intent_id)
     if payment is None:
-        logger.warning("payment failure for an unknown intent %s", event.intent_id)
+        _payment_elsewhere(payment_failed, event)
         return
     if payment.status != PaymentStatus.PENDING:
         return

@@ -599,3 +599,45 @@ def _stripe_order_cancelled(shopper) -> None:
         status=PaymentStatus.CANCELED,
         redirect_url=f"/paiement/carte/{CARD_PAYMENT_INTENT}/",
     )
+
+
+# --- Membership (h1): joining, the member's page, the board's register -----------------
+
+
+def _membership_pay_page() -> str:
+    """The retailer's share payment waiting on the offline gateway's test page."""
+    from coop_governance.joining import share_purchase_start
+    from identity.models import User
+
+    retailer = User.objects.get(email=RETAILER)
+    return share_purchase_start(
+        acting_user=retailer, acr="substantial", category="consumer"
+    ).redirect_url
+
+
+def _membership_purchase_page() -> str:
+    """Where the retailer lands after paying: their payment, still waiting."""
+    from coop_governance.models import SharePurchase
+
+    _membership_pay_page()
+    purchase = SharePurchase.objects.get(person__email=RETAILER, status="pending")
+    return reverse("governance:join_purchase", args=[purchase.pk])
+
+
+def _membership_register_line() -> str:
+    from coop_governance.models import Member
+
+    member = Member.objects.get(person__email=SHOPPER)
+    return reverse("governance:register_member", args=[member.number])
+
+
+PAGES += [
+    Page("coop: joining, a visitor", "governance:dashboard"),
+    Page("coop: joining, a proven adult", "governance:dashboard", RETAILER, "substantial"),
+    Page("coop: paying the shares", _membership_pay_page, RETAILER, "substantial"),
+    Page("coop: a share payment waiting", _membership_purchase_page, RETAILER, "substantial"),
+    Page("coop: the member's page", "governance:dashboard", SHOPPER, "substantial"),
+    Page("coop: member register", "governance:register", ADMIN, "high"),
+    Page("coop: a member's history", _membership_register_line, ADMIN, "high"),
+    Page("coop: withdrawal requests", "governance:withdrawals", ADMIN, "high"),
+]

@@ -41,3 +41,20 @@ __all__ = [
     "VoteAssurance",
     "VoteChoice",
 ]
+
+# Membership: joining by buying the qualifying shares, and withdrawal (h1).
+from coop_governance.models.shares import (
+    RefundMethod,
+    SharePurchase,
+    SharePurchaseStatus,
+    Withdrawal,
+    WithdrawalStatus,
+)
+
+__all__ += [
+    "RefundMethod",
+    "SharePurchase",
+    "SharePurchaseStatus",
+    "Withdrawal",
+    "WithdrawalStatus",
+]
