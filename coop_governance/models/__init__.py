@@ -41,3 +41,13 @@ __all__ = [
     "VoteAssurance",
     "VoteChoice",
 ]
+
+from coop_governance.models.proposals import (  # noqa: E402 - each part appends its models
+    CommentFlag,
+    Proposal,
+    ProposalComment,
+    ProposalStatus,
+    ProposalSupport,
+)
+
+__all__ += ["CommentFlag", "Proposal", "ProposalComment", "ProposalStatus", "ProposalSupport"]
