@@ -9,112 +9,341 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coop_governance', '0001_initial'),
+        ("coop_governance", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Proposal',
+            name="Proposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('text', models.TextField(max_length=10000, verbose_name='text')),
-                ('submit_key', models.UUIDField()),
-                ('status', models.CharField(choices=[('open', 'Open for discussion'), ('scheduled', 'Scheduled for a vote'), ('declined', 'Declined by the board')], default='open', max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='submitted at')),
-                ('decline_reason', models.TextField(blank=True, max_length=500, verbose_name='reason')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='scheduled or declined at')),
-                ('thread_locked_at', models.DateTimeField(blank=True, null=True, verbose_name='discussion locked at')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='coop_governance.member')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('motion', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='proposal', to='coop_governance.motion')),
-                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("text", models.TextField(max_length=10000, verbose_name="text")),
+                ("submit_key", models.UUIDField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open for discussion"),
+                            ("scheduled", "Scheduled for a vote"),
+                            ("declined", "Declined by the board"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="submitted at"
+                    ),
+                ),
+                (
+                    "decline_reason",
+                    models.TextField(blank=True, max_length=500, verbose_name="reason"),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="scheduled or declined at"
+                    ),
+                ),
+                (
+                    "thread_locked_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="discussion locked at"
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposals",
+                        to="coop_governance.member",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "motion",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposal",
+                        to="coop_governance.motion",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'proposal',
-                'verbose_name_plural': 'proposals',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "proposal",
+                "verbose_name_plural": "proposals",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ProposalComment',
+            name="ProposalComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(max_length=2000, verbose_name='comment')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='written at')),
-                ('hidden_at', models.DateTimeField(blank=True, null=True, verbose_name='hidden at')),
-                ('hidden_reason', models.TextField(blank=True, max_length=500, verbose_name='why it was hidden')),
-                ('hidden_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposal_comments', to='coop_governance.member')),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='coop_governance.proposal')),
-                ('written_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(max_length=2000, verbose_name="comment")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="written at"
+                    ),
+                ),
+                (
+                    "hidden_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="hidden at"),
+                ),
+                (
+                    "hidden_reason",
+                    models.TextField(blank=True, max_length=500, verbose_name="why it was hidden"),
+                ),
+                (
+                    "hidden_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposal_comments",
+                        to="coop_governance.member",
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="coop_governance.proposal",
+                    ),
+                ),
+                (
+                    "written_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'comment on a proposal',
-                'verbose_name_plural': 'comments on proposals',
-                'ordering': ['proposal', 'created_at', 'pk'],
+                "verbose_name": "comment on a proposal",
+                "verbose_name_plural": "comments on proposals",
+                "ordering": ["proposal", "created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CommentFlag',
+            name="CommentFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='why')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='flagged at')),
-                ('flagged_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='comment_flags', to='coop_governance.member')),
-                ('comment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flags', to='coop_governance.proposalcomment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="why")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="flagged at"
+                    ),
+                ),
+                (
+                    "flagged_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="comment_flags",
+                        to="coop_governance.member",
+                    ),
+                ),
+                (
+                    "comment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="flags",
+                        to="coop_governance.proposalcomment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'flag on a comment',
-                'verbose_name_plural': 'flags on comments',
-                'ordering': ['comment', 'created_at', 'pk'],
+                "verbose_name": "flag on a comment",
+                "verbose_name_plural": "flags on comments",
+                "ordering": ["comment", "created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ProposalSupport',
+            name="ProposalSupport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='supported at')),
-                ('given_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposal_supports', to='coop_governance.member')),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supports', to='coop_governance.proposal')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="supported at"
+                    ),
+                ),
+                (
+                    "given_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposal_supports",
+                        to="coop_governance.member",
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supports",
+                        to="coop_governance.proposal",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'support of a proposal',
-                'verbose_name_plural': 'supports of proposals',
-                'ordering': ['proposal', 'created_at', 'pk'],
+                "verbose_name": "support of a proposal",
+                "verbose_name_plural": "supports of proposals",
+                "ordering": ["proposal", "created_at", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.UniqueConstraint(fields=('author', 'submit_key'), name='coop_governance_proposal_submit_once'),
+            model_name="proposal",
+            constraint=models.UniqueConstraint(
+                fields=("author", "submit_key"), name="coop_governance_proposal_submit_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.GreaterThan(django.db.models.functions.text.Length('title'), 0), django.db.models.lookups.GreaterThan(django.db.models.functions.text.Length('text'), 0)), name='coop_governance_proposal_has_title_and_text'),
+            model_name="proposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    django.db.models.lookups.GreaterThan(
+                        django.db.models.functions.text.Length("title"), 0
+                    ),
+                    django.db.models.lookups.GreaterThan(
+                        django.db.models.functions.text.Length("text"), 0
+                    ),
+                ),
+                name="coop_governance_proposal_has_title_and_text",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('decided_at__isnull', True), ('decline_reason', ''), ('motion__isnull', True), ('status', 'open')), models.Q(('decided_at__isnull', False), ('decline_reason', ''), ('motion__isnull', False), ('status', 'scheduled')), models.Q(('decided_at__isnull', False), ('motion__isnull', True), ('status', 'declined'), models.Q(('decline_reason', ''), _negated=True)), _connector='OR'), name='coop_governance_proposal_state_fields'),
+            model_name="proposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("decided_at__isnull", True),
+                        ("decline_reason", ""),
+                        ("motion__isnull", True),
+                        ("status", "open"),
+                    ),
+                    models.Q(
+                        ("decided_at__isnull", False),
+                        ("decline_reason", ""),
+                        ("motion__isnull", False),
+                        ("status", "scheduled"),
+                    ),
+                    models.Q(
+                        ("decided_at__isnull", False),
+                        ("motion__isnull", True),
+                        ("status", "declined"),
+                        models.Q(("decline_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="coop_governance_proposal_state_fields",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposalcomment',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.GreaterThan(django.db.models.functions.text.Length('body'), 0)), name='coop_governance_comment_not_empty'),
+            model_name="proposalcomment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    django.db.models.lookups.GreaterThan(
+                        django.db.models.functions.text.Length("body"), 0
+                    )
+                ),
+                name="coop_governance_comment_not_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposalcomment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('hidden_at__isnull', True), ('hidden_reason', '')), models.Q(('hidden_at__isnull', False), models.Q(('hidden_reason', ''), _negated=True)), _connector='OR'), name='coop_governance_comment_hidden_with_reason'),
+            model_name="proposalcomment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("hidden_at__isnull", True), ("hidden_reason", "")),
+                    models.Q(
+                        ("hidden_at__isnull", False), models.Q(("hidden_reason", ""), _negated=True)
+                    ),
+                    _connector="OR",
+                ),
+                name="coop_governance_comment_hidden_with_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commentflag',
-            constraint=models.UniqueConstraint(fields=('comment', 'member'), name='coop_governance_flag_once_per_member'),
+            model_name="commentflag",
+            constraint=models.UniqueConstraint(
+                fields=("comment", "member"), name="coop_governance_flag_once_per_member"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposalsupport',
-            constraint=models.UniqueConstraint(fields=('proposal', 'member'), name='coop_governance_support_once_per_member'),
+            model_name="proposalsupport",
+            constraint=models.UniqueConstraint(
+                fields=("proposal", "member"), name="coop_governance_support_once_per_member"
+            ),
         ),
     ]

@@ -42,7 +42,7 @@ __all__ = [
     "VoteChoice",
 ]
 
-from coop_governance.models.proposals import (  # noqa: E402 - each part appends its models
+from coop_governance.models.proposals import (
     CommentFlag,
     Proposal,
     ProposalComment,

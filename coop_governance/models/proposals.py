@@ -63,9 +63,7 @@ class Proposal(models.Model):
                 fields=["author", "submit_key"], name="coop_governance_proposal_submit_once"
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    GreaterThan(Length("title"), 0), GreaterThan(Length("text"), 0)
-                ),
+                condition=models.Q(GreaterThan(Length("title"), 0), GreaterThan(Length("text"), 0)),
                 name="coop_governance_proposal_has_title_and_text",
             ),
             models.CheckConstraint(
