@@ -4,9 +4,10 @@ assembly, or an online vote) or declined with a reason. A scheduled proposal is 
 its motion: adopted or not once the motion is counted."""
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Length
-from django.db.models.lookups import GreaterThan
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +28,9 @@ class Proposal(models.Model):
     exactly when it is declined."""
 
     title = models.CharField(_("title"), max_length=PROPOSAL_TITLE_MAX)
-    text = models.TextField(_("text"), max_length=PROPOSAL_TEXT_MAX)
+    text = models.TextField(
+        _("text"), max_length=PROPOSAL_TEXT_MAX, validators=[MaxLengthValidator(PROPOSAL_TEXT_MAX)]
+    )
     author = models.ForeignKey(
         "coop_governance.Member", on_delete=models.PROTECT, related_name="proposals"
     )
@@ -47,7 +50,9 @@ class Proposal(models.Model):
         blank=True,
         related_name="proposal",
     )
-    decline_reason = models.TextField(_("reason"), max_length=REASON_MAX, blank=True)
+    decline_reason = models.TextField(
+        _("reason"), max_length=REASON_MAX, blank=True, validators=[MaxLengthValidator(REASON_MAX)]
+    )
     decided_at = models.DateTimeField(_("scheduled or declined at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -131,13 +136,20 @@ class ProposalComment(models.Model):
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    body = models.TextField(_("comment"), max_length=COMMENT_BODY_MAX)
+    body = models.TextField(
+        _("comment"), max_length=COMMENT_BODY_MAX, validators=[MaxLengthValidator(COMMENT_BODY_MAX)]
+    )
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
     hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    hidden_reason = models.TextField(_("why it was hidden"), max_length=REASON_MAX, blank=True)
+    hidden_reason = models.TextField(
+        _("why it was hidden"),
+        max_length=REASON_MAX,
+        blank=True,
+        validators=[MaxLengthValidator(REASON_MAX)],
+    )
 
     class Meta:
         ordering = ["proposal", "created_at", "pk"]
@@ -145,7 +157,10 @@ class ProposalComment(models.Model):
         verbose_name_plural = _("comments on proposals")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(GreaterThan(Length("body"), 0)),
+                condition=models.Q(
+                    GreaterThan(Length("body"), 0),
+                    LessThanOrEqual(Length("body"), COMMENT_BODY_MAX),
+                ),
                 name="coop_governance_comment_not_empty",
             ),
             models.CheckConstraint(
