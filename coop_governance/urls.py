@@ -5,3 +5,7 @@ included here."""
 app_name = "governance"
 
 urlpatterns: list = []
+
+from django.urls import include, path  # noqa: E402 - each part appends its pages
+
+urlpatterns += [path("", include("coop_governance.proposal_urls"))]
