@@ -1,0 +1,510 @@
+"""The proposals' and online votes' pages through HTTP: who sees what, the forms and their
+errors (4xx, never 500), the HTMX support button, the board's controls, a hidden comment
+as its author, another member and the board see it, and query counts on the list."""
+
+import datetime
+import uuid
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import person_create
+from coop_governance.models import (
+    AgendaItem,
+    AssemblyStatus,
+    CommentFlag,
+    OpenVote,
+    Proposal,
+    ProposalComment,
+    ProposalStatus,
+    ProposalSupport,
+)
+from coop_governance.proposals import (
+    comment_hide,
+    comment_post,
+    proposal_decline,
+    proposal_schedule_online,
+    proposal_submit,
+)
+from coop_governance.tests.factories import (
+    assembly_make,
+    board_seat_give,
+    bylaws_make,
+    member_make,
+)
+from coop_governance.votes import motion_close
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_and_fresh_limits(client):
+    client.cookies["django_language"] = "en"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def bylaws():
+    return bylaws_make()
+
+
+@pytest.fixture
+def board():
+    member = member_make()
+    board_seat_give(member)
+    return member.person
+
+
+def submit(member, title="Un jardin sur le toit"):
+    return proposal_submit(
+        member=member,
+        title=title,
+        text="Cultiver des légumes sur le toit.",
+        submit_key=uuid.uuid4(),
+        acting_user=member.person,
+    )
+
+
+def signed_in(client, user, sign_in_at, acr="low"):
+    sign_in_at(client, user, acr)
+    return client
+
+
+def detail_url(proposal):
+    return reverse("governance:proposal_detail", args=(proposal.pk,))
+
+
+def local_input(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+# --- Who sees the pages ---------------------------------------------------------------
+
+
+def test_a_visitor_is_sent_to_sign_in(client):
+    response = client.get(reverse("governance:proposal_list"))
+    assert (response.status_code == 302 and "/connexion" in response["Location"]) or (
+        response.status_code == 302
+    )
+
+
+def test_a_person_who_is_not_a_member_is_refused(client, sign_in_at):
+    signed_in(client, person_create("stranger@example.org"), sign_in_at)
+    assert client.get(reverse("governance:proposal_list")).status_code == 403
+    assert client.get(reverse("governance:vote_list")).status_code == 403
+    assert client.get(reverse("governance:proposal_new")).status_code == 403
+
+
+def test_the_list_groups_open_scheduled_and_decided(client, sign_in_at, bylaws, board):
+    member = member_make()
+    open_one = submit(member, "Ouverte")
+    scheduled = submit(member, "Planifiée")
+    declined = submit(member, "Refusée")
+    proposal_schedule_online(
+        proposal=scheduled,
+        opens_at=timezone.now() + datetime.timedelta(days=1),
+        closes_at=timezone.now() + datetime.timedelta(days=8),
+        majority="simple",
+        acting_user=board,
+    )
+    proposal_decline(proposal=declined, reason="Hors mandat.", acting_user=board)
+    signed_in(client, member.person, sign_in_at)
+    html = client.get(reverse("governance:proposal_list")).content.decode()
+    open_at = html.index('id="proposals-open"')
+    scheduled_at = html.index('id="proposals-scheduled"')
+    decided_at = html.index('id="proposals-decided"')
+    assert open_at < html.index(f'data-proposal="{open_one.pk}"') < scheduled_at
+    assert scheduled_at < html.index(f'data-proposal="{scheduled.pk}"') < decided_at
+    assert decided_at < html.index(f'data-proposal="{declined.pk}"')
+
+
+def test_the_list_costs_the_same_queries_for_3_and_12_proposals(
+    client, sign_in_at, django_assert_max_num_queries
+):
+    member = member_make()
+    signed_in(client, member.person, sign_in_at)
+    for number in range(3):
+        submit(member_make(), f"P{number}")
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("governance:proposal_list"))
+    for number in range(9):
+        proposal = submit(member_make(), f"Q{number}")
+        comment_post(proposal=proposal, member=member, body="Oui", acting_user=member.person)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("governance:proposal_list"))
+
+
+# --- Submitting -------------------------------------------------------------------------
+
+
+def test_a_member_submits_through_the_form_once(client, sign_in_at):
+    member = member_make()
+    signed_in(client, member.person, sign_in_at)
+    page = client.get(reverse("governance:proposal_new"))
+    key = page.context["form"].initial["submit_key"]
+    data = {"title": "Un four à pain", "text": "Partagé entre membres.", "submit_key": key}
+    first = client.post(reverse("governance:proposal_new"), data)
+    again = client.post(reverse("governance:proposal_new"), data)
+    proposal = Proposal.objects.get()
+    assert first["Location"] == again["Location"] == detail_url(proposal)
+    assert proposal.author == member
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"title": "", "text": "x"},
+        {"title": "t" * 201, "text": "x"},
+        {"title": "t", "text": "x" * 10_001},
+        {"title": "t", "text": "x", "submit_key": "not-a-uuid"},
+    ],
+)
+def test_a_bad_submission_is_a_form_error(client, sign_in_at, data):
+    signed_in(client, member_make().person, sign_in_at)
+    data.setdefault("submit_key", str(uuid.uuid4()))
+    response = client.post(reverse("governance:proposal_new"), data)
+    assert response.status_code == 400
+    assert b"There is a problem" in response.content
+    assert not Proposal.objects.exists()
+
+
+# --- Support (HTMX and without) ------------------------------------------------------
+
+
+def test_support_with_htmx_answers_the_block(client, sign_in_at):
+    proposal = submit(member_make())
+    supporter = member_make()
+    signed_in(client, supporter.person, sign_in_at)
+    url = reverse("governance:proposal_support", args=(proposal.pk,))
+    response = client.post(url, {"support": "1"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.startswith('<div class="cluster proposal-support" id="proposal-support"')
+    assert 'data-support-count="1"' in html and "Withdraw my support" in html
+    response = client.post(url, {"support": "0"}, headers={"HX-Request": "true"})
+    assert 'data-support-count="0"' in response.content.decode()
+    assert not ProposalSupport.objects.exists()
+
+
+def test_support_without_javascript_goes_back_to_the_page(client, sign_in_at):
+    proposal = submit(member_make())
+    signed_in(client, member_make().person, sign_in_at)
+    response = client.post(reverse("governance:proposal_support", args=(proposal.pk,)))
+    assert response.status_code == 302 and response["Location"] == detail_url(proposal)
+    assert ProposalSupport.objects.count() == 1
+
+
+def test_the_author_has_no_support_button_and_is_refused(client, sign_in_at):
+    author = member_make()
+    proposal = submit(author)
+    signed_in(client, author.person, sign_in_at)
+    assert b"Support this proposal" not in client.get(detail_url(proposal)).content
+    response = client.post(reverse("governance:proposal_support", args=(proposal.pk,)))
+    assert response.status_code == 409
+
+
+# --- Discussion and moderation ---------------------------------------------------------
+
+
+def test_a_hidden_comment_as_its_author_another_member_and_the_board_see_it(
+    client, sign_in_at, board
+):
+    proposal = submit(member_make())
+    writer, reader = member_make(), member_make()
+    comment = comment_post(
+        proposal=proposal, member=writer, body="Texte déplacé", acting_user=writer.person
+    )
+    comment_hide(comment=comment, reason="Propos injurieux", acting_user=board)
+    signed_in(client, writer.person, sign_in_at)
+    html = client.get(detail_url(proposal)).content.decode()
+    assert "The board hid your comment" in html and "Propos injurieux" in html
+    assert "Texte déplacé" in html
+    signed_in(client, reader.person, sign_in_at)
+    html = client.get(detail_url(proposal)).content.decode()
+    assert "The board hid this comment" in html and "Propos injurieux" in html
+    assert "Texte déplacé" not in html
+    signed_in(client, board, sign_in_at)
+    assert "Texte déplacé" in client.get(detail_url(proposal)).content.decode()
+
+
+def test_a_member_comments_and_a_bad_comment_is_a_form_error(client, sign_in_at):
+    proposal = submit(member_make())
+    signed_in(client, member_make().person, sign_in_at)
+    url = reverse("governance:proposal_comment", args=(proposal.pk,))
+    assert client.post(url, {"body": "x" * 2001}).status_code == 400
+    assert client.post(url, {"body": ""}).status_code == 400
+    response = client.post(url, {"body": "Bonne idée"})
+    comment = ProposalComment.objects.get()
+    assert response["Location"] == f"{detail_url(proposal)}#comment-{comment.pk}"
+
+
+def test_too_many_comments_answer_429(client, sign_in_at):
+    proposal = submit(member_make())
+    signed_in(client, member_make().person, sign_in_at)
+    url = reverse("governance:proposal_comment", args=(proposal.pk,))
+    for number in range(10):
+        assert client.post(url, {"body": f"{number}"}).status_code == 302
+    assert client.post(url, {"body": "encore"}).status_code == 429
+
+
+def test_a_locked_discussion_refuses_comments_with_409(client, sign_in_at, board):
+    proposal = submit(member_make())
+    signed_in(client, board, sign_in_at)
+    client.post(reverse("governance:proposal_lock", args=(proposal.pk,)), {"locked": "1"})
+    signed_in(client, member_make().person, sign_in_at)
+    html = client.get(detail_url(proposal)).content.decode()
+    assert "The board has closed this discussion." in html and "Post the comment" not in html
+    response = client.post(
+        reverse("governance:proposal_comment", args=(proposal.pk,)), {"body": "x"}
+    )
+    assert response.status_code == 409
+
+
+def test_a_member_flags_and_the_board_sees_the_flag(client, sign_in_at, board):
+    proposal = submit(member_make())
+    writer, reader = member_make(), member_make()
+    comment = comment_post(proposal=proposal, member=writer, body="Hmm", acting_user=writer.person)
+    signed_in(client, reader.person, sign_in_at)
+    url = reverse("governance:proposal_comment_flag", args=(proposal.pk, comment.pk))
+    assert client.post(url, {"reason": "Insultant"}).status_code == 302
+    assert client.post(url, {"reason": "x" * 501}).status_code == 400
+    assert CommentFlag.objects.count() == 1
+    signed_in(client, board, sign_in_at)
+    assert "Flagged 1 time" in client.get(detail_url(proposal)).content.decode()
+
+
+def test_a_member_cannot_use_the_boards_controls(client, sign_in_at, bylaws):
+    proposal = submit(member_make())
+    writer = member_make()
+    comment = comment_post(proposal=proposal, member=writer, body="x", acting_user=writer.person)
+    signed_in(client, member_make().person, sign_in_at)
+    html = client.get(detail_url(proposal)).content.decode()
+    assert "The board’s decisions" not in html and "Hide this comment" not in html
+    posts = [
+        ("governance:proposal_comment_hide", (proposal.pk, comment.pk), {"reason": "Non"}),
+        ("governance:proposal_lock", (proposal.pk,), {"locked": "1"}),
+        ("governance:proposal_decline", (proposal.pk,), {"decline-reason": "Non"}),
+        (
+            "governance:proposal_schedule_online",
+            (proposal.pk,),
+            {"online-opens_at": "2030-01-01T10:00", "online-closes_at": "2030-01-05T10:00"},
+        ),
+        ("governance:proposal_schedule_assembly", (proposal.pk,), {"assembly-majority": "simple"}),
+    ]
+    for name, args, data in posts:
+        assert client.post(reverse(name, args=args), data).status_code == 403, name
+    comment.refresh_from_db()
+    assert not comment.is_hidden
+    assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.OPEN
+
+
+def test_the_board_hides_a_comment_through_the_page(client, sign_in_at, board):
+    proposal = submit(member_make())
+    writer = member_make()
+    comment = comment_post(proposal=proposal, member=writer, body="x", acting_user=writer.person)
+    signed_in(client, board, sign_in_at)
+    url = reverse("governance:proposal_comment_hide", args=(proposal.pk, comment.pk))
+    assert client.post(url, {"reason": ""}).status_code == 400
+    assert client.post(url, {"reason": "Hors sujet"}).status_code == 302
+    comment.refresh_from_db()
+    assert comment.hidden_reason == "Hors sujet"
+
+
+# --- Scheduling and declining through the page ----------------------------------------
+
+
+def test_the_board_schedules_an_online_vote(client, sign_in_at, bylaws, board):
+    proposal = submit(member_make())
+    signed_in(client, board, sign_in_at)
+    opens = timezone.now() + datetime.timedelta(days=1)
+    response = client.post(
+        reverse("governance:proposal_schedule_online", args=(proposal.pk,)),
+        {
+            "online-opens_at": local_input(opens),
+            "online-closes_at": local_input(opens + datetime.timedelta(days=7)),
+            "online-majority": "simple",
+        },
+    )
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.SCHEDULED and proposal.motion.is_online
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "status"),
+    [
+        ("yesterday", "in a week", 400),
+        ("tomorrow", "tomorrow", 400),
+        ("nonsense", "tomorrow", 400),
+    ],
+)
+def test_online_vote_times_out_of_bounds_are_form_errors(
+    client, sign_in_at, bylaws, board, opens, closes, status
+):
+    days = {"yesterday": -1, "tomorrow": 1, "in a week": 7}
+    proposal = submit(member_make())
+    signed_in(client, board, sign_in_at)
+
+    def value(word):
+        if word not in days:
+            return word
+        return local_input(timezone.now() + datetime.timedelta(days=days[word]))
+
+    response = client.post(
+        reverse("governance:proposal_schedule_online", args=(proposal.pk,)),
+        {
+            "online-opens_at": value(opens),
+            "online-closes_at": value(closes),
+            "online-majority": "simple",
+        },
+    )
+    assert response.status_code == status
+    assert b"There is a problem" in response.content
+    assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.OPEN
+
+
+def test_the_board_adds_a_proposal_to_a_called_assemblys_agenda(client, sign_in_at, bylaws, board):
+    assembly = assembly_make(
+        bylaws,
+        status=AssemblyStatus.CALLED,
+        starts_at=timezone.now() + datetime.timedelta(days=30),
+    )
+    proposal = submit(member_make())
+    signed_in(client, board, sign_in_at)
+    assert assembly.title in client.get(detail_url(proposal)).content.decode()
+    response = client.post(
+        reverse("governance:proposal_schedule_assembly", args=(proposal.pk,)),
+        {"assembly-assembly": assembly.pk, "assembly-majority": "simple"},
+    )
+    assert response.status_code == 302
+    assert AgendaItem.objects.get(assembly=assembly).title == proposal.title
+
+
+def test_declining_through_the_page_and_scheduling_after_is_409(client, sign_in_at, bylaws, board):
+    proposal = submit(member_make())
+    signed_in(client, board, sign_in_at)
+    url = reverse("governance:proposal_decline", args=(proposal.pk,))
+    assert client.post(url, {"decline-reason": ""}).status_code == 400
+    assert client.post(url, {"decline-reason": "Hors mandat"}).status_code == 302
+    opens = timezone.now() + datetime.timedelta(days=1)
+    response = client.post(
+        reverse("governance:proposal_schedule_online", args=(proposal.pk,)),
+        {
+            "online-opens_at": local_input(opens),
+            "online-closes_at": local_input(opens + datetime.timedelta(days=7)),
+            "online-majority": "simple",
+        },
+    )
+    assert response.status_code == 409
+    html = client.get(detail_url(proposal)).content.decode()
+    assert "The board declined this proposal" in html and "Hors mandat" in html
+
+
+# --- Online vote pages ---------------------------------------------------------------
+
+
+@pytest.fixture
+def open_motion(bylaws, board):
+    proposal = submit(member_make())
+    proposal = proposal_schedule_online(
+        proposal=proposal,
+        opens_at=timezone.now(),
+        closes_at=timezone.now() + datetime.timedelta(days=7),
+        majority="simple",
+        acting_user=board,
+    )
+    return proposal.motion
+
+
+def test_a_member_votes_online_and_the_count_stays_hidden_while_open(
+    client, sign_in_at, open_motion
+):
+    member = member_make()
+    signed_in(client, member.person, sign_in_at, "substantial")
+    url = reverse("governance:vote_cast", args=(open_motion.pk,))
+    assert client.post(url, {"choice": "for"}).status_code == 302
+    assert client.post(url, {"choice": "against"}).status_code == 302
+    counted = OpenVote.objects.get(motion=open_motion, replaced_at__isnull=True)
+    assert counted.choice == "against" and counted.acr == "substantial"
+    html = client.get(reverse("governance:vote_detail", args=(open_motion.pk,))).content.decode()
+    assert 'data-my-vote="against"' in html
+    assert "data-vote-count" not in html and 'hx-trigger="every 60s"' in html
+
+
+def test_a_vote_below_the_bylaws_assurance_is_sent_to_sign_in(client, sign_in_at, open_motion):
+    member = member_make()
+    signed_in(client, member.person, sign_in_at, "low")
+    html = client.get(reverse("governance:vote_detail", args=(open_motion.pk,))).content.decode()
+    assert "This vote needs your passkey or your card" in html
+    response = client.post(
+        reverse("governance:vote_cast", args=(open_motion.pk,)), {"choice": "for"}
+    )
+    assert response.status_code == 302 and "next=" in response["Location"]
+    assert not OpenVote.objects.exists()
+
+
+def test_a_bad_choice_is_a_form_error(client, sign_in_at, open_motion):
+    signed_in(client, member_make().person, sign_in_at, "high")
+    response = client.post(
+        reverse("governance:vote_cast", args=(open_motion.pk,)), {"choice": "maybe"}
+    )
+    assert response.status_code == 400 and not OpenVote.objects.exists()
+
+
+def test_a_vote_on_a_closed_motion_is_409(client, sign_in_at, open_motion):
+    open_motion.opens_at = timezone.now() - datetime.timedelta(days=2)
+    open_motion.closes_at = timezone.now() - datetime.timedelta(days=1)
+    open_motion.save()
+    motion_close(motion=open_motion, acting_user=None)
+    signed_in(client, member_make().person, sign_in_at, "high")
+    response = client.post(
+        reverse("governance:vote_cast", args=(open_motion.pk,)), {"choice": "for"}
+    )
+    assert response.status_code == 409
+
+
+def test_a_non_member_cannot_vote(client, sign_in_at, open_motion):
+    signed_in(client, person_create("stranger@example.org"), sign_in_at, "high")
+    response = client.post(
+        reverse("governance:vote_cast", args=(open_motion.pk,)), {"choice": "for"}
+    )
+    assert response.status_code == 403
+
+
+def test_the_result_shows_the_count_once_closed(client, sign_in_at, open_motion):
+    voters = [member_make() for _ in range(3)]
+    for member, choice in zip(voters, ["for", "for", "against"], strict=True):
+        signed_in(client, member.person, sign_in_at, "substantial")
+        client.post(reverse("governance:vote_cast", args=(open_motion.pk,)), {"choice": choice})
+    open_motion.refresh_from_db()
+    open_motion.closes_at = timezone.now() - datetime.timedelta(seconds=1)
+    open_motion.opens_at = open_motion.closes_at - datetime.timedelta(days=1)
+    open_motion.save()
+    motion_close(motion=open_motion, acting_user=None)
+    response = client.get(
+        reverse("governance:vote_result", args=(open_motion.pk,)), headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert "data-votes-for>2<" in html and "data-votes-against>1<" in html
+    assert "Adopted" in html and "hx-trigger" not in html
+    listing = client.get(reverse("governance:vote_list")).content.decode()
+    assert open_motion.title in listing
+
+
+def test_pages_answer_in_french(client, sign_in_at, open_motion):
+    client.cookies["django_language"] = "fr"
+    signed_in(client, member_make().person, sign_in_at)
+    for name, args in [
+        ("governance:proposal_list", ()),
+        ("governance:proposal_new", ()),
+        ("governance:proposal_detail", (open_motion.proposal.pk,)),
+        ("governance:vote_list", ()),
+        ("governance:vote_detail", (open_motion.pk,)),
+    ]:
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 200, name
+        assert '<html lang="fr-CA">' in response.content.decode()
