@@ -508,3 +508,36 @@ def test_pages_answer_in_french(client, sign_in_at, open_motion):
         response = client.get(reverse(name, args=args))
         assert response.status_code == 200, name
         assert '<html lang="fr-CA">' in response.content.decode()
+
+
+# --- The demo ------------------------------------------------------------------------
+
+
+def test_the_demo_has_each_state_and_loads_once(
+    client, sign_in_at, django_capture_on_commit_callbacks
+):
+    from coop_governance import demo_proposals
+    from coop_governance.demo import demo_load as governance_demo_load
+    from core.demo import DemoSummary
+    from identity import demo as identity_demo
+    from identity.models import User
+    from marketplace.demo import demo_load as marketplace_demo_load
+
+    people = identity_demo.demo_load(summary=DemoSummary())
+    with django_capture_on_commit_callbacks(execute=True):
+        stores = marketplace_demo_load(summary=DemoSummary(), people=people)
+        for _ in range(2):
+            governance_demo_load(summary=DemoSummary(), people=people, stores=stores)
+    proposals = {p.title: p for p in Proposal.objects.select_related("motion")}
+    assert len(proposals) == 4
+    assert proposals[demo_proposals.OPEN_TITLE].status == ProposalStatus.OPEN
+    assert ProposalComment.objects.filter(hidden_at__isnull=False).count() == 1
+    voting = proposals[demo_proposals.VOTING_TITLE].motion
+    closed = proposals[demo_proposals.CLOSED_TITLE].motion
+    assert voting.status != "closed" and voting.opens_at <= timezone.now() < voting.closes_at
+    assert (closed.votes_for, closed.votes_against, closed.adopted) == (2, 1, True)
+    assert proposals[demo_proposals.DECLINED_TITLE].status == ProposalStatus.DECLINED
+    shopper = User.objects.get(email=demo_proposals.SHOPPER)
+    signed_in(client, shopper, sign_in_at, "high")
+    html = client.get(reverse("governance:vote_detail", args=(voting.pk,))).content.decode()
+    assert 'name="choice"' in html
