@@ -21,9 +21,11 @@ import datetime
 import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coop_governance.errors import (
     AgendaBusy,
@@ -172,20 +174,18 @@ def comment_hide(*, comment: ProposalComment, reason: str, acting_user: Any) -> 
     """The board hides a comment from the discussion, saying why; its author still sees
     it and the reason. Hiding a hidden comment changes nothing."""
     access_board(acting_user)
-    reason = _text(reason)
-    probe = ProposalComment(
-        proposal_id=comment.proposal_id,
-        member_id=comment.member_id,
-        written_by_id=comment.written_by_id,
-        body=comment.body,
-        hidden_at=timezone.now(),
-        hidden_reason=reason,
-    )
-    probe.full_clean(exclude=["proposal", "member", "written_by"])
-    now = timezone.now()
+    comment = ProposalComment.objects.select_related("written_by").get(pk=comment.pk)
+    if comment.is_hidden:
+        return comment
+    comment.hidden_at = timezone.now()
+    comment.hidden_by = acting_user
+    comment.hidden_reason = _text(reason)
+    comment.full_clean()
+    # Only a comment still shown matches: of two board members at once, one hides it.
     hidden = ProposalComment.objects.filter(pk=comment.pk, hidden_at__isnull=True).update(
-        hidden_at=now, hidden_by=acting_user, hidden_reason=reason
+        hidden_at=comment.hidden_at, hidden_by=acting_user, hidden_reason=comment.hidden_reason
     )
+    reason = comment.hidden_reason
     comment = ProposalComment.objects.select_related("written_by").get(pk=comment.pk)
     if hidden:
         audit_record(
@@ -235,8 +235,9 @@ def proposal_decline(*, proposal: Proposal, reason: str, acting_user: Any) -> Pr
     it)."""
     access_board(acting_user)
     reason = _text(reason)
-    if not reason or len(reason) > Proposal._meta.get_field("decline_reason").max_length:
-        raise ProposalStateRefused()
+    if not reason:
+        raise ValidationError({"decline_reason": _("Say why the proposal is declined.")})
+    Proposal._meta.get_field("decline_reason").run_validators(reason)
     proposal = _proposal_claim(
         proposal=proposal,
         acting_user=acting_user,

@@ -338,10 +338,12 @@ def test_the_board_declines_with_a_reason_audited(board):
     assert [event.action for event in audit_events_for(proposal)] == ["proposal_decline"]
 
 
-def test_declining_needs_a_reason(board):
+@pytest.mark.parametrize("reason", [" ", "x" * 501])
+def test_declining_needs_a_reason_of_at_most_500_characters(board, reason):
     proposal = submit(member_make())
-    with pytest.raises(ProposalStateRefused):
-        proposal_decline(proposal=proposal, reason=" ", acting_user=board)
+    with pytest.raises(ValidationError):
+        proposal_decline(proposal=proposal, reason=reason, acting_user=board)
+    assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.OPEN
 
 
 def test_only_the_board_declines_or_schedules(bylaws):
