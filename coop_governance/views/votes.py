@@ -29,7 +29,7 @@ from identity.assurance import level_satisfies, require_assurance, session_assur
 
 class VoteForm(forms.Form):
     choice = forms.ChoiceField(
-        label=gettext_lazy("Your vote"), choices=VoteChoice.choices, widget=forms.RadioSelect
+        label=gettext_lazy("How do you vote?"), choices=VoteChoice.choices, widget=forms.RadioSelect
     )
 
 
