@@ -6,7 +6,9 @@ Everything goes through the services, as the members and the board would. Two th
 a demo does: the closed vote's times are moved into the past after its votes (a vote
 cannot be scheduled in the past), and the demo's own posts are taken back from the
 members' rate limits, so that loading it again and again (the tests do) never trips them.
-Idempotent: a proposal found by its title is left as it is."""
+Idempotent: a proposal found by its title is left as it is. Its French uses no ; : ! ?
+(members' words are shown as they are in the English interface too, whose typography
+puts no space before them)."""
 
 import datetime
 import uuid
@@ -96,18 +98,18 @@ def proposals_demo_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> N
             garden,
             members["admin"],
             admin,
-            "Bonne idée. Il faudra vérifier la charge que le toit peut porter; le conseil "
+            "Bonne idée. Il faudra vérifier la charge que le toit peut porter. Le conseil "
             "demandera l’avis d’un ingénieur.",
         )
         ad = _comment(
             garden,
             members["bakery"],
             baker,
-            "Venez goûter nos croissants : deux pour un ce samedi à la boulangerie!",
+            "Venez goûter nos croissants, deux pour un ce samedi à la boulangerie.",
         )
         comment_hide(
             comment=ad,
-            reason="Publicité : la discussion porte sur la proposition.",
+            reason="Publicité. La discussion porte sur la proposition.",
             acting_user=admin,
         )
         _comment(
@@ -195,7 +197,7 @@ def proposals_demo_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> N
             admin,
             ASSEMBLY_TITLE,
             "Les travailleurs sont maintenant douze; le conseil propose de leur donner un "
-            "troisième siège. Un changement aux règlements : résolution spéciale.",
+            "troisième siège. C’est un changement aux règlements, donc une résolution spéciale.",
         )
         proposal_schedule_assembly(
             proposal=seat, assembly=assembly, majority="special", acting_user=admin
