@@ -22,6 +22,7 @@ from coop_governance.models import (
     ProposalSupport,
 )
 from coop_governance.proposals import (
+    comment_flag,
     comment_hide,
     comment_post,
     proposal_decline,
@@ -136,6 +137,29 @@ def test_the_list_costs_the_same_queries_for_3_and_12_proposals(
         comment_post(proposal=proposal, member=member, body="Oui", acting_user=member.person)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("governance:proposal_list"))
+
+
+def test_a_proposal_page_costs_the_same_queries_for_3_and_12_comments(
+    client, sign_in_at, board, django_assert_max_num_queries
+):
+    proposal = submit(member_make())
+    reader = member_make()
+
+    def discuss(count):
+        for _ in range(count):
+            writer = member_make()
+            comment = comment_post(
+                proposal=proposal, member=writer, body="Oui", acting_user=writer.person
+            )
+            comment_flag(comment=comment, member=reader, reason="", acting_user=reader.person)
+
+    discuss(3)
+    signed_in(client, board, sign_in_at)
+    with django_assert_max_num_queries(40) as few:
+        client.get(detail_url(proposal))
+    discuss(9)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(detail_url(proposal))
 
 
 # --- Submitting -------------------------------------------------------------------------

@@ -504,11 +504,30 @@ def test_an_agenda_position_taken_meanwhile_is_a_coded_error(board, bylaws, monk
 # --- Who reads -----------------------------------------------------------------------
 
 
-def test_proposals_are_read_by_members_and_the_board(board):
-    assert access_proposals_read(member_make().person)
+def test_proposals_are_read_by_members(board):
+    member = member_make()
+    assert access_proposals_read(member.person) == member.person
+
+
+def test_proposals_are_read_by_the_board(board):
     assert access_proposals_read(board) == board
+
+
+def test_proposals_are_read_by_the_coops_administrators():
+    admin = person_create("coop-admin@example.org", "coop_admin")
+    assert access_proposals_read(admin) == admin
+
+
+def test_proposals_are_not_read_by_a_person_outside_the_register():
     with pytest.raises(NotAMember):
         access_proposals_read(person_create("visitor@example.org"))
+
+
+def test_proposals_are_not_read_by_a_visitor():
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(NotAMember):
+        access_proposals_read(AnonymousUser())
 
 
 def test_a_store_owner_acts_for_the_store_member(make_store):
@@ -572,3 +591,33 @@ def test_two_board_members_scheduling_at_once_make_one_motion():
 
     assert Motion.objects.count() == 1
     assert Proposal.objects.get(pk=proposal.pk).motion_id == Motion.objects.get().pk
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgresql_only")
+def test_two_supports_of_one_member_at_once_leave_one():
+    """A double click from two tabs: both requests insert at once; the unique constraint
+    keeps one row and the loser finds it instead of failing."""
+    proposal = submit(member_make())
+    supporter = member_make()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def support():
+        try:
+            barrier.wait()
+            proposal_support(proposal=proposal, member=supporter, acting_user=supporter.person)
+        except Exception as error:  # pragma: no cover - shown if the test fails
+            errors.append(error)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=support) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert ProposalSupport.objects.filter(proposal=proposal, member=supporter).count() == 1
