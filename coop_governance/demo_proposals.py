@@ -1,6 +1,7 @@
 """The proposals and online votes in the demo: one open for discussion (supported, with a
-comment the board hid), one in an online vote open now, one voted and counted, one
-declined, and, when an assembly is called far enough ahead, one on its agenda.
+comment the board hid), one in an online vote open now (with a comment a member flagged),
+one voted and counted, one declined, and, when an assembly is called far enough ahead, one
+on its agenda.
 
 Everything goes through the services, as the members and the board would. Two things only
 a demo does: the closed vote's times are moved into the past after its votes (a vote
@@ -28,6 +29,7 @@ from coop_governance.models import (
 from coop_governance.proposals import (
     COMMENT_LIMIT,
     PROPOSAL_LIMIT,
+    comment_flag,
     comment_hide,
     comment_post,
     proposal_decline,
@@ -137,6 +139,18 @@ def proposals_demo_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> N
             acting_user=admin,
         )
         _vote(sunday.motion, members["admin"], admin, "for")
+        rude = _comment(
+            sunday,
+            members["shopper"],
+            shopper,
+            "Ceux qui ne veulent pas travailler le dimanche peuvent chercher un emploi ailleurs.",
+        )
+        comment_flag(
+            comment=rude,
+            member=members["bakery"],
+            reason="Propos méprisants envers les travailleurs",
+            acting_user=baker,
+        )
 
     summary.count("proposals", CLOSED_TITLE not in existing)
     if CLOSED_TITLE not in existing:

@@ -7,6 +7,7 @@ from coop_governance.views import proposals, votes
 urlpatterns = [
     path("propositions/", proposals.proposal_list, name="proposal_list"),
     path("propositions/nouvelle/", proposals.proposal_new, name="proposal_new"),
+    path("propositions/moderation/", proposals.proposal_moderation, name="proposal_moderation"),
     path("propositions/<int:pk>/", proposals.proposal_detail, name="proposal_detail"),
     path("propositions/<int:pk>/appui/", proposals.proposal_support_set, name="proposal_support"),
     path(

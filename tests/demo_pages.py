@@ -637,3 +637,4 @@ PAGES += [
     ),
     Page("an online vote, counted", _demo_proposal("Une politique", vote=True), SHOPPER),
 ]
+PAGES += [Page("flagged comments, as the board", "governance:proposal_moderation", ADMIN)]

@@ -326,6 +326,29 @@ def test_a_member_cannot_use_the_boards_controls(client, sign_in_at, bylaws):
     assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.OPEN
 
 
+def test_the_boards_queue_lists_flagged_comments_until_hidden(client, sign_in_at, board):
+    proposal = submit(member_make())
+    writer, reader, other = member_make(), member_make(), member_make()
+    flagged = comment_post(
+        proposal=proposal, member=writer, body="Fâcheux", acting_user=writer.person
+    )
+    quiet = comment_post(proposal=proposal, member=writer, body="Calme", acting_user=writer.person)
+    for member in (reader, other):
+        comment_flag(comment=flagged, member=member, reason="Ton", acting_user=member.person)
+    url = reverse("governance:proposal_moderation")
+    signed_in(client, board, sign_in_at)
+    html = client.get(url).content.decode()
+    assert f'data-flagged-comment="{flagged.pk}"' in html and "Flagged 2 times" in html
+    assert f'data-flagged-comment="{quiet.pk}"' not in html
+    comment_hide(comment=flagged, reason="Propos blessants", acting_user=board)
+    assert "data-flagged-comment" not in client.get(url).content.decode()
+
+
+def test_a_member_cannot_see_the_boards_queue(client, sign_in_at):
+    signed_in(client, member_make().person, sign_in_at)
+    assert client.get(reverse("governance:proposal_moderation")).status_code == 403
+
+
 def test_the_board_hides_a_comment_through_the_page(client, sign_in_at, board):
     proposal = submit(member_make())
     writer = member_make()

@@ -190,7 +190,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "coop_governance/proposals/list.html",
-        {"groups": groups, "member": acting_member(request.user)},
+        {"groups": groups, "member": acting_member(request.user), "board": _is_board(request.user)},
     )
 
 
@@ -505,3 +505,22 @@ def proposal_schedule_online_view(request: HttpRequest, pk: int) -> HttpResponse
         return _detail(request, _proposal(pk), status=status, online_form=form)
     messages.success(request, _("The online vote is scheduled."))
     return redirect("governance:proposal_detail", pk=proposal.pk)
+
+
+@require_GET
+@login_required
+def proposal_moderation(request: HttpRequest) -> HttpResponse:
+    """The board's queue: the comments members flagged that are still shown, the most
+    flagged first, each with the flags' reasons and the form to hide it."""
+    if not _is_board(request.user):
+        raise PermissionDenied(BoardOnly.message)
+    comments = (
+        ProposalComment.objects.filter(hidden_at__isnull=True, flags__isnull=False)
+        .annotate(flag_count=Count("flags", distinct=True))
+        .select_related("proposal", "member__person", "member__store")
+        .prefetch_related(Prefetch("flags", queryset=CommentFlag.objects.order_by("created_at")))
+        .order_by("-flag_count", "created_at", "pk")
+    )
+    return render(
+        request, "coop_governance/proposals/moderation.html", {"comments": list(comments)}
+    )
