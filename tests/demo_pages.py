@@ -636,5 +636,5 @@ PAGES += [
         "high",
     ),
     Page("an online vote, counted", _demo_proposal("Une politique", vote=True), SHOPPER),
+    Page("flagged comments, as the board", "governance:proposal_moderation", ADMIN),
 ]
-PAGES += [Page("flagged comments, as the board", "governance:proposal_moderation", ADMIN)]
