@@ -18,6 +18,7 @@ Rules enforced here:
 """
 
 import datetime
+import logging
 import uuid
 from typing import Any
 
@@ -61,6 +62,8 @@ from coop_governance.selectors import (
 from coop_governance.votes import motion_close, online_motions_due
 from identity.audit import audit_record
 from identity.ratelimit import RateLimit
+
+logger = logging.getLogger(__name__)
 
 COMMENT_LIMIT = RateLimit("proposal-comment", limit=10, window=10 * 60)
 PROPOSAL_LIMIT = RateLimit("proposal-submit", limit=5, window=24 * 60 * 60)
@@ -400,14 +403,22 @@ def online_motion_open(*, motion_id: int) -> bool:
 
 def online_motions_sweep(at: Any = None) -> tuple[int, int]:
     """Open the online motions whose time came and count those whose time passed, each in
-    its own transaction (one failure does not hold the others back). Returns how many it
-    opened and how many it found due and counted (motion_close counts each once, and a
-    second sweep finds none due)."""
-    opened = sum(online_motion_open(motion_id=pk) for pk in online_motions_to_open(at))
-    closed = 0
+    its own transaction: one that fails is logged and left for the next run, and does not
+    hold the others back. Returns how many it opened and how many it found due and
+    counted (motion_close counts each once, and a second sweep finds none due)."""
+    opened = closed = 0
+    for pk in online_motions_to_open(at):
+        try:
+            opened += online_motion_open(motion_id=pk)
+        except Exception:
+            logger.exception("online motion %s could not be opened", pk)
     for pk in online_motions_due(at):
-        motion_close(motion=Motion(pk=pk), acting_user=None)
-        closed += 1
+        try:
+            motion_close(motion=Motion(pk=pk), acting_user=None)
+        except Exception:
+            logger.exception("online motion %s could not be counted", pk)
+        else:
+            closed += 1
     return opened, closed
 
 

@@ -190,6 +190,30 @@ def test_opening_twice_opens_once():
     assert online_motions_sweep(START + datetime.timedelta(minutes=2)) == (0, 0)
 
 
+def test_a_motion_that_fails_to_close_does_not_hold_the_others_back(monkeypatch, caplog):
+    first = online_motion(hours=2)
+    second = online_motion(hours=2)
+    from coop_governance import proposals as module
+
+    real_close = module.motion_close
+
+    def close_but_first(*, motion, acting_user):
+        if motion.pk == first.pk:
+            raise RuntimeError("the database went away")
+        return real_close(motion=motion, acting_user=acting_user)
+
+    monkeypatch.setattr(module, "motion_close", close_but_first)
+    with frozen_at(START + datetime.timedelta(days=1)):
+        assert online_motions_close() == {"opened": 0, "closed": 1}
+    assert Motion.objects.get(pk=second.pk).status == MotionStatus.CLOSED
+    assert Motion.objects.get(pk=first.pk).status == MotionStatus.SCHEDULED
+    assert f"online motion {first.pk} could not be counted" in caplog.text
+    monkeypatch.setattr(module, "motion_close", real_close)
+    with frozen_at(START + datetime.timedelta(days=1, minutes=1)):
+        assert online_motions_close() == {"opened": 0, "closed": 1}
+    assert Motion.objects.get(pk=first.pk).status == MotionStatus.CLOSED
+
+
 def test_the_beat_schedule_runs_the_task_every_minute():
     from django.conf import settings
 
