@@ -588,3 +588,50 @@ def test_the_demo_has_each_state_and_loads_once(
     signed_in(client, shopper, sign_in_at, "high")
     html = client.get(reverse("governance:vote_detail", args=(voting.pk,))).content.decode()
     assert 'name="choice"' in html
+
+
+# --- In Chromium --------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_support_button_works_in_place_in_chromium(chromium, live_server, width):
+    """HTMX posts the support and swaps the block in place (the page is not reloaded),
+    within the Content-Security-Policy, on a phone and on a desktop."""
+    from django.conf import settings
+
+    from conftest import csp_violations_watch
+    from tests.browser.test_accessibility import session_cookie
+
+    bylaws_make()
+    proposal = submit(member_make())
+    supporter = member_make(email="supporter@example.org")
+    context = chromium.new_context(
+        base_url=live_server.url, locale="fr-CA", viewport={"width": width, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    violations = csp_violations_watch(context)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session_cookie(supporter.person.email, "low"),
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.goto(detail_url(proposal))
+    page.evaluate("window.notReloaded = true")
+    page.click("#proposal-support button[type=submit]")
+    page.wait_for_selector('[data-support-count="1"]')
+    assert page.locator('#proposal-support button[aria-pressed="true"]').count() == 1
+    page.click("#proposal-support button[type=submit]")
+    page.wait_for_selector('[data-support-count="0"]')
+    assert page.evaluate("window.notReloaded") is True
+    assert not ProposalSupport.objects.exists()
+    scroll = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert violations == []
+    assert scroll <= 0
