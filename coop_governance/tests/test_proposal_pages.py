@@ -467,14 +467,22 @@ def open_motion(bylaws, board):
     return proposal.motion
 
 
+def ballot(member, choice):
+    """The vote form of `member` on the vote page, filled with `choice`."""
+    return {"member": member.pk, f"member-{member.pk}-choice": choice}
+
+
+def cast_url(motion):
+    return reverse("governance:vote_cast", args=(motion.pk,))
+
+
 def test_a_member_votes_online_and_the_count_stays_hidden_while_open(
     client, sign_in_at, open_motion
 ):
     member = member_make()
     signed_in(client, member.person, sign_in_at, "substantial")
-    url = reverse("governance:vote_cast", args=(open_motion.pk,))
-    assert client.post(url, {"choice": "for"}).status_code == 302
-    assert client.post(url, {"choice": "against"}).status_code == 302
+    assert client.post(cast_url(open_motion), ballot(member, "for")).status_code == 302
+    assert client.post(cast_url(open_motion), ballot(member, "against")).status_code == 302
     counted = OpenVote.objects.get(motion=open_motion, replaced_at__isnull=True)
     assert counted.choice == "against" and counted.acr == "substantial"
     html = client.get(reverse("governance:vote_detail", args=(open_motion.pk,))).content.decode()
@@ -482,24 +490,53 @@ def test_a_member_votes_online_and_the_count_stays_hidden_while_open(
     assert "data-vote-count" not in html and 'hx-trigger="every 60s"' in html
 
 
+def test_a_store_owner_who_is_a_member_votes_in_both_names(
+    client, sign_in_at, open_motion, make_store
+):
+    from marketplace.services import store_staff_set
+
+    owner = member_make()
+    store = make_store()
+    store_staff_set(store=store, user=owner.person, role="owner", acting_user=None)
+    store_member = member_make(store=store)
+    signed_in(client, owner.person, sign_in_at, "substantial")
+    html = client.get(reverse("governance:vote_detail", args=(open_motion.pk,))).content.decode()
+    assert f'data-ballot="{owner.pk}"' in html and f'data-ballot="{store_member.pk}"' in html
+    assert "Your votes" in html and f"For {store.name}" in html
+    client.post(cast_url(open_motion), ballot(owner, "for"))
+    client.post(cast_url(open_motion), ballot(store_member, "against"))
+    counted = OpenVote.objects.filter(motion=open_motion, replaced_at__isnull=True)
+    assert dict(counted.values_list("member_id", "choice")) == {
+        owner.pk: "for",
+        store_member.pk: "against",
+    }
+
+
+def test_nobody_votes_for_a_member_they_do_not_represent(client, sign_in_at, open_motion):
+    member, other = member_make(), member_make()
+    signed_in(client, member.person, sign_in_at, "high")
+    assert client.post(cast_url(open_motion), ballot(other, "for")).status_code == 403
+    data = {"member": "not-a-number", f"member-{member.pk}-choice": "for"}
+    assert client.post(cast_url(open_motion), data).status_code == 403
+    assert not OpenVote.objects.exists()
+
+
 def test_a_vote_below_the_bylaws_assurance_is_sent_to_sign_in(client, sign_in_at, open_motion):
     member = member_make()
     signed_in(client, member.person, sign_in_at, "low")
     html = client.get(reverse("governance:vote_detail", args=(open_motion.pk,))).content.decode()
     assert "This vote needs your passkey or your card" in html
-    response = client.post(
-        reverse("governance:vote_cast", args=(open_motion.pk,)), {"choice": "for"}
-    )
+    response = client.post(cast_url(open_motion), ballot(member, "for"))
     assert response.status_code == 302 and "next=" in response["Location"]
     assert not OpenVote.objects.exists()
 
 
 def test_a_bad_choice_is_a_form_error(client, sign_in_at, open_motion):
-    signed_in(client, member_make().person, sign_in_at, "high")
-    response = client.post(
-        reverse("governance:vote_cast", args=(open_motion.pk,)), {"choice": "maybe"}
-    )
+    member = member_make()
+    signed_in(client, member.person, sign_in_at, "high")
+    response = client.post(cast_url(open_motion), ballot(member, "maybe"))
     assert response.status_code == 400 and not OpenVote.objects.exists()
+    assert b"There is a problem" in response.content
 
 
 def test_a_vote_on_a_closed_motion_is_409(client, sign_in_at, open_motion):
@@ -507,18 +544,15 @@ def test_a_vote_on_a_closed_motion_is_409(client, sign_in_at, open_motion):
     open_motion.closes_at = timezone.now() - datetime.timedelta(days=1)
     open_motion.save()
     motion_close(motion=open_motion, acting_user=None)
-    signed_in(client, member_make().person, sign_in_at, "high")
-    response = client.post(
-        reverse("governance:vote_cast", args=(open_motion.pk,)), {"choice": "for"}
-    )
-    assert response.status_code == 409
+    member = member_make()
+    signed_in(client, member.person, sign_in_at, "high")
+    assert client.post(cast_url(open_motion), ballot(member, "for")).status_code == 409
 
 
 def test_a_non_member_cannot_vote(client, sign_in_at, open_motion):
-    signed_in(client, person_create("stranger@example.org"), sign_in_at, "high")
-    response = client.post(
-        reverse("governance:vote_cast", args=(open_motion.pk,)), {"choice": "for"}
-    )
+    stranger = person_create("stranger@example.org")
+    signed_in(client, stranger, sign_in_at, "high")
+    response = client.post(cast_url(open_motion), {"member": "1", "member-1-choice": "for"})
     assert response.status_code == 403
 
 
@@ -526,7 +560,7 @@ def test_the_result_shows_the_count_once_closed(client, sign_in_at, open_motion)
     voters = [member_make() for _ in range(3)]
     for member, choice in zip(voters, ["for", "for", "against"], strict=True):
         signed_in(client, member.person, sign_in_at, "substantial")
-        client.post(reverse("governance:vote_cast", args=(open_motion.pk,)), {"choice": choice})
+        client.post(cast_url(open_motion), ballot(member, choice))
     open_motion.refresh_from_db()
     open_motion.closes_at = timezone.now() - datetime.timedelta(seconds=1)
     open_motion.opens_at = open_motion.closes_at - datetime.timedelta(days=1)
@@ -587,7 +621,7 @@ def test_the_demo_has_each_state_and_loads_once(
     shopper = User.objects.get(email=demo_proposals.SHOPPER)
     signed_in(client, shopper, sign_in_at, "high")
     html = client.get(reverse("governance:vote_detail", args=(voting.pk,))).content.decode()
-    assert 'name="choice"' in html
+    assert 'data-ballot=' in html and '-choice" value="for"' in html
 
 
 # --- In Chromium --------------------------------------------------------------------

@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from coop_governance.errors import GovernanceError, NotAMember
-from coop_governance.models import Motion, MotionStatus, OpenVote, VoteChoice
-from coop_governance.proposals import access_proposals_read, acting_member
+from coop_governance.models import Member, MemberStatus, Motion, MotionStatus, OpenVote, VoteChoice
+from coop_governance.proposals import access_proposals_read
+from coop_governance.selectors import members_represented_by
 from coop_governance.votes import motion_accepts_votes, open_vote_cast
 from identity.assurance import level_satisfies, require_assurance, session_assurance
 
@@ -68,22 +69,41 @@ def _motion(pk: int) -> Motion:
     return get_object_or_404(_online(), pk=pk)
 
 
-def _vote_context(request: HttpRequest, motion: Motion, form: VoteForm | None = None) -> dict:
-    member = acting_member(request.user)
-    mine = (
-        OpenVote.objects.filter(motion=motion, member=member, replaced_at__isnull=True).first()
-        if member is not None
-        else None
-    )
+def _represented(request: HttpRequest) -> list[Member]:
+    """The active members this person votes for: their own line first, then their stores'."""
+    members = members_represented_by(request.user).filter(status=MemberStatus.ACTIVE)
+    return sorted(members.select_related("store"), key=lambda m: (m.person_id is None, m.number))
+
+
+def _vote_context(
+    request: HttpRequest, motion: Motion, posted: tuple[int, VoteForm] | None = None
+) -> dict:
+    """One ballot per member the person votes for (a store owner who is a member too has
+    two votes, one in each name), each with its vote so far and its form."""
+    members = _represented(request)
+    counted = {
+        vote.member_id: vote
+        for vote in OpenVote.objects.filter(
+            motion=motion, member__in=members, replaced_at__isnull=True
+        )
+    }
+    ballots = []
+    for member in members:
+        mine = counted.get(member.pk)
+        if posted is not None and posted[0] == member.pk:
+            form = posted[1]
+        else:
+            form = VoteForm(
+                prefix=f"member-{member.pk}", initial={"choice": mine.choice if mine else None}
+            )
+        ballots.append({"member": member, "mine": mine, "form": form})
     required = motion.bylaws.vote_assurance
     return {
         "motion": motion,
-        "member": member,
-        "mine": mine,
+        "ballots": ballots,
         "accepts": motion_accepts_votes(motion),
         "assurance_ok": level_satisfies(session_assurance(request), required),
         "required": required,
-        "form": form or VoteForm(initial={"choice": mine.choice if mine else None}),
         "polling": motion.status != MotionStatus.CLOSED,
     }
 
@@ -119,12 +139,14 @@ def vote_cast(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _vote_cast(request: HttpRequest, motion: Motion) -> HttpResponse:
-    member = acting_member(request.user)
+    member = next(
+        (m for m in _represented(request) if str(m.pk) == request.POST.get("member", "")), None
+    )
     if member is None:
         raise PermissionDenied(NotAMember.message)
-    form = VoteForm(request.POST)
+    form = VoteForm(request.POST, prefix=f"member-{member.pk}")
     if not form.is_valid():
-        context = _vote_context(request, motion, form)
+        context = _vote_context(request, motion, (member.pk, form))
         return render(request, "coop_governance/votes/detail.html", context, status=400)
     try:
         open_vote_cast(
@@ -138,7 +160,7 @@ def _vote_cast(request: HttpRequest, motion: Motion) -> HttpResponse:
         if isinstance(error, NotAMember):
             raise PermissionDenied(error.message) from error
         form.add_error(None, error.message)
-        context = _vote_context(request, motion, form)
+        context = _vote_context(request, motion, (member.pk, form))
         return render(request, "coop_governance/votes/detail.html", context, status=409)
     messages.success(request, _("Your vote is recorded."))
     return redirect("governance:vote_detail", pk=motion.pk)
