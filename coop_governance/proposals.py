@@ -235,12 +235,16 @@ def _proposal_claim(*, proposal: Proposal, acting_user: Any, **fields: Any) -> P
 @transaction.atomic
 def proposal_decline(*, proposal: Proposal, reason: str, acting_user: Any) -> Proposal:
     """The board declines an open proposal, saying why (its author and the members read
-    it)."""
+    it). Declining a declined proposal again (a retried request, two board members at
+    once) finds it declined, with the first reason, and changes nothing."""
     access_board(acting_user)
     reason = _text(reason)
     if not reason:
         raise ValidationError({"decline_reason": _("Say why the proposal is declined.")})
     Proposal._meta.get_field("decline_reason").run_validators(reason)
+    current = Proposal.objects.select_related("submitted_by").get(pk=proposal.pk)
+    if current.status == ProposalStatus.DECLINED:
+        return current
     proposal = _proposal_claim(
         proposal=proposal,
         acting_user=acting_user,

@@ -367,6 +367,9 @@ def test_the_board_hides_a_comment_through_the_page(client, sign_in_at, board):
 def test_the_board_schedules_an_online_vote(client, sign_in_at, bylaws, board):
     proposal = submit(member_make())
     signed_in(client, board, sign_in_at)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    html = client.get(detail_url(proposal)).content.decode()
+    assert f'value="{tomorrow.isoformat()}T09:00"' in html
     opens = timezone.now() + datetime.timedelta(days=1)
     response = client.post(
         reverse("governance:proposal_schedule_online", args=(proposal.pk,)),
@@ -621,7 +624,7 @@ def test_the_demo_has_each_state_and_loads_once(
     shopper = User.objects.get(email=demo_proposals.SHOPPER)
     signed_in(client, shopper, sign_in_at, "high")
     html = client.get(reverse("governance:vote_detail", args=(voting.pk,))).content.decode()
-    assert 'data-ballot=' in html and '-choice" value="for"' in html
+    assert "data-ballot=" in html and '-choice" value="for"' in html
 
 
 # --- In Chromium --------------------------------------------------------------------

@@ -330,11 +330,13 @@ def test_a_non_member_cannot_flag():
 # --- Declining and scheduling --------------------------------------------------------
 
 
-def test_the_board_declines_with_a_reason_audited(board):
+def test_the_board_declines_with_a_reason_audited_once(board):
     proposal = submit(member_make())
     declined = proposal_decline(proposal=proposal, reason="Hors mandat.", acting_user=board)
     assert declined.status == ProposalStatus.DECLINED
     assert declined.decline_reason == "Hors mandat." and declined.decided_by == board
+    again = proposal_decline(proposal=proposal, reason="Autre motif.", acting_user=board)
+    assert again.decline_reason == "Hors mandat."
     assert [event.action for event in audit_events_for(proposal)] == ["proposal_decline"]
 
 

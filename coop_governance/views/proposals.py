@@ -3,6 +3,7 @@ with the discussion and the support button (HTMX, and plain forms without JavaSc
 the board's controls (hide a comment, lock the discussion, decline, schedule). Thin:
 authorise, read the form, call one service (coop_governance/proposals.py), render."""
 
+import datetime
 import uuid
 from typing import Any
 
@@ -266,9 +267,23 @@ def _detail_context(request: HttpRequest, proposal: Proposal, **forms_given: Any
             prefix="assembly"
         )
         context["online_form"] = forms_given.get("online_form") or ScheduleOnlineForm(
-            prefix="online"
+            prefix="online", initial=_online_vote_suggested()
         )
     return context
+
+
+def _online_vote_suggested() -> dict[str, Any]:
+    """The times the form suggests: from tomorrow at 9 h to a week later at 17 h."""
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    opens = datetime.datetime.combine(
+        tomorrow, datetime.time(9), tzinfo=timezone.get_current_timezone()
+    )
+    closes = datetime.datetime.combine(
+        tomorrow + datetime.timedelta(days=7),
+        datetime.time(17),
+        tzinfo=timezone.get_current_timezone(),
+    )
+    return {"opens_at": opens, "closes_at": closes, "majority": Majority.SIMPLE}
 
 
 def _support_context(proposal: Proposal, member: Any) -> dict[str, Any]:
