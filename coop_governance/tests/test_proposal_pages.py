@@ -28,6 +28,7 @@ from coop_governance.proposals import (
     proposal_decline,
     proposal_schedule_online,
     proposal_submit,
+    proposal_support,
 )
 from coop_governance.tests.factories import (
     assembly_make,
@@ -113,8 +114,15 @@ def test_the_list_groups_open_scheduled_and_decided(client, sign_in_at, bylaws, 
         acting_user=board,
     )
     proposal_decline(proposal=declined, reason="Hors mandat.", acting_user=board)
+    for supporter in (member_make(), member_make()):
+        proposal_support(proposal=open_one, member=supporter, acting_user=supporter.person)
+        comment_post(proposal=open_one, member=supporter, body="Oui", acting_user=supporter.person)
+    comment_hide(comment=ProposalComment.objects.first(), reason="Hors sujet", acting_user=board)
     signed_in(client, member.person, sign_in_at)
     html = client.get(reverse("governance:proposal_list")).content.decode()
+    card = html[html.index(f'data-proposal="{open_one.pk}"') :]
+    card = " ".join(card[: card.index("</li>")].split())
+    assert "2 supports · 1 comment" in card  # the hidden comment is not counted
     open_at = html.index('id="proposals-open"')
     scheduled_at = html.index('id="proposals-scheduled"')
     decided_at = html.index('id="proposals-decided"')

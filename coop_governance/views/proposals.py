@@ -11,7 +11,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -155,14 +156,25 @@ def _is_board(user: Any) -> bool:
     return True
 
 
+def _count_of(rows: QuerySet) -> Coalesce:
+    """How many of `rows` belong to the proposal of the outer query."""
+    counted = (
+        rows.filter(proposal=OuterRef("pk"))
+        .order_by()
+        .values("proposal")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
 def _listed() -> QuerySet[Proposal]:
     return (
         Proposal.objects.select_related("motion", "author__person", "author__store")
         .annotate(
-            support_count=Count("supports", distinct=True),
-            comment_count=Count(
-                "comments", filter=Q(comments__hidden_at__isnull=True), distinct=True
-            ),
+            # Subqueries, not two joins: supports times comments rows would be counted.
+            support_count=_count_of(ProposalSupport.objects.all()),
+            comment_count=_count_of(ProposalComment.objects.filter(hidden_at__isnull=True)),
         )
         .order_by("-created_at", "-pk")
     )
