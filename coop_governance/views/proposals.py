@@ -15,6 +15,7 @@ from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -321,7 +322,9 @@ def _proposal(pk: int) -> Proposal:
     )
 
 
-def _detail(request: HttpRequest, proposal: Proposal, *, status: int = 200, **forms_given: Any):
+def _detail(
+    request: HttpRequest, proposal: Proposal, *, status: int = 200, **forms_given: Any
+) -> HttpResponse:
     return render(
         request,
         "coop_governance/proposals/detail.html",
@@ -397,12 +400,10 @@ def proposal_comment(request: HttpRequest, pk: int) -> HttpResponse:
         return _detail(request, proposal, status=400, comment_form=form)
     except GovernanceError as error:
         return _refused(request, proposal, error)
-    return redirect(f"{proposal_url(proposal)}#comment-{comment.pk}")
+    return redirect(f"{_proposal_url(proposal)}#comment-{comment.pk}")
 
 
-def proposal_url(proposal: Proposal) -> str:
-    from django.urls import reverse
-
+def _proposal_url(proposal: Proposal) -> str:
     return reverse("governance:proposal_detail", args=(proposal.pk,))
 
 
@@ -430,7 +431,7 @@ def proposal_comment_flag(request: HttpRequest, pk: int, comment_pk: int) -> Htt
     except GovernanceError as error:
         return _refused(request, proposal, error)
     messages.success(request, _("Thank you: the board will read this comment again."))
-    return redirect(f"{proposal_url(proposal)}#comment-{comment.pk}")
+    return redirect(f"{_proposal_url(proposal)}#comment-{comment.pk}")
 
 
 @require_POST
@@ -448,7 +449,7 @@ def proposal_comment_hide(request: HttpRequest, pk: int, comment_pk: int) -> Htt
     except GovernanceError as error:
         return _refused(request, proposal, error)
     messages.success(request, _("The comment is hidden."))
-    return redirect(f"{proposal_url(proposal)}#comment-{comment.pk}")
+    return redirect(f"{_proposal_url(proposal)}#comment-{comment.pk}")
 
 
 @require_POST
