@@ -262,3 +262,15 @@ def test_two_schedulers_at_once_open_and_close_each_motion_once():
     assert to_close.status == MotionStatus.CLOSED and to_close.votes_for == 1
     assert [e.action for e in audit_events_for(to_open)] == ["motion_open"]
     assert [e.action for e in audit_events_for(to_close)] == ["motion_close"]
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_counts_a_due_vote_from_the_broker(celery_worker_process, real_broker):
+    """Beat's message, through Redis, to a worker process on the same database: the task
+    is registered under the name the schedule gives and counts the vote."""
+    motion = online_motion(opens=timezone.now() - datetime.timedelta(hours=3), hours=2)
+    result = real_broker.send_task("coop_governance.vote_tasks.online_motions_close")
+    assert result.get(timeout=30) == {"opened": 0, "closed": 1}
+    motion.refresh_from_db()
+    assert motion.status == MotionStatus.CLOSED
