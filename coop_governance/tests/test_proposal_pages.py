@@ -560,6 +560,27 @@ def test_a_vote_on_a_closed_motion_is_409(client, sign_in_at, open_motion):
     assert client.post(cast_url(open_motion), ballot(member, "for")).status_code == 409
 
 
+def test_an_online_motion_without_a_proposal_has_its_page(client, sign_in_at, bylaws):
+    from coop_governance.tests.factories import motion_make
+
+    motion = motion_make(bylaws, title="Adopter les états financiers")
+    member = member_make()
+    signed_in(client, member.person, sign_in_at, "high")
+    html = client.get(reverse("governance:vote_detail", args=(motion.pk,))).content.decode()
+    assert "Adopter les états financiers" in html and "The proposal and its discussion" not in html
+    assert client.post(cast_url(motion), ballot(member, "abstain")).status_code == 302
+
+
+def test_an_assembly_motion_has_no_online_vote_page(client, sign_in_at, bylaws):
+    from coop_governance.tests.factories import motion_make
+
+    motion = motion_make(bylaws, assembly=assembly_make(bylaws))
+    member = member_make()
+    signed_in(client, member.person, sign_in_at, "high")
+    assert client.get(reverse("governance:vote_detail", args=(motion.pk,))).status_code == 404
+    assert client.post(cast_url(motion), ballot(member, "for")).status_code == 404
+
+
 def test_a_non_member_cannot_vote(client, sign_in_at, open_motion):
     stranger = person_create("stranger@example.org")
     signed_in(client, stranger, sign_in_at, "high")
