@@ -623,3 +623,42 @@ def test_two_supports_of_one_member_at_once_leave_one():
         thread.join()
     assert errors == []
     assert ProposalSupport.objects.filter(proposal=proposal, member=supporter).count() == 1
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgresql_only")
+def test_two_board_members_hiding_a_comment_at_once_leave_one_reason_and_one_event():
+    bylaws_make()
+    chair, secretary = member_make(), member_make()
+    board_seat_give(chair)
+    board_seat_give(secretary)
+    proposal = submit(member_make())
+    writer = member_make()
+    comment = comment_post(proposal=proposal, member=writer, body="x", acting_user=writer.person)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def hide(person, reason):
+        try:
+            barrier.wait()
+            comment_hide(comment=comment, reason=reason, acting_user=person)
+        except Exception as error:  # pragma: no cover - shown if the test fails
+            errors.append(error)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [
+        threading.Thread(target=hide, args=(chair.person, "Motif A")),
+        threading.Thread(target=hide, args=(secretary.person, "Motif B")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    comment.refresh_from_db()
+    (event,) = audit_events_for(comment)
+    assert event.detail["reason"] == comment.hidden_reason
+    assert event.acting_user_id == comment.hidden_by_id
