@@ -108,3 +108,6 @@ def demo_load(
     from coop_governance.demo_membership import membership_demo_load
 
     membership_demo_load(summary=summary, people=people)
+    from coop_governance.demo_proposals import proposals_demo_load
+
+    proposals_demo_load(summary=summary, people=people)

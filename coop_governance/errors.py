@@ -116,3 +116,43 @@ class WithdrawalRefused(GovernanceError):
 class RefundRefused(GovernanceError):
     code = "refund_refused"
     message = _("This refund is not due, or it goes through the payment gateway.")
+# --- Proposals and online votes (coop_governance/proposals.py) ---------------------------
+class ProposalStateRefused(GovernanceError):
+    """A move the proposal's state does not allow: scheduling a declined proposal, declining
+    a scheduled one, supporting one that is no longer open."""
+
+    code = "proposal_state_refused"
+    message = _("This proposal cannot move that way from where it is now.")
+
+
+class SupportRefused(GovernanceError):
+    code = "proposal_support_refused"
+    message = _("You cannot support your own proposal.")
+
+
+class ThreadLocked(GovernanceError):
+    code = "proposal_thread_locked"
+    message = _("The board has closed this discussion.")
+
+
+class CommentsTooFast(GovernanceError):
+    code = "proposal_comments_too_fast"
+    message = _("You have written many comments in a short time; wait a few minutes.")
+
+
+class ProposalsTooFast(GovernanceError):
+    code = "proposals_too_fast"
+    message = _("You have submitted many proposals today; try again tomorrow.")
+
+
+class ScheduleRefused(GovernanceError):
+    """The assembly is not called, starts too soon for the by-laws' notice, or the online
+    vote's times are out of bounds."""
+
+    code = "proposal_schedule_refused"
+    message = _("This proposal cannot be scheduled there or at those times.")
+
+
+class AgendaBusy(GovernanceError):
+    code = "agenda_busy"
+    message = _("The agenda changed while you were adding to it; try again.")

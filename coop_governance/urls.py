@@ -10,3 +10,6 @@ urlpatterns: list = []
 from coop_governance import membership_urls  # noqa: E402
 
 urlpatterns += membership_urls.urlpatterns
+from django.urls import include, path  # noqa: E402 - each part appends its pages
+
+urlpatterns += [path("", include("coop_governance.proposal_urls"))]

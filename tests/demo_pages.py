@@ -640,4 +640,40 @@ PAGES += [
     Page("coop: member register", "governance:register", ADMIN, "high"),
     Page("coop: a member's history", _membership_register_line, ADMIN, "high"),
     Page("coop: withdrawal requests", "governance:withdrawals", ADMIN, "high"),
+# --- The coop's proposals and online votes (coop_governance/demo_proposals.py) -----------
+def _demo_proposal(title_start: str, *, vote: bool = False) -> Callable[[], str]:
+    def path() -> str:
+        from coop_governance.models import Proposal
+
+        proposal = Proposal.objects.get(title__startswith=title_start)
+        if vote:
+            return reverse("governance:vote_detail", args=(proposal.motion_id,))
+        return reverse("governance:proposal_detail", args=(proposal.pk,))
+
+    return path
+
+
+PAGES += [
+    Page("proposals", "governance:proposal_list", SHOPPER),
+    Page("a proposal with a hidden comment", _demo_proposal("Un jardin"), SHOPPER),
+    Page("a proposal, as the board", _demo_proposal("Un jardin"), ADMIN),
+    Page("a declined proposal", _demo_proposal("Vendre des billets"), SHOPPER),
+    Page("submit a proposal", "governance:proposal_new", SHOPPER),
+    Page(
+        "submit a proposal with errors",
+        "governance:proposal_new",
+        SHOPPER,
+        status=400,
+        post={"title": "", "text": "", "submit_key": "00000000-0000-4000-8000-000000000000"},
+    ),
+    Page("online votes", "governance:vote_list", SHOPPER),
+    Page("an online vote, open", _demo_proposal("Ouvrir les comptoirs", vote=True), SHOPPER),
+    Page(
+        "an online vote, open, at high",
+        _demo_proposal("Ouvrir les comptoirs", vote=True),
+        SHOPPER,
+        "high",
+    ),
+    Page("an online vote, counted", _demo_proposal("Une politique", vote=True), SHOPPER),
+    Page("flagged comments, as the board", "governance:proposal_moderation", ADMIN),
 ]

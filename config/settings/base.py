@@ -479,3 +479,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Online votes of the coop open and close on time (coop_governance/vote_tasks.py).
+CELERY_BEAT_SCHEDULE["coop-governance-online-motions"] = {
+    "task": "coop_governance.vote_tasks.online_motions_close",
+    "schedule": crontab(minute="*"),
+}
+CELERY_IMPORTS += ["coop_governance.vote_tasks"]

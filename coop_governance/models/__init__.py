@@ -58,3 +58,12 @@ __all__ += [
     "Withdrawal",
     "WithdrawalStatus",
 ]
+from coop_governance.models.proposals import (
+    CommentFlag,
+    Proposal,
+    ProposalComment,
+    ProposalStatus,
+    ProposalSupport,
+)
+
+__all__ += ["CommentFlag", "Proposal", "ProposalComment", "ProposalStatus", "ProposalSupport"]

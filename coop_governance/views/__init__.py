@@ -1,0 +1,1 @@
+"""The governance app's pages, one module per part (proposals, votes, assemblies, …)."""
