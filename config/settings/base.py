@@ -479,3 +479,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Coop governance: assemblies ----------------------------------------------------------
+# The coop's video room: an assembly called with remote participation gets a room under
+# this base URL (coop_governance.assemblies.assembly_call); "" offers no video room.
+COOP_VIDEO_ROOM_URL = env("COOP_VIDEO_ROOM_URL", default="https://visio.uniqc.coop/")
+# The assembly notice's mail task, for a worker that autodiscovers only `tasks` modules.
+CELERY_IMPORTS = [*CELERY_IMPORTS, "coop_governance.assembly_tasks"]

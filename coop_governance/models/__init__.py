@@ -41,3 +41,9 @@ __all__ = [
     "VoteAssurance",
     "VoteChoice",
 ]
+
+# Assemblies (h2): documents of the agenda, the notices sent, by-laws changes.
+from coop_governance.models.assemblies import AgendaDocument, NoticeDelivery  # noqa: E402
+from coop_governance.models.bylaws_changes import BylawsChange  # noqa: E402
+
+__all__ += ["AgendaDocument", "BylawsChange", "NoticeDelivery"]
