@@ -11,132 +11,340 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coop_governance', '0001_initial'),
+        ("coop_governance", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AgendaDocument',
+            name="AgendaDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('url', models.URLField(blank=True, verbose_name='link')),
-                ('file', models.FileField(blank=True, upload_to='coop/assemblies/%Y/', verbose_name='file')),
-                ('size', models.PositiveIntegerField(blank=True, null=True, verbose_name='size in bytes')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='added at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("url", models.URLField(blank=True, verbose_name="link")),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True, upload_to="coop/assemblies/%Y/", verbose_name="file"
+                    ),
+                ),
+                (
+                    "size",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="size in bytes"
+                    ),
+                ),
+                (
+                    "added_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="added at"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agenda document',
-                'verbose_name_plural': 'agenda documents',
-                'ordering': ['item', 'pk'],
+                "verbose_name": "agenda document",
+                "verbose_name_plural": "agenda documents",
+                "ordering": ["item", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='BylawsChange',
+            name="BylawsChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('share_price', models.DecimalField(decimal_places=2, max_digits=8, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='price of a qualifying share')),
-                ('qualifying_shares', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='qualifying shares to be a member')),
-                ('quorum_rule', models.CharField(choices=[('count', 'A number of members'), ('share', 'A share of the active members')], max_length=10, verbose_name='quorum rule')),
-                ('quorum_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='quorum (members present)')),
-                ('quorum_percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='quorum (percent of active members)')),
-                ('notice_days', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='notice of an assembly, in days')),
-                ('special_majority_numerator', models.PositiveSmallIntegerField(default=2)),
-                ('special_majority_denominator', models.PositiveSmallIntegerField(default=3)),
-                ('revote_replaces', models.BooleanField(default=True, verbose_name='a new electronic vote replaces the earlier one')),
-                ('vote_assurance', models.CharField(choices=[('substantial', 'A passkey the card vouched for'), ('high', 'The card itself')], max_length=12, verbose_name='assurance needed to sign the register and vote')),
-                ('fiscal_year_end_month', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)], verbose_name='month the fiscal year ends')),
-                ('text_fr', models.TextField(verbose_name='text (French)')),
-                ('text_en', models.TextField(verbose_name='text (English)')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "share_price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=8,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.01"))],
+                        verbose_name="price of a qualifying share",
+                    ),
+                ),
+                (
+                    "qualifying_shares",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="qualifying shares to be a member",
+                    ),
+                ),
+                (
+                    "quorum_rule",
+                    models.CharField(
+                        choices=[
+                            ("count", "A number of members"),
+                            ("share", "A share of the active members"),
+                        ],
+                        max_length=10,
+                        verbose_name="quorum rule",
+                    ),
+                ),
+                (
+                    "quorum_count",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="quorum (members present)"
+                    ),
+                ),
+                (
+                    "quorum_percent",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.01")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                        verbose_name="quorum (percent of active members)",
+                    ),
+                ),
+                (
+                    "notice_days",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="notice of an assembly, in days",
+                    ),
+                ),
+                ("special_majority_numerator", models.PositiveSmallIntegerField(default=2)),
+                ("special_majority_denominator", models.PositiveSmallIntegerField(default=3)),
+                (
+                    "revote_replaces",
+                    models.BooleanField(
+                        default=True, verbose_name="a new electronic vote replaces the earlier one"
+                    ),
+                ),
+                (
+                    "vote_assurance",
+                    models.CharField(
+                        choices=[
+                            ("substantial", "A passkey the card vouched for"),
+                            ("high", "The card itself"),
+                        ],
+                        max_length=12,
+                        verbose_name="assurance needed to sign the register and vote",
+                    ),
+                ),
+                (
+                    "fiscal_year_end_month",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(12),
+                        ],
+                        verbose_name="month the fiscal year ends",
+                    ),
+                ),
+                ("text_fr", models.TextField(verbose_name="text (French)")),
+                ("text_en", models.TextField(verbose_name="text (English)")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'by-laws change',
-                'verbose_name_plural': 'by-laws changes',
-                'ordering': ['-created_at', 'pk'],
+                "verbose_name": "by-laws change",
+                "verbose_name_plural": "by-laws changes",
+                "ordering": ["-created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='NoticeDelivery',
+            name="NoticeDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sent at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sent_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="sent at"),
+                ),
             ],
             options={
-                'verbose_name': 'notice sent',
-                'verbose_name_plural': 'notices sent',
-                'ordering': ['assembly', 'pk'],
+                "verbose_name": "notice sent",
+                "verbose_name_plural": "notices sent",
+                "ordering": ["assembly", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='assembly',
-            name='quorum_required',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='quorum'),
+            model_name="assembly",
+            name="quorum_required",
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name="quorum"),
         ),
         migrations.AddConstraint(
-            model_name='assembly',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['called', 'cancelled']), models.Q(('opened_at__isnull', False), ('quorum_required__isnull', False)), _connector='OR'), name='coop_governance_assembly_opened_with_quorum'),
+            model_name="assembly",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["called", "cancelled"]),
+                    models.Q(("opened_at__isnull", False), ("quorum_required__isnull", False)),
+                    _connector="OR",
+                ),
+                name="coop_governance_assembly_opened_with_quorum",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assembly',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'closed'), _negated=True), ('closed_at__isnull', False), _connector='OR'), name='coop_governance_assembly_closed_at'),
+            model_name="assembly",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "closed"), _negated=True),
+                    ("closed_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="coop_governance_assembly_closed_at",
+            ),
         ),
         migrations.AddField(
-            model_name='agendadocument',
-            name='added_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="agendadocument",
+            name="added_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='agendadocument',
-            name='item',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='coop_governance.agendaitem'),
+            model_name="agendadocument",
+            name="item",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="documents",
+                to="coop_governance.agendaitem",
+            ),
         ),
         migrations.AddField(
-            model_name='bylawschange',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="bylawschange",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='bylawschange',
-            name='motion',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='bylaws_change', to='coop_governance.motion'),
+            model_name="bylawschange",
+            name="motion",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="bylaws_change",
+                to="coop_governance.motion",
+            ),
         ),
         migrations.AddField(
-            model_name='noticedelivery',
-            name='assembly',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='coop_governance.assembly'),
+            model_name="noticedelivery",
+            name="assembly",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notices",
+                to="coop_governance.assembly",
+            ),
         ),
         migrations.AddField(
-            model_name='noticedelivery',
-            name='member',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='coop_governance.member'),
+            model_name="noticedelivery",
+            name="member",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="coop_governance.member",
+            ),
         ),
         migrations.AddField(
-            model_name='noticedelivery',
-            name='recipient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="noticedelivery",
+            name="recipient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agendadocument',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(models.Q(('url', ''), _negated=True), ('file', ''), ('size__isnull', True)), models.Q(('url', ''), models.Q(('file', ''), _negated=True), ('size__isnull', False)), _connector='OR'), name='coop_governance_agendadocument_file_or_link'),
+            model_name="agendadocument",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        models.Q(("url", ""), _negated=True), ("file", ""), ("size__isnull", True)
+                    ),
+                    models.Q(
+                        ("url", ""), models.Q(("file", ""), _negated=True), ("size__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="coop_governance_agendadocument_file_or_link",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bylawschange',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('quorum_count__gte', 1), ('quorum_percent__isnull', True), ('quorum_rule', 'count')), models.Q(('quorum_count__isnull', True), ('quorum_percent__gt', 0), ('quorum_percent__lte', 100), ('quorum_rule', 'share')), _connector='OR'), name='coop_governance_bylawschange_quorum_matches_rule'),
+            model_name="bylawschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("quorum_count__gte", 1),
+                        ("quorum_percent__isnull", True),
+                        ("quorum_rule", "count"),
+                    ),
+                    models.Q(
+                        ("quorum_count__isnull", True),
+                        ("quorum_percent__gt", 0),
+                        ("quorum_percent__lte", 100),
+                        ("quorum_rule", "share"),
+                    ),
+                    _connector="OR",
+                ),
+                name="coop_governance_bylawschange_quorum_matches_rule",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bylawschange',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.LessThanOrEqual(models.F('special_majority_numerator'), models.F('special_majority_denominator')), django.db.models.lookups.GreaterThan(django.db.models.expressions.CombinedExpression(models.F('special_majority_numerator'), '*', models.Value(2)), models.F('special_majority_denominator'))), name='coop_governance_bylawschange_special_majority_above_half'),
+            model_name="bylawschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    django.db.models.lookups.LessThanOrEqual(
+                        models.F("special_majority_numerator"),
+                        models.F("special_majority_denominator"),
+                    ),
+                    django.db.models.lookups.GreaterThan(
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("special_majority_numerator"), "*", models.Value(2)
+                        ),
+                        models.F("special_majority_denominator"),
+                    ),
+                ),
+                name="coop_governance_bylawschange_special_majority_above_half",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bylawschange',
-            constraint=models.CheckConstraint(condition=models.Q(('fiscal_year_end_month__gte', 1), ('fiscal_year_end_month__lte', 12), ('notice_days__gte', 1), ('qualifying_shares__gte', 1), ('share_price__gt', 0)), name='coop_governance_bylawschange_positive_terms'),
+            model_name="bylawschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("fiscal_year_end_month__gte", 1),
+                    ("fiscal_year_end_month__lte", 12),
+                    ("notice_days__gte", 1),
+                    ("qualifying_shares__gte", 1),
+                    ("share_price__gt", 0),
+                ),
+                name="coop_governance_bylawschange_positive_terms",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='noticedelivery',
-            constraint=models.UniqueConstraint(fields=('assembly', 'member', 'recipient'), name='coop_governance_noticedelivery_once'),
+            model_name="noticedelivery",
+            constraint=models.UniqueConstraint(
+                fields=("assembly", "member", "recipient"),
+                name="coop_governance_noticedelivery_once",
+            ),
         ),
     ]

@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 # Assemblies (h2): documents of the agenda, the notices sent, by-laws changes.
-from coop_governance.models.assemblies import AgendaDocument, NoticeDelivery  # noqa: E402
-from coop_governance.models.bylaws_changes import BylawsChange  # noqa: E402
+from coop_governance.models.assemblies import AgendaDocument, NoticeDelivery
+from coop_governance.models.bylaws_changes import BylawsChange
 
 __all__ += ["AgendaDocument", "BylawsChange", "NoticeDelivery"]

@@ -169,9 +169,7 @@ class NoticeDelivery(models.Model):
     a store's owner for the store): the mail task skips those already sent when retried."""
 
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="notices")
-    member = models.ForeignKey(
-        "coop_governance.Member", on_delete=models.PROTECT, related_name="+"
-    )
+    member = models.ForeignKey("coop_governance.Member", on_delete=models.PROTECT, related_name="+")
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
