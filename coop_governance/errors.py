@@ -66,3 +66,41 @@ class StatusChangeRefused(GovernanceError):
 
     code = "member_status_change_refused"
     message = _("This member’s status cannot change that way; give a reason for any change.")
+
+
+# --- Assemblies (h2) ----------------------------------------------------------------------
+
+
+class NoticeTooShort(GovernanceError):
+    """The assembly starts sooner than the by-laws' notice allows."""
+
+    code = "notice_too_short"
+    message = _("The by-laws ask for a longer notice: the assembly must start later.")
+
+
+class AssemblyStateRefused(GovernanceError):
+    """A step the assembly's state does not allow (an agenda changed after the notice was
+    sent, an assembly opened before its notice, closed while a vote is open)."""
+
+    code = "assembly_state_refused"
+    message = _("This assembly cannot do that at its present stage.")
+
+
+class VideoRoomMissing(GovernanceError):
+    code = "video_room_missing"
+    message = _("The coop has no video room configured.")
+
+
+class RegisterClosed(GovernanceError):
+    code = "register_closed"
+    message = _("The attendance register is not open.")
+
+
+class QuorumNotMet(GovernanceError):
+    code = "quorum_not_met"
+    message = _("The quorum is not reached: the assembly cannot vote yet.")
+
+
+class DocumentRefused(GovernanceError):
+    code = "document_refused"
+    message = _("Send a PDF file of at most 10 MB, or a link.")
