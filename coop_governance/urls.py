@@ -5,3 +5,11 @@ included here."""
 app_name = "governance"
 
 urlpatterns: list = []
+
+# Assemblies and the public pages (h2).
+from django.urls import include, path  # noqa: E402
+
+urlpatterns += [
+    path("assemblees/", include("coop_governance.assembly_urls")),
+    path("", include("coop_governance.public_urls")),
+]
