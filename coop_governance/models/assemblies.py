@@ -53,18 +53,6 @@ class Assembly(models.Model):
                 condition=models.Q(starts_at__gt=models.F("called_at")),
                 name="coop_governance_assembly_starts_after_call",
             ),
-            # In session or closed: opened, with its quorum fixed; closed: a closing time.
-            models.CheckConstraint(
-                condition=(
-                    models.Q(status__in=["called", "cancelled"])
-                    | models.Q(opened_at__isnull=False, quorum_required__isnull=False)
-                ),
-                name="coop_governance_assembly_opened_with_quorum",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(status="closed") | models.Q(closed_at__isnull=False),
-                name="coop_governance_assembly_closed_at",
-            ),
         ]
         permissions = [
             ("administer_assemblies", "Call and run assemblies (the board)"),

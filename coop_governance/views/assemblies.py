@@ -124,7 +124,8 @@ def assembly_list(request: HttpRequest) -> HttpResponse:
 
 def _visible(request: HttpRequest, assembly: Assembly) -> None:
     """An assembly is public once its notice is sent; before that the board drafts it."""
-    if assembly.notice_sent_at is None and not _is_board(request.user):
+    draft = assembly.status == AssemblyStatus.CALLED and assembly.notice_sent_at is None
+    if draft and not _is_board(request.user):
         raise Http404
 
 
