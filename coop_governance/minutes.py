@@ -175,7 +175,14 @@ def minutes_pdf(assembly: Assembly) -> bytes:
             story.append(para(item.body))
         if item.motion is None:
             continue
-        story.append(para(item.motion.get_majority_display(), small))
+        story.append(
+            para(
+                _("Resolution: %(title)s (%(majority)s)")
+                % {"title": item.motion.title, "majority": item.motion.get_majority_display()}
+            )
+        )
+        if item.motion.text and item.motion.text != item.body:
+            story.append(para(item.motion.text))
         if point.count is None:
             story.append(para(_("Not put to the vote.")))
             continue
@@ -193,7 +200,7 @@ def minutes_pdf(assembly: Assembly) -> bytes:
     story += [
         Spacer(1, 6 * mm),
         para(
-            _("These minutes are generated from the coop’s record on %(when)s.")
+            _("Minutes generated from the coop’s record on %(when)s")
             % {"when": _when(timezone.now())},
             small,
         ),
