@@ -104,3 +104,7 @@ def demo_load(
     bylaws_founding_load(summary=summary)
     members_load(summary=summary, people=people, stores=stores)
     # Joining, assemblies, proposals and ristournes add their demo here, in that order.
+    # Assemblies (h2): one past with its minutes, one in session, one called.
+    from coop_governance.demo_assemblies import demo_assemblies_load
+
+    demo_assemblies_load(summary=summary, people=people)
