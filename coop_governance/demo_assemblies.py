@@ -48,8 +48,8 @@ NEIGHBOURS = [
     ("Isabelle", "Gauthier"),
 ]
 PAST_TITLE = "Assemblée générale annuelle 2026"
-SITTING_TITLE = "Assemblée extraordinaire : le point de retrait de la rue Saint-Joseph"
-COMING_TITLE = "Assemblée extraordinaire : avis de convocation de 14 jours"
+SITTING_TITLE = "Assemblée extraordinaire sur le point de retrait de la rue Saint-Joseph"
+COMING_TITLE = "Assemblée extraordinaire sur l’avis de convocation"
 
 
 def neighbours_load(*, summary: DemoSummary) -> list[Member]:
