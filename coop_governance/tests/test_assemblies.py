@@ -575,3 +575,48 @@ def test_two_signatures_of_the_same_member_at_once_make_one_line(postgresql_only
     assert errors == []
     assert len(results) == 2 and results[0] == results[1]
     assert AttendanceSignature.objects.filter(assembly=assembly).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_board_members_sending_the_notice_at_once_mail_each_member_once(postgresql_only):
+    bylaws = bylaws_make(quorum_count=1)
+    chairs = []
+    for n in range(2):
+        member = member_make(email=f"board{n}@example.org")
+        board_seat_give(member)
+        chairs.append(member.person)
+    for _ in range(3):
+        member_make()
+    assembly = call(chairs[0])
+    services.agenda_item_add(assembly=assembly, title="Budget", acting_user=chairs[0])
+    mail.outbox.clear()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def send(chair):
+        try:
+            barrier.wait(timeout=5)
+            services.assembly_notice_send(assembly=assembly, acting_user=chair)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(chair,)) for chair in chairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert errors == []
+    assert bylaws.assemblies.get().notice_sent_at is not None
+    assert len(mail.outbox) == 5
+    assert NoticeDelivery.objects.filter(assembly=assembly).count() == 5
+    assert [e.action for e in audit_events_for(assembly)].count("assembly_notice_send") == 1
+
+
+def test_a_worker_knows_the_notice_task():
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    assert "coop_governance.assembly_tasks.assembly_notice_mail" in app.tasks
