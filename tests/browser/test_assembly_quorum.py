@@ -75,3 +75,45 @@ def test_the_quorum_flips_live_when_the_30th_member_signs(chromium, live_server,
     watcher_context.close()
     member_context.close()
     assert violations == []
+
+
+def test_a_vote_opens_and_is_counted_live(chromium, live_server):
+    """The chair opens a motion: the member's page reloads by itself and shows the voting
+    buttons; the member votes; a watcher's page shows the count without a reload."""
+    from coop_governance.assemblies import assembly_motion_open, attendance_sign
+    from coop_governance.tests.factories import (
+        assembly_make,
+        board_seat_give,
+        bylaws_make,
+        member_make,
+        motion_make,
+    )
+
+    bylaws = bylaws_make(quorum_count=1)
+    assembly = assembly_make(bylaws, opened_at=timezone.now(), quorum_required=1)
+    motion = motion_make(bylaws, assembly=assembly, title="Adopter le budget 2027")
+    chair = member_make(email="chair@example.org")
+    board_seat_give(chair)
+    voter = member_make(person_create(LAST, given_name="Votante"))
+    attendance_sign(assembly=assembly, member=voter, user=voter.person, acr="substantial")
+    url = reverse("governance:assembly_detail", args=[assembly.pk])
+
+    watcher_context = context_for(chromium, live_server)
+    watcher = watcher_context.new_page()
+    watcher.goto(url)
+    member_context = context_for(chromium, live_server, LAST, width=390)
+    member = member_context.new_page()
+    member.goto(url)
+    assert member.locator("[data-ballot]").count() == 0
+
+    assembly_motion_open(motion=motion, acting_user=chair.person)
+    member.wait_for_selector(f"[data-ballot='{motion.pk}']", timeout=8_000)
+    watcher.wait_for_selector(f"[data-counts] [data-motion='{motion.pk}']", timeout=8_000)
+    watcher.evaluate("window.__sameDocument = true")
+    member.click(f"[data-ballot='{motion.pk}'] button[value=for]")
+    member.wait_for_selector("[data-my-vote=for]")
+    watcher.wait_for_selector(f"[data-motion='{motion.pk}'] [data-for]:text-is('1')", timeout=8_000)
+    assert watcher.evaluate("window.__sameDocument === true")
+    assert member.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    watcher_context.close()
+    member_context.close()
