@@ -436,19 +436,31 @@ def test_the_live_fragment_shows_the_quorum_and_asks_for_a_reload_on_a_new_state
         register_sign(assembly, member_make())
     page = client.get(reverse("governance:assembly_detail", args=[assembly.pk]))
     assert b'hx-trigger="every 2s"' in page.content
-    state = page.context["state"]
+    state, shown = page.context["state"], page.context["shown"]
+    assert b'id="quorum-announce"' in page.content
     response = client.get(url, {"state": state}, HTTP_HX_REQUEST="true")
     assert b'data-quorum-met="false"' in response.content
     assert "HX-Refresh" not in response
     assert response["Cache-Control"] == "no-store"
+    # Nothing changed since the page showed it: nothing to swap.
+    response = client.get(url, {"state": state, "shown": shown}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
     for _ in range(28):
         register_sign(assembly, member_make())
     with django_assert_max_num_queries(6):
-        response = client.get(url, {"state": state}, HTTP_HX_REQUEST="true")
+        response = client.get(url, {"state": state, "shown": shown}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
     assert b'data-present="30"' in response.content
     assert b'data-quorum-met="true"' in response.content
+    # The quorum's state changed since the page showed it: announced in the live region.
+    assert b'hx-swap-oob="innerHTML"' in response.content
+    shown = response.context["shown"]
+    register_sign(assembly, member_make())
+    response = client.get(url, {"state": state, "shown": shown}, HTTP_HX_REQUEST="true")
+    assert b'data-present="31"' in response.content
+    assert b"hx-swap-oob" not in response.content
     services.assembly_motion_open(motion=motion, acting_user=chair)
-    response = client.get(url, {"state": state}, HTTP_HX_REQUEST="true")
+    response = client.get(url, {"state": state, "shown": shown}, HTTP_HX_REQUEST="true")
     assert response["HX-Refresh"] == "true"
 
 

@@ -89,11 +89,17 @@ def _live_context(assembly: Assembly, motions: list[Motion]) -> dict[str, Any]:
         for motion in motions
         if motion.status in (MotionStatus.OPEN, MotionStatus.CLOSED)
     ]
+    quorum = services.assembly_quorum(assembly)
+    # What the watcher's page shows: unchanged, the poll answers 204 and nothing is swapped.
+    shown = f"{quorum.present}.{quorum.required}." + ".".join(
+        f"{c.votes_for}-{c.votes_against}-{c.votes_abstain}" for _motion, c in counted
+    )
     return {
         "assembly": assembly,
-        "quorum": services.assembly_quorum(assembly),
+        "quorum": quorum,
         "counted": counted,
         "state": live_state(assembly, motions),
+        "shown": shown,
         "polling": assembly.status in (AssemblyStatus.CALLED, AssemblyStatus.OPEN),
     }
 
@@ -176,15 +182,29 @@ def assembly_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def assembly_live(request: HttpRequest, pk: int) -> HttpResponse:
-    """The fragment the assembly page polls: the quorum and the counts. When the page was
-    drawn for another state (a motion opened), HTMX is told to reload it."""
+    """The fragment the assembly page polls: the quorum and the counts; 204 (nothing to
+    swap) when the page already shows them. When the page was drawn for another state (a
+    motion opened), HTMX is told to reload it."""
     assembly = _assembly(pk)
     _visible(request, assembly)
     motions = _motions(assembly)
     context = _live_context(assembly, motions)
-    response = render(request, "coop_governance/assemblies/_live.html", context)
-    if request.headers.get("HX-Request") and request.GET.get("state") != context["state"]:
+    polled = bool(request.headers.get("HX-Request"))
+    if polled and request.GET.get("state") != context["state"]:
+        response = HttpResponse(status=200)
         response["HX-Refresh"] = "true"
+    elif polled and request.GET.get("shown") == context["shown"]:
+        response = HttpResponse(status=204)
+    else:
+        # The quorum's state is announced (a stable live region on the page, swapped out of
+        # band) only when it differs from what the page showed.
+        seen = request.GET.get("shown", "")[:200].split(".")
+        before = seen[:2]
+        quorum = context["quorum"]
+        if polled and len(before) == 2 and all(part.isdigit() for part in before):
+            was_met = int(before[0]) >= int(before[1])
+            context["announce"] = was_met != quorum.met
+        response = render(request, "coop_governance/assemblies/_live.html", context)
     response["Cache-Control"] = "no-store"
     return response
 

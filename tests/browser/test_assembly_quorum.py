@@ -71,6 +71,8 @@ def test_the_quorum_flips_live_when_the_30th_member_signs(chromium, live_server,
     watcher.wait_for_selector("[data-quorum-met=true]", timeout=8_000)
     assert watcher.locator("[data-present]").get_attribute("data-present") == "30"
     assert watcher.evaluate("window.__sameDocument === true")  # updated in place
+    # A screen reader hears the change: the page's live region says it.
+    assert watcher.locator("#quorum-announce").inner_text() == "Quorum reached"
     assert watcher.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     watcher_context.close()
     member_context.close()
