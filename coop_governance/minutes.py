@@ -107,7 +107,7 @@ def minutes_pdf(assembly: Assembly) -> bytes:
     document = SimpleDocTemplate(
         buffer,
         pagesize=LETTER,
-        title=_pdf_text(_("Minutes: %(title)s") % {"title": assembly.title}),
+        title=(_("Minutes: %(title)s") % {"title": assembly.title}).replace("\u202f", "\u00a0"),
         author="Uniqc Coop",
         leftMargin=18 * mm,
         rightMargin=18 * mm,
