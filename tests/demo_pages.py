@@ -628,7 +628,9 @@ PAGES += [
     Page("an assembly called", _demo_assembly("Assemblée extraordinaire sur l’avis")),
     Page("call an assembly", "governance:assembly_call", ADMIN),
     Page(
-        "chair an assembly", _demo_assembly("Assemblée extraordinaire sur le point", "manage"), ADMIN
+        "chair an assembly",
+        _demo_assembly("Assemblée extraordinaire sur le point", "manage"),
+        ADMIN,
     ),
     Page(
         "an assembly's agenda, board",
