@@ -92,7 +92,10 @@ def _called(
     assembly = services.assembly_call(
         kind=kind,
         title=title,
-        starts_at=timezone.now() + datetime.timedelta(days=days_ahead),
+        # An evening, 19 h in Québec.
+        starts_at=(timezone.localtime() + datetime.timedelta(days=days_ahead)).replace(
+            hour=19, minute=0, second=0, microsecond=0
+        ),
         place=place,
         video_room=True,
         acting_user=chair,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from conftest import person_create
 from coop_governance import assemblies as services
 from coop_governance.assembly_tasks import assembly_notice_mail
+from coop_governance.bylaws_changes import bylaws_change_propose
 from coop_governance.errors import (
     AssemblyStateRefused,
     AssuranceTooLow,
@@ -25,6 +26,7 @@ from coop_governance.errors import (
     NoticeTooShort,
     QuorumNotMet,
     RegisterClosed,
+    VideoRoomMissing,
 )
 from coop_governance.models import (
     AgendaDocument,
@@ -122,6 +124,27 @@ def test_the_video_room_comes_from_the_setting(bylaws, chair, settings):
     settings.COOP_VIDEO_ROOM_URL = "https://video.example.org/rooms/"
     assert call(chair).video_url.startswith("https://video.example.org/rooms/ag-")
     assert call(chair, video_room=False).video_url == ""
+
+
+def test_no_video_room_without_the_setting(bylaws, chair, settings):
+    settings.COOP_VIDEO_ROOM_URL = ""
+    with pytest.raises(VideoRoomMissing):
+        call(chair)
+    assert call(chair, video_room=False).video_url == ""
+
+
+def test_only_the_board_writes_the_agenda(bylaws, chair):
+    assembly = call(chair)
+    item = services.agenda_item_add(assembly=assembly, title="Budget", acting_user=chair)
+    outsider = member_make().person
+    with pytest.raises(BoardOnly):
+        services.agenda_item_add(assembly=assembly, title="Varia", acting_user=outsider)
+    with pytest.raises(BoardOnly):
+        services.agenda_document_add(
+            item=item, title="x", url="https://example.org/x.pdf", acting_user=outsider
+        )
+    with pytest.raises(BoardOnly):
+        bylaws_change_propose(assembly=assembly, title="x", body="", terms={}, acting_user=outsider)
 
 
 def test_only_the_board_calls_an_assembly(bylaws):
