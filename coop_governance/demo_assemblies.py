@@ -1,7 +1,7 @@
 """The assemblies in the demo: last spring's annual assembly, closed, with its register,
 votes and minutes; a special assembly in session now, whose register and quorum show live;
-and a special assembly called for the coming weeks, with its agenda, a document and a
-change of the by-laws, its notice sent.
+a special assembly called for the coming weeks, with its agenda, a document and a change of
+the by-laws, its notice sent; and next year's annual assembly, its agenda being written.
 
 Everything goes through the services. The past assembly's record is then dated back to
 the day it was held (the services stamp the present moment), so that its minutes tell a
@@ -50,6 +50,7 @@ NEIGHBOURS = [
 PAST_TITLE = "Assemblée générale annuelle 2026"
 SITTING_TITLE = "Assemblée extraordinaire sur le point de retrait de la rue Saint-Joseph"
 COMING_TITLE = "Assemblée extraordinaire sur l’avis de convocation"
+DRAFT_TITLE = "Assemblée générale annuelle 2027"
 
 
 def neighbours_load(*, summary: DemoSummary) -> list[Member]:
@@ -248,6 +249,21 @@ def coming_assembly_load(*, chair: Any) -> Assembly:
     return assembly
 
 
+def draft_assembly_load(*, chair: Any) -> Assembly:
+    """Called for next spring, its agenda being written: the board's forms show."""
+    return _called(
+        title=DRAFT_TITLE,
+        kind="annual",
+        days_ahead=120,
+        place="Salle communautaire, 870, avenue De Salaberry, Québec",
+        chair=chair,
+        items=[
+            ("Ouverture et quorum", "", ""),
+            ("Adopter les états financiers 2026", "", "simple"),
+        ],
+    )
+
+
 def demo_assemblies_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
     chair = people[BOARD]
     neighbours = neighbours_load(summary=summary)
@@ -257,6 +273,7 @@ def demo_assemblies_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> 
         (PAST_TITLE, lambda: past_assembly_load(chair=chair, members=present)),
         (SITTING_TITLE, lambda: sitting_assembly_load(chair=chair, members=present)),
         (COMING_TITLE, lambda: coming_assembly_load(chair=chair)),
+        (DRAFT_TITLE, lambda: draft_assembly_load(chair=chair)),
     ]
     for title, load in loaders:
         exists = (

@@ -634,7 +634,7 @@ PAGES += [
     ),
     Page(
         "an assembly's agenda, board",
-        _demo_assembly("Assemblée extraordinaire sur l’avis", "manage"),
+        _demo_assembly("Assemblée générale annuelle 2027", "manage"),
         ADMIN,
     ),
     Page("the coop's by-laws", "governance:bylaws"),

@@ -487,6 +487,30 @@ def test_the_live_fragment_shows_the_quorum_and_asks_for_a_reload_on_a_new_state
     assert response["HX-Refresh"] == "true"
 
 
+def test_the_assembly_page_costs_the_same_queries_for_3_or_30_present(
+    bylaws, chair, client, sign_in_at
+):
+    from django.test.utils import CaptureQueriesContext
+
+    assembly = assembly_make(bylaws, opened_at=timezone.now(), quorum_required=1)
+    opened = motion_make(bylaws, assembly=assembly, title="Budget")
+    motion_make(bylaws, assembly=assembly, title="Varia")
+    viewer = member_make()
+    register_sign(assembly, viewer)
+    services.assembly_motion_open(motion=opened, acting_user=chair)
+    sign_in_at(client, viewer.person, "substantial")
+    url = reverse("governance:assembly_detail", args=[assembly.pk])
+    counts = []
+    for more in (2, 27):
+        for _ in range(more):
+            register_sign(assembly, member_make())
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 20
+
+
 def test_an_assembly_is_hidden_until_its_notice(bylaws, chair, client):
     assembly = call(chair)
     assert client.get(reverse("governance:assembly_detail", args=[assembly.pk])).status_code == 404
