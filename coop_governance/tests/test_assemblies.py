@@ -678,3 +678,24 @@ def test_a_worker_imports_the_notice_task(settings):
     """A worker autodiscovers `tasks` modules only: CELERY_IMPORTS names this one."""
     assert "coop_governance.assembly_tasks" in settings.CELERY_IMPORTS
     assert assembly_notice_mail.name == "coop_governance.assembly_tasks.assembly_notice_mail"
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_mails_the_notice(celery_worker_process, real_broker):
+    import time
+
+    bylaws_make(quorum_count=1)
+    member = member_make(email="chair@example.org")
+    board_seat_give(member)
+    for _ in range(2):
+        member_make()
+    assembly = call(member.person)
+    services.agenda_item_add(assembly=assembly, title="Budget", acting_user=member.person)
+    services.assembly_notice_send(assembly=assembly, acting_user=member.person)
+    deadline = time.monotonic() + 30
+    while NoticeDelivery.objects.filter(assembly=assembly).count() < 3:
+        assert time.monotonic() < deadline, "the worker did not mail the notice within 30 s"
+        time.sleep(0.2)
+    mails = "".join(path.read_text() for path in celery_worker_process.iterdir())
+    assert mails.count(f"/cooperative/assemblees/{assembly.pk}/") >= 3
