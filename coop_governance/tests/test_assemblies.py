@@ -517,7 +517,9 @@ def test_an_assembly_is_hidden_until_its_notice(bylaws, chair, client):
     assert client.get(reverse("governance:assembly_live", args=[assembly.pk])).status_code == 404
     services.agenda_item_add(assembly=assembly, title="Budget", acting_user=chair)
     services.assembly_notice_send(assembly=assembly, acting_user=chair)
-    assert client.get(reverse("governance:assembly_detail", args=[assembly.pk])).status_code == 200
+    page = client.get(reverse("governance:assembly_detail", args=[assembly.pk]))
+    assert page.status_code == 200
+    assert b"hx-trigger" not in page.content  # weeks ahead, the page does not poll
 
 
 def test_the_manage_page_is_the_boards(bylaws, chair, client, sign_in_at):

@@ -100,7 +100,8 @@ def _live_context(assembly: Assembly, motions: list[Motion]) -> dict[str, Any]:
         "counted": counted,
         "state": live_state(assembly, motions),
         "shown": shown,
-        "polling": assembly.status in (AssemblyStatus.CALLED, AssemblyStatus.OPEN),
+        # Weeks ahead nothing moves: the page polls once the register is open.
+        "polling": services.register_is_open(assembly),
     }
 
 
