@@ -103,11 +103,13 @@ def demo_load(
 ) -> None:
     bylaws_founding_load(summary=summary)
     members_load(summary=summary, people=people, stores=stores)
-    # Joining, assemblies, proposals and ristournes add their demo here, in that order.
-    # Membership: a person who can join, an open vote, a request to leave (h1).
+    # Each part's demo, assemblies before proposals (a proposal goes on the agenda of
+    # the assembly called ahead): a person who can join, an open vote, a request to
+    # leave; assemblies past, in session and called; proposals in each state.
+    from coop_governance.demo_assemblies import demo_assemblies_load
     from coop_governance.demo_membership import membership_demo_load
-
-    membership_demo_load(summary=summary, people=people)
     from coop_governance.demo_proposals import proposals_demo_load
 
+    membership_demo_load(summary=summary, people=people)
+    demo_assemblies_load(summary=summary, people=people)
     proposals_demo_load(summary=summary, people=people)

@@ -116,6 +116,8 @@ class WithdrawalRefused(GovernanceError):
 class RefundRefused(GovernanceError):
     code = "refund_refused"
     message = _("This refund is not due, or it goes through the payment gateway.")
+
+
 # --- Proposals and online votes (coop_governance/proposals.py) ---------------------------
 class ProposalStateRefused(GovernanceError):
     """A move the proposal's state does not allow: scheduling a declined proposal, declining
@@ -156,3 +158,41 @@ class ScheduleRefused(GovernanceError):
 class AgendaBusy(GovernanceError):
     code = "agenda_busy"
     message = _("The agenda changed while you were adding to it; try again.")
+
+
+# --- Assemblies (h2) ----------------------------------------------------------------------
+
+
+class NoticeTooShort(GovernanceError):
+    """The assembly starts sooner than the by-laws' notice allows."""
+
+    code = "notice_too_short"
+    message = _("The by-laws ask for a longer notice: the assembly must start later.")
+
+
+class AssemblyStateRefused(GovernanceError):
+    """A step the assembly's state does not allow (an agenda changed after the notice was
+    sent, an assembly opened before its notice, closed while a vote is open)."""
+
+    code = "assembly_state_refused"
+    message = _("This assembly cannot do that at its present stage.")
+
+
+class VideoRoomMissing(GovernanceError):
+    code = "video_room_missing"
+    message = _("The coop has no video room configured.")
+
+
+class RegisterClosed(GovernanceError):
+    code = "register_closed"
+    message = _("The attendance register is not open.")
+
+
+class QuorumNotMet(GovernanceError):
+    code = "quorum_not_met"
+    message = _("The quorum is not reached: the assembly cannot vote yet.")
+
+
+class DocumentRefused(GovernanceError):
+    code = "document_refused"
+    message = _("Send a PDF file of at most 10 MB, or a link.")

@@ -2,14 +2,17 @@
 page, assemblies, proposals, ristournes, the board's pages) has its own `<part>_urls.py`
 included here."""
 
+from django.urls import include, path
+
 app_name = "governance"
 
-urlpatterns: list = []
-
-# Membership: the member's page, joining, withdrawal and the board's register (h1).
-from coop_governance import membership_urls  # noqa: E402
-
-urlpatterns += membership_urls.urlpatterns
-from django.urls import include, path  # noqa: E402 - each part appends its pages
-
-urlpatterns += [path("", include("coop_governance.proposal_urls"))]
+urlpatterns = [
+    # Membership: the member's page, joining, withdrawal and the board's register.
+    path("", include("coop_governance.membership_urls")),
+    # Proposals, their discussion and online votes.
+    path("", include("coop_governance.proposal_urls")),
+    # Assemblies: notice, register with the live quorum, votes in session, minutes.
+    path("assemblees/", include("coop_governance.assembly_urls")),
+    # Public: the by-laws in force and their versions, past results.
+    path("", include("coop_governance.public_urls")),
+]

@@ -640,6 +640,9 @@ PAGES += [
     Page("coop: member register", "governance:register", ADMIN, "high"),
     Page("coop: a member's history", _membership_register_line, ADMIN, "high"),
     Page("coop: withdrawal requests", "governance:withdrawals", ADMIN, "high"),
+]
+
+
 # --- The coop's proposals and online votes (coop_governance/demo_proposals.py) -----------
 def _demo_proposal(title_start: str, *, vote: bool = False) -> Callable[[], str]:
     def path() -> str:
@@ -676,4 +679,46 @@ PAGES += [
     ),
     Page("an online vote, counted", _demo_proposal("Une politique", vote=True), SHOPPER),
     Page("flagged comments, as the board", "governance:proposal_moderation", ADMIN),
+]
+
+
+# --- Assemblies and the coop's public pages (coop_governance, h2) -------------------------
+
+
+def _demo_assembly(title_start: str, suffix: str = "") -> Callable[[], str]:
+    def path() -> str:
+        from coop_governance.models import Assembly
+
+        assembly = Assembly.objects.filter(title__startswith=title_start).order_by("pk").first()
+        name = "governance:assembly_manage" if suffix == "manage" else "governance:assembly_detail"
+        return reverse(name, args=[assembly.pk])
+
+    return path
+
+
+PAGES += [
+    Page("assemblies", "governance:assembly_list"),
+    Page("an assembly in session", _demo_assembly("Assemblée extraordinaire sur le point")),
+    Page(
+        "an assembly in session, a member",
+        _demo_assembly("Assemblée extraordinaire sur le point"),
+        SHOPPER,
+        "substantial",
+    ),
+    Page("a past assembly", _demo_assembly("Assemblée générale annuelle")),
+    Page("an assembly called", _demo_assembly("Assemblée extraordinaire sur l’avis")),
+    Page("call an assembly", "governance:assembly_call", ADMIN),
+    Page(
+        "chair an assembly",
+        _demo_assembly("Assemblée extraordinaire sur le point", "manage"),
+        ADMIN,
+    ),
+    Page(
+        "an assembly's agenda, board",
+        _demo_assembly("Assemblée générale annuelle 2027", "manage"),
+        ADMIN,
+    ),
+    Page("the coop's by-laws", "governance:bylaws"),
+    Page("by-laws, version 1", "governance:bylaws_version", args=(1,)),
+    Page("results of past votes", "governance:results"),
 ]

@@ -480,9 +480,15 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Online votes of the coop open and close on time (coop_governance/vote_tasks.py).
+# --- Coop governance ------------------------------------------------------------------
+# The coop's video room: an assembly called with remote participation gets a room under
+# this base URL (coop_governance.assemblies.assembly_call); "" offers no video room.
+COOP_VIDEO_ROOM_URL = env("COOP_VIDEO_ROOM_URL", default="https://visio.uniqc.coop/")
+# Online votes open and close on time (coop_governance/vote_tasks.py).
 CELERY_BEAT_SCHEDULE["coop-governance-online-motions"] = {
     "task": "coop_governance.vote_tasks.online_motions_close",
     "schedule": crontab(minute="*"),
 }
-CELERY_IMPORTS += ["coop_governance.vote_tasks"]
+# Task modules a worker does not find by itself (it autodiscovers only `tasks` modules):
+# the online votes' sweep and the assembly notice's mail.
+CELERY_IMPORTS += ["coop_governance.vote_tasks", "coop_governance.assembly_tasks"]

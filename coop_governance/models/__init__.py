@@ -1,16 +1,20 @@
-"""The coop's governance: by-laws as data, the member register, assemblies and votes.
+"""The coop's governance: by-laws as data, the member register, assemblies and votes,
+joining and withdrawal, proposals, by-laws changes and ristournes.
 
 One module per part; each part's models are imported here so that Django finds them.
 """
 
 from coop_governance.models.assemblies import (
+    AgendaDocument,
     AgendaItem,
     Assembly,
     AssemblyKind,
     AssemblyStatus,
     AttendanceSignature,
+    NoticeDelivery,
 )
 from coop_governance.models.bylaws import BoardSeats, Bylaws, QuorumRule, VoteAssurance
+from coop_governance.models.bylaws_changes import BylawsChange
 from coop_governance.models.members import (
     BoardMandate,
     Member,
@@ -18,9 +22,24 @@ from coop_governance.models.members import (
     MemberStatus,
     MemberStatusChange,
 )
+from coop_governance.models.proposals import (
+    CommentFlag,
+    Proposal,
+    ProposalComment,
+    ProposalStatus,
+    ProposalSupport,
+)
+from coop_governance.models.shares import (
+    RefundMethod,
+    SharePurchase,
+    SharePurchaseStatus,
+    Withdrawal,
+    WithdrawalStatus,
+)
 from coop_governance.models.votes import Majority, Motion, MotionStatus, OpenVote, VoteChoice
 
 __all__ = [
+    "AgendaDocument",
     "AgendaItem",
     "Assembly",
     "AssemblyKind",
@@ -29,6 +48,8 @@ __all__ = [
     "BoardMandate",
     "BoardSeats",
     "Bylaws",
+    "BylawsChange",
+    "CommentFlag",
     "Majority",
     "Member",
     "MemberCategory",
@@ -36,34 +57,18 @@ __all__ = [
     "MemberStatusChange",
     "Motion",
     "MotionStatus",
+    "NoticeDelivery",
     "OpenVote",
+    "Proposal",
+    "ProposalComment",
+    "ProposalStatus",
+    "ProposalSupport",
     "QuorumRule",
-    "VoteAssurance",
-    "VoteChoice",
-]
-
-# Membership: joining by buying the qualifying shares, and withdrawal (h1).
-from coop_governance.models.shares import (
-    RefundMethod,
-    SharePurchase,
-    SharePurchaseStatus,
-    Withdrawal,
-    WithdrawalStatus,
-)
-
-__all__ += [
     "RefundMethod",
     "SharePurchase",
     "SharePurchaseStatus",
+    "VoteAssurance",
+    "VoteChoice",
     "Withdrawal",
     "WithdrawalStatus",
 ]
-from coop_governance.models.proposals import (
-    CommentFlag,
-    Proposal,
-    ProposalComment,
-    ProposalStatus,
-    ProposalSupport,
-)
-
-__all__ += ["CommentFlag", "Proposal", "ProposalComment", "ProposalStatus", "ProposalSupport"]

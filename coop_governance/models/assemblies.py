@@ -38,6 +38,9 @@ class Assembly(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     notice_sent_at = models.DateTimeField(_("notice sent at"), null=True, blank=True)
+    # The members present the quorum asks for, fixed when the chair opens the assembly (a
+    # share of the active members is counted on the active members at that moment).
+    quorum_required = models.PositiveIntegerField(_("quorum"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -115,3 +118,61 @@ class AttendanceSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assembly_id}: {self.member}"
+
+
+class AgendaDocument(models.Model):
+    """A document the notice links to: a file uploaded with the agenda item (PDF, within the
+    size limit) or a link to one kept elsewhere; exactly one of the two."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("link"), blank=True)
+    file = models.FileField(_("file"), upload_to="coop/assemblies/%Y/", blank=True)
+    size = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["item", "pk"]
+        verbose_name = _("agenda document")
+        verbose_name_plural = _("agenda documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (~models.Q(url="") & models.Q(file="", size__isnull=True))
+                    | (models.Q(url="") & ~models.Q(file="") & models.Q(size__isnull=False))
+                ),
+                name="coop_governance_agendadocument_file_or_link",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeDelivery(models.Model):
+    """A notice of an assembly mailed to one person for one member (a person for themself,
+    a store's owner for the store): the mail task skips those already sent when retried."""
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="notices")
+    member = models.ForeignKey("coop_governance.Member", on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["assembly", "pk"]
+        verbose_name = _("notice sent")
+        verbose_name_plural = _("notices sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assembly", "member", "recipient"],
+                name="coop_governance_noticedelivery_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assembly_id}: {self.member_id} → {self.recipient_id}"
