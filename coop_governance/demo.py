@@ -15,9 +15,9 @@ from core.demo import DemoSummary
 
 BYLAWS_TEXT_FR = """1. La coopérative est une coopérative de solidarité, régie par la Loi sur les
    coopératives.
-2. Est membre la personne ou l’entreprise qui souscrit la part de qualification (10 $) et que le
-   conseil admet. Un membre, un vote, quel que soit le nombre de parts; aucun vote par procuration.
-3. L’assemblée est convoquée par un avis d’au moins 10 jours; le quorum est de 10 membres.
+2. Est membre la personne ou l’entreprise qui souscrit la part de qualification (10 $) et que le
+   conseil admet. Un membre, un vote, quel que soit le nombre de parts ; aucun vote par procuration.
+3. L’assemblée est convoquée par un avis d’au moins 10 jours ; le quorum est de 10 membres.
 4. Une résolution spéciale demande les deux tiers des voix exprimées.
 5. Les trop-perçus sont d’abord versés à la réserve, puis attribués en ristournes aux membres au
    prorata de leurs achats."""
