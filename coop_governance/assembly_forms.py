@@ -104,9 +104,12 @@ class BylawsChangeForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("text_fr", "text_en"):
+        # Each text is in its own language whatever the page's: `lang` tells a screen
+        # reader (and a spell checker) how to read it.
+        for name, language in (("text_fr", "fr"), ("text_en", "en")):
             self.fields[name].max_length = BYLAWS_TEXT_MAX_LENGTH
             self.fields[name].widget.attrs["maxlength"] = BYLAWS_TEXT_MAX_LENGTH
+            self.fields[name].widget.attrs["lang"] = language
 
     def _post_clean(self) -> None:
         """The motion does not exist yet: the service validates the row it makes."""
