@@ -41,3 +41,19 @@ __all__ = [
     "VoteAssurance",
     "VoteChoice",
 ]
+
+from coop_governance.models.ristournes import (
+    FiscalYear,
+    RistourneAllocation,
+    RistourneComputation,
+    RistournePurchases,
+    RistourneStatus,
+)
+
+__all__ += [
+    "FiscalYear",
+    "RistourneAllocation",
+    "RistourneComputation",
+    "RistournePurchases",
+    "RistourneStatus",
+]
