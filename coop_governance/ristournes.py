@@ -467,8 +467,9 @@ def ristourne_record(
 ) -> RistourneComputation:
     """Once the members adopted the proposal (its motion closed and adopted), record each
     member's allocation: the distributable amount in proportion to eligible purchases,
-    by the largest-remainder rule. Recording again finds it done and changes nothing; a
-    rejected motion marks the computation rejected (the board may compute again)."""
+    by the largest-remainder rule. Recording again finds it done and changes nothing. A
+    motion the members rejected marks the computation rejected and records nothing (the
+    board may compute again); a motion not yet counted is refused (RistourneNotAdopted)."""
     access_board(acting_user)
     computation = ristourne_computation_lock(computation.pk)
     if computation.status == RistourneStatus.RECORDED:
@@ -482,7 +483,7 @@ def ristourne_record(
         computation.status = RistourneStatus.REJECTED
         computation.save(update_fields=["status"])
         audit_record(acting_user=acting_user, action="ristourne_reject", target=computation)
-        raise RistourneNotAdopted()
+        return computation
     rows = list(
         RistournePurchases.objects.filter(computation=computation).values_list(
             "member_id", "member__number", "amount"
