@@ -5,3 +5,7 @@ included here."""
 app_name = "governance"
 
 urlpatterns: list = []
+
+from coop_governance import ristourne_urls  # noqa: E402 - each part appends its own
+
+urlpatterns += ristourne_urls.urlpatterns
