@@ -104,3 +104,6 @@ def demo_load(
     bylaws_founding_load(summary=summary)
     members_load(summary=summary, people=people, stores=stores)
     # Joining, assemblies, proposals and ristournes add their demo here, in that order.
+    from coop_governance.demo_ristournes import ristournes_demo_load
+
+    ristournes_demo_load(summary=summary, people=people, stores=stores)

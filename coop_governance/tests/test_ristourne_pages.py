@@ -282,3 +282,44 @@ def test_the_detail_page_costs_the_same_for_few_and_many_members(client, board, 
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# --- The demo ---------------------------------------------------------------------------
+
+
+def test_the_demo_shopper_has_last_years_ristourne_and_a_reload_writes_nothing(
+    client, django_capture_on_commit_callbacks
+):
+    from coop_governance.demo import demo_load as governance_demo_load
+    from core.demo import DemoSummary
+    from identity import demo as identity_demo
+    from marketplace.demo import demo_load as marketplace_demo_load
+    from marketplace.models import CartLine
+
+    people = identity_demo.demo_load(summary=DemoSummary())
+    with django_capture_on_commit_callbacks(execute=True):
+        stores = marketplace_demo_load(summary=DemoSummary(), people=people)
+        cart = list(
+            CartLine.objects.order_by("pk").values_list("cart__owner", "variant", "quantity")
+        )
+        governance_demo_load(summary=DemoSummary(), people=people, stores=stores)
+    # The shopper's cart, set aside while the year's orders were made, is as it was.
+    assert (
+        list(CartLine.objects.order_by("pk").values_list("cart__owner", "variant", "quantity"))
+        == cart
+    )
+    computation = RistourneComputation.objects.get()
+    assert computation.status == "recorded"
+    assert computation.non_member_purchases > 0
+    allocations = RistourneAllocation.objects.filter(computation=computation)
+    assert sum(a.amount for a in allocations) == computation.distributable
+    shopper = people["shopper@demo.uniqc.coop"]
+    mine = allocations.get(member__person=shopper)
+    assert mine.amount > 0 and mine.shares > 0
+    english(client).force_login(shopper)
+    response = client.get(reverse("governance:ristourne_statement", args=[mine.pk]))
+    assert response.status_code == 200
+    summary = DemoSummary()
+    governance_demo_load(summary=summary, people=people, stores=stores)
+    assert RistourneComputation.objects.count() == 1
+    assert RistourneAllocation.objects.count() == allocations.count()
