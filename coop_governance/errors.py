@@ -89,8 +89,8 @@ class RistourneFiguresRefused(GovernanceError):
 
     code = "ristourne_figures_refused"
     message = _(
-        "These figures break the reserve rule: while equity is under 30 % of debts, "
-        "at least 20 % goes to the reserve."
+        "These figures break the reserve rule: while equity is under 30% of debts, "
+        "at least 20% goes to the reserve."
     )
 
 

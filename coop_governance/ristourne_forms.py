@@ -72,8 +72,8 @@ class ComputeForm(forms.Form):
     equity = _money(_("Equity at year end"))
     debts = _money(_("Debts at year end"))
     reserve_percent = _percent(
-        _("Part of the members' surplus to the reserve (%)"),
-        _("At least 20 % while equity is under 30 % of debts."),
+        _("Part of the members’ surplus to the reserve (%)"),
+        _("At least 20% while equity is under 30% of debts."),
         20,
     )
     shares_percent = _percent(

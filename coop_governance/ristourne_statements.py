@@ -49,7 +49,7 @@ def statement_pdf(allocation: RistourneAllocation, language: str = "fr") -> byte
                 % {"start": date_qc(year.starts_on), "end": date_qc(year.ends_on)},
             ),
             (_("Your eligible purchases"), money(allocation.purchases)),
-            (_("All members' eligible purchases"), money(computation.member_purchases)),
+            (_("All members’ eligible purchases"), money(computation.member_purchases)),
             (_("Ristournes adopted for all members"), money(computation.distributable)),
             (_("Your ristourne"), money(allocation.amount)),
             (_("Paid in cash"), money(allocation.cash)),

@@ -37,7 +37,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from coop_governance.errors import (
@@ -62,6 +62,7 @@ from coop_governance.models import (
     RistourneStatus,
 )
 from coop_governance.selectors import access_board, bylaws_in_force, is_on_board
+from core.templatetags.qc import money_format
 from identity.audit import audit_record
 
 CENT = Decimal("0.01")
@@ -359,23 +360,29 @@ def ristourne_compute(
 # --- The proposal -----------------------------------------------------------------------
 
 
+def percent_format(value: Decimal) -> str:
+    """A rate as people write it: 20, 12.5 (12,5 in French)."""
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",") if (translation.get_language() or "fr").startswith("fr") else text
+
+
 def proposal_text(computation: RistourneComputation) -> str:
-    """The motion's text: the figures the members adopt, in the site's language."""
+    """The motion's text: the figures the members adopt, in the active language."""
     return _(
-        "Fiscal year %(year)s. Surplus: %(surplus)s $. To the reserve: %(reserve)s $ "
-        "(of which %(non_member)s $ from non-member business, and %(percent)s %% of the "
-        "rest). Ristournes to the members: %(distributable)s $, in proportion to their "
-        "eligible purchases (%(purchases)s $ in all), paid %(shares)s %% in preferred "
-        "shares and the rest in cash."
+        "Fiscal year %(year)s. Surplus: %(surplus)s. To the reserve: %(reserve)s (of which "
+        "%(non_member)s from non-member business, and %(percent)s%% of the rest). "
+        "Ristournes to the members: %(distributable)s, in proportion to their eligible "
+        "purchases (%(purchases)s in all), paid %(shares)s%% in preferred shares and the "
+        "rest in cash."
     ) % {
         "year": computation.fiscal_year,
-        "surplus": computation.surplus,
-        "reserve": computation.reserve,
-        "non_member": computation.non_member_surplus,
-        "percent": computation.reserve_percent,
-        "distributable": computation.distributable,
-        "purchases": computation.member_purchases,
-        "shares": computation.shares_percent,
+        "surplus": money_format(computation.surplus),
+        "reserve": money_format(computation.reserve),
+        "non_member": money_format(computation.non_member_surplus),
+        "percent": percent_format(computation.reserve_percent),
+        "distributable": money_format(computation.distributable),
+        "purchases": money_format(computation.member_purchases),
+        "shares": percent_format(computation.shares_percent),
     }
 
 

@@ -69,10 +69,10 @@ class RistourneComputation(models.Model):
     equity = models.DecimalField(_("equity"), **MONEY)
     debts = models.DecimalField(_("debts"), **MONEY)
     reserve_percent = models.DecimalField(
-        _("part of the members' surplus to the reserve"), **PERCENT
+        _("part of the members’ surplus to the reserve"), **PERCENT
     )
     shares_percent = models.DecimalField(_("part paid in preferred shares"), **PERCENT)
-    member_purchases = models.DecimalField(_("members' eligible purchases"), **PURCHASES)
+    member_purchases = models.DecimalField(_("members’ eligible purchases"), **PURCHASES)
     non_member_purchases = models.DecimalField(_("other purchases"), **PURCHASES)
     non_member_surplus = models.DecimalField(_("surplus from non-member business"), **MONEY)
     reserve = models.DecimalField(_("to the reserve"), **MONEY)
@@ -160,8 +160,8 @@ class RistournePurchases(models.Model):
 
     class Meta:
         ordering = ["computation", "member"]
-        verbose_name = _("member's eligible purchases")
-        verbose_name_plural = _("members' eligible purchases")
+        verbose_name = _("member’s eligible purchases")
+        verbose_name_plural = _("members’ eligible purchases")
         constraints = [
             models.UniqueConstraint(
                 fields=["computation", "member"], name="coop_governance_ristournepurchases_once"

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, close_old_connections, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -373,14 +373,16 @@ def test_an_online_proposal_needs_its_times_in_order(table, year_2025, board):
     now = timezone.now()
     with pytest.raises(RistourneStateRefused):
         ristourne_propose(computation=computation, acting_user=board, opens_at=now, closes_at=now)
-    proposed = ristourne_propose(
-        computation=computation,
-        acting_user=board,
-        opens_at=now,
-        closes_at=now + datetime.timedelta(days=7),
-    )
+    with translation.override("en"):
+        proposed = ristourne_propose(
+            computation=computation,
+            acting_user=board,
+            opens_at=now,
+            closes_at=now + datetime.timedelta(days=7),
+        )
     assert proposed.motion.is_online
-    assert "6216.21" in proposed.motion.text
+    assert "Ristournes to the members: $6,216.21" in proposed.motion.text
+    assert "20% of the rest" in proposed.motion.text
     # Proposing again (a retried form) returns the same motion.
     again = ristourne_propose(
         computation=computation,
