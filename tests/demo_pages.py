@@ -599,3 +599,32 @@ def _stripe_order_cancelled(shopper) -> None:
         status=PaymentStatus.CANCELED,
         redirect_url=f"/paiement/carte/{CARD_PAYMENT_INTENT}/",
     )
+
+
+def _ristourne_path(name: str) -> Callable[[], str]:
+    """A page of the demo's recorded ristourne computation (coop_governance/demo_ristournes.py)."""
+
+    def path() -> str:
+        from coop_governance.models import RistourneComputation
+
+        computation = RistourneComputation.objects.get(status="recorded")
+        if name == "compute":
+            return reverse("governance:ristourne_compute", args=(computation.fiscal_year_id,))
+        return reverse(f"governance:{name}", args=(computation.pk,))
+
+    return path
+
+
+PAGES += [
+    Page("my ristournes", "governance:ristournes_mine", SHOPPER),
+    Page("ristournes, the board", "governance:ristournes_board", ADMIN),
+    Page("a year's ristournes, the board", _ristourne_path("ristourne_detail"), ADMIN),
+    Page("ristournes to compute", _ristourne_path("compute"), ADMIN),
+    Page(
+        "ristournes computed with errors",
+        _ristourne_path("compute"),
+        ADMIN,
+        status=400,
+        post={"surplus": "-1", "equity": "x", "debts": "", "reserve_percent": "5"},
+    ),
+]
