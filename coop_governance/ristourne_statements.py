@@ -74,7 +74,16 @@ def statement_pdf(allocation: RistourneAllocation, language: str = "fr") -> byte
         return _draw(title, rows, notes, author=_("Uniqc Coop"))
 
 
+def _pdf_text(text: str) -> str:
+    """Text for the PDF's standard fonts (WinAnsi): they have the no-break space, not the
+    narrow one French puts before ; ! ?."""
+    return text.replace("\u202f", "\u00a0")
+
+
 def _draw(title: str, rows: list[tuple[str, str]], notes: list[str], *, author: str) -> bytes:
+    title, author = _pdf_text(title), _pdf_text(author)
+    rows = [(_pdf_text(label), _pdf_text(value)) for label, value in rows]
+    notes = [_pdf_text(note) for note in notes]
     buffer = io.BytesIO()
     width, height = LETTER
     canvas = Canvas(buffer, pagesize=LETTER, invariant=True)

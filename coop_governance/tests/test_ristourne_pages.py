@@ -155,6 +155,25 @@ def test_a_member_not_on_the_board_is_refused_the_boards_pages(client, members, 
     assert response.status_code == 403
 
 
+@pytest.mark.parametrize(
+    "name,args,data",
+    [
+        ("governance:fiscal_year_create", [], {"starts_on": "2024-01-01", "ends_on": "2024-12-31"}),
+        ("governance:ristourne_compute", ["year"], {"surplus": "1.00"}),
+        ("governance:ristourne_propose", ["computation"], {"how": "assembly"}),
+    ],
+)
+def test_a_member_not_on_the_board_cannot_post_the_boards_forms(client, members, name, args, data):
+    a, _b = members
+    pks = {
+        "year": FiscalYear.objects.get().pk,
+        "computation": RistourneComputation.objects.get().pk,
+    }
+    client.force_login(a.person)
+    assert client.post(reverse(name, args=[pks[arg] for arg in args]), data).status_code == 403
+    assert FiscalYear.objects.count() == 1
+
+
 def test_a_member_not_on_the_board_cannot_record(client, members):
     a, _b = members
     client.force_login(a.person)
