@@ -50,6 +50,7 @@ from coop_governance.errors import (
 )
 from coop_governance.lock_objects import fiscal_year_lock, ristourne_computation_lock
 from coop_governance.models import (
+    AssemblyStatus,
     FiscalYear,
     Majority,
     Member,
@@ -397,8 +398,8 @@ def ristourne_propose(
     closes_at: datetime.datetime | None = None,
 ) -> RistourneComputation:
     """The board puts the computation to the members: an ordinary resolution voted at
-    `assembly`, or online between `opens_at` and `closes_at`. Proposing again returns the
-    computation as it is (a retried form)."""
+    `assembly` (called or in session), or online between `opens_at` and `closes_at`.
+    Proposing again returns the computation as it is (a retried form)."""
     access_board(acting_user)
     computation = ristourne_computation_lock(computation.pk)
     if computation.status == RistourneStatus.PROPOSED:
@@ -406,6 +407,8 @@ def ristourne_propose(
     if computation.status != RistourneStatus.COMPUTED:
         raise RistourneStateRefused()
     if assembly is None and (opens_at is None or closes_at is None or closes_at <= opens_at):
+        raise RistourneStateRefused()
+    if assembly is not None and assembly.status not in (AssemblyStatus.CALLED, AssemblyStatus.OPEN):
         raise RistourneStateRefused()
     motion = Motion(
         title=_("Ristournes for the fiscal year %(year)s") % {"year": computation.fiscal_year},

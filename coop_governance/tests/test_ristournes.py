@@ -23,6 +23,7 @@ from coop_governance.errors import (
     RistourneStateRefused,
 )
 from coop_governance.models import (
+    AssemblyStatus,
     FiscalYear,
     MemberStatus,
     RistourneAllocation,
@@ -393,6 +394,16 @@ def test_an_online_proposal_needs_its_times_in_order(table, year_2025, board):
     assert again.motion_id == proposed.motion_id
 
 
+def test_a_closed_assembly_cannot_take_the_proposal(table, year_2025, board, bylaws):
+    computation = compute(year_2025, board)
+    with pytest.raises(RistourneStateRefused):
+        ristourne_propose(
+            computation=computation,
+            acting_user=board,
+            assembly=assembly_make(bylaws, status=AssemblyStatus.CLOSED),
+        )
+
+
 # --- Refusals, one per case ------------------------------------------------------------
 
 
@@ -581,3 +592,43 @@ def test_two_recordings_at_once_record_each_member_once(make_store):
     assert errors == []
     assert RistourneAllocation.objects.count() == 3
     assert sum(RistourneAllocation.objects.values_list("amount", flat=True)) == D("80.00")
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgresql_only")
+def test_two_computations_at_once_leave_one_for_the_year(make_store):
+    """Two board members compute the same year at the same moment: the year's lock
+    serialises them, the second computes again in place, one computation is left."""
+    bylaws_make()
+    board_member = member_make()
+    board_seat_give(board_member)
+    board = board_member.person
+    store = make_store(listings=0)
+    for n in range(1, 4):
+        order_make(member_since(at(2024, 1, 1)).person, store, at(2025, 3, n), [f"{n}0.00"])
+    year = fiscal_year_create(
+        starts_on=datetime.date(2025, 1, 1), ends_on=datetime.date(2025, 12, 31), acting_user=board
+    )
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run(surplus):
+        try:
+            barrier.wait()
+            compute(year, board, surplus=D(surplus))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in ("100.00", "200.00")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    computation = RistourneComputation.objects.get()
+    assert computation.surplus in (D("100.00"), D("200.00"))
+    assert RistournePurchases.objects.filter(computation=computation).count() == 3
