@@ -25,7 +25,8 @@ explains with a worked example.
    cent, and the cents left over go one each to the largest cut-off fractions, ties to the
    lower member number, so that the allocations add up to the approved total exactly.
    Each allocation is then split: the preferred-shares part is its `shares_percent`
-   rounded half-up to the cent, and cash is the rest, so the two add up to it.
+   rounded half-up to the cent, and cash is the rest, so the two add up to it; a member
+   who has withdrawn by the recording is paid all in cash (shares go to members).
 """
 
 import datetime
@@ -497,17 +498,21 @@ def ristourne_record(
         return computation
     rows = list(
         RistournePurchases.objects.filter(computation=computation).values_list(
-            "member_id", "member__number", "amount"
+            "member_id", "member__number", "member__status", "amount"
         )
     )
     by_number = largest_remainder_allocate(
-        computation.distributable, [(number, amount) for _pk, number, amount in rows]
+        computation.distributable, [(number, amount) for _pk, number, _s, amount in rows]
     )
     now = timezone.now()
     allocations = []
-    for member_id, number, purchases in rows:
+    for member_id, number, status, purchases in rows:
         amount = by_number[number]
-        cash, shares = allocation_split(amount, computation.shares_percent)
+        # Preferred shares are issued to members: one who has withdrawn is paid in cash.
+        shares_percent = (
+            Decimal(0) if status == MemberStatus.WITHDRAWN else computation.shares_percent
+        )
+        cash, shares = allocation_split(amount, shares_percent)
         allocations.append(
             RistourneAllocation(
                 computation=computation,

@@ -215,7 +215,7 @@ def test_allocations_against_the_hand_computed_table_add_up_to_the_total(
     #   D 621,621 *  25 / 575 =  27,027 exactly
     # Floors add up to 621,619: the 2 cents left go to the largest fractions, A and C.
     # Shares 40 %: A 1,621.62 * 0.4 = 648.648 -> 648.65, cash 972.97; B 1,081.08 and
-    # 1,621.62; D 270.27 * 0.4 = 108.108 -> 108.11, cash 162.16.
+    # 1,621.62; D has withdrawn: all 270.27 in cash.
     rows = {
         a.member_id: (a.purchases, a.amount, a.cash, a.shares)
         for a in RistourneAllocation.objects.filter(computation=computation)
@@ -224,7 +224,7 @@ def test_allocations_against_the_hand_computed_table_add_up_to_the_total(
         table["A"].pk: (D("150.00"), D("1621.62"), D("972.97"), D("648.65")),
         table["B"].pk: (D("250.00"), D("2702.70"), D("1621.62"), D("1081.08")),
         table["C"].pk: (D("150.00"), D("1621.62"), D("972.97"), D("648.65")),
-        table["D"].pk: (D("25.00"), D("270.27"), D("162.16"), D("108.11")),
+        table["D"].pk: (D("25.00"), D("270.27"), D("270.27"), D("0.00")),
     }
     assert sum(amount for _p, amount, _c, _s in rows.values()) == D("6216.21")
     computation.refresh_from_db()
