@@ -260,6 +260,23 @@ def test_one_allocation_per_member_per_year_in_the_database(table, year_2025, bo
         )
 
 
+def test_a_refund_of_part_of_a_whole_order_takes_back_that_part_of_each_shipment(
+    make_store, year_2025, board
+):
+    """Two shipments of 100.00 (114.98 each with taxes), 229.96 in all; 114.98 refunded on
+    the order itself: half of it, so half of each shipment's goods, 100.00, is kept."""
+    member = member_since(at(2024, 1, 1))
+    order = order_make(
+        member.person,
+        [make_store(listings=0), make_store(listings=0)],
+        at(2025, 5, 5),
+        ["100.00", "100.00"],
+    )
+    refund_make(order, "114.98")
+    computation = compute(year_2025, board)
+    assert RistournePurchases.objects.get(computation=computation).amount == D("100.00")
+
+
 def test_equity_at_30_percent_of_debts_lifts_the_minimum(table, year_2025, board):
     computation = compute(
         year_2025, board, equity=D("30000.00"), debts=D("100000.00"), reserve_percent=D("0")
