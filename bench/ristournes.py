@@ -15,7 +15,7 @@ Then it times, each BENCH_RUNS times (median and worst):
 - ristourne_compute, the service: the members' eligible purchases written by one INSERT …
   SELECT grouped by member, the non-member total, the reserve rule, the audit row;
 and once: ristourne_record (50,000 allocations by the largest-remainder rule in exact
-fractions, bulk-inserted) and the board's CSV export. Never fails on speed.
+integers, bulk-inserted) and the board's CSV export. Never fails on speed.
 
 Environment: BENCH_RISTOURNES_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/uniqc_bench_ristournes, dropped and re-created),

@@ -33,7 +33,6 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -444,24 +443,28 @@ def largest_remainder_allocate(
     """Share `total` (in cents) among keys in proportion to their weights, to the cent,
     adding up to `total` exactly: each exact share is cut down to the cent, then the
     cents left over go one each to the largest cut-off fractions, ties to the lower key
-    (the member number). Exact arithmetic throughout (fractions, no float)."""
-    weights = [(key, Fraction(weight)) for key, weight in weights if weight > 0]
-    total_cents = int((total / CENT).to_integral_value())
-    if total != cents(total) or total_cents < 0:
+    (the member number). Exact integer arithmetic: with the weights scaled to integers
+    `w` summing to `W`, a share is `T * w // W` cents and its cut-off fraction
+    `T * w % W` over the same `W`, so fractions compare as integers."""
+    weights = [(key, weight) for key, weight in weights if weight > 0]
+    if total != cents(total) or total < 0:
         raise ValueError("total must be a non-negative amount in cents")
-    whole = sum(weight for _key, weight in weights)
+    total_cents = int(total / CENT)
     if not weights or total_cents == 0:
         return {key: Decimal("0.00") for key, _weight in weights}
+    places = max(-min(weight.as_tuple().exponent, 0) for _key, weight in weights)
+    scale = Decimal(10) ** places
+    scaled = [(key, int(weight * scale)) for key, weight in weights]
+    whole = sum(weight for _key, weight in scaled)
     shares: dict[int, int] = {}
-    remainders: list[tuple[Fraction, int]] = []
-    for key, weight in weights:
-        exact = total_cents * weight / whole
-        floor = exact.numerator // exact.denominator
+    remainders: list[tuple[int, int]] = []
+    for key, weight in scaled:
+        floor, remainder = divmod(total_cents * weight, whole)
         shares[key] = floor
-        remainders.append((exact - floor, key))
+        remainders.append((-remainder, key))
     left = total_cents - sum(shares.values())
-    remainders.sort(key=lambda item: (-item[0], item[1]))
-    for _fraction, key in remainders[:left]:
+    remainders.sort()
+    for _remainder, key in remainders[:left]:
         shares[key] += 1
     return {key: Decimal(count) * CENT for key, count in shares.items()}
 
