@@ -210,6 +210,9 @@ def test_the_board_runs_a_year_through_its_pages(client, make_store, board, byla
     assert (computation.reserve, computation.distributable) == (D("360.00"), D("640.00"))
     page = client.get(response.url).content.decode()
     assert "$640.00" in page
+    # The form to compute again starts from the figures entered.
+    again = client.get(reverse("governance:ristourne_compute", args=[year.pk])).content.decode()
+    assert 'value="1000.00"' in again
     now = timezone.localtime()
     response = client.post(
         reverse("governance:ristourne_propose", args=[computation.pk]),

@@ -162,7 +162,10 @@ def board_ristourne_compute(request: HttpRequest, year_pk: int) -> HttpResponse:
                 return redirect("governance:ristourne_detail", pk=computation.pk)
         status = 400
     else:
-        form = ComputeForm()
+        # Computing again starts from the figures entered last time.
+        last = year.ristourne_computations.order_by("-computed_at").first()
+        fields = ComputeForm.base_fields
+        form = ComputeForm(initial={name: getattr(last, name) for name in fields} if last else None)
     return _private(
         render(
             request,
