@@ -476,6 +476,27 @@ def allocation_split(amount: Decimal, shares_percent: Decimal) -> tuple[Decimal,
     return amount - shares, shares
 
 
+def allocations_insert(rows: list[tuple]) -> None:
+    """Insert allocation rows (computation, fiscal year, member, purchases, amount, cash,
+    shares, recorded at), many rows per statement: the ORM's bulk_create spent 5 of its
+    8 seconds preparing 50,000 rows' values in Python. The table's constraints check
+    every row."""
+    table = RistourneAllocation._meta.db_table
+    # At most 1,000 rows, and within the database's cap on parameters (SQLite: 999).
+    batch = min(1000, (connection.features.max_query_params or 8000) // 8)
+    columns = (
+        "computation_id, fiscal_year_id, member_id, purchases, amount, cash, shares, recorded_at"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values}",  # noqa: S608 - placeholders
+                [value for row in chunk for value in row],
+            )
+
+
 @transaction.atomic
 def ristourne_record(
     *, computation: RistourneComputation, acting_user: Any
@@ -508,6 +529,7 @@ def ristourne_record(
         computation.distributable, [(number, amount) for _pk, number, _s, amount in rows]
     )
     now = timezone.now()
+    recorded_at = connection.ops.adapt_datetimefield_value(now)
     allocations = []
     for member_id, number, status, purchases in rows:
         amount = by_number[number]
@@ -517,20 +539,20 @@ def ristourne_record(
         )
         cash, shares = allocation_split(amount, shares_percent)
         allocations.append(
-            RistourneAllocation(
-                computation=computation,
-                fiscal_year_id=computation.fiscal_year_id,
-                member_id=member_id,
-                purchases=purchases,
-                amount=amount,
-                cash=cash,
-                shares=shares,
-                recorded_at=now,
+            (
+                computation.pk,
+                computation.fiscal_year_id,
+                member_id,
+                purchases,
+                amount,
+                cash,
+                shares,
+                recorded_at,
             )
         )
     try:
         with transaction.atomic():
-            RistourneAllocation.objects.bulk_create(allocations, batch_size=2000)
+            allocations_insert(allocations)
     except IntegrityError as error:
         # Another computation of the year recorded first (the constraint decides).
         raise RistourneStateRefused() from error

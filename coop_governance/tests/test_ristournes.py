@@ -34,6 +34,7 @@ from coop_governance.models import (
 from coop_governance.ristournes import (
     access_ristourne_view,
     allocation_split,
+    allocations_insert,
     fiscal_year_create,
     fiscal_year_last_ended,
     largest_remainder_allocate,
@@ -649,3 +650,24 @@ def test_two_computations_at_once_leave_one_for_the_year(make_store):
     computation = RistourneComputation.objects.get()
     assert computation.surplus in (D("100.00"), D("200.00"))
     assert RistournePurchases.objects.filter(computation=computation).count() == 3
+
+
+def test_many_allocations_are_inserted_in_batches(year_2025, board):
+    """More rows than one statement takes (SQLite caps its parameters at 999: 124 rows)."""
+    computation = compute(year_2025, board, surplus=D("0.00"))
+    recorded_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [
+        (
+            computation.pk,
+            year_2025.pk,
+            member_make().pk,
+            D("1.00"),
+            D("0.01"),
+            D("0.01"),
+            D("0"),
+            recorded_at,
+        )
+        for _ in range(130)
+    ]
+    allocations_insert(rows)
+    assert RistourneAllocation.objects.filter(computation=computation).count() == 130
