@@ -13,7 +13,9 @@ explains with a worked example.
    during the year, for their business as members. A store's membership has no purchases
    of its own: a marketplace order is always bought by a person, and its owner's orders
    count for the owner's own membership, if any. Everything else is non-member business.
-   All of it is one set-based SQL statement (INSERT … SELECT grouped by member).
+   Set-based: one INSERT … SELECT grouped by member writes the members' purchases, and
+   the non-member business is everyone's (one SUM) less the members'. A partial refund's
+   goods are rounded to the cent per shipment, so every sum after is exact.
 2. The reserve rule. The surplus from non-member business (the surplus in proportion to
    non-member purchases) goes to the reserve; of the rest, the board's `reserve_percent`
    goes to the reserve too, and that rate is at least 20 % while equity is under 30 % of
