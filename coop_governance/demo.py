@@ -15,9 +15,11 @@ from core.demo import DemoSummary
 
 BYLAWS_TEXT_FR = """1. La coopérative est une coopérative de solidarité, régie par la Loi sur les
    coopératives.
-2. Est membre la personne ou l’entreprise qui souscrit la part de qualification (10 $) et que le
-   conseil admet. Un membre, un vote, quel que soit le nombre de parts ; aucun vote par procuration.
-3. L’assemblée est convoquée par un avis d’au moins 10 jours ; le quorum est de 10 membres.
+2. Est membre la personne ou l’entreprise qui souscrit la part de qualification (10\u00a0$)
+   et que le conseil admet. Un membre, un vote, quel que soit le nombre de parts\u202f; aucun
+   vote par procuration.
+3. L’assemblée est convoquée par un avis d’au moins 10\u00a0jours\u202f; le quorum est de 10
+   membres.
 4. Une résolution spéciale demande les deux tiers des voix exprimées.
 5. Les trop-perçus sont d’abord versés à la réserve, puis attribués en ristournes aux membres au
    prorata de leurs achats."""
@@ -105,11 +107,14 @@ def demo_load(
     members_load(summary=summary, people=people, stores=stores)
     # Each part's demo, assemblies before proposals (a proposal goes on the agenda of
     # the assembly called ahead): a person who can join, an open vote, a request to
-    # leave; assemblies past, in session and called; proposals in each state.
+    # leave; assemblies past, in session and called; proposals in each state; last
+    # fiscal year's ristournes, adopted, with the statements.
     from coop_governance.demo_assemblies import demo_assemblies_load
     from coop_governance.demo_membership import membership_demo_load
     from coop_governance.demo_proposals import proposals_demo_load
+    from coop_governance.demo_ristournes import ristournes_demo_load
 
     membership_demo_load(summary=summary, people=people)
     demo_assemblies_load(summary=summary, people=people)
     proposals_demo_load(summary=summary, people=people)
+    ristournes_demo_load(summary=summary, people=people, stores=stores)

@@ -196,3 +196,44 @@ class QuorumNotMet(GovernanceError):
 class DocumentRefused(GovernanceError):
     code = "document_refused"
     message = _("Send a PDF file of at most 10 MB, or a link.")
+
+
+# --- Ristournes (patronage dividends) ---------------------------------------------------
+
+
+class FiscalYearRefused(GovernanceError):
+    """Dates out of order, or overlapping another fiscal year."""
+
+    code = "fiscal_year_refused"
+    message = _("A fiscal year ends after it starts and overlaps no other fiscal year.")
+
+
+class FiscalYearNotEnded(GovernanceError):
+    code = "fiscal_year_not_ended"
+    message = _("Ristournes are computed once the fiscal year has ended.")
+
+
+class RistourneFiguresRefused(GovernanceError):
+    """Figures the rules refuse: a negative amount, a rate out of range, or a reserve rate
+    under the Act's minimum while equity is under 30 % of debts."""
+
+    code = "ristourne_figures_refused"
+    message = _(
+        "These figures break the reserve rule: while equity is under 30% of debts, "
+        "at least 20% goes to the reserve."
+    )
+
+
+class RistourneStateRefused(GovernanceError):
+    code = "ristourne_state_refused"
+    message = _("This ristourne computation cannot do that in its present state.")
+
+
+class RistourneNotAdopted(GovernanceError):
+    code = "ristourne_not_adopted"
+    message = _("The members have not adopted this ristourne proposal.")
+
+
+class NotYourRistourne(GovernanceError):
+    code = "not_your_ristourne"
+    message = _("This ristourne statement is not yours.")

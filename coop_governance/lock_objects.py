@@ -27,3 +27,17 @@ def share_purchase_lock(pk: int) -> SharePurchase:
 
 def withdrawal_lock(pk: int) -> Withdrawal:
     return Withdrawal.objects.select_for_update().get(pk=pk)
+
+
+def ristourne_computation_lock(pk: int) -> "RistourneComputation":  # noqa: F821
+    """A ristourne computation, locked alone; taken before its motion and its members."""
+    from coop_governance.models import RistourneComputation
+
+    return RistourneComputation.objects.select_for_update(of=("self",)).get(pk=pk)
+
+
+def fiscal_year_lock(pk: int) -> "FiscalYear":  # noqa: F821
+    """A fiscal year, locked: its computations are written one at a time."""
+    from coop_governance.models import FiscalYear
+
+    return FiscalYear.objects.select_for_update().get(pk=pk)

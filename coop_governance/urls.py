@@ -15,4 +15,6 @@ urlpatterns = [
     path("assemblees/", include("coop_governance.assembly_urls")),
     # Public: the by-laws in force and their versions, past results.
     path("", include("coop_governance.public_urls")),
+    # Ristournes: the board's fiscal years and computations, each member's statements.
+    path("", include("coop_governance.ristourne_urls")),
 ]

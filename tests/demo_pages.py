@@ -722,3 +722,32 @@ PAGES += [
     Page("by-laws, version 1", "governance:bylaws_version", args=(1,)),
     Page("results of past votes", "governance:results"),
 ]
+
+
+def _ristourne_path(name: str) -> Callable[[], str]:
+    """A page of the demo's recorded ristourne computation (coop_governance/demo_ristournes.py)."""
+
+    def path() -> str:
+        from coop_governance.models import RistourneComputation
+
+        computation = RistourneComputation.objects.get(status="recorded")
+        if name == "compute":
+            return reverse("governance:ristourne_compute", args=(computation.fiscal_year_id,))
+        return reverse(f"governance:{name}", args=(computation.pk,))
+
+    return path
+
+
+PAGES += [
+    Page("my ristournes", "governance:ristournes_mine", SHOPPER),
+    Page("ristournes, the board", "governance:ristournes_board", ADMIN),
+    Page("a year's ristournes, the board", _ristourne_path("ristourne_detail"), ADMIN),
+    Page("ristournes to compute", _ristourne_path("compute"), ADMIN),
+    Page(
+        "ristournes computed with errors",
+        _ristourne_path("compute"),
+        ADMIN,
+        status=400,
+        post={"surplus": "-1", "equity": "x", "debts": "", "reserve_percent": "5"},
+    ),
+]

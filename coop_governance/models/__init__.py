@@ -29,6 +29,13 @@ from coop_governance.models.proposals import (
     ProposalStatus,
     ProposalSupport,
 )
+from coop_governance.models.ristournes import (
+    FiscalYear,
+    RistourneAllocation,
+    RistourneComputation,
+    RistournePurchases,
+    RistourneStatus,
+)
 from coop_governance.models.shares import (
     RefundMethod,
     SharePurchase,
@@ -50,6 +57,7 @@ __all__ = [
     "Bylaws",
     "BylawsChange",
     "CommentFlag",
+    "FiscalYear",
     "Majority",
     "Member",
     "MemberCategory",
@@ -65,6 +73,10 @@ __all__ = [
     "ProposalSupport",
     "QuorumRule",
     "RefundMethod",
+    "RistourneAllocation",
+    "RistourneComputation",
+    "RistournePurchases",
+    "RistourneStatus",
     "SharePurchase",
     "SharePurchaseStatus",
     "VoteAssurance",
