@@ -219,6 +219,7 @@ class RistourneFiguresRefused(GovernanceError):
 
     code = "ristourne_figures_refused"
     message = _(
+        # xgettext:no-python-format
         "These figures break the reserve rule: while equity is under 30% of debts, "
         "at least 20% goes to the reserve."
     )
