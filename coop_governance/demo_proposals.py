@@ -210,7 +210,7 @@ def proposals_demo_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> N
             members["admin"],
             admin,
             ASSEMBLY_TITLE,
-            "Les travailleurs sont maintenant douze\u202f; le conseil propose de leur donner un "
+            "Les travailleurs sont maintenant douze. Le conseil propose de leur donner un "
             "troisième siège. C’est un changement aux règlements, donc une résolution spéciale.",
         )
         proposal_schedule_assembly(

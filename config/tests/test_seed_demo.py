@@ -45,8 +45,8 @@ Demo data loaded.
   stores          14 created,    0 already there
   listings        76 created,    0 already there
   variants       104 created,    0 already there
-  people           6 created,    0 already there
-  members          3 created,    0 already there
+  people          17 created,    0 already there
+  members         14 created,    0 already there
 
 Demo sign-ins (password: uniqc-demo-2026):
   shopper@demo.uniqc.coop      shopper

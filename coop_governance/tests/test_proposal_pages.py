@@ -642,7 +642,10 @@ def test_the_demo_has_each_state_and_loads_once(
         for _ in range(2):
             governance_demo_load(summary=DemoSummary(), people=people, stores=stores)
     proposals = {p.title: p for p in Proposal.objects.select_related("motion")}
-    assert len(proposals) == 4
+    # The fifth goes on the agenda of the assembly the assemblies' demo calls ahead.
+    assert len(proposals) == 5
+    on_agenda = proposals[demo_proposals.ASSEMBLY_TITLE]
+    assert on_agenda.motion.assembly.status == "called"
     assert proposals[demo_proposals.OPEN_TITLE].status == ProposalStatus.OPEN
     assert ProposalComment.objects.filter(hidden_at__isnull=False).count() == 1
     voting = proposals[demo_proposals.VOTING_TITLE].motion

@@ -51,6 +51,7 @@ from coop_governance.models import (
     Withdrawal,
     WithdrawalStatus,
 )
+from coop_governance.ristournes import ristournes_of
 from coop_governance.selectors import (
     access_board,
     access_member_acting,
@@ -178,6 +179,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             or request.user.has_perm("coop_governance.administer_members"),
             "stores_to_join": _stores_owned(request.user),
             "acr": session_assurance(request),
+            # The latest three; the ristournes page has them all.
+            "ristournes": ristournes_of(request.user)[:3],
         },
     )
 
