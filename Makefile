@@ -103,6 +103,8 @@ bench: venv
 	$(PY) bench/locker_mqtt.py
 	$(PY) bench/catalogue_import.py
 	$(PY) bench/store_stock_bulk.py
+	$(PY) bench/quorum.py
+	$(PY) bench/ristournes.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
