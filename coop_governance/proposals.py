@@ -30,9 +30,7 @@ from django.utils.translation import gettext as _
 
 from coop_governance.errors import (
     AgendaBusy,
-    BoardOnly,
     CommentsTooFast,
-    NotAMember,
     ProposalStateRefused,
     ProposalsTooFast,
     ScheduleRefused,
@@ -56,6 +54,7 @@ from coop_governance.models import (
 from coop_governance.selectors import (
     access_board,
     access_member_acting,
+    access_members_only,
     bylaws_in_force,
     members_represented_by,
 )
@@ -437,13 +436,5 @@ def acting_member(user: Any) -> Member | None:
 
 
 def access_proposals_read(user: Any) -> Any:
-    """The proposals and their discussions are the members' and the board's: a person
-    with an open line of the register (theirs or their store's), or the board."""
-    if not getattr(user, "is_authenticated", False):
-        raise NotAMember()
-    if members_represented_by(user).exists():
-        return user
-    try:
-        return access_board(user)
-    except BoardOnly as error:
-        raise NotAMember() from error
+    """The proposals and their discussions are the members' and the board's."""
+    return access_members_only(user)

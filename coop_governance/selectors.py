@@ -84,6 +84,20 @@ def access_board(user: Any) -> Any:
     raise BoardOnly()
 
 
+def access_members_only(user: Any) -> Any:
+    """What the members keep among themselves (the proposals and their discussions, the
+    minutes with the register's names): a person with an open line of the register, theirs
+    or their store's, or the board. Raises NotAMember otherwise."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotAMember()
+    if members_represented_by(user).exists():
+        return user
+    try:
+        return access_board(user)
+    except BoardOnly as error:
+        raise NotAMember() from error
+
+
 def active_members_count() -> int:
     return Member.objects.filter(status=MemberStatus.ACTIVE).count()
 

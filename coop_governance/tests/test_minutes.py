@@ -20,6 +20,7 @@ from coop_governance.tests.factories import (
     motion_make,
 )
 from coop_governance.votes import open_vote_cast
+from identity.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -87,9 +88,26 @@ def test_the_minutes_record_the_register_in_signing_order(closed_assembly):
 
 
 def test_the_minutes_are_served_for_a_closed_assembly_only(closed_assembly, client):
+    client.force_login(closed_assembly.attendance.first().member.person)
     response = client.get(reverse("governance:assembly_minutes", args=[closed_assembly.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert "Gabrielle Tremblay" in pdf_text(response.content)
     sitting = assembly_make(closed_assembly.bylaws, status=AssemblyStatus.OPEN)
     assert client.get(reverse("governance:assembly_minutes", args=[sitting.pk])).status_code == 404
+
+
+def test_the_minutes_name_the_members_present_so_only_members_read_them(closed_assembly, client):
+    """The public results page has the counts; the minutes are the members' and the
+    board's: a visitor is sent to sign in, a person who is not a member is refused."""
+    url = reverse("governance:assembly_minutes", args=[closed_assembly.pk])
+    visitor = client.get(url)
+    assert visitor.status_code == 302 and visitor["Location"].startswith(reverse("identity:login"))
+    client.force_login(person_create("neighbour@example.org"))
+    assert client.get(url).status_code == 403
+    listing = client.get(reverse("governance:assembly_list"))
+    assert url.encode() not in listing.content
+    chair = User.objects.get(email="chair@example.org")
+    client.force_login(chair)
+    assert client.get(url).status_code == 200
+    assert url.encode() in client.get(reverse("governance:assembly_list")).content

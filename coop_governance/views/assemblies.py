@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,7 +33,7 @@ from coop_governance.assembly_forms import (
     VoteForm,
 )
 from coop_governance.bylaws_changes import bylaws_change_propose
-from coop_governance.errors import BoardOnly, GovernanceError
+from coop_governance.errors import BoardOnly, GovernanceError, NotAMember
 from coop_governance.minutes import minutes_pdf
 from coop_governance.models import (
     AgendaDocument,
@@ -45,7 +46,7 @@ from coop_governance.models import (
     MotionStatus,
     OpenVote,
 )
-from coop_governance.selectors import access_board, members_represented_by
+from coop_governance.selectors import access_board, access_members_only, members_represented_by
 from coop_governance.votes import motion_count, open_vote_cast
 from identity.assurance import require_assurance, session_assurance
 
@@ -65,6 +66,14 @@ def _is_board(user: Any) -> bool:
     try:
         access_board(user)
     except BoardOnly:
+        return False
+    return True
+
+
+def _reads_minutes(user: Any) -> bool:
+    try:
+        access_members_only(user)
+    except NotAMember:
         return False
     return True
 
@@ -125,6 +134,7 @@ def assembly_list(request: HttpRequest) -> HttpResponse:
             "past": past,
             "drafts": drafts,
             "is_board": _is_board(request.user),
+            "reads_minutes": _reads_minutes(request.user),
         },
     )
 
@@ -176,6 +186,7 @@ def assembly_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ballots": ballots,
         "is_board": _is_board(request.user),
         "is_member": bool(mine),
+        "reads_minutes": _reads_minutes(request.user),
         "assurance": session_assurance(request),
     }
     return render(request, "coop_governance/assemblies/detail.html", context)
@@ -227,7 +238,14 @@ def assembly_document(request: HttpRequest, pk: int, document_pk: int) -> HttpRe
 
 @require_GET
 def assembly_minutes(request: HttpRequest, pk: int) -> HttpResponse:
-    """The minutes of a closed assembly, as PDF."""
+    """The minutes of a closed assembly, as PDF: the members' and the board's, since they
+    name the members present (the public results page has the counts)."""
+    try:
+        access_members_only(request.user)
+    except NotAMember as refused:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied(refused.message) from refused
     assembly = _assembly(pk)
     if assembly.status != AssemblyStatus.CLOSED:
         raise Http404
