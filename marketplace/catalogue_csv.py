@@ -22,6 +22,7 @@ from typing import Any
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.spreadsheet import FORMULA_STARTS, cell_safe
 from lockers.models import SizeClass
 from marketplace.models import Listing, ListingStatus, Store, Variant
 
@@ -161,17 +162,6 @@ def _delimiter_sniff(header_line: str) -> str:
     """Semicolon when the header line has more semicolons than commas (what Québec's
     spreadsheets write), else comma."""
     return ";" if header_line.count(";") > header_line.count(",") else ","
-
-
-# A cell a spreadsheet would run as a formula when the file is opened (CSV injection: a
-# title "=HYPERLINK(…)" typed by one of the staff, exported, then opened by the owner). The
-# export writes such a cell after an apostrophe, which spreadsheets read as "text"; the
-# import takes that apostrophe off again, so the round trip stays exact.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell_safe(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _clean(value: str) -> str:
@@ -450,14 +440,14 @@ def catalogue_export(
     for listing, variant in catalogue_rows(store):
         writer.writerow(
             [
-                _cell_safe(variant.sku),
+                cell_safe(variant.sku),
                 listing.slug,
-                _cell_safe(listing.title_fr),
-                _cell_safe(listing.title_en),
-                _cell_safe(listing.description_fr),
-                _cell_safe(listing.description_en),
+                cell_safe(listing.title_fr),
+                cell_safe(listing.title_en),
+                cell_safe(listing.description_fr),
+                cell_safe(listing.description_en),
                 listing.category.slug if listing.category_id else "",
-                _cell_safe(variant.name),
+                cell_safe(variant.name),
                 _price_text(variant.price, delimiter),
                 str(variant.stock),
                 variant.size_class,

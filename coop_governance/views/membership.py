@@ -68,6 +68,7 @@ from coop_governance.withdrawals import (
     withdrawal_refuse,
     withdrawal_request,
 )
+from core.spreadsheet import cell_safe
 from identity.assurance import level_satisfies, require_assurance, session_assurance
 from identity.selectors import identity_proven
 from marketplace.errors import PaymentEventHandlerFailed, PaymentGatewayError
@@ -438,12 +439,6 @@ class _Echo:
         return value
 
 
-def _csv_cell(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @require_http_methods(["GET"])
 @board_only
 def register_csv(request: HttpRequest) -> StreamingHttpResponse:
@@ -458,8 +453,8 @@ def register_csv(request: HttpRequest) -> StreamingHttpResponse:
             yield writer.writerow(
                 [
                     member.number,
-                    _csv_cell(member.person.full_name if member.person_id else ""),
-                    _csv_cell(member.store.name if member.store_id else ""),
+                    cell_safe(member.person.full_name if member.person_id else ""),
+                    cell_safe(member.store.name if member.store_id else ""),
                     member.category,
                     member.qualifying_shares,
                     member.status,
