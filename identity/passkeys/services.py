@@ -163,9 +163,10 @@ def passkey_register(
     except WebAuthnException as exc:
         security_logger.warning("Passkey registration refused: user=%s %s", user.pk, exc)
         raise errors.RegistrationInvalid from exc
-    except (KeyError, TypeError, ValueError) as exc:
+    except (LookupError, TypeError, ValueError) as exc:
         # webauthn's COSE decoder indexes the key's map without checking it (a key
-        # without its y coordinate is a KeyError): a malformed key, not a 500.
+        # without its y coordinate is a KeyError, a CBOR array where the map belongs an
+        # IndexError): a malformed key, not a 500.
         security_logger.warning(
             "Passkey registration refused: user=%s malformed public key: %r", user.pk, exc
         )
@@ -268,7 +269,7 @@ def passkey_authenticate(*, session: SessionBase, credential: Any, client_ip: st
         parsed = parse_authentication_credential_json(_credential(credential))
     except (WebAuthnException, errors.PasskeyError) as exc:
         _refuse(errors.AssertionInvalid(), client_ip=client_ip, detail=str(exc))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (LookupError, TypeError, ValueError) as exc:
         # webauthn decodes some members' base64url without checking it first
         # (binascii.Error, a ValueError): a malformed response, not a 500.
         _refuse(errors.AssertionInvalid(), client_ip=client_ip, detail=f"malformed: {exc!r}")

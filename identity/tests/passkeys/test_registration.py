@@ -181,12 +181,14 @@ def test_the_add_passkey_script_runs_under_the_pages_nonce_with_no_inline_handle
         {1: 1, 3: -8, -1: 6},  # OKP without its key
         {3: -7},  # no key type
         {},
+        [2, -7],  # a CBOR array where the map belongs: an IndexError in webauthn
     ],
 )
 def test_a_malformed_public_key_is_refused_not_a_500(
     card_client, authenticator, monkeypatch, cose_key
 ):
-    """Found by the registration fuzzer: webauthn's COSE decoder raised a KeyError."""
+    """Found by the registration fuzzer: webauthn's COSE decoder raised a KeyError, and
+    later an IndexError."""
     from identity.tests.passkeys import authenticator as soft
 
     monkeypatch.setattr(soft, "cose_public_key", lambda key: soft.encode_cbor(cose_key))
