@@ -7,7 +7,12 @@ import pytest
 from lockers.models import HostKind, Site
 from lockers.services import compartments_ensure, site_upsert
 
-EVERY_DAY = {day: [["06:00", "23:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EVERY_DAY = {day: [["06:00", "23:00"]] for day in DAYS}
+# A test site is open around the clock unless it says otherwise: a test that deposits or
+# redirects "now" must not depend on the hour the suite runs at (23 h to 6 h in Québec,
+# a site open 6 h to 23 h is closed, and a redirect finds no site to go to).
+ROUND_THE_CLOCK = {day: [["00:00", "24:00"]] for day in DAYS}
 
 
 @pytest.fixture
@@ -22,6 +27,7 @@ def make_site(db) -> Callable[..., Site]:
         longitude: str = "-71.221900",
         is_active: bool = True,
         counts: dict[str, int] | None = None,
+        opening_hours: dict | None = None,
     ) -> Site:
         counter["n"] += 1
         n = counter["n"]
@@ -35,8 +41,8 @@ def make_site(db) -> Callable[..., Site]:
             postal_code="G1K 3G6",
             latitude=Decimal(latitude),
             longitude=Decimal(longitude),
-            access_hours="Tous les jours 6 h – 23 h",
-            opening_hours=EVERY_DAY,
+            access_hours="Tous les jours 6 h – 23 h" if opening_hours else "Jour et nuit",
+            opening_hours=opening_hours or ROUND_THE_CLOCK,
             is_active=is_active,
         )
         compartments_ensure(site=site, counts=counts or {"S": 2, "M": 1, "L": 1})

@@ -12,6 +12,7 @@ from geopy.distance import geodesic
 from lockers import services
 from lockers.models import Site
 from lockers.selectors import sites_nearest
+from lockers.tests.conftest import EVERY_DAY
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def test_holds_take_room(make_site):
 
 @pytest.mark.usefixtures("english")
 def test_a_site_closed_at_the_time_is_greyed(make_site):
-    _ring(make_site, 1)
+    _ring(make_site, 1, opening_hours=EVERY_DAY)
     night = NOON.replace(hour=3)
     (choice,) = sites_nearest(**HERE, sizes={"S": 1}, window_end=night)
     assert [u.code for u in choice.unavailable] == ["closed"]

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from lockers.models import CompartmentState
 from lockers.selectors import courier_rounds
+from lockers.tests.conftest import EVERY_DAY
 
 pytestmark = pytest.mark.django_db
 
@@ -92,8 +93,8 @@ def test_courier_page_query_count_does_not_grow_with_sites(client, courier, make
 
 def test_a_round_starts_west_and_goes_to_the_nearest_site(make_site):
     # Along a line west to east: 0, 3, 1 and 2 km.
-    east_far = make_site(longitude="-71.200000")
-    west = make_site(longitude="-71.240000")
+    east_far = make_site(longitude="-71.200000", opening_hours=EVERY_DAY)
+    west = make_site(longitude="-71.240000", opening_hours=EVERY_DAY)
     middle = make_site(longitude="-71.226000")
     east_near = make_site(longitude="-71.213000")
     make_site(locality="Montréal", latitude="45.5", longitude="-73.6")
