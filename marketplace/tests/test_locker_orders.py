@@ -20,6 +20,7 @@ from lockers.models import (
     ReservationState,
 )
 from lockers.services import compartments_ensure, pickup_code_digest, site_upsert
+from lockers.tests.conftest import ROUND_THE_CLOCK
 from marketplace.checkout import (
     CheckoutInvalid,
     LockerFull,
@@ -44,8 +45,6 @@ from marketplace.pickup import LockerPickup, pickup_point_for
 from marketplace.services import store_staff_set
 from marketplace.tests.shop import cart_fill, failed_event, paid_event, payout_account_add, stocked
 
-EVERY_DAY = {day: [["06:00", "23:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-
 
 def locker_site(slug="caisse-saint-roch", counts=None, latitude="46.812000"):
     site, _created = site_upsert(
@@ -58,8 +57,9 @@ def locker_site(slug="caisse-saint-roch", counts=None, latitude="46.812000"):
         postal_code="G1K 3B9",
         latitude=Decimal(latitude),
         longitude=Decimal("-71.224000"),
-        access_hours="Tous les jours 6 h – 23 h",  # noqa: RUF001
-        opening_hours=EVERY_DAY,
+        # Open round the clock: what the tests check must not depend on the hour they run.
+        access_hours="Jour et nuit",
+        opening_hours=ROUND_THE_CLOCK,
     )
     compartments_ensure(site=site, counts=counts or {"S": 2, "M": 1, "L": 1})
     return site
