@@ -33,7 +33,7 @@ from coop_governance.assembly_forms import (
     VoteForm,
 )
 from coop_governance.bylaws_changes import bylaws_change_propose
-from coop_governance.errors import BoardOnly, GovernanceError, NotAMember
+from coop_governance.errors import GovernanceError, NotAMember
 from coop_governance.minutes import minutes_pdf
 from coop_governance.models import (
     AgendaDocument,
@@ -47,35 +47,13 @@ from coop_governance.models import (
     OpenVote,
 )
 from coop_governance.selectors import access_board, access_members_only, members_represented_by
+from coop_governance.views.access import board_required, passes
 from coop_governance.votes import motion_count, open_vote_cast
 from identity.assurance import require_assurance, session_assurance
 
 
 def _assembly(pk: int) -> Assembly:
     return get_object_or_404(Assembly.objects.select_related("bylaws"), pk=pk)
-
-
-def _board(request: HttpRequest) -> None:
-    try:
-        access_board(request.user)
-    except BoardOnly as refused:
-        raise PermissionDenied(refused.message) from refused
-
-
-def _is_board(user: Any) -> bool:
-    try:
-        access_board(user)
-    except BoardOnly:
-        return False
-    return True
-
-
-def _reads_minutes(user: Any) -> bool:
-    try:
-        access_members_only(user)
-    except NotAMember:
-        return False
-    return True
 
 
 def _motions(assembly: Assembly) -> list[Motion]:
@@ -123,7 +101,7 @@ def assembly_list(request: HttpRequest) -> HttpResponse:
     past = Assembly.objects.filter(status=AssemblyStatus.CLOSED).order_by("-starts_at")[:50]
     drafts = (
         Assembly.objects.filter(status=AssemblyStatus.CALLED, notice_sent_at__isnull=True)
-        if _is_board(request.user)
+        if passes(access_board, request.user)
         else Assembly.objects.none()
     )
     return render(
@@ -133,8 +111,8 @@ def assembly_list(request: HttpRequest) -> HttpResponse:
             "current": current,
             "past": past,
             "drafts": drafts,
-            "is_board": _is_board(request.user),
-            "reads_minutes": _reads_minutes(request.user),
+            "is_board": passes(access_board, request.user),
+            "reads_minutes": passes(access_members_only, request.user),
         },
     )
 
@@ -142,7 +120,7 @@ def assembly_list(request: HttpRequest) -> HttpResponse:
 def _visible(request: HttpRequest, assembly: Assembly) -> None:
     """An assembly is public once its notice is sent; before that the board drafts it."""
     draft = assembly.status == AssemblyStatus.CALLED and assembly.notice_sent_at is None
-    if draft and not _is_board(request.user):
+    if draft and not passes(access_board, request.user):
         raise Http404
 
 
@@ -184,9 +162,9 @@ def assembly_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "mine": [(member, member.pk in signed) for member in mine],
         "register_open": services.register_is_open(assembly),
         "ballots": ballots,
-        "is_board": _is_board(request.user),
+        "is_board": passes(access_board, request.user),
         "is_member": bool(mine),
-        "reads_minutes": _reads_minutes(request.user),
+        "reads_minutes": passes(access_members_only, request.user),
         "assurance": session_assurance(request),
     }
     return render(request, "coop_governance/assemblies/detail.html", context)
@@ -332,7 +310,7 @@ def motion_vote_view(request: HttpRequest, pk: int, motion_pk: int) -> HttpRespo
 @login_required
 def assembly_call_view(request: HttpRequest) -> HttpResponse:
     """Call an assembly: kind, title, when, where, and whether from home too."""
-    _board(request)
+    board_required(request)
     form = AssemblyCallForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -375,14 +353,14 @@ def _manage_page(
 @login_required
 def assembly_manage(request: HttpRequest, pk: int) -> HttpResponse:
     """The board's page of an assembly: its agenda and documents, the notice, the chair."""
-    _board(request)
+    board_required(request)
     return _manage_page(request, _assembly(pk))
 
 
 @require_POST
 @login_required
 def agenda_item_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _board(request)
+    board_required(request)
     assembly = _assembly(pk)
     form = AgendaItemForm(request.POST)
     if form.is_valid():
@@ -401,7 +379,7 @@ def agenda_item_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def agenda_document_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _board(request)
+    board_required(request)
     assembly = _assembly(pk)
     form = AgendaDocumentForm(request.POST, request.FILES, assembly=assembly)
     if form.is_valid():
@@ -424,7 +402,7 @@ def agenda_document_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def bylaws_change_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _board(request)
+    board_required(request)
     assembly = _assembly(pk)
     form = BylawsChangeForm(request.POST)
     if form.is_valid():
@@ -457,7 +435,7 @@ def _chair_act(request: HttpRequest, assembly: Assembly, act: Any, done: str) ->
 @require_POST
 @login_required
 def assembly_notice_send_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _board(request)
+    board_required(request)
     assembly = _assembly(pk)
     return _chair_act(
         request,
@@ -470,7 +448,7 @@ def assembly_notice_send_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def assembly_open_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _board(request)
+    board_required(request)
     assembly = _assembly(pk)
     return _chair_act(
         request,
@@ -483,7 +461,7 @@ def assembly_open_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def assembly_close_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _board(request)
+    board_required(request)
     assembly = _assembly(pk)
     return _chair_act(
         request,
@@ -496,7 +474,7 @@ def assembly_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def motion_open_view(request: HttpRequest, pk: int, motion_pk: int) -> HttpResponse:
-    _board(request)
+    board_required(request)
     assembly = _assembly(pk)
     motion = get_object_or_404(Motion, pk=motion_pk, assembly=assembly)
     return _chair_act(
@@ -510,7 +488,7 @@ def motion_open_view(request: HttpRequest, pk: int, motion_pk: int) -> HttpRespo
 @require_POST
 @login_required
 def motion_close_view(request: HttpRequest, pk: int, motion_pk: int) -> HttpResponse:
-    _board(request)
+    board_required(request)
     assembly = _assembly(pk)
     motion = get_object_or_404(Motion, pk=motion_pk, assembly=assembly)
     return _chair_act(

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from coop_governance.errors import BoardOnly, GovernanceError
+from coop_governance.errors import GovernanceError
 from coop_governance.joining import (
     JOINING_ASSURANCE,
     access_share_purchase_pay,
@@ -53,12 +53,12 @@ from coop_governance.models import (
 )
 from coop_governance.ristournes import ristournes_of
 from coop_governance.selectors import (
-    access_board,
     access_member_acting,
     bylaws_in_force,
     is_on_board,
     members_represented_by,
 )
+from coop_governance.views.access import board_required
 from coop_governance.votes import open_vote_cast
 from coop_governance.withdrawals import (
     RefundMethod,
@@ -87,10 +87,7 @@ def board_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            access_board(request.user)
-        except BoardOnly as refused:
-            raise PermissionDenied(refused.message) from None
+        board_required(request)
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)

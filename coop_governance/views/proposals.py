@@ -60,6 +60,7 @@ from coop_governance.proposals import (
     thread_lock_set,
 )
 from coop_governance.selectors import access_board
+from coop_governance.views.access import passes
 
 # --- Forms: every input with its limits ---------------------------------------------
 
@@ -149,14 +150,6 @@ def _reader(request: HttpRequest) -> Any:
         raise PermissionDenied(error.message) from error
 
 
-def _is_board(user: Any) -> bool:
-    try:
-        access_board(user)
-    except BoardOnly:
-        return False
-    return True
-
-
 def _count_of(rows: QuerySet) -> Coalesce:
     """How many of `rows` belong to the proposal of the outer query."""
     counted = (
@@ -204,7 +197,11 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "coop_governance/proposals/list.html",
-        {"groups": groups, "member": acting_member(request.user), "board": _is_board(request.user)},
+        {
+            "groups": groups,
+            "member": acting_member(request.user),
+            "board": passes(access_board, request.user),
+        },
     )
 
 
@@ -254,7 +251,7 @@ def _comment_view(comment: ProposalComment, *, user: Any, board: bool) -> dict[s
 
 
 def _detail_context(request: HttpRequest, proposal: Proposal, **forms_given: Any) -> dict:
-    board = _is_board(request.user)
+    board = passes(access_board, request.user)
     member = acting_member(request.user)
     comments = (
         ProposalComment.objects.filter(proposal=proposal)
@@ -472,7 +469,7 @@ def proposal_thread_lock(request: HttpRequest, pk: int) -> HttpResponse:
 def proposal_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(pk)
     form = ReasonForm(request.POST, prefix="decline")
-    if not _is_board(request.user):
+    if not passes(access_board, request.user):
         raise PermissionDenied(BoardOnly.message)
     if not form.is_valid():
         return _detail(request, proposal, status=400, decline_form=form)
@@ -490,7 +487,7 @@ def proposal_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def proposal_schedule_assembly_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(pk)
-    if not _is_board(request.user):
+    if not passes(access_board, request.user):
         raise PermissionDenied(BoardOnly.message)
     form = ScheduleAssemblyForm(request.POST, prefix="assembly")
     if not form.is_valid():
@@ -514,7 +511,7 @@ def proposal_schedule_assembly_view(request: HttpRequest, pk: int) -> HttpRespon
 @login_required
 def proposal_schedule_online_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(pk)
-    if not _is_board(request.user):
+    if not passes(access_board, request.user):
         raise PermissionDenied(BoardOnly.message)
     form = ScheduleOnlineForm(request.POST, prefix="online")
     if not form.is_valid():
@@ -540,7 +537,7 @@ def proposal_schedule_online_view(request: HttpRequest, pk: int) -> HttpResponse
 def proposal_moderation(request: HttpRequest) -> HttpResponse:
     """The board's queue: the comments members flagged that are still shown, the most
     flagged first, each with the flags' reasons and the form to hide it."""
-    if not _is_board(request.user):
+    if not passes(access_board, request.user):
         raise PermissionDenied(BoardOnly.message)
     comments = (
         ProposalComment.objects.filter(hidden_at__isnull=True, flags__isnull=False)

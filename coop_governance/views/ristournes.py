@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coop_governance.errors import BoardOnly, GovernanceError, NotYourRistourne
+from coop_governance.errors import GovernanceError, NotYourRistourne
 from coop_governance.models import FiscalYear, RistourneAllocation, RistourneComputation
 from coop_governance.ristourne_forms import ComputeForm, FiscalYearForm, ProposeForm
 from coop_governance.ristourne_statements import allocations_csv, statement_pdf
@@ -28,16 +27,9 @@ from coop_governance.ristournes import (
     ristourne_record,
     ristournes_of,
 )
-from coop_governance.selectors import access_board
+from coop_governance.views.access import board_required
 
 PAGE_SIZE = 50
-
-
-def _board(request: HttpRequest) -> None:
-    try:
-        access_board(request.user)
-    except BoardOnly as refused:
-        raise PermissionDenied(refused.message) from refused
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -117,14 +109,14 @@ def _board_page(
 @login_required
 def board_ristournes(request: HttpRequest) -> HttpResponse:
     """The fiscal years and their computations, and the form that opens a year."""
-    _board(request)
+    board_required(request)
     return _board_page(request)
 
 
 @require_POST
 @login_required
 def board_fiscal_year_create(request: HttpRequest) -> HttpResponse:
-    _board(request)
+    board_required(request)
     form = FiscalYearForm(request.POST)
     if form.is_valid():
         try:
@@ -145,7 +137,7 @@ def board_fiscal_year_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def board_ristourne_compute(request: HttpRequest, year_pk: int) -> HttpResponse:
     """The year's figures: computing writes (or rewrites) the year's computation."""
-    _board(request)
+    board_required(request)
     year = get_object_or_404(FiscalYear, pk=year_pk)
     status = 200
     if request.method == "POST":
@@ -221,14 +213,14 @@ def _computation(pk: int) -> RistourneComputation:
 def board_ristourne_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A computation: its figures, its members' purchases (or allocations once recorded),
     the proposal's form or its vote, and the record button."""
-    _board(request)
+    board_required(request)
     return _detail(request, _computation(pk))
 
 
 @require_POST
 @login_required
 def board_ristourne_propose(request: HttpRequest, pk: int) -> HttpResponse:
-    _board(request)
+    board_required(request)
     computation = _computation(pk)
     form = ProposeForm(request.POST)
     if form.is_valid():
@@ -253,7 +245,7 @@ def board_ristourne_propose(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def board_ristourne_record(request: HttpRequest, pk: int) -> HttpResponse:
-    _board(request)
+    board_required(request)
     computation = _computation(pk)
     try:
         computation = ristourne_record(computation=computation, acting_user=request.user)
@@ -270,7 +262,7 @@ def board_ristourne_record(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def board_ristourne_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The recorded allocations as CSV (ristourne_statements.CSV_COLUMNS)."""
-    _board(request)
+    board_required(request)
     computation = _computation(pk)
     if computation.status != "recorded":
         raise Http404
