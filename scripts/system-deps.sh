@@ -16,6 +16,9 @@ declare -A PROBES=(
   [vsmartcard-vpcd]=/etc/reader.conf.d/vpcd
   [libpcsclite-dev]=/usr/include/PCSC/winscard.h
   [swig]=/usr/bin/swig
+  # ristretto255 for the secret ballot (coop_governance/election/group.py): PyNaCl keeps
+  # its bundled copy's ristretto255 functions private, so we call the system's libsodium.
+  [libsodium23]=/usr/share/doc/libsodium23
 )
 if [ "${1:-}" = "bench" ]; then
   PROBES[wrk]=/usr/bin/wrk
