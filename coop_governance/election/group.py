@@ -16,7 +16,7 @@ import ctypes
 import ctypes.util
 import secrets
 
-#: The order of the ristretto255 group (the prime ℓ of Ed25519).
+#: The order of the ristretto255 group (the prime "ell" of Ed25519).
 L = 2**252 + 27742317777372353535851937790883648493
 
 #: The encoding of the identity element.
@@ -34,7 +34,12 @@ class InvalidValue(ValueError):
 
 
 def _load_sodium() -> ctypes.CDLL:
-    names = [ctypes.util.find_library("sodium"), "libsodium.so.23", "libsodium.so.26", "libsodium.dylib"]
+    names = [
+        ctypes.util.find_library("sodium"),
+        "libsodium.so.23",
+        "libsodium.so.26",
+        "libsodium.dylib",
+    ]
     for name in names:
         if not name:
             continue
@@ -45,8 +50,7 @@ def _load_sodium() -> ctypes.CDLL:
         if hasattr(lib, "crypto_core_ristretto255_add") and lib.sodium_init() >= 0:
             return lib
     raise ImportError(
-        "libsodium 1.0.18 or newer is needed for ristretto255 "
-        "(Debian: apt-get install libsodium23)"
+        "libsodium 1.0.18 or newer is needed for ristretto255 (Debian: apt-get install libsodium23)"
     )
 
 
@@ -69,8 +73,10 @@ for _function in (_mul_base, _from_hash):
 
 def is_point(data: bytes) -> bool:
     """True when ``data`` is the canonical encoding of a group element (identity included)."""
-    return isinstance(data, bytes) and len(data) == POINT_BYTES and (
-        data == IDENTITY or _is_valid(data) == 1
+    return (
+        isinstance(data, bytes)
+        and len(data) == POINT_BYTES
+        and (data == IDENTITY or _is_valid(data) == 1)
     )
 
 
