@@ -244,6 +244,10 @@ class _Verifier:
                     raise RecordInvalid(
                         shapes.key(where, "status"), 'must be "counted" or "replaced"'
                     )
+                if status == "counted":
+                    self.report.counted += 1
+                else:
+                    self.report.replaced += 1
                 published = shapes.hex32(entry["tracker"], shapes.key(where, "tracker")).hex()
                 verified = ballots.verify_ballot(
                     self.manifest,
@@ -270,12 +274,8 @@ class _Verifier:
                     )
                     break
                 owner[alpha] = n
-            if status == "counted":
-                self.report.counted += 1
-                if counted is not None:
-                    counted.append(verified)
-            else:
-                self.report.replaced += 1
+            if status == "counted" and counted is not None:
+                counted.append(verified)
         return counted
 
     # -- tally, decryptions and counts (items 5 and 6)

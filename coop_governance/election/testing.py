@@ -186,7 +186,7 @@ def simulate_election(
             "decryptions": decryptions,
             "counts": counts,
         }
-        result[qid] = {"counts": counts}
+        result[qid] = {"counts": list(counts)}
         expected[qid] = [
             sum(1 for choices in votes if i in choices[manifest["questions"].index(question)])
             for i in range(len(question["answers"]))
