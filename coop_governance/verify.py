@@ -24,7 +24,7 @@ MAX_DEPTH = 32
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_INNERMOST = re.compile(r"\[\]|\{\}")
+_INNERMOST = re.compile(r"[\[{][\]}]")
 
 
 class Unreadable(Exception):
@@ -34,15 +34,16 @@ class Unreadable(Exception):
 def nesting_within(text: str, limit: int) -> bool:
     """True when no array or object of ``text`` is nested deeper than ``limit`` levels.
 
-    Strings are removed, then the innermost empty pairs, ``limit`` times: a balanced
-    document of depth at most ``limit`` has nothing left. Each pass runs in C.
+    Strings and everything but brackets are removed, then the innermost pairs of brackets,
+    ``limit`` times: a pair still there was nested deeper. (Unmatched or mismatched
+    brackets are left to the JSON parser.) Each pass runs in C.
     """
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
     for _ in range(limit):
         if not brackets:
             return True
         brackets = _INNERMOST.sub("", brackets)
-    return not brackets
+    return _INNERMOST.search(brackets) is None
 
 
 def _unique_keys(pairs):
@@ -75,7 +76,7 @@ def load_record(path: str | Path):
     except UnicodeDecodeError:
         raise Unreadable("the file is not UTF-8 text") from None
     if not nesting_within(text, MAX_DEPTH):
-        raise Unreadable(f"the JSON is nested deeper than {MAX_DEPTH} levels, or unbalanced")
+        raise Unreadable(f"the JSON is nested deeper than {MAX_DEPTH} levels")
     try:
         return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_constant)
     except (ValueError, RecursionError) as error:
