@@ -314,7 +314,6 @@ class _Verifier:
                             ),
                         )
                         break
-                ciphertexts = sums[qid]
             counts = self.check_decryptions(entry["decryptions"], ciphertexts, where)
             if counts is None:
                 continue

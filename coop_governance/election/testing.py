@@ -197,10 +197,9 @@ def simulate_election(
     mix_section = {}
     for question in manifest["questions"]:
         if question["kind"] == "rank":
-            mixing = importlib.import_module(f"{__package__}.mixing")
-            section, outcome = mixing.build_section(context, question, counted, present)
+            section = mix_ranked_question(context, question, counted, present)
             mix_section[question["id"]] = section
-            result[question["id"]] = outcome
+            result[question["id"]] = section["result"]
 
     names = list(names or [f"Fiduciaire {i}" for i in range(1, n + 1)])
     record = {
@@ -225,6 +224,37 @@ def simulate_election(
         "result": result,
     }
     return Simulation(manifest, fp, K, trustees, messages, record, expected)
+
+
+def mix_ranked_question(
+    context: ElectionContext,
+    question: dict,
+    counted: Sequence[ballots.VerifiedBallot],
+    present: Sequence[dkg.TrusteeKeys],
+) -> dict:
+    """The ``mix`` section of a ranked question (section 9): each present trustee in turn
+    shuffles the previous list (the mixnet's shuffle and mixing modules), then each
+    decrypts the last list with proofs."""
+    mixing = importlib.import_module(f"{__package__}.mixing")
+    shuffle = importlib.import_module(f"{__package__}.shuffle")
+    current = mixing.mix_input(question, counted)
+    steps = []
+    for position, keys in enumerate(present):
+        outputs, proof = shuffle.shuffle(context, question["id"], position, current)
+        steps.append(
+            {
+                "trustee": keys.index,
+                "position": position,
+                "output": shuffle.encode_ballots(outputs),
+                "proof": proof,
+            }
+        )
+        current = outputs
+    decryptions = [
+        {"trustee": keys.index, "shares": [keys.partial_decrypt(context.K, row) for row in current]}
+        for keys in present
+    ]
+    return mixing.build_section(context, question, counted, steps, decryptions)
 
 
 def deterministic_scalars(seed: str) -> Callable[[], int]:

@@ -238,3 +238,29 @@ def test_something_that_is_not_a_record_fails(record):
     report = verify_record(record)
     assert not report.ok
     assert report.kinds == ["record"]
+
+
+def test_a_ranked_question_is_mixed_counted_and_verified():
+    """Runs where the mixnet (hC's mixing, shuffle and stv modules) is installed."""
+    pytest.importorskip("coop_governance.election.mixing")
+    manifest = testing.manifest_for(
+        [
+            testing.choose("q1", ["Pour", "Contre"]),
+            testing.rank("q3", ["Ana", "Bo", "Chloé", "Dev"], seats=2, ranks=3),
+        ]
+    )
+    rnd = random.Random(9)
+    votes = [[[rnd.randrange(2)], rnd.sample(range(4), rnd.randrange(4))] for _ in range(10)]
+    simulation = testing.simulate_election(
+        manifest, 3, 2, votes, absent={3}, revoters={2: [[1], [0]]}
+    )
+    record = simulation.record
+    report = verify_record(record)
+    assert report.ok, report.failures
+    assert report.result["q3"] == record["result"]["q3"] == record["mix"]["q3"]["result"]
+    altered = copy.deepcopy(record)
+    step = altered["mix"]["q3"]["shuffles"][1]
+    step["output"][0][0]["beta"] = step["output"][1][0]["beta"]
+    report = verify_record(altered)
+    assert report.kinds == ["mix"]
+    assert report.failures[0].path.startswith("mix.q3.shuffles[1]")
