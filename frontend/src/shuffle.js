@@ -1,0 +1,1 @@
+// hC's mixnet (trusteeShuffle, verifyShuffle) lands here
