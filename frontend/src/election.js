@@ -358,8 +358,21 @@ function proofToJson({ c, z }) {
   return { c: scalarToHex(c), z: scalarToHex(z) };
 }
 
+/** A JSON object with exactly these keys, as the Python verifier asks (coop_governance/
+ * election/shapes.py): a missing key or one more is refused, at its path. */
+function exactObject(value, path, keys) {
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw new InvalidValue(path, "must be an object");
+  }
+  const at = (name) => (path ? `${path}.${name}` : name);
+  for (const name of keys) if (!(name in value)) throw new InvalidValue(at(name), "is missing");
+  const extra = Object.keys(value).filter((name) => !keys.includes(name)).sort();
+  if (extra.length) throw new InvalidValue(at(extra[0]), "is not expected here");
+  return value;
+}
+
 function proofFromJson(json, path) {
-  if (!json || typeof json !== "object") throw new InvalidValue(path, "must be {c, z}");
+  exactObject(json, path, ["c", "z"]);
   return { c: scalarFromHex(json.c, `${path}.c`), z: scalarFromHex(json.z, `${path}.z`) };
 }
 
@@ -553,7 +566,7 @@ export function encryptBallot(manifest, fpHex, publicKeyHex, choices, { rng = ra
 /** Decodes a ballot's JSON against the manifest: every point and scalar checked, the shape
  * the manifest asks for. Throws InvalidValue naming the first bad value. */
 function parseBallot(manifest, fpHex, ballot) {
-  if (!ballot || typeof ballot !== "object") throw new InvalidValue("", "a ballot is an object");
+  exactObject(ballot, "", ["election_id", "fingerprint", "answers"]);
   if (ballot.election_id !== manifest.election_id) {
     throw new InvalidValue("election_id", "is not this election's");
   }
@@ -563,14 +576,15 @@ function parseBallot(manifest, fpHex, ballot) {
   }
   return manifest.questions.map((question, q) => {
     const path = `answers[${q}]`;
-    const answer = ballot.answers[q];
-    if (!answer || answer.question_id !== question.id) {
-      throw new InvalidValue(`${path}.question_id`, `must be ${question.id}`);
-    }
     if (question.kind !== "choose" && question.kind !== "rank") {
-      throw new InvalidValue(`${path}`, `unknown question kind ${question.kind}`);
+      throw new InvalidValue(path, `unknown question kind ${question.kind}`);
     }
     const key = question.kind === "choose" ? "selections" : "ranks";
+    const answer = exactObject(ballot.answers[q], path,
+      question.kind === "choose" ? ["question_id", key, "count_proof"] : ["question_id", key]);
+    if (answer.question_id !== question.id) {
+      throw new InvalidValue(`${path}.question_id`, `must be ${question.id}`);
+    }
     const expected = question.kind === "choose" ? question.answers.length : question.ranks;
     const list = answer[key];
     if (!Array.isArray(list) || list.length !== expected) {
@@ -578,7 +592,7 @@ function parseBallot(manifest, fpHex, ballot) {
     }
     const items = list.map((item, i) => {
       const at = `${path}.${key}[${i}]`;
-      if (!item || typeof item !== "object") throw new InvalidValue(at, "must be a ciphertext");
+      exactObject(item, at, ["alpha", "beta", "proof"]);
       return {
         path: at,
         ct: { alpha: pointFromHex(item.alpha, `${at}.alpha`), beta: pointFromHex(item.beta, `${at}.beta`) },
@@ -612,9 +626,17 @@ export function ballotTracker(manifest, fpHex, ballot) {
   return trackerOfParsed(ctx, parseBallot(manifest, fpHex, ballot));
 }
 
-/** Checks every proof of parsed ballot; pushes a {path, reason} for each that fails. */
+/** Checks every proof of a parsed ballot, and that no alpha appears twice in it (as the
+ * server does: a copied ciphertext would tell a vote); pushes a {path, reason} for each
+ * fault. */
 function checkProofs(ctx, parsed, problems) {
+  const seen = new Set();
   for (const { question, path, items, countProof } of parsed) {
+    for (const { path: at, ct } of items) {
+      const alpha = pointToHex(ct.alpha);
+      if (seen.has(alpha)) problems.push({ path: `${at}.alpha`, reason: "appears twice in the ballot" });
+      seen.add(alpha);
+    }
     items.forEach(({ path: at, ct, proof }, i) => {
       const st =
         question.kind === "choose"

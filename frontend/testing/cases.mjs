@@ -188,6 +188,12 @@ export function electionCases(E) {
       [(b) => { b.answers[0].selections.pop(); }, "answers[0].selections"],
       [(b) => { b.answers[1].ranks[0].proof.pop(); }, "answers[1].ranks[0].proof"],
       [(b) => { b.answers[0].count_proof = []; }, "answers[0].count_proof"],
+      [(b) => { b.extra = 1; }, "extra"],
+      [(b) => { delete b.answers[1].ranks[0].beta; }, "answers[1].ranks[0].beta"],
+      [(b) => { b.answers[1].ranks[1].proof[0].x = "00"; }, "answers[1].ranks[1].proof[0].x"],
+      [(b) => { b.answers[1].count_proof = []; }, "answers[1].count_proof"],
+      // the same ciphertext twice (its proofs are valid): refused, a copy would tell a vote
+      [(b) => { b.answers[1].ranks[1] = b.answers[1].ranks[0]; }, "answers[1].ranks[1].alpha"],
     ];
     for (const [change, path] of cases) {
       const bad = clone(ballot);
