@@ -229,7 +229,9 @@ export function wideDigest(label, items) {
 export function canonicalJson(value) {
   if (value === null || typeof value === "boolean") return JSON.stringify(value);
   if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) throw new InvalidValue("manifest", "holds a non-integer number");
+    if (!Number.isSafeInteger(value)) {
+      throw new InvalidValue("manifest", "holds a non-integer number");
+    }
     return JSON.stringify(value);
   }
   if (typeof value === "string") {
@@ -247,7 +249,8 @@ export function canonicalJson(value) {
       if (!/^[\x00-\x7f]*$/.test(key)) throw new InvalidValue("manifest", "has a non-ASCII key");
     }
     keys.sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(",")}}`;
+    const members = keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`);
+    return `{${members.join(",")}}`;
   }
   throw new InvalidValue("manifest", `cannot hold a ${typeof value}`);
 }
@@ -495,7 +498,7 @@ function choiceValues(question, choice, path) {
   if (new Set(choice).size !== choice.length) throw new InvalidValue(path, "names an answer twice");
   if (question.kind === "choose") {
     if (choice.length < question.min || choice.length > question.max) {
-      throw new InvalidValue(path, `must select between ${question.min} and ${question.max} answers`);
+      throw new InvalidValue(path, `must select ${question.min} to ${question.max} answers`);
     }
     return range(0, n - 1).map((i) => (choice.includes(i) ? 1 : 0));
   }
@@ -595,7 +598,10 @@ function parseBallot(manifest, fpHex, ballot) {
       exactObject(item, at, ["alpha", "beta", "proof"]);
       return {
         path: at,
-        ct: { alpha: pointFromHex(item.alpha, `${at}.alpha`), beta: pointFromHex(item.beta, `${at}.beta`) },
+        ct: {
+          alpha: pointFromHex(item.alpha, `${at}.alpha`),
+          beta: pointFromHex(item.beta, `${at}.beta`),
+        },
         proof: branchesFromJson(item.proof, `${at}.proof`),
       };
     });
@@ -615,7 +621,7 @@ function trackerOfParsed(ctx, parsed) {
       items.push(ct.alpha, ct.beta);
       for (const { c, z } of proof) items.push(scalarToBytes(c), scalarToBytes(z));
     }
-    if (countProof) for (const { c, z } of countProof) items.push(scalarToBytes(c), scalarToBytes(z));
+    for (const { c, z } of countProof || []) items.push(scalarToBytes(c), scalarToBytes(z));
   }
   return bytesToHex(digest("tracker", items));
 }
@@ -634,7 +640,9 @@ function checkProofs(ctx, parsed, problems) {
   for (const { question, path, items, countProof } of parsed) {
     for (const { path: at, ct } of items) {
       const alpha = pointToHex(ct.alpha);
-      if (seen.has(alpha)) problems.push({ path: `${at}.alpha`, reason: "appears twice in the ballot" });
+      if (seen.has(alpha)) {
+        problems.push({ path: `${at}.alpha`, reason: "appears twice in the ballot" });
+      }
       seen.add(alpha);
     }
     items.forEach(({ path: at, ct, proof }, i) => {
@@ -642,7 +650,9 @@ function checkProofs(ctx, parsed, problems) {
         question.kind === "choose"
           ? selectionStatement(ctx, question, i, ct)
           : rankStatement(ctx, question, i, ct);
-      if (!verifyOneOf(st, proof)) problems.push({ path: `${at}.proof`, reason: "the proof does not verify" });
+      if (!verifyOneOf(st, proof)) {
+        problems.push({ path: `${at}.proof`, reason: "the proof does not verify" });
+      }
     });
     if (countProof) {
       const st = countStatement(ctx, question, addCiphertexts(items.map(({ ct }) => ct)));
@@ -743,7 +753,8 @@ export function verifyTransportKey(eid, fpHex, index, keyHex, proof) {
   try {
     const ctx = context(eid, fpHex);
     const Y = pointFromHex(keyHex, "key", { allowIdentity: false });
-    return verifySchnorr("transport-key", transportContext(ctx, index), Y, proofFromJson(proof, "proof"));
+    const branch = proofFromJson(proof, "proof");
+    return verifySchnorr("transport-key", transportContext(ctx, index), Y, branch);
   } catch (error) {
     if (error instanceof InvalidValue) return false;
     throw error;
@@ -770,9 +781,12 @@ function evaluatePolynomial(coefficients, x) {
 /** Step 2: trustee i's random polynomial of degree t-1, its commitments C_{i,k} with their
  * proofs ("coefficient"), and the share s_{i->j} of every trustee j (itself included),
  * boxed for j's transport key. transportKeys is {j: Y_j hex}. */
-export function trusteeDeal(eid, fpHex, index, threshold, transportKeys, { rng = randomScalar } = {}) {
+export function trusteeDeal(eid, fpHex, index, threshold, transportKeys,
+  { rng = randomScalar } = {}) {
   const ctx = context(eid, fpHex);
-  if (!Number.isInteger(threshold) || threshold < 1) throw new InvalidValue("threshold", "must be 1 or more");
+  if (!Number.isInteger(threshold) || threshold < 1) {
+    throw new InvalidValue("threshold", "must be 1 or more");
+  }
   const coefficients = Array.from({ length: threshold }, () => rng());
   const commitments = coefficients.map((a, k) => ({
     point: pointToHex(mul(a, G)),
@@ -881,7 +895,8 @@ export function electionKey(commitmentsByIndex) {
 export function verificationKey(commitmentsByIndex, j) {
   let X = IDENTITY;
   for (const [i, list] of Object.entries(commitmentsByIndex)) {
-    X = X.add(committedValue(list.map((hex, k) => pointFromHex(hex, `commitments[${i}][${k}]`)), j));
+    const points = list.map((hex, k) => pointFromHex(hex, `commitments[${i}][${k}]`));
+    X = X.add(committedValue(points, j));
   }
   return pointToHex(X);
 }

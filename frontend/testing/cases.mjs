@@ -23,7 +23,12 @@ export function electionCases(E) {
     return () => E.challenge("test-nonce", [k++]);
   };
   const hexToBytes = (hex) => Uint8Array.from(hex.match(/../g), (byte) => parseInt(byte, 16));
-  const scalarLE = (n) => E.bytesToHex(Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn)));
+  /** 32 bytes little-endian of any n < 2^256 (scalarToHex refuses n >= L). */
+  const scalarLE = (n) =>
+    E.bytesToHex(Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn)));
+  const branchesToJson = (proof) =>
+    proof.map(({ c, z }) => ({ c: E.scalarToHex(c), z: E.scalarToHex(z) }));
+  const paths = (problems) => problems.map((p) => p.path);
   const clone = (value) => JSON.parse(JSON.stringify(value));
 
   /* ---------------------------------------------------------- §1, §2 */
@@ -35,7 +40,8 @@ export function electionCases(E) {
   });
 
   test("hash input, challenge, digest and wide digest are Python's bytes", () => {
-    const items = ["abc", 5, hexToBytes(E.bytesToHex(Uint8Array.from({ length: 32 }, (_, i) => i))), E.G, E.scalarToBytes(7n)];
+    const bytes = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const items = ["abc", 5, bytes, E.G, E.scalarToBytes(7n)];
     assert.equal(E.bytesToHex(E.hashInput("test", items)), LITERALS.hash.input);
     assert.equal(E.scalarToHex(E.challenge("test", items)), LITERALS.hash.challenge);
     assert.equal(E.bytesToHex(E.digest("test", items)), LITERALS.hash.digest);
@@ -164,18 +170,19 @@ export function electionCases(E) {
 
   test("any single altered value makes the ballot fail, at its path", () => {
     const { ballot } = LITERALS.ballot;
-    const paths = hexLeaves(ballot);
-    assert.equal(paths.length, 1 + 3 * 6 + 2 * 2 + 2 * (2 + 4 * 2)); // fingerprint, q1, count, q2
-    for (const path of paths) {
+    const leaves = hexLeaves(ballot);
+    assert.equal(leaves.length, 1 + 3 * 6 + 2 * 2 + 2 * (2 + 4 * 2)); // fingerprint, q1, count, q2
+    for (const path of leaves) {
       const bad = setAt(clone(ballot), path, altered);
       const result = E.verifyBallot(manifest, fp, K, bad);
       assert.equal(result.ok, false, path);
-      assert.notEqual(E.ballotTracker(manifest, path === "fingerprint" ? "00".repeat(32) : fp, bad), LITERALS.ballot.tracker);
+      const itsFp = path === "fingerprint" ? "00".repeat(32) : fp;
+      assert.notEqual(E.ballotTracker(manifest, itsFp, bad), LITERALS.ballot.tracker);
       // the proof of the altered ciphertext or branch fails (with the count proof, maybe)
       const expected = path
         .replace(/\.(alpha|beta)$/, ".proof")
         .replace(/(proof|count_proof)\[\d+\]\.[cz]$/, "$1");
-      assert.ok(result.problems.some((p) => p.path === expected), `${path}: ${JSON.stringify(result.problems)}`);
+      assert.ok(paths(result.problems).includes(expected), `${path}: ${paths(result.problems)}`);
     }
   });
 
@@ -208,7 +215,8 @@ export function electionCases(E) {
     const { ballot } = LITERALS.ballot;
     for (const hex of Object.values(BAD_POINTS)) {
       const bad = setAt(clone(ballot), "answers[0].selections[1].beta", () => hex);
-      assert.deepEqual(E.verifyBallot(manifest, fp, K, bad).problems.map((p) => p.path), ["answers[0].selections[1].beta"]);
+      const { problems } = E.verifyBallot(manifest, fp, K, bad);
+      assert.deepEqual(paths(problems), ["answers[0].selections[1].beta"]);
     }
     for (const n of [E.L, 2n ** 256n - 1n]) {
       const bad = setAt(clone(ballot), "answers[1].ranks[1].proof[2].z", () => scalarLE(n));
@@ -233,17 +241,27 @@ export function electionCases(E) {
     const rs = values.map(() => E.randomScalar());
     const cts = values.map((v, i) => E.encrypt(Kp, v, rs[i]));
     const sum = E.addCiphertexts(cts);
-    const statement = (label, context, ct, vals) => ({ label, context: [eid, fpBytes, Kp, ...context], K: Kp, alpha: ct.alpha, beta: ct.beta, values: vals });
+    const statement = (label, context, ct, vals) => ({
+      label,
+      context: [eid, fpBytes, Kp, ...context],
+      K: Kp,
+      alpha: ct.alpha,
+      beta: ct.beta,
+      values: vals,
+    });
     const selections = cts.map((ct, i) => ({
       alpha: E.pointToHex(ct.alpha),
       beta: E.pointToHex(ct.beta),
-      proof: E.proveOneOf(statement("selection", ["q1", i], ct, [0, 1]), values[i], rs[i]).map(({ c, z }) => ({ c: E.scalarToHex(c), z: E.scalarToHex(z) })),
+      proof: branchesToJson(E.proveOneOf(statement("selection", ["q1", i], ct, [0, 1]), values[i], rs[i])),
     }));
     // the cheat claims the sum is 1 (it is 2)
     const rSum = E.mod(rs.reduce((a, b) => a + b, 0n));
-    const countProof = E.proveOneOf(statement("selection-count", ["q1"], sum, [1]), 0, rSum).map(({ c, z }) => ({ c: E.scalarToHex(c), z: E.scalarToHex(z) }));
-    const ballot = { election_id: eid, fingerprint: fp1, answers: [{ question_id: "q1", selections, count_proof: countProof }] };
-    assert.deepEqual(E.verifyBallot(single, fp1, K, ballot).problems, [{ path: "answers[0].count_proof", reason: "the proof does not verify" }]);
+    const countProof = E.proveOneOf(statement("selection-count", ["q1"], sum, [1]), 0, rSum);
+    const answer = { question_id: "q1", selections, count_proof: branchesToJson(countProof) };
+    const ballot = { election_id: eid, fingerprint: fp1, answers: [answer] };
+    assert.deepEqual(E.verifyBallot(single, fp1, K, ballot).problems, [
+      { path: "answers[0].count_proof", reason: "the proof does not verify" },
+    ]);
   });
 
   test("the audit finds a ciphertext that is not what the secrets say", () => {
@@ -256,35 +274,49 @@ export function electionCases(E) {
     assert.deepEqual(audit.problems.map((p) => p.path), ["answers[1].ranks[0]"]);
     const swapped = clone(secrets);
     swapped.answers[0].randomness.reverse();
-    assert.deepEqual(E.auditBallot(manifest, fp, K, ballot, swapped).problems.map((p) => p.path), ["answers[0].selections[0]", "answers[0].selections[2]"]);
+    assert.deepEqual(paths(E.auditBallot(manifest, fp, K, ballot, swapped).problems), [
+      "answers[0].selections[0]",
+      "answers[0].selections[2]",
+    ]);
     const other = E.encryptBallot(manifest, fp, K, [[0], [1, 2]]).ballot;
     assert.equal(E.auditBallot(manifest, fp, K, other, secrets).ok, false);
     const outOfRange = clone(secrets);
     outOfRange.answers[0].randomness[0] = scalarLE(E.L);
-    assert.equal(E.auditBallot(manifest, fp, K, ballot, outOfRange).problems[0].path, "secrets.answers[0].randomness[0]");
+    assert.deepEqual(paths(E.auditBallot(manifest, fp, K, ballot, outOfRange).problems), [
+      "secrets.answers[0].randomness[0]",
+    ]);
   });
 
   /* ---------------------------------------------------------- §5.2, §5.3, §6 with literals */
 
   test("transport key, coefficient, share box and partial decryption are Python's", () => {
     const tk = LITERALS.transport_key;
-    assert.deepEqual(E.trusteeTransportKey(eid, fp, tk.index, { rng: nonces(0) }), { secret: tk.secret, key: tk.key, proof: tk.proof });
+    assert.deepEqual(E.trusteeTransportKey(eid, fp, tk.index, { rng: nonces(0) }), {
+      secret: tk.secret,
+      key: tk.key,
+      proof: tk.proof,
+    });
     assert.ok(E.verifyTransportKey(eid, fp, tk.index, tk.key, tk.proof));
     assert.ok(!E.verifyTransportKey(eid, fp, 3, tk.key, tk.proof));
 
     const co = LITERALS.coefficient;
-    const proof = E.proveSchnorr("coefficient", [eid, hexToBytes(fp), co.index, co.k], E.scalarFromHex(co.secret), nonces(3));
-    assert.deepEqual({ c: E.scalarToHex(proof.c), z: E.scalarToHex(proof.z) }, co.proof);
+    const context = [eid, hexToBytes(fp), co.index, co.k];
+    const proof = E.proveSchnorr("coefficient", context, E.scalarFromHex(co.secret), nonces(3));
+    assert.deepEqual(branchesToJson([proof])[0], co.proof);
 
     const sh = LITERALS.share;
     const sG = E.pointToHex(E.mul(E.scalarFromHex(sh.share), E.G));
-    const checked = E.trusteeCheckShares(eid, fp, sh.to, tk.secret, [{ from: sh.from, ephemeral: sh.ephemeral, box: sh.box, commitments: [sG] }], 1);
+    const received = [{ from: sh.from, ephemeral: sh.ephemeral, box: sh.box, commitments: [sG] }];
+    const checked = E.trusteeCheckShares(eid, fp, sh.to, tk.secret, received, 1);
     assert.deepEqual(checked.problems, []);
     assert.equal(checked.secretShare, sh.share);
     assert.equal(checked.verificationKey, sG);
 
     const pd = LITERALS.partial_decryption;
-    const [share] = E.trusteePartialDecrypt(eid, fp, K, pd.index, pd.secret_share, [{ alpha: pd.alpha, beta: LITERALS.encryption.beta }], { rng: nonces(6) });
+    const ciphertexts = [{ alpha: pd.alpha, beta: LITERALS.encryption.beta }];
+    const [share] = E.trusteePartialDecrypt(eid, fp, K, pd.index, pd.secret_share, ciphertexts, {
+      rng: nonces(6),
+    });
     assert.deepEqual(share, { point: pd.point, proof: pd.proof });
     assert.ok(E.verifyPartialDecryption(eid, fp, K, pd.index, pd.verification_key, pd.alpha, share));
     assert.ok(!E.verifyPartialDecryption(eid, fp, K, 1, pd.verification_key, pd.alpha, share));
@@ -330,9 +362,12 @@ export function electionCases(E) {
         const { ephemeral, box } = deal.shares.find((s) => s.to === j);
         return { from: k + 1, ephemeral, box, commitments: deal.commitments };
       });
-    const commitmentsByIndex = Object.fromEntries(deals.map((d, k) => [k + 1, d.commitments.map((c) => c.point)]));
+    const commitmentsByIndex = Object.fromEntries(
+      deals.map((d, k) => [k + 1, d.commitments.map((c) => c.point)]),
+    );
     const publicKey = E.electionKey(commitmentsByIndex);
-    const checks = [1, 2, 3].map((j) => E.trusteeCheckShares(eid, fp, j, transport[j - 1].secret, receivedBy(j), t));
+    const checks = [1, 2, 3].map((j) =>
+      E.trusteeCheckShares(eid, fp, j, transport[j - 1].secret, receivedBy(j), t));
     checks.forEach((check, k) => {
       assert.deepEqual(check.problems, []);
       assert.equal(check.publicKey, publicKey);
@@ -350,7 +385,8 @@ export function electionCases(E) {
     // commitments swapped between two dealers: both refused
     const swapped = receivedBy(1);
     [swapped[0].commitments, swapped[1].commitments] = [swapped[1].commitments, swapped[0].commitments];
-    assert.deepEqual(E.trusteeCheckShares(eid, fp, 1, transport[0].secret, swapped, t).problems.map((p) => p.from), [1, 2]);
+    const refused = E.trusteeCheckShares(eid, fp, 1, transport[0].secret, swapped, t);
+    assert.deepEqual(refused.problems.map((p) => p.from), [1, 2]);
     // a box opened with another trustee's transport secret does not check
     assert.equal(E.trusteeCheckShares(eid, fp, 1, transport[1].secret, receivedBy(1), t).ok, false);
 
@@ -368,13 +404,16 @@ export function electionCases(E) {
     const shares = {};
     for (const j of [1, 2, 3]) {
       shares[j] = E.trusteePartialDecrypt(eid, fp, publicKey, j, checks[j - 1].secretShare, tallyJson);
+      const Xj = checks[j - 1].verificationKey;
       shares[j].forEach((share, i) =>
-        assert.ok(E.verifyPartialDecryption(eid, fp, publicKey, j, checks[j - 1].verificationKey, tallyJson[i].alpha, share)));
+        assert.ok(E.verifyPartialDecryption(eid, fp, publicKey, j, Xj, tallyJson[i].alpha, share)));
     }
-    assert.ok(!E.verifyPartialDecryption(eid, fp, publicKey, 1, checks[0].verificationKey, tallyJson[1].alpha, shares[1][0]));
+    const X1 = checks[0].verificationKey;
+    assert.ok(!E.verifyPartialDecryption(eid, fp, publicKey, 1, X1, tallyJson[1].alpha, shares[1][0]));
     for (const set of [[1, 3], [1, 2], [2, 3], [1, 2, 3]]) {
       const chosen = Object.fromEntries(set.map((j) => [j, shares[j]]));
-      assert.deepEqual(tallyJson.map((ct, i) => combine(chosen, ct, i, votes.length)), expected, `trustees ${set}`);
+      const counts = tallyJson.map((ct, i) => combine(chosen, ct, i, votes.length));
+      assert.deepEqual(counts, expected, `trustees ${set}`);
     }
     assert.equal(n, deals.length);
   });
@@ -386,11 +425,9 @@ export function electionCases(E) {
       t.skip("docs/election-vectors.json is not in this tree yet (it comes from hA's branch)");
       return;
     }
-    checkVectors(E, JSON.parse(readFileSync(VECTORS, "utf8")));
+    // Written before the file's format (docs/election-record.md section 12) was known: fail
+    // loudly rather than pass without checking anything.
+    const vectors = JSON.parse(readFileSync(VECTORS, "utf8"));
+    assert.fail(`no checker yet for docs/election-vectors.json (keys: ${Object.keys(vectors)})`);
   });
-}
-
-/** Checks docs/election-vectors.json, whose format is docs/election-record.md section 12. */
-export function checkVectors(E, vectors) {
-  assert.ok(vectors, "vectors");
 }
