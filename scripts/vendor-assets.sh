@@ -15,6 +15,10 @@
 #   copied as published (its own header names the version and the licence) without the
 #   source-map comment, to marketplace/static/marketplace/vendor/chart.umd.min.js. Its one
 #   dependency, @kurkle/color (MIT), is inside; both licences are in chart.LICENSE.
+# - the election cryptography of the booth and the trustee ceremony: frontend/src/election.js
+#   and shuffle.js on @noble/curves (ristretto255) and @noble/hashes (SHA-2), both MIT,
+#   bundled by esbuild into coop_governance/static/coop_governance/vendor/election.min.js
+#   (docs/election-record.md), tested with node (frontend/test/).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -79,3 +83,29 @@ scripts/vendor-assets.sh; loaded by marketplace/static/marketplace/sales-chart.j
 (the store's sales dashboard).
 NOTE
 echo "Vendored chart.js $CHART_VERSION into ${DEST#"$ROOT"/}"
+
+CURVES=node_modules/@noble/curves
+HASHES=node_modules/@noble/hashes
+CURVES_VERSION=$(node -p "require('./$CURVES/package.json').version")
+HASHES_VERSION=$(node -p "require('./$HASHES/package.json').version")
+DEST="$ROOT/coop_governance/static/coop_governance/vendor"
+mkdir -p "$DEST"
+npx --no-install esbuild src/election-bundle.js --bundle --format=esm --minify --target=es2020 \
+  --legal-comments=none --log-level=warning --outfile="$DEST/election.min.js"
+{
+  printf -- '--- @noble/curves %s (MIT) ---\n\n' "$CURVES_VERSION"
+  cat "$CURVES/LICENSE"
+  printf -- '\n\n--- @noble/hashes %s (MIT) ---\n\n' "$HASHES_VERSION"
+  cat "$HASHES/LICENSE"
+} >"$DEST/election.LICENSE"
+cat >"$DEST/election.VERSION" <<NOTE
+@noble/curves $CURVES_VERSION (MIT) and @noble/hashes $HASHES_VERSION (MIT), from npm through
+frontend/package-lock.json: the ristretto255 group and SHA-256/SHA-512, bundled with our
+frontend/src/election.js (ballots, proofs, the Benaloh audit, the trustee's key generation
+and partial decryption) and frontend/src/shuffle.js (the mixnet) by esbuild $ESBUILD_VERSION
+into one minified ES module. Sources: https://github.com/paulmillr/noble-curves and
+https://github.com/paulmillr/noble-hashes. Built by scripts/vendor-assets.sh; imported by
+coop_governance/static/coop_governance/booth.js and trustee.js. The format it implements is
+docs/election-record.md.
+NOTE
+echo "Vendored @noble/curves $CURVES_VERSION and @noble/hashes $HASHES_VERSION (election) into ${DEST#"$ROOT"/}"
