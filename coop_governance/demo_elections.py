@@ -10,7 +10,6 @@ opening their file there. Idempotent: an election found by its title is left as 
 
 import datetime
 import json
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -87,6 +86,7 @@ PUBLISHED_CHOICES = [
 
 def _voters(summary: DemoSummary, people: Mapping[str, Any]) -> list[Member]:
     """The admin, the shopper and ten demo members who vote in the published election."""
+    from identity.demo import DEMO_PASSWORD
     from identity.models import User
     from identity.services import user_create
 
@@ -101,7 +101,7 @@ def _voters(summary: DemoSummary, people: Mapping[str, Any]) -> list[Member]:
         if person is None:
             person = user_create(
                 email=email,
-                password=secrets.token_urlsafe(24),
+                password=DEMO_PASSWORD,
                 given_name="Votant",
                 family_name=f"{n:02d}",
                 email_verified=True,
