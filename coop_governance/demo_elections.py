@@ -27,15 +27,15 @@ from core.demo import DemoSummary
 ADMIN = "admin@demo.uniqc.coop"
 SHOPPER = "shopper@demo.uniqc.coop"
 BAKER = "store@demo.uniqc.coop"
-PUBLISHED_TITLE = "Assemblée 2026 : budget et conseil d’administration"
-OPEN_TITLE = "Scrutin ouvert : heures d’ouverture du comptoir"
+PUBLISHED_TITLE = "Budget 2026 et élection du conseil d’administration"
+OPEN_TITLE = "Heures d’ouverture du comptoir le soir"
 VOTERS = 10  # besides the admin and the shopper
 KEY_DIRECTORY = Path(settings.BASE_DIR) / "var" / "demo-trustee-keys"
 
 PUBLISHED_QUESTIONS = [
     {
         "kind": "choose",
-        "text_fr": "Adoptez-vous le budget 2026\u00a0?",
+        "text_fr": "Adoptez-vous le budget 2026\u202f?",
         "text_en": "Do you adopt the 2026 budget?",
         "answers": [{"fr": "Oui", "en": "Yes"}, {"fr": "Non", "en": "No"}],
         "min": 1,
@@ -56,7 +56,7 @@ PUBLISHED_QUESTIONS = [
 OPEN_QUESTIONS = [
     {
         "kind": "choose",
-        "text_fr": "Quels jours le comptoir devrait-il ouvrir le soir\u00a0?",
+        "text_fr": "Quels jours le comptoir devrait-il ouvrir le soir\u202f?",
         "text_en": "Which days should the counter open in the evening?",
         "answers": [
             {"fr": "Mardi", "en": "Tuesday"},
@@ -204,7 +204,7 @@ def published_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
     now = timezone.now()
     election = services.election_create(
         title_fr=PUBLISHED_TITLE,
-        title_en="2026 assembly: budget and board of directors",
+        title_en="2026 budget and election of the board of directors",
         opens_at=now - datetime.timedelta(minutes=1),
         closes_at=now + datetime.timedelta(minutes=1),
         threshold=2,
@@ -232,7 +232,7 @@ def open_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
     now = timezone.now()
     election = services.election_create(
         title_fr=OPEN_TITLE,
-        title_en="Open ballot: the counter's opening hours",
+        title_en="The counter's evening opening hours",
         opens_at=now - datetime.timedelta(minutes=1),
         closes_at=now + datetime.timedelta(days=14),
         threshold=2,
