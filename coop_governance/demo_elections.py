@@ -232,7 +232,7 @@ def open_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
     now = timezone.now()
     election = services.election_create(
         title_fr=OPEN_TITLE,
-        title_en="The counter's evening opening hours",
+        title_en="The counter’s evening opening hours",
         opens_at=now - datetime.timedelta(minutes=1),
         closes_at=now + datetime.timedelta(days=14),
         threshold=2,

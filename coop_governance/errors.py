@@ -259,13 +259,13 @@ class ElectionStateRefused(ElectionError):
 class ElectionNotPublished(ElectionError):
     status = 404
     code = "election_not_published"
-    message = _("This election's result is not published yet.")
+    message = _("This election’s result is not published yet.")
 
 
 class ElectionSetupRefused(ElectionError):
     status = 400
     code = "election_setup_refused"
-    message = _("Check the election's questions, trustees, threshold and times.")
+    message = _("Check the election’s questions, trustees, threshold and times.")
 
 
 class ElectionClosed(ElectionError):
@@ -336,7 +336,7 @@ class AlreadyVotedInElection(ElectionError):
 class NotATrustee(ElectionError):
     status = 403
     code = "not_a_trustee"
-    message = _("Only this election's trustees can do this.")
+    message = _("Only this election’s trustees can do this.")
 
 
 class TrusteeMessageInvalid(ElectionError):
