@@ -118,3 +118,7 @@ def demo_load(
     demo_assemblies_load(summary=summary, people=people)
     proposals_demo_load(summary=summary, people=people)
     ristournes_demo_load(summary=summary, people=people, stores=stores)
+    # Secret ballots: one published with its record, one open for the shopper's booth.
+    from coop_governance.demo_elections import elections_demo_load
+
+    elections_demo_load(summary=summary, people=people)

@@ -238,3 +238,116 @@ class RistourneNotAdopted(GovernanceError):
 class NotYourRistourne(GovernanceError):
     code = "not_your_ristourne"
     message = _("This ristourne statement is not yours.")
+
+
+# --- Secret-ballot elections (coop_governance/elections.py) -------------------------------
+# Each carries the HTTP status its JSON endpoint answers with (problem+json).
+
+
+class ElectionError(GovernanceError):
+    status = 409
+
+
+class ElectionStateRefused(ElectionError):
+    """A step the election's state does not allow (a trustee's message out of turn, a
+    ceremony started twice, a result asked before it is published)."""
+
+    code = "election_state_refused"
+    message = _("This election cannot do that at its present stage.")
+
+
+class ElectionNotPublished(ElectionError):
+    status = 404
+    code = "election_not_published"
+    message = _("This election’s result is not published yet.")
+
+
+class ElectionSetupRefused(ElectionError):
+    status = 400
+    code = "election_setup_refused"
+    message = _("Check the election’s questions, trustees, threshold and times.")
+
+
+class ElectionClosed(ElectionError):
+    code = "election_closed"
+    message = _("This election is not open: no ballot is accepted now.")
+
+
+class MemberSuspended(ElectionError):
+    status = 403
+    code = "member_suspended"
+    message = _("Your membership is suspended: you cannot vote while it is.")
+
+
+class MemberWithdrawn(ElectionError):
+    status = 403
+    code = "member_withdrawn"
+    message = _("You have withdrawn from the coop: only members vote.")
+
+
+class NotAMemberToVote(ElectionError):
+    status = 403
+    code = "not_a_member"
+    message = _("Only a member of the coop can vote.")
+
+
+class BallotAssuranceTooLow(ElectionError):
+    status = 403
+    code = "assurance_too_low"
+    message = _("This election asks you to sign in with more assurance before you vote.")
+
+
+class BallotInvalid(ElectionError):
+    """The ballot fails a check of docs/election-record.md; `path` and `reason` say which
+    value and why."""
+
+    status = 422
+    code = "ballot_invalid"
+    message = _("This ballot is not valid for this election.")
+
+    def __init__(self, path: str = "", reason: str = "") -> None:
+        super().__init__()
+        self.path = path
+        self.reason = reason
+
+
+class BallotMalformed(ElectionError):
+    status = 400
+    code = "ballot_malformed"
+    message = _("The ballot must be a JSON object.")
+
+
+class BallotTooLarge(ElectionError):
+    status = 413
+    code = "ballot_too_large"
+    message = _("This ballot is larger than any ballot of this election can be.")
+
+
+class CiphertextReused(ElectionError):
+    code = "ciphertext_reused"
+    message = _("This ballot repeats an encrypted value already cast: encrypt it again.")
+
+
+class AlreadyVotedInElection(ElectionError):
+    code = "already_voted"
+    message = _("You have already voted in this election, and the by-laws keep the first ballot.")
+
+
+class NotATrustee(ElectionError):
+    status = 403
+    code = "not_a_trustee"
+    message = _("Only this election’s trustees can do this.")
+
+
+class TrusteeMessageInvalid(ElectionError):
+    """A trustee's message fails its check (a proof, a key that is not the one its
+    commitments give, a shuffle or a decryption that does not verify)."""
+
+    status = 422
+    code = "trustee_message_invalid"
+    message = _("This message does not verify; nothing was recorded.")
+
+    def __init__(self, path: str = "", reason: str = "") -> None:
+        super().__init__()
+        self.path = path
+        self.reason = reason

@@ -41,3 +41,33 @@ def fiscal_year_lock(pk: int) -> "FiscalYear":  # noqa: F821
     from coop_governance.models import FiscalYear
 
     return FiscalYear.objects.select_for_update().get(pk=pk)
+
+
+# Secret-ballot elections: the election, then the trustee or the member.
+def election_lock(pk: int) -> "Election":  # noqa: F821
+    """The election, locked for a change of state (its ceremony, its opening and closing,
+    its count)."""
+    from coop_governance.models import Election
+
+    return Election.objects.select_for_update(of=("self",)).select_related("bylaws").get(pk=pk)
+
+
+def election_share_lock(pk: int) -> "Election":  # noqa: F821
+    """The election, held in share mode while a ballot is cast: casts do not wait for each
+    other, but closing (election_lock) waits for every cast in progress, so no ballot
+    lands after the count's input is taken. SQLite has one writer and needs no lock."""
+    from django.db import connection
+
+    from coop_governance.models import Election
+
+    if connection.vendor == "postgresql":
+        table = Election._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT id FROM "{table}" WHERE id = %s FOR SHARE', [pk])  # noqa: S608
+    return Election.objects.get(pk=pk)
+
+
+def trustee_lock(pk: int) -> "ElectionTrustee":  # noqa: F821
+    from coop_governance.models import ElectionTrustee
+
+    return ElectionTrustee.objects.select_for_update().get(pk=pk)

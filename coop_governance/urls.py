@@ -17,4 +17,6 @@ urlpatterns = [
     path("", include("coop_governance.public_urls")),
     # Ristournes: the board's fiscal years and computations, each member's statements.
     path("", include("coop_governance.ristourne_urls")),
+    # Secret-ballot elections: the booth, the trustees' ceremony, the bulletin board, results.
+    path("scrutins/", include("coop_governance.election_urls")),
 ]

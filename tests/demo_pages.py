@@ -751,3 +751,37 @@ PAGES += [
         post={"surplus": "-1", "equity": "x", "debts": "", "reserve_percent": "5"},
     ),
 ]
+
+
+# --- Secret ballots (coop_governance/demo_elections.py) ---------------------------------
+def _demo_election(title: str, name: str) -> Callable[[], str]:
+    def path() -> str:
+        from coop_governance import demo_elections
+        from coop_governance.models import Election
+
+        election = Election.objects.get(title_fr=getattr(demo_elections, title))
+        return reverse(f"governance:{name}", args=[election.public_id])
+
+    return path
+
+
+PAGES += [
+    Page("secret ballots", "governance:election_list", SHOPPER, "substantial"),
+    Page("secret ballots, the board", "governance:election_board_list", ADMIN, "high"),
+    Page(
+        "a secret ballot, the board",
+        _demo_election("PUBLISHED_TITLE", "election_manage"),
+        ADMIN,
+        "high",
+    ),
+    Page("the booth", _demo_election("OPEN_TITLE", "election_booth"), SHOPPER, "high"),
+    Page(
+        "the booth, asking for the card",
+        _demo_election("OPEN_TITLE", "election_booth"),
+        SHOPPER,
+        "substantial",
+    ),
+    Page("a trustee's page", _demo_election("OPEN_TITLE", "election_trustee"), ADMIN, "high"),
+    Page("ballots cast", _demo_election("PUBLISHED_TITLE", "election_board")),
+    Page("results of a secret ballot", _demo_election("PUBLISHED_TITLE", "election_results")),
+]

@@ -492,3 +492,9 @@ CELERY_BEAT_SCHEDULE["coop-governance-online-motions"] = {
 # Task modules a worker does not find by itself (it autodiscovers only `tasks` modules):
 # the online votes' sweep and the assembly notice's mail.
 CELERY_IMPORTS += ["coop_governance.vote_tasks", "coop_governance.assembly_tasks"]
+# Secret-ballot elections open and close on time (coop_governance/election_tasks.py).
+CELERY_BEAT_SCHEDULE["coop-governance-elections"] = {
+    "task": "coop_governance.election_tasks.elections_open_close",
+    "schedule": crontab(minute="*"),
+}
+CELERY_IMPORTS += ["coop_governance.election_tasks"]

@@ -1,0 +1,265 @@
+"""Secret ballots in the demo: a published election (a yes/no question and a board election
+by single transferable vote for 3 seats) with its record to download and verify, and an
+election open now, in which the demo shopper votes from the booth.
+
+Everything goes through the services, as the board, the trustees and the members would;
+the trustees' browsers are simulated with the election package's own trustee code
+(dkg.TrusteeKeys, shuffle.shuffle). The open election's trustees' key files are written to
+var/demo-trustee-keys/, so that a demo trustee can decrypt it from the trustee page by
+opening their file there. Idempotent: an election found by its title is left as it is."""
+
+import datetime
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from coop_governance import elections as services
+from coop_governance.election import ballots, dkg, group, shuffle
+from coop_governance.election.record import ElectionContext
+from coop_governance.members import member_register
+from coop_governance.models import Election, Member, MemberCategory, MemberStatus
+from core.demo import DemoSummary
+
+ADMIN = "admin@demo.uniqc.coop"
+SHOPPER = "shopper@demo.uniqc.coop"
+BAKER = "store@demo.uniqc.coop"
+PUBLISHED_TITLE = "Budget 2026 et élection du conseil d’administration"
+OPEN_TITLE = "Heures d’ouverture du comptoir le soir"
+VOTERS = 10  # besides the admin and the shopper
+KEY_DIRECTORY = Path(settings.BASE_DIR) / "var" / "demo-trustee-keys"
+
+PUBLISHED_QUESTIONS = [
+    {
+        "kind": "choose",
+        "text_fr": "Adoptez-vous le budget 2026\u202f?",
+        "text_en": "Do you adopt the 2026 budget?",
+        "answers": [{"fr": "Oui", "en": "Yes"}, {"fr": "Non", "en": "No"}],
+        "min": 1,
+        "max": 1,
+    },
+    {
+        "kind": "rank",
+        "text_fr": "Élection de trois administrateurs",
+        "text_en": "Election of three directors",
+        "answers": [
+            {"fr": name, "en": name}
+            for name in ("Ana Tremblay", "Bruno Gagnon", "Chloé Roy", "Dev Patel", "Émile Côté")
+        ],
+        "seats": 3,
+        "ranks": 5,
+    },
+]
+OPEN_QUESTIONS = [
+    {
+        "kind": "choose",
+        "text_fr": "Quels jours le comptoir devrait-il ouvrir le soir\u202f?",
+        "text_en": "Which days should the counter open in the evening?",
+        "answers": [
+            {"fr": "Mardi", "en": "Tuesday"},
+            {"fr": "Jeudi", "en": "Thursday"},
+            {"fr": "Vendredi", "en": "Friday"},
+        ],
+        "min": 0,
+        "max": 2,
+    },
+]
+# The published election's votes: the yes/no answer, then a ranking (candidate indexes).
+PUBLISHED_CHOICES = [
+    ([0], [0, 2, 1]),
+    ([0], [1, 0]),
+    ([1], [2, 4, 3]),
+    ([0], [0, 1, 2]),
+    ([0], [3, 0]),
+    ([1], [4, 3, 2]),
+    ([0], [0, 3]),
+    ([0], [1, 2, 0]),
+    ([1], [2, 1]),
+    ([0], [3, 4]),
+    ([0], [0]),
+    ([0], [2, 0, 1]),
+]
+
+
+def _voters(summary: DemoSummary, people: Mapping[str, Any]) -> list[Member]:
+    """The admin, the shopper and ten demo members who vote in the published election."""
+    from identity.demo import DEMO_PASSWORD
+    from identity.models import User
+    from identity.services import user_create
+
+    members = [
+        Member.objects.get(person=people[email], status=MemberStatus.ACTIVE)
+        for email in (ADMIN, SHOPPER)
+    ]
+    for n in range(1, VOTERS + 1):
+        email = f"votant{n:02d}@demo.uniqc.coop"
+        person = User.objects.filter(email=email).first()
+        summary.count("election voters", person is None)
+        if person is None:
+            person = user_create(
+                email=email,
+                password=DEMO_PASSWORD,
+                given_name="Votant",
+                family_name=f"{n:02d}",
+                email_verified=True,
+            )
+        member = Member.objects.filter(person=person, status=MemberStatus.ACTIVE).first()
+        if member is None:
+            member = member_register(
+                person=person,
+                category=MemberCategory.CONSUMER,
+                qualifying_shares=1,
+                reason="Membre de démonstration (scrutins).",
+                acting_user=None,
+            )
+        members.append(member)
+    return members
+
+
+def _ceremony(election: Election, board: Any) -> dict[int, dkg.TrusteeKeys]:
+    """The key ceremony, each trustee's messages posted through the services."""
+    election = services.election_ceremony_start(election=election, acting_user=board)
+    eid, fp = str(election.public_id), bytes.fromhex(election.fingerprint)
+    trustees = list(election.trustees.select_related("user").order_by("index"))
+    keys = {
+        t.index: dkg.TrusteeKeys(eid, fp, t.index, election.trustee_count, election.threshold)
+        for t in trustees
+    }
+    for t in trustees:
+        message = keys[t.index].transport_key()
+        services.trustee_key_post(election=election, acting_user=t.user, **message)
+    transport = {t.index: keys[t.index].transport_key()["key"] for t in trustees}
+    for t in trustees:
+        services.trustee_deal_post(
+            election=election, acting_user=t.user, **keys[t.index].deal(transport)
+        )
+    for t in trustees:
+        received = services.shares_received(election, t)
+        services.trustee_check_post(
+            election=election, verification_key=keys[t.index].check(received), acting_user=t.user
+        )
+    return keys
+
+
+def _count(election: Election, keys: dict[int, dkg.TrusteeKeys], present: list[int]) -> None:
+    """The present trustees shuffle each ranked question in turn, then decrypt."""
+    election.refresh_from_db()
+    context = ElectionContext(
+        str(election.public_id),
+        bytes.fromhex(election.fingerprint),
+        bytes.fromhex(election.public_key),
+        election.threshold,
+        {},
+    )
+    trustees = {t.index: t for t in election.trustees.select_related("user")}
+    for index in present:
+        trustee = trustees[index]
+        while (task := services.mix_task_for(election, trustee)) is not None:
+            width = len(task["input"][0]) if task["input"] else 0
+            inputs = shuffle.decode_ballots(task["input"], width, "input")
+            outputs, proof = shuffle.shuffle(context, task["question_id"], task["position"], inputs)
+            services.trustee_shuffle_post(
+                election=election,
+                question_id=task["question_id"],
+                position=task["position"],
+                output=shuffle.encode_ballots(outputs),
+                proof=proof,
+                acting_user=trustee.user,
+            )
+    task = services.decrypt_task(election)
+    for index in present:
+        services.trustee_decrypt_post(
+            election=election,
+            tally={
+                qid: keys[index].partial_decrypt(context.K, c) for qid, c in task["tally"].items()
+            },
+            mixed={
+                qid: [keys[index].partial_decrypt(context.K, b) for b in rows]
+                for qid, rows in task["mixed"].items()
+            },
+            acting_user=trustees[index].user,
+        )
+
+
+def _cast(election: Election, member: Member, choices: list) -> None:
+    ballot, _secrets = ballots.encrypt_ballot(
+        election.manifest,
+        bytes.fromhex(election.fingerprint),
+        bytes.fromhex(election.public_key),
+        choices,
+    )
+    services.ballot_cast(election=election, ballot=ballot, user=member.person, acr="high")
+
+
+def published_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
+    exists = Election.objects.filter(title_fr=PUBLISHED_TITLE).exists()
+    summary.count("elections", not exists)
+    if exists:
+        return
+    board = people[ADMIN]
+    voters = _voters(summary, people)
+    now = timezone.now()
+    election = services.election_create(
+        title_fr=PUBLISHED_TITLE,
+        title_en="2026 budget and election of the board of directors",
+        opens_at=now - datetime.timedelta(minutes=1),
+        closes_at=now + datetime.timedelta(minutes=1),
+        threshold=2,
+        trustee_users=[people[ADMIN], people[SHOPPER], people[BAKER]],
+        questions=PUBLISHED_QUESTIONS,
+        acting_user=board,
+    )
+    keys = _ceremony(election, board)
+    services.election_open(election_id=election.pk)
+    election.refresh_from_db()
+    for member, (answer, ranking) in zip(voters, PUBLISHED_CHOICES, strict=False):
+        _cast(election, member, [answer, ranking])
+    # One voter changes their mind: the by-laws let a new ballot replace the first.
+    _cast(election, voters[2], [[0], [2, 0]])
+    services.election_close(election_id=election.pk, at=election.closes_at)
+    _count(election, keys, present=[1, 3])  # trustee 2 is away: 2 of 3 decrypt
+
+
+def open_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
+    exists = Election.objects.filter(title_fr=OPEN_TITLE).exists()
+    summary.count("elections", not exists)
+    if exists:
+        return
+    board = people[ADMIN]
+    now = timezone.now()
+    election = services.election_create(
+        title_fr=OPEN_TITLE,
+        title_en="The counter’s evening opening hours",
+        opens_at=now - datetime.timedelta(minutes=1),
+        closes_at=now + datetime.timedelta(days=14),
+        threshold=2,
+        trustee_users=[people[ADMIN], people[SHOPPER], people[BAKER]],
+        questions=OPEN_QUESTIONS,
+        acting_user=board,
+    )
+    keys = _ceremony(election, board)
+    services.election_open(election_id=election.pk)
+    KEY_DIRECTORY.mkdir(parents=True, exist_ok=True)
+    for index, key in keys.items():
+        path = KEY_DIRECTORY / f"{election.public_id}-trustee-{index}.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "format": "uniqc-trustee-key/v1",
+                    "election_id": str(election.public_id),
+                    "index": index,
+                    "transport_secret": group.scalar_hex(key.transport_secret),
+                    "secret_share": group.scalar_hex(key.secret_share),
+                },
+                indent=2,
+            )
+        )
+        path.chmod(0o600)
+
+
+def elections_demo_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
+    published_load(summary=summary, people=people)
+    open_load(summary=summary, people=people)
