@@ -4,11 +4,15 @@
  * discarded). The server only ever receives the encrypted ballot; its proofs let anyone
  * check it without learning the choices (docs/election-record.md, section 7).
  *
- * The page (hD's template) gives:
- * - <div id="booth" data-params-url data-cast-url data-board-url>, with the CSRF token's
- *   hidden input, and any [data-booth-noscript] element it shows to a browser without
- *   script (hidden here);
- * - <script type="application/json" id="booth-strings">: every sentence this code shows,
+ * It enhances the booth's form (hD's template, coop_governance/elections/booth.html):
+ * - <div id="booth" data-params-url data-cast-url data-board-url [data-step-up-url]>;
+ * - in it <form id="booth-form">, one <fieldset data-question="<qid>"> per question: a
+ *   choose question's inputs are named by its id and valued by the answer's index; a rank
+ *   question has one <select data-rank="<n>"> per rank whose value is a candidate's index
+ *   ("" for no one); <div data-booth-actions> receives the button; <div data-booth-status>
+ *   is the live region;
+ * - <script type="application/json" id="booth-strings"> (the include
+ *   coop_governance/elections/_booth_strings.html): every sentence shown here,
  *   translated; "{name}" in a sentence is replaced by a value.
  *
  * root.dataset.boothState says where the voter is: loading, closed, choosing, encrypting,
@@ -32,22 +36,20 @@ const LANGUAGE = (document.documentElement.lang || "fr").toLowerCase().startsWit
 function localised(text) {
   if (typeof text === "string") return text;
   if (!text || typeof text !== "object") return "";
-  return text[LANGUAGE] ?? text.fr ?? text.en ?? Object.values(text)[0] ?? "";
+  return text[LANGUAGE] || text.fr || text.en || "";
 }
 
 class Booth {
   constructor(root) {
     this.root = root;
     this.t = stringsLoad("booth-strings");
+    this.form = root.querySelector("form");
     this.params = null;
     this.current = null; // the encrypted ballot on show: {ballot, secrets, tracker, choices}
-    this.selected = null; // the voter's last choices, kept to fill the form again
-    this.counter = 0; // makes element ids unique when the form is drawn again
   }
 
   async start() {
-    const { root, t } = this;
-    for (const node of root.querySelectorAll("[data-booth-noscript]")) node.hidden = true;
+    const { root, form, t } = this;
     this.steps = el(
       "ol",
       { className: "steps", "data-booth-steps": true },
@@ -55,12 +57,10 @@ class Booth {
       el("li", { "data-step": "encrypt", text: t("step_encrypt") }),
       el("li", { "data-step": "cast", text: t("step_cast") }),
     );
-    this.status = el("div", {
-      className: "notice notice--info",
-      role: "status",
-      "aria-live": "polite",
-      "data-booth-status": true,
-    });
+    this.status = root.querySelector("[data-booth-status]") || el("div", { "data-booth-status": true });
+    this.status.className = "notice notice--info";
+    this.status.setAttribute("role", "status");
+    this.status.setAttribute("aria-live", "polite");
     this.problem = el("div", {
       className: "notice notice--error",
       role: "alert",
@@ -69,7 +69,9 @@ class Booth {
     });
     this.done = el("div", { className: "stack", "data-booth-done-area": true });
     this.work = el("div", { className: "stack", "data-booth-work": true });
-    root.append(this.steps, this.status, this.problem, this.done, this.work);
+    root.prepend(this.steps, this.status, this.problem, this.done);
+    root.append(this.work);
+    if (form) form.hidden = true;
     this.state("loading", "choose");
     this.say(t("loading"));
     let params;
@@ -80,7 +82,8 @@ class Booth {
       this.fail(error);
       return;
     }
-    if (manifestFingerprint(params.manifest) !== params.fingerprint) {
+    const fields = form ? params.manifest.questions.map((q) => this.fieldOf(q.id)) : [];
+    if (manifestFingerprint(params.manifest) !== params.fingerprint || !form || fields.includes(null)) {
       this.state("failed");
       this.say("");
       problemShow(this.problem, { title: t("params_bad"), code: "params_bad" }, t);
@@ -92,7 +95,33 @@ class Booth {
       this.say(t("not_open"));
       return;
     }
+    const encrypt = el("button", { type: "submit", "data-booth-encrypt": true, text: t("encrypt_button") });
+    (form.querySelector("[data-booth-actions]") || form).append(encrypt);
+    params.manifest.questions.forEach((question, q) => {
+      const field = fields[q];
+      const error = el("p", {
+        className: "field__error",
+        id: `booth-error-${q}`,
+        hidden: true,
+        "data-question-error": true,
+      });
+      field.querySelector("legend").after(error);
+      for (const control of field.querySelectorAll("input, select")) {
+        control.setAttribute("aria-describedby", error.id);
+      }
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.encrypt();
+    });
     this.chooseShow();
+  }
+
+  fieldOf(qid) {
+    for (const field of this.form.querySelectorAll("fieldset[data-question]")) {
+      if (field.dataset.question === qid) return field;
+    }
+    return null;
   }
 
   state(name, step) {
@@ -118,93 +147,33 @@ class Booth {
       error instanceof ProblemError
         ? error.problem
         : { title: this.t("problem_title"), code: "page_error", detail: String(error.message || error) };
+    if (problem.code === "assurance_too_low" && !problem.step_up_url && this.root.dataset.stepUpUrl) {
+      problem.step_up_url = this.root.dataset.stepUpUrl;
+    }
     problemShow(this.problem, problem, this.t);
     this.say("");
   }
 
   /* ------------------------------------------------------------ step 1: choosing */
 
+  /** The form again, with the voter's last choices still on it. */
   chooseShow() {
-    const { t } = this;
-    const { manifest } = this.params;
-    this.counter += 1;
-    const form = el("form", { className: "stack", novalidate: true, "data-booth-choose": true });
-    manifest.questions.forEach((question, q) => {
-      form.append(this.questionField(question, q, this.selected ? this.selected[q] : null));
-    });
-    form.append(
-      el(
-        "div",
-        { className: "actions" },
-        el("button", { type: "submit", "data-booth-encrypt": true, text: t("encrypt_button") }),
-      ),
-    );
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.encrypt(form);
-    });
-    this.work.replaceChildren(form);
+    this.work.replaceChildren();
+    this.form.hidden = false;
+    for (const control of this.form.querySelectorAll("input, select, button")) control.disabled = false;
     this.state("choosing", "choose");
-    this.say(t("choose_intro"));
-  }
-
-  questionField(question, q, previous) {
-    const { t } = this;
-    const id = `booth-${this.counter}-q${q}`;
-    const field = el("fieldset", {
-      className: "field",
-      id,
-      "data-question": question.id,
-      "aria-describedby": `${id}-hint ${id}-error`,
-    });
-    field.append(el("legend", { className: "field__label", text: localised(question.text) }));
-    const hint = el("p", { className: "field__hint", id: `${id}-hint` });
-    const error = el("p", { className: "field__error", id: `${id}-error`, hidden: true, "data-question-error": true });
-    field.append(hint, error);
-    if (question.kind === "choose") {
-      hint.textContent =
-        question.min === question.max
-          ? t("choose_exactly", { n: question.min })
-          : t("choose_between", { min: question.min, max: question.max });
-      const single = question.min === 1 && question.max === 1;
-      question.answers.forEach((answer, i) => {
-        const input = el("input", {
-          type: single ? "radio" : "checkbox",
-          id: `${id}-a${i}`,
-          name: `${id}-answer`,
-          value: String(i),
-          checked: Boolean(previous && previous.includes(i)),
-        });
-        field.append(
-          el("div", { className: "field--choice" }, input, el("label", { for: input.id, text: localised(answer) })),
-        );
-      });
-    } else {
-      const places = Math.min(question.ranks, question.answers.length);
-      hint.textContent = t("rank_hint", { ranks: places });
-      question.answers.forEach((answer, i) => {
-        const select = el("select", { id: `${id}-a${i}`, className: "input--narrow", "data-candidate": String(i) });
-        select.append(el("option", { value: "", text: t("rank_none") }));
-        for (let rank = 1; rank <= places; rank++) {
-          select.append(el("option", { value: String(rank), text: t("rank_option", { n: rank }) }));
-        }
-        const at = previous ? previous.indexOf(i) : -1;
-        select.value = at >= 0 ? String(at + 1) : "";
-        field.append(el("div", { className: "field" }, el("label", { for: select.id, text: localised(answer) }), select));
-      });
-    }
-    return field;
+    this.say(this.t("choose_intro"));
   }
 
   /** The choices on the form, in encryptBallot's shape, or null after marking each question
    * whose answer the manifest does not allow. */
-  choicesRead(form) {
+  choicesRead() {
     const { t } = this;
     const { manifest } = this.params;
     const choices = [];
     let firstBad = null;
-    manifest.questions.forEach((question, q) => {
-      const field = form.querySelectorAll("fieldset[data-question]")[q];
+    manifest.questions.forEach((question) => {
+      const field = this.fieldOf(question.id);
       let message = "";
       let choice;
       if (question.kind === "choose") {
@@ -215,17 +184,26 @@ class Booth {
           message = t("too_many", { count: choice.length, max: question.max });
         }
       } else {
-        const byRank = new Map();
-        for (const select of field.querySelectorAll("select")) {
-          if (select.value === "") continue;
-          const rank = Number(select.value);
-          if (byRank.has(rank) && !message) message = t("rank_twice", { n: rank });
-          byRank.set(rank, Number(select.dataset.candidate));
+        const byRank = [...field.querySelectorAll("select[data-rank]")]
+          .map((select) => ({ rank: Number(select.dataset.rank), value: select.value }))
+          .sort((a, b) => a.rank - b.rank);
+        choice = [];
+        let gap = null;
+        for (const { rank, value } of byRank) {
+          if (value === "") {
+            gap = gap ?? rank;
+            continue;
+          }
+          const candidate = Number(value);
+          if (gap !== null && !message) message = t("rank_gap", { n: gap });
+          if (choice.includes(candidate) && !message) {
+            message = t("rank_twice", { name: localised(question.answers[candidate]) });
+          }
+          choice.push(candidate);
         }
-        for (let rank = 1; rank <= byRank.size && !message; rank++) {
-          if (!byRank.has(rank)) message = t("rank_gap", { n: rank });
+        if (choice.length > question.ranks && !message) {
+          message = t("too_many", { count: choice.length, max: question.ranks });
         }
-        choice = [...byRank.keys()].sort((a, b) => a - b).map((rank) => byRank.get(rank));
       }
       const error = field.querySelector("[data-question-error]");
       error.textContent = message;
@@ -248,13 +226,12 @@ class Booth {
 
   /* ------------------------------------------------------------ step 2: encrypting */
 
-  async encrypt(form) {
-    const { t } = this;
-    const choices = this.choicesRead(form);
+  async encrypt() {
+    const { t, form } = this;
+    const choices = this.choicesRead();
     if (!choices) return;
-    this.selected = choices;
     this.problem.hidden = true;
-    for (const button of form.querySelectorAll("button")) button.disabled = true;
+    for (const control of form.querySelectorAll("input, select, button")) control.disabled = true;
     this.state("encrypting", "encrypt");
     this.say(t("encrypting"));
     await paint();
@@ -264,12 +241,13 @@ class Booth {
     try {
       encrypted = encryptBallot(manifest, fingerprint, publicKey, choices);
     } catch (error) {
-      this.fail(error);
       this.chooseShow();
+      this.fail(error);
       return;
     }
     this.root.dataset.encryptMs = String(Math.round(performance.now() - started));
     this.current = { ...encrypted, choices };
+    form.hidden = true;
     this.encryptedShow();
   }
 
@@ -398,7 +376,6 @@ class Booth {
       return;
     }
     this.current = null;
-    this.selected = null;
     this.castShow(answer, tracker);
   }
 

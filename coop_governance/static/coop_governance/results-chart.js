@@ -1,9 +1,10 @@
 /* An election's results as bar charts (Chart.js, vendored: marketplace/vendor/), one per
-   question: <canvas data-results-chart="ID" role="img" aria-label="..."> where ID names a
-   json_script of {"label": the bars' name ("Votes"), "labels": [answer, ...], "counts":
-   [n, ...]}. The same numbers are in the results table beside each chart, which is what
-   screen readers and a browser without script use. Bars are horizontal: an answer's text
-   (a candidate's name) stays readable on a phone. No inline script (the CSP). */
+   choose question: <canvas data-results-chart="QID" role="img" aria-label="..."
+   data-bar-label="Votes">, its figures in the page's json_script "results-chart-data", a
+   list of {"id": QID, "labels": [answer, ...], "counts": [n, ...]}. The same numbers are
+   in the results table beside each chart, which is what screen readers and a browser
+   without script use. Bars are horizontal: an answer's text (a candidate's name) stays
+   readable on a phone. No inline script (the CSP). */
 (function () {
   "use strict";
 
@@ -15,12 +16,14 @@
     return value || fallback;
   }
 
-  function drawOne(canvas) {
-    var source = document.getElementById(canvas.dataset.resultsChart);
-    if (!source) {
-      return;
+  function drawOne(canvas, figures) {
+    var data = figures.filter(function (entry) {
+      return entry.id === canvas.dataset.resultsChart;
+    })[0];
+    if (!data) {
+      return null;
     }
-    var data = JSON.parse(source.textContent);
+    var label = canvas.dataset.barLabel || "";
     var language = document.documentElement.lang || "fr";
     var english = language.indexOf("en") === 0;
     var number = new Intl.NumberFormat(english ? "en-CA" : "fr-CA");
@@ -28,9 +31,13 @@
     var ink = cssColour("--color-ink", "#1b1b1b");
     var grid = cssColour("--color-border", "#d0d0d0");
     var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    // The canvas's box grows with the number of answers; Chart.js fills it.
-    canvas.parentElement.style.position = "relative";
-    canvas.parentElement.style.height = data.labels.length * BAR_HEIGHT + AXIS_HEIGHT + "px";
+    // A box of its own around the canvas, as tall as the answers need; Chart.js fills it.
+    var box = document.createElement("div");
+    box.className = "results-chart";
+    canvas.before(box);
+    box.append(canvas);
+    box.style.position = "relative";
+    box.style.height = data.labels.length * BAR_HEIGHT + AXIS_HEIGHT + "px";
 
     function drawn() {
       canvas.dataset.chartDrawn = "true";
@@ -42,7 +49,7 @@
         labels: data.labels,
         datasets: [
           {
-            label: data.label,
+            label: label,
             data: data.counts.map(Number),
             backgroundColor: cssColour("--color-brand", "#0a5c57"),
             borderRadius: 2,
@@ -60,7 +67,8 @@
           tooltip: {
             callbacks: {
               label: function (item) {
-                return data.label + colon + number.format(item.parsed.x);
+                var value = number.format(item.parsed.x);
+                return label ? label + colon + value : value;
               },
             },
           },
@@ -86,12 +94,16 @@
   }
 
   function draw() {
-    if (typeof window.Chart !== "function") {
+    var source = document.getElementById("results-chart-data");
+    if (typeof window.Chart !== "function" || !source) {
       return;
     }
+    var figures = JSON.parse(source.textContent);
     window.uniqcResultsCharts = Array.prototype.map.call(
       document.querySelectorAll("canvas[data-results-chart]"),
-      drawOne
+      function (canvas) {
+        return drawOne(canvas, figures);
+      }
     );
   }
 

@@ -5,10 +5,12 @@
  * saved on their device before anything that depends on it is published, and read back
  * here with FileReader: the file is never sent anywhere.
  *
- * The page (hD's template) gives <div id="trustee" data-state-url data-post-urls='{"cle",
- * "distribution", "verification", "melange", "depouillement"}'> with the CSRF token's
- * hidden input, and <script type="application/json" id="trustee-strings"> with every
- * sentence shown here, translated. The page asks the server for the ceremony's state
+ * The page (hD's template, coop_governance/elections/trustee.html) gives <div id="trustee"
+ * data-state-url data-post-urls='{"cle", "distribution", "verification", "melange",
+ * "depouillement"}'> (the CSRF token is the form's hidden input when there is one, else
+ * the cookie), its [data-trustee-status] live region, and
+ * <script type="application/json" id="trustee-strings"> (the include
+ * coop_governance/elections/_trustee_strings.html) with every sentence shown here. The page asks the server for the ceremony's state
  * (etat.json) every few seconds and shows what this trustee has to do now.
  *
  * root.dataset.trusteePhase is the phase on show; root.dataset.trusteeStep is idle, busy,
@@ -43,12 +45,10 @@ class Ceremony {
   start() {
     const { root } = this;
     for (const node of root.querySelectorAll("[data-trustee-noscript]")) node.hidden = true;
-    this.status = el("div", {
-      className: "notice notice--info",
-      role: "status",
-      "aria-live": "polite",
-      "data-trustee-status": true,
-    });
+    this.status = root.querySelector("[data-trustee-status]") || el("p", { "data-trustee-status": true });
+    this.status.className = "notice notice--info";
+    this.status.setAttribute("role", "status");
+    this.status.setAttribute("aria-live", "polite");
     this.problem = el("div", {
       className: "notice notice--error",
       role: "alert",
