@@ -58,11 +58,11 @@ class Booth {
       el("li", { "data-step": "cast", text: t("step_cast") }),
     );
     this.status = root.querySelector("[data-booth-status]") || el("div", { "data-booth-status": true });
-    this.status.className = "notice notice--info";
+    this.status.className = "notice notice--info wrap-anywhere";
     this.status.setAttribute("role", "status");
     this.status.setAttribute("aria-live", "polite");
     this.problem = el("div", {
-      className: "notice notice--error",
+      className: "notice notice--error wrap-anywhere",
       role: "alert",
       hidden: true,
       "data-booth-problem": true,

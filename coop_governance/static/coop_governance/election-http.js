@@ -19,9 +19,11 @@ export function stringsLoad(id) {
   };
 }
 
-/** Django's CSRF token: the form's hidden input inside `root`, else the cookie. */
+/** Django's CSRF token: a form's hidden input (inside `root` first), else the cookie. */
 export function csrfToken(root) {
-  const input = root.querySelector("input[name=csrfmiddlewaretoken]");
+  const input =
+    root.querySelector("input[name=csrfmiddlewaretoken]") ||
+    document.querySelector("input[name=csrfmiddlewaretoken]");
   if (input) return input.value;
   const cookie = document.cookie.split("; ").find((part) => part.startsWith("csrftoken="));
   return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";

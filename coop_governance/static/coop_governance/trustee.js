@@ -46,11 +46,11 @@ class Ceremony {
     const { root } = this;
     for (const node of root.querySelectorAll("[data-trustee-noscript]")) node.hidden = true;
     this.status = root.querySelector("[data-trustee-status]") || el("p", { "data-trustee-status": true });
-    this.status.className = "notice notice--info";
+    this.status.className = "notice notice--info wrap-anywhere";
     this.status.setAttribute("role", "status");
     this.status.setAttribute("aria-live", "polite");
     this.problem = el("div", {
-      className: "notice notice--error",
+      className: "notice notice--error wrap-anywhere",
       role: "alert",
       hidden: true,
       "data-trustee-problem": true,
