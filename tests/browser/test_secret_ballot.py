@@ -17,6 +17,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -577,6 +578,37 @@ def test_a_refused_ballot_shows_the_servers_problem(chromium, live_server):
     problem.wait_for()
     assert problem.get_attribute("data-problem-code") == "election_closed"
     assert page.locator("#booth").get_attribute("data-booth-state") == "encrypted"
+    context.close()
+    assert violations == []
+
+
+def test_a_ballot_below_the_assurance_asked_offers_the_step_up(chromium, live_server):
+    """The voter's sign-in no longer meets the by-laws' level when she casts: the booth
+    shows the server's problem and the link to sign in again at the level asked."""
+    from coop_governance.tests.election_helpers import ceremony_run
+    from identity.assurance import SESSION_ACR
+
+    election, trustee_users = election_prepare([BUDGET, PROJECTS])
+    voter = voters_make(1)[0]
+    ceremony_run(election, list(simulated(election, trustee_users, (1, 2, 3)).values()))
+    election_open(election)
+    context = context_for(chromium, live_server, voter.email, width=390)
+    violations = csp_violations_watch(context)
+    page = context.new_page()
+    page.goto(page_url("election_booth", election))
+    booth_state(page, "choosing")
+    encrypt(page, election.manifest, [[0], [1]])
+    key = next(c["value"] for c in context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+    session = SessionStore(session_key=key)
+    session[SESSION_ACR] = "low"
+    session.save()
+    page.click("[data-booth-cast]")
+    problem = page.locator("[data-booth-problem]")
+    problem.wait_for()
+    assert problem.get_attribute("data-problem-code") == "assurance_too_low"
+    assert "more assurance" in problem.inner_text()
+    link = page.locator("[data-booth-problem] a[data-step-up]")
+    assert "next=" in link.get_attribute("href")
     context.close()
     assert violations == []
 

@@ -327,7 +327,7 @@ class Ceremony {
     const { t } = this;
     const mix = this.state.mix;
     const counter = el("p", { "data-trustee-progress": true, hidden: true });
-    const progress = el("progress", { max: "1", value: "0", hidden: true, "aria-hidden": "true" });
+    const progress = el("progress", { hidden: true, "aria-hidden": "true" });
     const button = el("button", { type: "button", "data-trustee-mix": true, text: t("mix_button") });
     button.addEventListener("click", () => {
       const section = button.closest("section");
@@ -337,25 +337,27 @@ class Ceremony {
         const total = mix.input.length;
         counter.hidden = false;
         progress.hidden = false;
-        progress.max = String(total || 1);
-        const onProgress = (done) => {
-          counter.textContent = t("mix_progress", { done, total });
-          progress.value = String(done);
-        };
-        onProgress(0);
         this.say(t("mix_working", { total }));
-        await paint();
         const started = performance.now();
-        const shuffled = await election.trusteeShuffle(
-          eid,
-          fingerprint,
-          publicKey,
-          mix.question_id,
-          mix.position,
-          mix.input,
-          { onProgress },
-        );
-        onProgress(total);
+        const tick = () => {
+          counter.textContent = t("mix_elapsed", { seconds: Math.floor((performance.now() - started) / 1000) });
+        };
+        tick();
+        const timer = setInterval(tick, 1000);
+        let shuffled;
+        try {
+          shuffled = await shuffleOffThread({
+            eid,
+            fingerprint,
+            publicKey,
+            questionId: mix.question_id,
+            position: mix.position,
+            input: mix.input,
+          });
+        } finally {
+          clearInterval(timer);
+        }
+        progress.hidden = true;
         this.root.dataset.mixMs = String(Math.round(performance.now() - started));
         await this.publish("melange", {
           question_id: mix.question_id,
@@ -427,6 +429,32 @@ class Ceremony {
     });
     return [this.keyFileInput(), el("div", { className: "actions" }, button), progress, counter];
   }
+}
+
+/** hC's trusteeShuffle in a worker (shuffle-worker.js): the page keeps answering, and its
+ * counter ticks, during a shuffle of many ballots. Where a module worker cannot start,
+ * the shuffle runs here. */
+function shuffleOffThread(task) {
+  let worker;
+  try {
+    worker = new Worker(new URL("./shuffle-worker.js", import.meta.url), { type: "module" });
+  } catch {
+    return paint().then(() =>
+      election.trusteeShuffle(task.eid, task.fingerprint, task.publicKey, task.questionId, task.position, task.input),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    worker.addEventListener("message", (event) => {
+      worker.terminate();
+      if (event.data.ok) resolve(event.data);
+      else reject(new Error(event.data.path ? `${event.data.path}: ${event.data.message}` : event.data.message));
+    });
+    worker.addEventListener("error", (event) => {
+      worker.terminate();
+      reject(new Error(event.message || "the shuffle's worker failed"));
+    });
+    worker.postMessage(task);
+  });
 }
 
 function fileText(file) {
