@@ -105,6 +105,7 @@ bench: venv
 	$(PY) bench/store_stock_bulk.py
 	$(PY) bench/quorum.py
 	$(PY) bench/ristournes.py
+	$(PY) bench/booth.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

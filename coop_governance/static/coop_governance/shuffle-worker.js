@@ -1,0 +1,15 @@
+/* A trustee's shuffle of a ranked question's ballots (hC's trusteeShuffle, in the bundle),
+ * run off the page's thread so that the ceremony page stays responsive while hundreds of
+ * ballots are re-encrypted and the proof is made (trustee.js starts it). The secret
+ * permutation and randomness never leave this worker: only {output, proof} comes back. */
+import { trusteeShuffle } from "./vendor/election.min.js";
+
+self.addEventListener("message", (event) => {
+  const { eid, fingerprint, publicKey, questionId, position, input } = event.data;
+  try {
+    const shuffled = trusteeShuffle(eid, fingerprint, publicKey, questionId, position, input);
+    self.postMessage({ ok: true, output: shuffled.output, proof: shuffled.proof });
+  } catch (error) {
+    self.postMessage({ ok: false, message: String((error && error.message) || error), path: error && error.path });
+  }
+});
