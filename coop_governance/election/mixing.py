@@ -12,9 +12,8 @@ values are decoded into rankings and counted by STV.
 
 from __future__ import annotations
 
-from . import group, hashing, shuffle, stv
+from . import group, shuffle, stv, tally
 from .errors import RecordInvalid
-from .group import InvalidValue, L
 
 
 def mix_input(question: dict, verified_ballots) -> list[shuffle.Ballot]:
@@ -160,7 +159,16 @@ def _decrypt(ctx, question, ballots, decryptions, path) -> list[list[int]]:
                 raise RecordInvalid(f"{where}.shares[{i}]", f"must be a list of {width} shares")
             points.append(
                 [
-                    _check_share(ctx, trustee, ballots[i][k][0], share, f"{where}.shares[{i}][{k}]")
+                    tally.verify_partial_decryption(
+                        ctx.eid,
+                        ctx.fp,
+                        ctx.K,
+                        trustee,
+                        ctx.verification_keys[trustee],
+                        ballots[i][k][0],
+                        share,
+                        path=f"{where}.shares[{i}][{k}]",
+                    )
                     for k, share in enumerate(row)
                 ]
             )
@@ -170,7 +178,7 @@ def _decrypt(ctx, question, ballots, decryptions, path) -> list[list[int]]:
             path, f"{len(shares_by_trustee)} trustees decrypted where {ctx.threshold} are needed"
         )
     chosen = sorted(shares_by_trustee)[: ctx.threshold]
-    lambdas = _lagrange_at_zero(chosen)
+    lambdas = tally.lagrange_at_zero(chosen)
     n = len(question["answers"])
     table = {group.small_multiple(m): m for m in range(n + 1)}
     values = []
@@ -187,44 +195,6 @@ def _decrypt(ctx, question, ballots, decryptions, path) -> list[list[int]]:
             row.append(table[point])
         values.append(row)
     return values
-
-
-def _check_share(ctx, trustee: int, alpha: bytes, share, path: str) -> bytes:
-    """D = x_j alpha with its Chaum-Pedersen proof (section 5.3); return D."""
-    if not isinstance(share, dict) or set(share) != {"point", "proof"}:
-        raise RecordInvalid(path, "must have exactly point and proof")
-    proof = share["proof"]
-    if not isinstance(proof, dict) or set(proof) != {"c", "z"}:
-        raise RecordInvalid(f"{path}.proof", "must have exactly c and z")
-    try:
-        point = group.decode_point(share["point"])
-    except InvalidValue as error:
-        raise RecordInvalid(f"{path}.point", str(error)) from None
-    try:
-        c = group.decode_scalar(proof["c"])
-        z = group.decode_scalar(proof["z"])
-    except InvalidValue as error:
-        raise RecordInvalid(f"{path}.proof", str(error)) from None
-    key = ctx.verification_keys[trustee]
-    a = group.sub(group.mul_base(z), group.mul(c, key))
-    b = group.sub(group.mul(z, alpha), group.mul(c, point))
-    expected = hashing.challenge(
-        "partial-decryption", ctx.eid, ctx.fp, ctx.K, trustee, key, alpha, point, a, b
-    )
-    if c != expected:
-        raise RecordInvalid(f"{path}.proof", "the partial decryption proof does not verify")
-    return point
-
-
-def _lagrange_at_zero(indexes: list[int]) -> dict[int, int]:
-    coefficients = {}
-    for j in indexes:
-        value = 1
-        for k in indexes:
-            if k != j:
-                value = value * k * pow(k - j, -1, L) % L
-        coefficients[j] = value
-    return coefficients
 
 
 def _count(question: dict, rankings: list[list[int]]) -> stv.StvResult:

@@ -6,17 +6,7 @@ import dataclasses
 
 from coop_governance.election import group, hashing
 from coop_governance.election.group import L
-
-
-@dataclasses.dataclass
-class ElectionContext:
-    """The same fields as record.ElectionContext (hA), which the mix code only reads."""
-
-    eid: str
-    fp: bytes
-    K: bytes
-    threshold: int
-    verification_keys: dict
+from coop_governance.election.record import ElectionContext
 
 
 @dataclasses.dataclass

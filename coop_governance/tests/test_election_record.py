@@ -241,8 +241,6 @@ def test_something_that_is_not_a_record_fails(record):
 
 
 def test_a_ranked_question_is_mixed_counted_and_verified():
-    """Runs where the mixnet (hC's mixing, shuffle and stv modules) is installed."""
-    pytest.importorskip("coop_governance.election.mixing")
     manifest = testing.manifest_for(
         [
             testing.choose("q1", ["Pour", "Contre"]),
