@@ -500,6 +500,16 @@ def results(request: HttpRequest, public_id: Any) -> HttpResponse:
             )
         else:
             row["elected"] = [question["answers"][i] for i in outcome.get("elected", [])]
+            rounds = outcome.get("rounds") or []
+            if rounds:
+                # The chart shows the first preferences; the table gives every round.
+                chart.append(
+                    {
+                        "id": question["qid"],
+                        "labels": question["answers"],
+                        "counts": rounds[0]["votes"],
+                    }
+                )
         rows.append(row)
     counted = CastBallot.objects.filter(election=election, replaced_at__isnull=True).count()
     return render(
