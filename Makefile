@@ -36,6 +36,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 venv: $(VENV)/.installed
 
 migrate: venv
+	@scripts/system-deps.sh run
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 
@@ -105,6 +106,8 @@ bench: venv
 	$(PY) bench/store_stock_bulk.py
 	$(PY) bench/quorum.py
 	$(PY) bench/ristournes.py
+	$(PY) bench/ballots.py
+	$(PY) bench/election_shuffle.py
 	$(PY) bench/booth.py
 
 clean:

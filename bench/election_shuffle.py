@@ -1,11 +1,14 @@
 """The mixnet on one core: one trustee's shuffle with its proof, and its verification.
 
 N ranked ballots of w ranks (default 100 x 5), beside one bare ristretto255 scalar
-multiplication. Run: PYTHONPATH=. python bench/election_shuffle.py [N] [w]
+multiplication. Run: python bench/election_shuffle.py [N] [w]
 """
 
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from coop_governance.election import group, shuffle
 from coop_governance.tests import election_mix_helpers as sim

@@ -18,8 +18,14 @@ declare -A PROBES=(
   [swig]=/usr/bin/swig
   # ristretto255 for the secret ballot (coop_governance/election/group.py): PyNaCl keeps
   # its bundled copy's ristretto255 functions private, so we call the system's libsodium.
-  [libsodium23]=/usr/share/doc/libsodium23
+  [libsodium23]=$(ls /usr/lib/*/libsodium.so.23 /usr/lib/libsodium.so.23 2>/dev/null | head -n 1)
 )
+if [ "${1:-}" = "run" ]; then
+  # `make run` needs only what the web server itself loads.
+  libsodium=${PROBES[libsodium23]}
+  unset PROBES
+  declare -A PROBES=([libsodium23]=$libsodium)
+fi
 if [ "${1:-}" = "bench" ]; then
   PROBES[wrk]=/usr/bin/wrk
   PROBES[postgresql-client]=/usr/bin/psql
