@@ -117,7 +117,6 @@ def test_a_ballot_from_the_bundle_decrypts_in_python_to_the_choices(election):
 
 
 def test_a_ballot_from_the_bundle_verifies_in_python(election):
-    # hA's coop_governance/election/ballots.py: this guard goes once the branches merge.
     from coop_governance.election import ballots
 
     manifest, fp, _, K = election

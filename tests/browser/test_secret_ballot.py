@@ -3,7 +3,7 @@
 - A whole election: 3 trustees, 2 of 3 needed. Trustee 1 makes her keys, checks her
   shares and decrypts in Chromium (her key file saved by the browser and given back with
   set_input_files); trustees 2 and 3 are simulated in Python through the same HTTP
-  endpoints (hA's dkg.TrusteeKeys); trustee 3 is absent at the count. 50 members vote: 5
+  endpoints (dkg.TrusteeKeys); trustee 3 is absent at the count. 50 members vote: 5
   in the booth in Chromium (one checks a ballot before casting it, one votes again), 45
   through the HTTP endpoint with ballots encrypted in Python, 3 of whom vote again. The
   results page shows the counts of the last ballots, and the record verifies.

@@ -4,7 +4,7 @@
  * discarded). The server only ever receives the encrypted ballot; its proofs let anyone
  * check it without learning the choices (docs/election-record.md, section 7).
  *
- * It enhances the booth's form (hD's template, coop_governance/elections/booth.html):
+ * It enhances the booth's form (the template coop_governance/elections/booth.html):
  * - <div id="booth" data-params-url data-cast-url data-board-url [data-step-up-url]>;
  * - in it <form id="booth-form">, one <fieldset data-question="<qid>"> per question: a
  *   choose question's inputs are named by its id and valued by the answer's index; a rank
