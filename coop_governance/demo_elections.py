@@ -4,7 +4,7 @@ election open now, in which the demo shopper votes from the booth.
 
 Everything goes through the services, as the board, the trustees and the members would;
 the trustees' browsers are simulated with the election package's own trustee code
-(dkg.TrusteeKeys, shuffle.shuffle). The open election's trustees' key files are written to
+(dkg.TrusteeKeys, shuffle.shuffle_step). The open election's trustees' key files are written to
 var/demo-trustee-keys/, so that a demo trustee can decrypt it from the trustee page by
 opening their file there. Idempotent: an election found by its title is left as it is."""
 
@@ -160,13 +160,21 @@ def _count(election: Election, keys: dict[int, dkg.TrusteeKeys], present: list[i
         while (task := services.mix_task_for(election, trustee)) is not None:
             width = len(task["input"][0]) if task["input"] else 0
             inputs = shuffle.decode_ballots(task["input"], width, "input")
-            outputs, proof = shuffle.shuffle(context, task["question_id"], task["position"], inputs)
+            step = shuffle.shuffle_step(
+                context,
+                task["question_id"],
+                task["position"],
+                inputs,
+                trustee=index,
+                transport_secret=keys[index].transport_secret,
+            )
             services.trustee_shuffle_post(
                 election=election,
                 question_id=task["question_id"],
                 position=task["position"],
-                output=shuffle.encode_ballots(outputs),
-                proof=proof,
+                output=step["output"],
+                proof=step["proof"],
+                signature=step["signature"],
                 acting_user=trustee.user,
             )
     task = services.decrypt_task(election)

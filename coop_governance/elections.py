@@ -647,6 +647,11 @@ def election_context(election: Election) -> ElectionContext:
         verification_keys={
             t.index: bytes.fromhex(t.verification_key) for t in election.trustees.all()
         },
+        transport_keys={
+            t.index: bytes.fromhex(t.transport_key)
+            for t in election.trustees.all()
+            if t.transport_key
+        },
     )
 
 
@@ -693,9 +698,12 @@ def trustee_shuffle_post(
     position: Any,
     output: Any,
     proof: Any,
+    signature: Any,
     acting_user: Any,
 ) -> None:
-    """A trustee's shuffle of a rank question, checked against the previous output."""
+    """A trustee's shuffle of a rank question, checked against the previous output, and
+    signed by the trustee under their transport key (docs/election-record.md, 9.3): the
+    server cannot post a shuffle in a trustee's name."""
     election, trustee = _trustee_for_message(election, acting_user)
     if election.status != ElectionStatus.TALLYING:
         raise ElectionStateRefused()
@@ -716,6 +724,8 @@ def trustee_shuffle_post(
         _ballots_points(current),
         output,
         proof,
+        signature,
+        trustee.index,
     )
     MixShuffle.objects.create(
         election=election,
@@ -724,6 +734,7 @@ def trustee_shuffle_post(
         trustee=trustee,
         output=output,
         proof=proof,
+        signature=signature,
     )
     audit_record(
         acting_user=acting_user,
@@ -842,6 +853,7 @@ def _publish(election: Election) -> None:
                 "position": s.position,
                 "output": s.output,
                 "proof": s.proof,
+                "signature": s.signature,
             }
             for s in MixShuffle.objects.filter(election=election, qid=qid)
             .select_related("trustee")

@@ -7,13 +7,17 @@ output); at least ``threshold`` trustees decrypt the last output with proofs; th
 values are decoded into rankings and counted by STV.
 
 ``ctx`` is the election's context (``record.ElectionContext``: ``eid``, ``fp``, ``K``,
-``threshold``, ``verification_keys``); this module only reads those attributes.
+``threshold``, ``verification_keys``, ``transport_keys``); this module only reads those
+attributes. Each shuffle must carry its trustee's signature under the trustee's transport
+key (section 9.3): the record says who made each shuffle, and the verifier checks it.
 """
 
 from __future__ import annotations
 
 from . import group, shuffle, stv, tally
 from .errors import RecordInvalid
+
+STEP_KEYS = {"trustee", "position", "output", "proof", "signature"}
 
 
 def mix_input(question: dict, verified_ballots) -> list[shuffle.Ballot]:
@@ -23,15 +27,27 @@ def mix_input(question: dict, verified_ballots) -> list[shuffle.Ballot]:
 
 
 def verify_shuffle_step(
-    ctx, qid: str, position: int, inputs: list[shuffle.Ballot], output_json, proof_json
+    ctx,
+    qid: str,
+    position: int,
+    inputs: list[shuffle.Ballot],
+    output_json,
+    proof_json,
+    signature_json,
+    trustee: int,
 ) -> list[shuffle.Ballot]:
-    """Check one trustee's shuffle as posted; return its decoded output (the next input).
+    """Check one trustee's shuffle as posted, its signature by ``trustee`` included; return
+    its decoded output (the next input).
 
-    Raises :class:`RecordInvalid` with paths ``output[i][k].alpha`` or ``proof.<field>``.
+    Raises :class:`RecordInvalid` with paths ``output[i][k].alpha``, ``proof.<field>`` or
+    ``signature``.
     """
     width = len(inputs[0]) if inputs else 0
     outputs = shuffle.decode_ballots(output_json, width, "output")
     shuffle.verify_shuffle(ctx, qid, position, inputs, outputs, proof_json)
+    shuffle.verify_signature(
+        ctx, qid, position, trustee, inputs, outputs, proof_json, signature_json
+    )
     return outputs
 
 
@@ -115,10 +131,12 @@ def _verify_shuffles(ctx, question, counted_ballots, section, prefix) -> list[sh
     seen = set()
     for position, step in enumerate(steps):
         where = f"{prefix}shuffles[{position}]"
-        if not isinstance(step, dict) or set(step) != {"trustee", "position", "output", "proof"}:
-            raise RecordInvalid(where, "must have exactly trustee, position, output and proof")
+        if not isinstance(step, dict) or set(step) != STEP_KEYS:
+            raise RecordInvalid(
+                where, "must have exactly trustee, position, output, proof and signature"
+            )
         trustee = step["trustee"]
-        if trustee not in ctx.verification_keys:
+        if type(trustee) is not int or trustee not in ctx.verification_keys:
             raise RecordInvalid(f"{where}.trustee", "is not a trustee of the election")
         if trustee in seen:
             raise RecordInvalid(f"{where}.trustee", "has already shuffled this question")
@@ -127,6 +145,17 @@ def _verify_shuffles(ctx, question, counted_ballots, section, prefix) -> list[sh
             raise RecordInvalid(f"{where}.position", f"must be {position}")
         outputs = shuffle.decode_ballots(step["output"], width, f"{where}.output")
         shuffle.verify_shuffle(ctx, qid, position, current, outputs, step["proof"], path=where)
+        shuffle.verify_signature(
+            ctx,
+            qid,
+            position,
+            trustee,
+            current,
+            outputs,
+            step["proof"],
+            step["signature"],
+            path=where,
+        )
         current = outputs
     if len(steps) < ctx.threshold:
         raise RecordInvalid(

@@ -35,8 +35,9 @@ class ElectionContext:
     """The public values every proof of an election is bound to.
 
     ``eid`` is the election id, ``fp`` the manifest's fingerprint (32 raw bytes), ``K`` the
-    election key (a point), ``threshold`` the number of trustees needed to decrypt, and
-    ``verification_keys`` each trustee's ``X_j`` by index.
+    election key (a point), ``threshold`` the number of trustees needed to decrypt,
+    ``verification_keys`` each trustee's ``X_j`` by index, and ``transport_keys`` each
+    trustee's transport key ``Y_j`` by index (what a shuffle's signature is checked with).
     """
 
     eid: str
@@ -44,6 +45,7 @@ class ElectionContext:
     K: bytes
     threshold: int
     verification_keys: dict[int, bytes] = field(default_factory=dict)
+    transport_keys: dict[int, bytes] = field(default_factory=dict)
 
 
 #: The kinds of check, in the order they run (section 11).
@@ -128,7 +130,9 @@ class _Verifier:
         if self.K is None:
             return self.report
         counted = self.check_ballots(record["ballots"])
-        context = ElectionContext(self.eid, self.fp, self.K, self.t, dict(self.X))
+        context = ElectionContext(
+            self.eid, self.fp, self.K, self.t, dict(self.X), dict(self.transport_keys)
+        )
         self.check_tally(record["tally"], counted)
         self.check_mix(record["mix"], counted, context)
         self.check_result(record["result"])
@@ -139,6 +143,7 @@ class _Verifier:
     def check_trustees(self, trustees) -> None:
         self.commitments: dict[int, list[bytes]] = {}
         self.published_X: dict[int, bytes] = {}
+        self.transport_keys: dict[int, bytes] = {}
         try:
             trustees = shapes.array(trustees, "trustees", self.n)
         except RecordInvalid as error:
@@ -155,7 +160,7 @@ class _Verifier:
                 transport = shapes.obj(
                     entry["transport_key"], shapes.key(where, "transport_key"), ("key", "proof")
                 )
-                dkg.verify_transport_key(
+                self.transport_keys[index] = dkg.verify_transport_key(
                     self.eid,
                     self.fp,
                     index,

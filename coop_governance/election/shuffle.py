@@ -12,6 +12,12 @@ The proof is the Terelius-Wikstrom proof as Haenni, Locher, Koenig and Dubuis wr
 notation, over the product group of w ciphertexts: the permutation commitment and the
 commitment chain are the original's; the re-encryption part has one response per rank.
 
+Each shuffle is signed by the trustee who made it (section 9.3, "The shuffle's
+signature"): a Schnorr proof of knowledge of the trustee's transport secret bound to the
+step digest, which covers the input, the output and the whole proof. Without it the server
+could make every shuffle itself, know every permutation, and publish them under the
+trustees' numbers.
+
 Points are 32-byte encodings (bytes); scalars are Python ints in [0, L). A ciphertext is a
 pair ``(alpha, beta)``; a ballot is a list of w pairs.
 """
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import secrets
 
-from . import group, hashing
+from . import group, hashing, proofs, shapes
 from .errors import RecordInvalid
 from .group import InvalidValue, L
 
@@ -149,7 +155,7 @@ def verify_shuffle(
         if len(ballot) != width:
             raise RecordInvalid(f"{prefix}output[{i}]", f"{len(ballot)} ciphertexts, not {width}")
     key = ctx.K
-    proof = _decode_proof(proof_json, n, width, f"{prefix}proof")
+    proof = decode_proof(proof_json, n, width, f"{prefix}proof")
     commitments, chain = proof["commitments"], proof["chain"]
     c = proof["c"]
 
@@ -200,6 +206,92 @@ def verify_shuffle(
 
     if _challenge(seed, chain, t1, t2, t3, t4, t_hat) != c:
         raise RecordInvalid(f"{prefix}proof", "the proof of shuffle does not verify")
+
+
+def step_digest(ctx, qid: str, position: int, inputs, outputs, proof: dict) -> bytes:
+    """S = D("shuffle-step", rho, the proof's chain and scalars): what a signature binds.
+
+    ``proof`` is the decoded proof (:func:`decode_proof`); rho (the statement digest) covers
+    eid, fp, K, qid, position, N, w, the input, the output and the commitments.
+    """
+    seed = _statement_digest(ctx, qid, position, inputs, outputs, proof["commitments"])
+    scalars = [proof["c"], proof["s1"], proof["s2"], proof["s3"], *proof["s4"]]
+    scalars += [*proof["s_hat"], *proof["s_prime"]]
+    return hashing.digest(
+        "shuffle-step", seed, *proof["chain"], *(group.scalar_bytes(s) for s in scalars)
+    )
+
+
+def _signature_context(ctx, qid: str, position: int, trustee: int, step: bytes) -> tuple:
+    return (ctx.eid, ctx.fp, ctx.K, qid, position, trustee, step)
+
+
+def sign_shuffle(
+    ctx,
+    qid: str,
+    position: int,
+    trustee: int,
+    transport_secret: int,
+    inputs: list[Ballot],
+    outputs: list[Ballot],
+    proof_json: dict,
+    *,
+    u: int | None = None,
+) -> dict:
+    """Trustee ``trustee``'s signature ``{"c", "z"}`` of a shuffle, under its transport key."""
+    width = _width(inputs)
+    proof = decode_proof(proof_json, len(inputs), width, "proof")
+    step = step_digest(ctx, qid, position, inputs, outputs, proof)
+    branch = proofs.prove_schnorr(
+        "shuffle-signature",
+        _signature_context(ctx, qid, position, trustee, step),
+        transport_secret,
+        u=u,
+    )
+    return proofs.branch_json(branch)
+
+
+def verify_signature(
+    ctx,
+    qid: str,
+    position: int,
+    trustee: int,
+    inputs: list[Ballot],
+    outputs: list[Ballot],
+    proof_json: dict,
+    signature,
+    *,
+    path: str = "",
+) -> None:
+    """Raise :class:`RecordInvalid` (at ``<path>.signature``) unless trustee ``trustee``
+    signed this shuffle with the transport key ``ctx.transport_keys[trustee]``."""
+    where = f"{path}.signature" if path else "signature"
+    key = getattr(ctx, "transport_keys", {}).get(trustee)
+    if key is None:
+        raise RecordInvalid(where, f"trustee {trustee} has no transport key to check it with")
+    branch = shapes.branch(signature, where)
+    proof_path = f"{path}.proof" if path else "proof"
+    proof = decode_proof(proof_json, len(inputs), _width(inputs), proof_path)
+    step = step_digest(ctx, qid, position, inputs, outputs, proof)
+    context = _signature_context(ctx, qid, position, trustee, step)
+    if not proofs.verify_schnorr("shuffle-signature", context, key, branch):
+        raise RecordInvalid(where, f"is not trustee {trustee}'s signature of this shuffle")
+
+
+def shuffle_step(
+    ctx, qid: str, position: int, inputs: list[Ballot], *, trustee: int, transport_secret: int
+) -> dict:
+    """A trustee's whole step as posted and recorded: trustee, position, output, proof and
+    the signature under the trustee's transport secret (tests, demo data, simulations)."""
+    outputs, proof = shuffle(ctx, qid, position, inputs)
+    signature = sign_shuffle(ctx, qid, position, trustee, transport_secret, inputs, outputs, proof)
+    return {
+        "trustee": trustee,
+        "position": position,
+        "output": encode_ballots(outputs),
+        "proof": proof,
+        "signature": signature,
+    }
 
 
 def decode_ballots(value, width: int, path: str) -> list[Ballot]:
@@ -267,7 +359,8 @@ def _challenge(seed, chain, t1, t2, t3, t4, t_hat) -> int:
     return hashing.challenge("shuffle-challenge", *items)
 
 
-def _decode_proof(value, n: int, width: int, path: str) -> dict:
+def decode_proof(value, n: int, width: int, path: str) -> dict:
+    """The proof's JSON decoded: points as bytes, scalars as ints, every value checked."""
     keys = {"commitments", "chain", "c", "s1", "s2", "s3", "s4", "s_hat", "s_prime"}
     if not isinstance(value, dict) or set(value) != keys:
         raise RecordInvalid(path, "must have exactly the keys " + ", ".join(sorted(keys)))

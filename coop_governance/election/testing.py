@@ -193,7 +193,8 @@ def simulate_election(
         ]
 
     verification_keys = {j: bytes.fromhex(x) for j, x in messages["verification"].items()}
-    context = ElectionContext(eid, fp, K, t, verification_keys)
+    transport_keys = {j: bytes.fromhex(m["key"]) for j, m in messages["transport"].items()}
+    context = ElectionContext(eid, fp, K, t, verification_keys, transport_keys)
     mix_section = {}
     for question in manifest["questions"]:
         if question["kind"] == "rank":
@@ -233,23 +234,24 @@ def mix_ranked_question(
     present: Sequence[dkg.TrusteeKeys],
 ) -> dict:
     """The ``mix`` section of a ranked question (section 9): each present trustee in turn
-    shuffles the previous list (the mixnet's shuffle and mixing modules), then each
-    decrypts the last list with proofs."""
+    shuffles the previous list and signs the shuffle with its transport secret (the
+    mixnet's shuffle and mixing modules), then each decrypts the last list with proofs."""
     mixing = importlib.import_module(f"{__package__}.mixing")
     shuffle = importlib.import_module(f"{__package__}.shuffle")
     current = mixing.mix_input(question, counted)
+    width = question["ranks"]
     steps = []
     for position, keys in enumerate(present):
-        outputs, proof = shuffle.shuffle(context, question["id"], position, current)
-        steps.append(
-            {
-                "trustee": keys.index,
-                "position": position,
-                "output": shuffle.encode_ballots(outputs),
-                "proof": proof,
-            }
+        step = shuffle.shuffle_step(
+            context,
+            question["id"],
+            position,
+            current,
+            trustee=keys.index,
+            transport_secret=keys.transport_secret,
         )
-        current = outputs
+        steps.append(step)
+        current = shuffle.decode_ballots(step["output"], width, "output")
     decryptions = [
         {"trustee": keys.index, "shares": [keys.partial_decrypt(context.K, row) for row in current]}
         for keys in present

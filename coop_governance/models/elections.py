@@ -337,7 +337,8 @@ class BallotAlpha(models.Model):
 
 
 class MixShuffle(models.Model):
-    """One trustee's re-encryption and shuffle of a rank question's ballots, with its proof.
+    """One trustee's re-encryption and shuffle of a rank question's ballots, with its proof
+    and the trustee's signature.
     Positions follow each other from 0 (the record's order); each trustee shuffles a
     question once."""
 
@@ -347,6 +348,9 @@ class MixShuffle(models.Model):
     trustee = models.ForeignKey(ElectionTrustee, on_delete=models.PROTECT, related_name="shuffles")
     output = models.JSONField()
     proof = models.JSONField()
+    # The trustee's signature {"c", "z"} of the shuffle under their transport key (record
+    # section 9.3); null only for a shuffle posted before signatures existed.
+    signature = models.JSONField(null=True, blank=True)
     posted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -120,14 +120,22 @@ class SimulatedTrustee:
             context = ElectionContext(eid, fp, K, state["threshold"], {})
             width = len(task["input"][0]) if task["input"] else 0
             inputs = shuffle.decode_ballots(task["input"], width, "input")
-            outputs, proof = shuffle.shuffle(context, task["question_id"], task["position"], inputs)
+            step = shuffle.shuffle_step(
+                context,
+                task["question_id"],
+                task["position"],
+                inputs,
+                trustee=self.index,
+                transport_secret=self.keys.transport_secret,
+            )
             response = self.post(
                 "melange",
                 {
                     "question_id": task["question_id"],
                     "position": task["position"],
-                    "output": shuffle.encode_ballots(outputs),
-                    "proof": proof,
+                    "output": step["output"],
+                    "proof": step["proof"],
+                    "signature": step["signature"],
                 },
             )
         elif phase == "decrypt":

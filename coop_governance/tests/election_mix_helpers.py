@@ -17,8 +17,16 @@ class RankedBallot:
     ranks: dict
 
 
+def transport_secret(j: int) -> int:
+    """Trustee j's transport secret y_j (fixed, so that tests can sign as any trustee)."""
+    return hashing.challenge("test-transport-secret", j) or 1
+
+
 def election(trustees: int = 3, threshold: int = 2):
-    """A context, the trustees' secret shares {j: x_j} and the whole secret key (for tests)."""
+    """A context, the trustees' secret shares {j: x_j} and the whole secret key (for tests).
+
+    The context's transport keys are Y_j = y_j.G with y_j = :func:`transport_secret`.
+    """
     coefficients = [group.random_scalar() for _ in range(threshold)]
     shares = {
         j: sum(a * pow(j, k, L) for k, a in enumerate(coefficients)) % L
@@ -30,6 +38,7 @@ def election(trustees: int = 3, threshold: int = 2):
         K=group.mul_base(coefficients[0]),
         threshold=threshold,
         verification_keys={j: group.mul_base(x) for j, x in shares.items()},
+        transport_keys={j: group.mul_base(transport_secret(j)) for j in range(1, trustees + 1)},
     )
     return ctx, shares, coefficients[0]
 

@@ -11,8 +11,9 @@ from collections import Counter
 
 import pytest
 
-from coop_governance.election import group, mixing, shuffle
+from coop_governance.election import group, mixing, shuffle, testing
 from coop_governance.election.errors import RecordInvalid
+from coop_governance.election.record import ElectionContext, verify_record
 from coop_governance.tests import election_mix_helpers as sim
 
 QID = "q2"
@@ -139,16 +140,102 @@ def test_a_non_canonical_output_point_is_rejected(setup):
     output = shuffle.encode_ballots(setup[5])
     output[0][0]["alpha"] = "ff" * 32
     with pytest.raises(RecordInvalid) as caught:
-        mixing.verify_shuffle_step(ctx, QID, 0, setup[4], output, setup[6])
+        mixing.verify_shuffle_step(ctx, QID, 0, setup[4], output, setup[6], None, 1)
     assert caught.value.path == "output[0][0].alpha"
+
+
+def _signed(setup, trustee=1, signer=None):
+    ctx, _, _, _, inputs, outputs, proof = setup
+    secret = sim.transport_secret(trustee if signer is None else signer)
+    return shuffle.sign_shuffle(ctx, QID, 0, trustee, secret, inputs, outputs, proof)
 
 
 def test_a_posted_shuffle_step_verifies_and_gives_the_next_input(setup):
     ctx, _, _, _, inputs, outputs, proof = setup
     decoded = mixing.verify_shuffle_step(
-        ctx, QID, 0, inputs, shuffle.encode_ballots(outputs), proof
+        ctx, QID, 0, inputs, shuffle.encode_ballots(outputs), proof, _signed(setup), 1
     )
     assert decoded == outputs
+
+
+# Who made the shuffle: the trustee's signature under their transport key (section 9.3).
+
+
+def _step_rejected(setup, signature, trustee=1, outputs=None, proof=None):
+    ctx, _, _, _, inputs, good_outputs, good_proof = setup
+    with pytest.raises(RecordInvalid) as caught:
+        mixing.verify_shuffle_step(
+            ctx,
+            QID,
+            0,
+            inputs,
+            shuffle.encode_ballots(good_outputs if outputs is None else outputs),
+            good_proof if proof is None else proof,
+            signature,
+            trustee,
+        )
+    assert caught.value.path.startswith("signature"), caught.value
+    return caught.value
+
+
+def test_a_shuffle_signed_with_another_trustees_key_is_rejected(setup):
+    # Made (and signed) by trustee 2, posted as trustee 1's: the server's forgery.
+    _step_rejected(setup, _signed(setup, trustee=1, signer=2), trustee=1)
+    # Trustee 2's own signature, claimed for trustee 1.
+    _step_rejected(setup, _signed(setup, trustee=2), trustee=1)
+
+
+def test_a_shuffle_signed_by_a_key_that_is_no_trustees_is_rejected(setup):
+    ctx, _, _, _, inputs, outputs, proof = setup
+    forged = shuffle.sign_shuffle(ctx, QID, 0, 1, group.random_scalar(), inputs, outputs, proof)
+    _step_rejected(setup, forged)
+
+
+def test_a_signature_moved_to_another_output_is_rejected(setup):
+    ctx, _, _, _, inputs, _, _ = setup
+    # Another valid shuffle of the same input at the same place, with the first one's
+    # signature: the proof verifies, the signature does not.
+    other_outputs, other_proof = shuffle.shuffle(ctx, QID, 0, inputs)
+    shuffle.verify_shuffle(ctx, QID, 0, inputs, other_outputs, other_proof)
+    _step_rejected(setup, _signed(setup), outputs=other_outputs, proof=other_proof)
+
+
+def test_a_signature_moved_to_another_proof_of_the_same_output_is_rejected(setup):
+    ctx, _, _, _, inputs, outputs, proof = setup
+    altered = {**proof, "s1": group.scalar_hex(group.decode_scalar(proof["s1"]) + 1)}
+    signature = _signed(setup)
+    with pytest.raises(RecordInvalid) as caught:
+        shuffle.verify_signature(ctx, QID, 0, 1, inputs, outputs, altered, signature)
+    assert caught.value.path == "signature"
+
+
+def test_a_signature_for_another_position_or_question_is_rejected(setup):
+    ctx, _, _, _, inputs, outputs, proof = setup
+    secret = sim.transport_secret(1)
+    elsewhere = shuffle.sign_shuffle(ctx, "q9", 0, 1, secret, inputs, outputs, proof)
+    with pytest.raises(RecordInvalid):
+        shuffle.verify_signature(ctx, QID, 0, 1, inputs, outputs, proof, elsewhere)
+    later = shuffle.sign_shuffle(ctx, QID, 1, 1, secret, inputs, outputs, proof)
+    with pytest.raises(RecordInvalid):
+        shuffle.verify_signature(ctx, QID, 0, 1, inputs, outputs, proof, later)
+
+
+def test_a_missing_signature_is_rejected(setup):
+    error = _step_rejected(setup, None)
+    assert "must be" in error.reason or "object" in error.reason
+
+
+@pytest.mark.parametrize("field", ["c", "z"])
+def test_an_altered_signature_is_rejected(setup, field):
+    signature = _signed(setup)
+    altered = {**signature, field: group.scalar_hex(group.decode_scalar(signature[field]) + 1)}
+    _step_rejected(setup, altered)
+    _step_rejected(setup, {**signature, field: "ff" * 32})  # not below the group order
+    _step_rejected(setup, {**signature, "extra": "00"})
+
+
+def test_a_trustee_without_a_transport_key_cannot_sign(setup):
+    _step_rejected(setup, _signed(setup), trustee=7)
 
 
 # The whole mix: two shuffles by two trustees, decryption by two of three, STV.
@@ -172,16 +259,16 @@ def mixed():
     current = mixing.mix_input(QUESTION, ballots)
     steps = []
     for position, trustee in enumerate([3, 1]):
-        output, proof = shuffle.shuffle(ctx, QID, position, current)
-        steps.append(
-            {
-                "trustee": trustee,
-                "position": position,
-                "output": shuffle.encode_ballots(output),
-                "proof": proof,
-            }
+        step = shuffle.shuffle_step(
+            ctx,
+            QID,
+            position,
+            current,
+            trustee=trustee,
+            transport_secret=sim.transport_secret(trustee),
         )
-        current = output
+        steps.append(step)
+        current = shuffle.decode_ballots(step["output"], 3, "output")
     decryptions = [sim.partial_decryption(ctx, j, shares[j], current) for j in (2, 3)]
     section = mixing.build_section(ctx, QUESTION, ballots, steps, decryptions)
     return ctx, votes, ballots, section
@@ -238,6 +325,65 @@ def test_a_shuffle_output_altered_in_the_record_is_rejected(mixed):
     _section_rejected(mixed, change, "mix.q2.shuffles[0].proof")
 
 
+def test_a_shuffle_without_its_signature_in_the_record_is_rejected(mixed):
+    _section_rejected(mixed, lambda s: s["shuffles"][1].pop("signature"), "mix.q2.shuffles[1]")
+
+
+def test_a_shuffle_posted_under_another_trustees_number_is_rejected(mixed):
+    # Trustee 2 never shuffled: naming it (a trustee, not seen before) fails the signature.
+    _section_rejected(
+        mixed, lambda s: s["shuffles"][0].update(trustee=2), "mix.q2.shuffles[0].signature"
+    )
+
+
+@pytest.mark.parametrize("field", ["c", "z"])
+def test_an_altered_signature_in_the_record_is_rejected(mixed, field):
+    def change(s):
+        signature = s["shuffles"][1]["signature"]
+        signature[field] = group.scalar_hex(group.decode_scalar(signature[field]) + 1)
+
+    _section_rejected(mixed, change, "mix.q2.shuffles[1].signature")
+
+
+def test_signatures_swapped_between_shuffles_are_rejected(mixed):
+    def change(s):
+        first, second = s["shuffles"]
+        first["signature"], second["signature"] = second["signature"], first["signature"]
+
+    _section_rejected(mixed, change, "mix.q2.shuffles[0].signature")
+
+
+def test_a_record_with_a_shuffle_made_by_the_server_is_rejected():
+    """The whole record: every shuffle re-made by someone who is not the trustee named
+    (proofs valid, signatures under the wrong key) fails verification at the signature."""
+    manifest = testing.manifest_for([testing.rank("q3", ["Ana", "Bo", "Chloe"], seats=1)])
+    simulation = testing.simulate_election(manifest, 3, 2, [[[0, 1]], [[2]], [[1, 0, 2]]])
+    assert verify_record(simulation.record).ok
+    record = copy.deepcopy(simulation.record)
+    section = record["mix"]["q3"]
+    ctx = ElectionContext(
+        record["manifest"]["election_id"],
+        simulation.fp,
+        simulation.K,
+        2,
+        {},
+        {j: bytes.fromhex(t["transport_key"]["key"]) for j, t in enumerate(record["trustees"], 1)},
+    )
+    current = shuffle.decode_ballots(section["input"], 3, "input")
+    server = group.random_scalar()
+    for position, step in enumerate(section["shuffles"]):
+        forged = shuffle.shuffle_step(
+            ctx, "q3", position, current, trustee=step["trustee"], transport_secret=server
+        )
+        section["shuffles"][position] = forged
+        current = shuffle.decode_ballots(forged["output"], 3, "output")
+    # The forger cannot decrypt, so the decryptions no longer match; the signature is
+    # reported first, at the first shuffle.
+    report = verify_record(record)
+    assert report.kinds == ["mix"]
+    assert report.failures[0].path == "mix.q3.shuffles[0].signature"
+
+
 def test_an_input_that_is_not_the_counted_ballots_is_rejected(mixed):
     _section_rejected(mixed, lambda s: s["input"].pop(), "mix.q2.input")
 
@@ -284,3 +430,10 @@ def test_decode_ranking_refuses_a_value_out_of_range():
         mixing.decode_ranking([5], 4)
     with pytest.raises(ValueError):
         mixing.decode_ranking([-1], 4)
+
+
+@pytest.mark.parametrize("trustee", [1.0, True, "1", None])
+def test_a_trustee_that_is_not_an_integer_is_rejected_not_a_crash(mixed, trustee):
+    _section_rejected(
+        mixed, lambda s: s["shuffles"][1].update(trustee=trustee), "mix.q2.shuffles[1].trustee"
+    )

@@ -247,6 +247,7 @@ trustee_shuffle = _trustee_post(
         position=body["position"],
         output=body["output"],
         proof=body["proof"],
+        signature=body["signature"],
         acting_user=user,
     )
 )

@@ -8,9 +8,13 @@
  * record's verifier checks these proofs with it.
  *
  * A ballot is a list of w ciphertexts {alpha, beta} (hex in JSON), w being the question's
- * number of ranks. trusteeShuffle(eid, fpHex, publicKeyHex, qid, position, input) answers
- * {output, proof}, both JSON; verifyShuffle(eid, fpHex, publicKeyHex, qid, position, input,
- * output, proof) answers {ok, problems}, as the other checks of election.js do.
+ * number of ranks. trusteeShuffle(eid, fpHex, publicKeyHex, qid, position, input,
+ * {trustee, transportSecret}) answers {output, proof, signature}, all JSON: the signature
+ * is trustee's Schnorr signature of the shuffle under the transport key (the key file's
+ * index and transport_secret), so that nobody else, the server included, can post a
+ * shuffle in the trustee's name. verifyShuffle(eid, fpHex, publicKeyHex, qid, position,
+ * input, output, proof, {trustee, transportKey, signature}) answers {ok, problems}, as the
+ * other checks of election.js do; it checks the signature when given transportKey.
  */
 import { ristretto255_hasher } from "@noble/curves/ed25519.js";
 import { hexToBytes } from "@noble/hashes/utils.js";
@@ -24,9 +28,12 @@ import {
   mul,
   pointFromHex,
   pointToHex,
+  proveSchnorr,
   randomScalar,
   scalarFromHex,
+  scalarToBytes,
   scalarToHex,
+  verifySchnorr,
   wideDigest,
 } from "./election.js";
 
@@ -40,10 +47,16 @@ export function shuffleGenerators(eid, fp, qid, position, count) {
 }
 
 /** Permute and re-encrypt the ballots `input` ([[{alpha, beta}] * w] * N, hex) under the
- * election key; answers {output, proof} in the JSON of section 9. */
-export function trusteeShuffle(eid, fpHex, publicKeyHex, qid, position, input) {
+ * election key, and sign the shuffle as trustee `trustee` with the transport secret
+ * `transportSecret` (hex, the key file's transport_secret); answers {output, proof,
+ * signature} in the JSON of section 9. */
+export function trusteeShuffle(eid, fpHex, publicKeyHex, qid, position, input, { trustee, transportSecret } = {}) {
   const fp = fpBytes(fpHex);
   const K = pointFromHex(publicKeyHex, "public_key", { allowIdentity: false });
+  if (!Number.isSafeInteger(trustee) || trustee < 1) {
+    throw new InvalidValue("trustee", "the trustee's index signs the shuffle");
+  }
+  const y = scalarFromHex(transportSecret, "transport_secret");
   const inputs = decodeBallots(input, widthOf(input), "input");
   const n = inputs.length;
   const width = n ? inputs[0].length : 0;
@@ -130,29 +143,35 @@ export function trusteeShuffle(eid, fpHex, publicKeyHex, qid, position, input) {
   }
   const response = (secret, factor) => scalarToHex(mod(secret + c * factor));
 
+  const proof = {
+    commitments: commitments.map(pointToHex),
+    chain: chain.map(pointToHex),
+    c: scalarToHex(c),
+    s1: response(w1, rBar),
+    s2: response(w2, rHat),
+    s3: response(w3, rTilde),
+    s4: w4.map((w, k) => response(w, rFour[k])),
+    s_hat: wHat.map((w, i) => response(w, chainRandom[i])),
+    s_prime: wPrime.map((w, i) => response(w, uOut[i])),
+  };
+  const step = stepDigest(eid, fp, K, qid, position, inputs, outputs, decodeProof(proof, n, width), width);
+  const signature = proveSchnorr("shuffle-signature", [eid, fp, K, qid, position, trustee, step], y);
   return {
     output: outputs.map((ballot) =>
       ballot.map(({ alpha, beta }) => ({ alpha: pointToHex(alpha), beta: pointToHex(beta) })),
     ),
-    proof: {
-      commitments: commitments.map(pointToHex),
-      chain: chain.map(pointToHex),
-      c: scalarToHex(c),
-      s1: response(w1, rBar),
-      s2: response(w2, rHat),
-      s3: response(w3, rTilde),
-      s4: w4.map((w, k) => response(w, rFour[k])),
-      s_hat: wHat.map((w, i) => response(w, chainRandom[i])),
-      s_prime: wPrime.map((w, i) => response(w, uOut[i])),
-    },
+    proof,
+    signature: { c: scalarToHex(signature.c), z: scalarToHex(signature.z) },
   };
 }
 
 /** Check that `output` is a proved shuffle of `input`; answers {ok, problems}, each
- * problem {path, reason} ("output[3][0].alpha", "proof.s_hat[2]", "proof"). */
-export function verifyShuffle(eid, fpHex, publicKeyHex, qid, position, input, output, proof) {
+ * problem {path, reason} ("output[3][0].alpha", "proof.s_hat[2]", "proof", "signature").
+ * With `transportKey` (hex, the record's trustees[j].transport_key.key), also checks that
+ * `signature` is trustee `trustee`'s signature of this shuffle. */
+export function verifyShuffle(eid, fpHex, publicKeyHex, qid, position, input, output, proof, signed = {}) {
   try {
-    checkShuffle(eid, fpHex, publicKeyHex, qid, position, input, output, proof);
+    checkShuffle(eid, fpHex, publicKeyHex, qid, position, input, output, proof, signed);
     return { ok: true, problems: [] };
   } catch (error) {
     if (error instanceof InvalidValue) {
@@ -162,7 +181,7 @@ export function verifyShuffle(eid, fpHex, publicKeyHex, qid, position, input, ou
   }
 }
 
-function checkShuffle(eid, fpHex, publicKeyHex, qid, position, input, output, proofJson) {
+function checkShuffle(eid, fpHex, publicKeyHex, qid, position, input, output, proofJson, signed) {
   const fp = fpBytes(fpHex);
   const K = pointFromHex(publicKeyHex, "public_key", { allowIdentity: false });
   const width = widthOf(input);
@@ -222,6 +241,23 @@ function checkShuffle(eid, fpHex, publicKeyHex, qid, position, input, output, pr
   if (shuffleChallenge(seed, chain, t1, t2, t3, t4, tHat) !== c) {
     throw new InvalidValue("proof", "the proof of shuffle does not verify");
   }
+  if (signed.transportKey !== undefined) {
+    const { trustee, transportKey, signature } = signed;
+    if (!Number.isSafeInteger(trustee) || trustee < 1) throw new InvalidValue("trustee", "must be a trustee's index");
+    const Y = pointFromHex(transportKey, "transport_key", { allowIdentity: false });
+    const branch = signatureFromJson(signature);
+    const step = stepDigest(eid, fp, K, qid, position, inputs, outputs, proof, width);
+    if (!verifySchnorr("shuffle-signature", [eid, fp, K, qid, position, trustee, step], Y, branch)) {
+      throw new InvalidValue("signature", `is not trustee ${trustee}'s signature of this shuffle`);
+    }
+  }
+}
+
+function signatureFromJson(signature) {
+  if (signature === null || typeof signature !== "object" || Object.keys(signature).sort().join() !== "c,z") {
+    throw new InvalidValue("signature", 'must be {"c", "z"}');
+  }
+  return { c: scalarFromHex(signature.c, "signature.c"), z: scalarFromHex(signature.z, "signature.z") };
 }
 
 /* ---------------------------------------------------------------- the hashes */
@@ -235,6 +271,14 @@ function statementDigest(eid, fp, K, qid, position, inputs, outputs, commitments
   }
   items.push(...commitments);
   return digest("shuffle-statement", items);
+}
+
+/** S = D("shuffle-step", rho, the chain, c, s1, s2, s3, s4..., s_hat..., s_prime...): the
+ * digest a shuffle's signature binds (the input, the output and the whole proof). */
+function stepDigest(eid, fp, K, qid, position, inputs, outputs, proof, width) {
+  const seed = statementDigest(eid, fp, K, qid, position, inputs, outputs, proof.commitments, width);
+  const scalars = [proof.c, proof.s1, proof.s2, proof.s3, ...proof.s4, ...proof.sHat, ...proof.sPrime];
+  return digest("shuffle-step", [seed, ...proof.chain, ...scalars.map(scalarToBytes)]);
 }
 
 function weights(seed, n) {

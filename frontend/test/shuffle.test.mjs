@@ -1,5 +1,5 @@
 // node --test frontend/test/shuffle.test.mjs: the browser's shuffle verifies in the browser's
-// verifier, keeps the ballots, and each way of cheating is refused. (The Python verifier
+// verifier, keeps the ballots, is signed by its trustee, and each way of cheating is refused. (The Python verifier
 // checks the same proofs: coop_governance/tests/test_election_mix_js.py.)
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -26,7 +26,12 @@ function decrypt({ alpha, beta }) {
 
 const VALUES = [[1, 2, 3], [2, 0, 0], [3, 1, 0], [1, 3, 2], [0, 0, 0]];
 const input = VALUES.map((row) => row.map(encrypt));
-const { output, proof } = trusteeShuffle(EID, FP, K, QID, 0, input);
+const Y1 = randomScalar();
+const Y2 = randomScalar();
+const SIGNER = { trustee: 1, transportSecret: scalarToHex(Y1) };
+const TRANSPORT_KEY = pointToHex(mul(Y1, G));
+const { output, proof, signature } = trusteeShuffle(EID, FP, K, QID, 0, input, SIGNER);
+const signed = (sig, { trustee = 1, transportKey = TRANSPORT_KEY } = {}) => ({ trustee, transportKey, signature: sig });
 const verify = (out, prf, { qid = QID, position = 0 } = {}) =>
   verifyShuffle(EID, FP, K, qid, position, input, out, prf);
 const clone = (value) => JSON.parse(JSON.stringify(value));
@@ -82,10 +87,28 @@ test("another question or position, a bad point, a scalar out of range are refus
   assert.equal(verify(output, badScalar).problems[0].path, "proof.s1");
 });
 
+test("the shuffle is signed by its trustee's transport key", () => {
+  assert.deepEqual(verifyShuffle(EID, FP, K, QID, 0, input, output, proof, signed(signature)), { ok: true, problems: [] });
+  const paths = (sig, options, out = output, prf = proof) =>
+    verifyShuffle(EID, FP, K, QID, 0, input, out, prf, signed(sig, options)).problems.map((p) => p.path);
+  // Signed by another trustee's key, or claimed for another trustee.
+  const other = trusteeShuffle(EID, FP, K, QID, 0, input, { trustee: 1, transportSecret: scalarToHex(Y2) });
+  assert.deepEqual(paths(other.signature, {}, other.output, other.proof), ["signature"]);
+  assert.deepEqual(paths(signature, { trustee: 2 }), ["signature"]);
+  // Moved to another valid shuffle of the same input.
+  assert.deepEqual(paths(signature, {}, other.output, other.proof), ["signature"]);
+  // Missing, altered, out of range.
+  assert.deepEqual(paths(undefined), ["signature"]);
+  assert.deepEqual(paths({ ...signature, z: scalarToHex((scalarFromHex(signature.z) + 1n) % (2n ** 252n + 27742317777372353535851937790883648493n)) }), ["signature"]);
+  assert.deepEqual(paths({ ...signature, c: "ff".repeat(32) }), ["signature.c"]);
+  // Without the index or the secret, nothing is shuffled.
+  assert.throws(() => trusteeShuffle(EID, FP, K, QID, 0, input));
+});
+
 test("N=100 ballots of 5 ranks: timing", () => {
   const big = Array.from({ length: 100 }, (_, i) => Array.from({ length: 5 }, (_, k) => encrypt((i + k) % 6)));
   let start = performance.now();
-  const shuffled = trusteeShuffle(EID, FP, K, QID, 1, big);
+  const shuffled = trusteeShuffle(EID, FP, K, QID, 1, big, SIGNER);
   const proving = performance.now() - start;
   start = performance.now();
   const result = verifyShuffle(EID, FP, K, QID, 1, big, shuffled.output, shuffled.proof);

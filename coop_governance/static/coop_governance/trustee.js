@@ -332,7 +332,9 @@ class Ceremony {
     button.addEventListener("click", () => {
       const section = button.closest("section");
       this.run(section, async () => {
-        await this.keyFileRead(section, { share: false });
+        // The key file's transport secret signs the shuffle: the server cannot post one in
+        // this trustee's name (docs/election-record.md, 9.3).
+        const keyFile = await this.keyFileRead(section, { share: false });
         const { election_id: eid, fingerprint, public_key: publicKey } = this.state;
         const total = mix.input.length;
         counter.hidden = false;
@@ -353,6 +355,8 @@ class Ceremony {
             questionId: mix.question_id,
             position: mix.position,
             input: mix.input,
+            trustee: keyFile.index,
+            transportSecret: keyFile.transport_secret,
           });
         } finally {
           clearInterval(timer);
@@ -364,6 +368,7 @@ class Ceremony {
           position: mix.position,
           output: shuffled.output,
           proof: shuffled.proof,
+          signature: shuffled.signature,
         });
       });
     });
@@ -440,7 +445,10 @@ function shuffleOffThread(task) {
     worker = new Worker(new URL("./shuffle-worker.js", import.meta.url), { type: "module" });
   } catch {
     return paint().then(() =>
-      election.trusteeShuffle(task.eid, task.fingerprint, task.publicKey, task.questionId, task.position, task.input),
+      election.trusteeShuffle(task.eid, task.fingerprint, task.publicKey, task.questionId, task.position, task.input, {
+        trustee: task.trustee,
+        transportSecret: task.transportSecret,
+      }),
     );
   }
   return new Promise((resolve, reject) => {
