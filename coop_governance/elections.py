@@ -8,7 +8,6 @@ commitments, shuffles, partial decryptions) and keeps nothing secret: it never s
 plaintext choice or a trustee's secret."""
 
 import datetime
-import json
 import logging
 from typing import Any
 
@@ -57,6 +56,7 @@ from coop_governance.models import (
     QuestionKind,
 )
 from coop_governance.selectors import active_members_count, bylaws_in_force
+from core.jsonin import JsonInputError, json_parse
 from identity.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -537,35 +537,14 @@ def elections_sweep(at: Any = None) -> tuple[int, int]:
 
 
 def ballot_parse(body: bytes) -> dict:
-    """The posted ballot as a JSON object: at most MAX_BALLOT_BYTES and MAX_JSON_DEPTH deep."""
-    if len(body) > MAX_BALLOT_BYTES:
-        raise BallotTooLarge()
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in body:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
-    if deepest > MAX_JSON_DEPTH:
-        raise BallotMalformed()
+    """The posted ballot as a JSON object: at most MAX_BALLOT_BYTES and MAX_JSON_DEPTH deep
+    (core.jsonin, the one parser of JSON from outside)."""
     try:
-        ballot = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+        return json_parse(body, max_bytes=MAX_BALLOT_BYTES, max_depth=MAX_JSON_DEPTH)
+    except JsonInputError as error:
+        if error.code == "json_too_large":
+            raise BallotTooLarge() from error
         raise BallotMalformed() from error
-    if not isinstance(ballot, dict):
-        raise BallotMalformed()
-    return ballot
 
 
 def ballot_accepts(election: Election, at: Any = None) -> bool:

@@ -339,6 +339,18 @@ class NotATrustee(ElectionError):
     message = _("Only this election’s trustees can do this.")
 
 
+class TrusteeMessageTooLarge(ElectionError):
+    status = 413
+    code = "message_too_large"
+    message = _("This message is larger than any trustee's message can be.")
+
+
+class TrusteeMessageMalformed(ElectionError):
+    status = 400
+    code = "message_malformed"
+    message = _("The message must be a JSON object.")
+
+
 class TrusteeMessageInvalid(ElectionError):
     """A trustee's message fails its check (a proof, a key that is not the one its
     commitments give, a shuffle or a decryption that does not verify)."""

@@ -1,5 +1,5 @@
 """Test helpers for secret-ballot elections: an election made through the services, and
-trustees simulated in Python (hA's dkg.TrusteeKeys, hC's shuffle) who talk to the server
+trustees simulated in Python (dkg.TrusteeKeys, the mixnet's shuffle) who talk to the server
 through the same JSON endpoints as the trustee's page."""
 
 import datetime

@@ -1,60 +1,30 @@
-"""The browser's shuffle (frontend/src/shuffle.js, run by node) and the Python verifier agree.
-
-Needs node and frontend/node_modules, and frontend/src/election.js (hB's group primitives,
-which shuffle.js imports); skipped when one is missing.
-"""
+"""The browser's shuffle (frontend/src/shuffle.js, in the committed bundle that browsers load,
+run by node) and the Python verifier agree. Only node is needed: the bundle is committed."""
 
 from __future__ import annotations
-
-import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from coop_governance.election import group, mixing, shuffle
 from coop_governance.election.errors import RecordInvalid
 from coop_governance.tests import election_mix_helpers as sim
+from coop_governance.tests.test_election_js import call
 
-FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 QID = "q2"
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None
-    or not (FRONTEND / "node_modules" / "@noble" / "curves").is_dir()
-    or not (FRONTEND / "src" / "election.js").is_file(),
-    reason="needs node, frontend/node_modules and frontend/src/election.js",
-)
-
-SCRIPT = """
-import { readFileSync } from "node:fs";
-import { trusteeShuffle, verifyShuffle } from "./src/shuffle.js";
-const job = JSON.parse(readFileSync(0, "utf8"));
-const signed = { trustee: job.trustee, transportKey: job.transport_key, signature: job.signature };
-const answer = job.verify
-  ? verifyShuffle(
-      job.eid, job.fp, job.key, job.qid, job.position, job.input, job.output, job.proof, signed
-    )
-  : trusteeShuffle(job.eid, job.fp, job.key, job.qid, job.position, job.input, {
-      trustee: job.trustee,
-      transportSecret: job.transport_secret,
-    });
-process.stdout.write(JSON.stringify(answer));
-"""
 
 
 def _node(job: dict) -> dict:
-    done = subprocess.run(
-        ["node", "--input-type=module", "-e", SCRIPT],
-        input=json.dumps(job),
-        capture_output=True,
-        text=True,
-        cwd=FRONTEND,
-        timeout=120,
-        check=True,
-    )
-    return json.loads(done.stdout)
+    """The bundle's trusteeShuffle, or its verifyShuffle when the job says verify."""
+    head = (job["eid"], job["fp"], job["key"], job["qid"], job["position"], job["input"])
+    if job.get("verify"):
+        signed = {
+            "trustee": job.get("trustee"),
+            "transportKey": job.get("transport_key"),
+            "signature": job.get("signature"),
+        }
+        return call("verifyShuffle", *head, job["output"], job["proof"], signed)
+    secret = {"trustee": job["trustee"], "transportSecret": job["transport_secret"]}
+    return call("trusteeShuffle", *head, secret)
 
 
 @pytest.fixture(scope="module")

@@ -35,10 +35,13 @@ from coop_governance.errors import (
     ElectionError,
     GovernanceError,
     TrusteeMessageInvalid,
+    TrusteeMessageMalformed,
+    TrusteeMessageTooLarge,
 )
 from coop_governance.models import CastBallot, Election, ElectionStatus, MixShuffle
 from coop_governance.selectors import access_board
 from coop_governance.views.access import board_required, passes
+from core.jsonin import JsonInputError, json_parse
 from core.problems import PROBLEM_CONTENT_TYPE, problem_body
 from identity.assurance import session_assurance
 
@@ -84,23 +87,18 @@ def _signed_in(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _body(request: HttpRequest, limit: int) -> dict:
-    """A JSON object read from the request, at most `limit` bytes."""
-    from coop_governance.errors import BallotMalformed, BallotTooLarge
-
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > limit:
-        raise BallotTooLarge()
-    data = request.read(limit + 1)
-    if len(data) > limit:
-        raise BallotTooLarge()
+def _trustee_message(request: HttpRequest) -> dict:
+    """A trustee's message: one JSON object of at most MAX_TRUSTEE_MESSAGE_BYTES (core.jsonin)."""
     try:
-        value = json.loads(data)
-    except (ValueError, RecursionError) as error:
-        raise BallotMalformed() from error
-    if not isinstance(value, dict):
-        raise BallotMalformed()
-    return value
+        return json_parse(
+            request.read(MAX_TRUSTEE_MESSAGE_BYTES + 1),
+            max_bytes=MAX_TRUSTEE_MESSAGE_BYTES,
+            max_depth=services.MAX_JSON_DEPTH,
+        )
+    except JsonInputError as error:
+        if error.code == "json_too_large":
+            raise TrusteeMessageTooLarge() from error
+        raise TrusteeMessageMalformed() from error
 
 
 def _not_signed_in() -> JsonResponse:
@@ -136,8 +134,6 @@ def ballot_cast(request: HttpRequest, public_id: Any) -> JsonResponse:
     if not request.user.is_authenticated:
         return _not_signed_in()
     election = _election(public_id)
-    if int(request.META.get("CONTENT_LENGTH") or 0) > services.MAX_BALLOT_BYTES:
-        raise services.BallotTooLarge()
     ballot = services.ballot_parse(request.read(services.MAX_BALLOT_BYTES + 1))
     cast, replaced = services.ballot_cast(
         election=election, ballot=ballot, user=request.user, acr=session_assurance(request)
@@ -210,7 +206,7 @@ def _trustee_post(handler: Callable[[Election, dict, Any], None]) -> Callable[..
             return _not_signed_in()
         election = _election(public_id)
         access_election_trustee(request.user, election)
-        body = _body(request, MAX_TRUSTEE_MESSAGE_BYTES)
+        body = _trustee_message(request)
         try:
             handler(election, body, request.user)
         except KeyError as error:
