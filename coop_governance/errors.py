@@ -342,7 +342,7 @@ class NotATrustee(ElectionError):
 class TrusteeMessageTooLarge(ElectionError):
     status = 413
     code = "message_too_large"
-    message = _("This message is larger than any trustee's message can be.")
+    message = _("This message is larger than any trustee’s message can be.")
 
 
 class TrusteeMessageMalformed(ElectionError):
