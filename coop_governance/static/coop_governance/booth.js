@@ -27,6 +27,7 @@ import {
   paint,
   postJson,
   problemShow,
+  statusBoxes,
   stringsLoad,
 } from "./election-http.js";
 
@@ -57,16 +58,7 @@ class Booth {
       el("li", { "data-step": "encrypt", text: t("step_encrypt") }),
       el("li", { "data-step": "cast", text: t("step_cast") }),
     );
-    this.status = root.querySelector("[data-booth-status]") || el("div", { "data-booth-status": true });
-    this.status.className = "notice notice--info wrap-anywhere";
-    this.status.setAttribute("role", "status");
-    this.status.setAttribute("aria-live", "polite");
-    this.problem = el("div", {
-      className: "notice notice--error wrap-anywhere",
-      role: "alert",
-      hidden: true,
-      "data-booth-problem": true,
-    });
+    ({ status: this.status, problem: this.problem } = statusBoxes(root, "booth", "div"));
     this.done = el("div", { className: "stack", "data-booth-done-area": true });
     this.work = el("div", { className: "stack", "data-booth-work": true });
     root.prepend(this.steps, this.status, this.problem, this.done);

@@ -102,6 +102,24 @@ export function el(tag, attributes = {}, ...children) {
 /** Fills `box` with the problem: its title and detail, the field errors it lists, and
  * the step-up link when the server asks for a sign-in with more assurance. `t` gives the
  * page's strings: problem_network, problem_title, step_up. */
+/** The page's polite status line (`status`, made if the template has none) and a hidden
+ * alert box for problems, both styled alike on the booth and the trustee's page. `name` is
+ * the page's data-attribute prefix ("booth", "trustee"). */
+export function statusBoxes(root, name, tag) {
+  const status =
+    root.querySelector(`[data-${name}-status]`) || el(tag, { [`data-${name}-status`]: true });
+  status.className = "notice notice--info wrap-anywhere";
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  const problem = el("div", {
+    className: "notice notice--error wrap-anywhere",
+    role: "alert",
+    hidden: true,
+    [`data-${name}-problem`]: true,
+  });
+  return { status, problem };
+}
+
 export function problemShow(box, problem, t) {
   box.replaceChildren();
   box.hidden = false;

@@ -25,6 +25,7 @@ import {
   paint,
   postJson,
   problemShow,
+  statusBoxes,
   stringsLoad,
 } from "./election-http.js";
 
@@ -45,16 +46,7 @@ class Ceremony {
   start() {
     const { root } = this;
     for (const node of root.querySelectorAll("[data-trustee-noscript]")) node.hidden = true;
-    this.status = root.querySelector("[data-trustee-status]") || el("p", { "data-trustee-status": true });
-    this.status.className = "notice notice--info wrap-anywhere";
-    this.status.setAttribute("role", "status");
-    this.status.setAttribute("aria-live", "polite");
-    this.problem = el("div", {
-      className: "notice notice--error wrap-anywhere",
-      role: "alert",
-      hidden: true,
-      "data-trustee-problem": true,
-    });
+    ({ status: this.status, problem: this.problem } = statusBoxes(root, "trustee", "p"));
     this.work = el("div", { className: "stack", "data-trustee-work": true });
     root.append(this.status, this.problem, this.work);
     this.say(this.t("loading"));
