@@ -489,7 +489,7 @@ def _ballots_points(ballots: list[list[dict]]) -> list[list[tuple[bytes, bytes]]
 
 
 def counted_ballots_verified(election: Election) -> list:
-    """Every counted ballot, verified (hA's VerifiedBallot), in the order they were cast."""
+    """Every counted ballot, verified (ballots.VerifiedBallot), in the order they were cast."""
     fp, key = _fp(election), bytes.fromhex(election.public_key)
     return [
         verify_ballot(election.manifest, fp, key, ballot)

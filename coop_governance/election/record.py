@@ -88,7 +88,7 @@ class Report:
 
 
 def _mixing():
-    """hC's mixnet module (coop_governance.election.mixing), imported when needed."""
+    """The mixnet module (coop_governance.election.mixing), imported when needed."""
     return importlib.import_module(f"{__package__}.mixing")
 
 

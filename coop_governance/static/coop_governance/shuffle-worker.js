@@ -1,4 +1,4 @@
-/* A trustee's shuffle of a ranked question's ballots (hC's trusteeShuffle, in the bundle),
+/* A trustee's shuffle of a ranked question's ballots (trusteeShuffle, in the bundle),
  * run off the page's thread so that the ceremony page stays responsive while hundreds of
  * ballots are re-encrypted and the proof is made (trustee.js starts it), and the shuffle
  * is signed with the key file's transport secret. The secret permutation and randomness

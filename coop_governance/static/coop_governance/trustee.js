@@ -5,7 +5,7 @@
  * saved on their device before anything that depends on it is published, and read back
  * here with FileReader: the file is never sent anywhere.
  *
- * The page (hD's template, coop_governance/elections/trustee.html) gives <div id="trustee"
+ * The page (the template coop_governance/elections/trustee.html) gives <div id="trustee"
  * data-state-url data-post-urls='{"cle", "distribution", "verification", "melange",
  * "depouillement"}'> (the CSRF token is the form's hidden input when there is one, else
  * the cookie), its [data-trustee-status] live region, and
@@ -428,7 +428,7 @@ class Ceremony {
   }
 }
 
-/** hC's trusteeShuffle in a worker (shuffle-worker.js): the page keeps answering, and its
+/** The bundle's trusteeShuffle in a worker (shuffle-worker.js): the page keeps answering, and its
  * counter ticks, during a shuffle of many ballots. Where a module worker cannot start,
  * the shuffle runs here. */
 function shuffleOffThread(task) {
