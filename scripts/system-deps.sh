@@ -19,6 +19,9 @@ declare -A PROBES=(
   # ristretto255 for the secret ballot (coop_governance/election/group.py): PyNaCl keeps
   # its bundled copy's ristretto255 functions private, so we call the system's libsodium.
   [libsodium23]=$(ls /usr/lib/*/libsodium.so.23 /usr/lib/libsodium.so.23 2>/dev/null | head -n 1)
+  # The booth's committed JavaScript bundle is tested under node (coop_governance/tests/
+  # test_election_js.py); any node on the PATH will do, Debian's otherwise.
+  [nodejs]=$(command -v node || echo /usr/bin/node)
 )
 if [ "${1:-}" = "run" ]; then
   # `make run` needs only what the web server itself loads.
