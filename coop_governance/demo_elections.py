@@ -1,12 +1,14 @@
 """Secret ballots in the demo: a published election (a yes/no question and a board election
-by single transferable vote for 3 seats) with its record to download and verify, and an
-election open now, in which the demo shopper votes from the booth.
+by single transferable vote for 3 seats) with its record to download and verify; an
+election open now, in which the demo shopper votes from the booth; a closed one waiting for
+its trustees to decrypt it from their key files; and one whose key ceremony has begun.
 
 Everything goes through the services, as the board, the trustees and the members would;
 the trustees' browsers are simulated with the election package's own trustee code
-(dkg.TrusteeKeys, shuffle.shuffle_step). The open election's trustees' key files are written to
-var/demo-trustee-keys/, so that a demo trustee can decrypt it from the trustee page by
-opening their file there. Idempotent: an election found by its title is left as it is."""
+(dkg.TrusteeKeys, shuffle.shuffle_step). The open and the closed elections' trustees' key
+files are written to var/demo-trustee-keys/, so that a demo trustee can decrypt them from
+the trustee page by opening their file there. Idempotent: an election found by its title
+is left as it is."""
 
 import datetime
 import json
@@ -29,6 +31,8 @@ SHOPPER = "shopper@demo.uniqc.coop"
 BAKER = "store@demo.uniqc.coop"
 PUBLISHED_TITLE = "Budget 2026 et élection du conseil d’administration"
 OPEN_TITLE = "Heures d’ouverture du comptoir le soir"
+COUNTING_TITLE = "Nom du nouveau comptoir de Limoilou"
+CEREMONY_TITLE = "Choix du fournisseur de paniers 2027"
 VOTERS = 10  # besides the admin and the shopper
 KEY_DIRECTORY = Path(settings.BASE_DIR) / "var" / "demo-trustee-keys"
 
@@ -250,6 +254,11 @@ def open_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
     )
     keys = _ceremony(election, board)
     services.election_open(election_id=election.pk)
+    _key_files_write(election, keys)
+
+
+def _key_files_write(election: Election, keys: Mapping[int, dkg.TrusteeKeys]) -> None:
+    """Each trustee's key file, as their browser would have saved it."""
     KEY_DIRECTORY.mkdir(parents=True, exist_ok=True)
     for index, key in keys.items():
         path = KEY_DIRECTORY / f"{election.public_id}-trustee-{index}.json"
@@ -268,6 +277,87 @@ def open_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
         path.chmod(0o600)
 
 
+COUNTING_QUESTIONS = [
+    {
+        "kind": "choose",
+        "text_fr": "Quel nom donner au comptoir de Limoilou\u202f?",
+        "text_en": "What should the Limoilou counter be called?",
+        "answers": [
+            {"fr": "Le Panier de la 3e", "en": "Le Panier de la 3e"},
+            {"fr": "Comptoir Canardière", "en": "Comptoir Canardière"},
+            {"fr": "Chez nous", "en": "Chez nous"},
+        ],
+        "min": 1,
+        "max": 1,
+    }
+]
+
+
+def counting_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
+    """A closed election waiting for its trustees: sign in as the admin (trustee 1) or the
+    shopper (trustee 2), open the trustee page and choose the key file from
+    var/demo-trustee-keys/; two of the three decrypting publish the result."""
+    exists = Election.objects.filter(title_fr=COUNTING_TITLE).exists()
+    summary.count("elections", not exists)
+    if exists:
+        return
+    board = people[ADMIN]
+    now = timezone.now()
+    election = services.election_create(
+        title_fr=COUNTING_TITLE,
+        title_en="Naming the new Limoilou counter",
+        opens_at=now - datetime.timedelta(minutes=1),
+        closes_at=now + datetime.timedelta(minutes=1),
+        threshold=2,
+        trustee_users=[people[ADMIN], people[SHOPPER], people[BAKER]],
+        questions=COUNTING_QUESTIONS,
+        acting_user=board,
+    )
+    keys = _ceremony(election, board)
+    services.election_open(election_id=election.pk)
+    election.refresh_from_db()
+    for member, answer in zip(_voters(summary, people), [0, 1, 0, 2, 0, 1, 0], strict=False):
+        _cast(election, member, [[answer]])
+    services.election_close(election_id=election.pk, at=election.closes_at)
+    _key_files_write(election, keys)
+
+
+def ceremony_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
+    """An election whose key ceremony has begun: the admin, the shopper and the store's
+    owner are its trustees and each makes their key on the trustee page, in turn."""
+    exists = Election.objects.filter(title_fr=CEREMONY_TITLE).exists()
+    summary.count("elections", not exists)
+    if exists:
+        return
+    board = people[ADMIN]
+    now = timezone.now()
+    election = services.election_create(
+        title_fr=CEREMONY_TITLE,
+        title_en="Choosing the 2027 basket supplier",
+        opens_at=now + datetime.timedelta(days=7),
+        closes_at=now + datetime.timedelta(days=21),
+        threshold=2,
+        trustee_users=[people[ADMIN], people[SHOPPER], people[BAKER]],
+        questions=[
+            {
+                "kind": "choose",
+                "text_fr": "Quel fournisseur retenir pour les paniers 2027\u202f?",
+                "text_en": "Which supplier should we choose for the 2027 baskets?",
+                "answers": [
+                    {"fr": "Ferme des Monts", "en": "Ferme des Monts"},
+                    {"fr": "Jardins de l’Île", "en": "Jardins de l’Île"},
+                ],
+                "min": 1,
+                "max": 1,
+            }
+        ],
+        acting_user=board,
+    )
+    services.election_ceremony_start(election=election, acting_user=board)
+
+
 def elections_demo_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
     published_load(summary=summary, people=people)
     open_load(summary=summary, people=people)
+    counting_load(summary=summary, people=people)
+    ceremony_load(summary=summary, people=people)

@@ -782,6 +782,18 @@ PAGES += [
         "substantial",
     ),
     Page("a trustee's page", _demo_election("OPEN_TITLE", "election_trustee"), ADMIN, "high"),
+    Page(
+        "a trustee's page, making her key",
+        _demo_election("CEREMONY_TITLE", "election_trustee"),
+        ADMIN,
+        "high",
+    ),
+    Page(
+        "a trustee's page, decrypting",
+        _demo_election("COUNTING_TITLE", "election_trustee"),
+        ADMIN,
+        "high",
+    ),
     Page("ballots cast", _demo_election("PUBLISHED_TITLE", "election_board")),
     Page("results of a secret ballot", _demo_election("PUBLISHED_TITLE", "election_results")),
 ]

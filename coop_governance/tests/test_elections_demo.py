@@ -34,6 +34,11 @@ def test_the_demo_elections(monkeypatch, tmp_path, sign_in_at):
     keys = sorted(tmp_path.glob(f"{opened.public_id}-trustee-*.json"))
     assert len(keys) == 3
     assert json.loads(keys[0].read_text())["format"] == "uniqc-trustee-key/v1"
+    counting = Election.objects.get(title_fr=demo_elections.COUNTING_TITLE)
+    assert counting.status == ElectionStatus.TALLYING
+    assert len(list(tmp_path.glob(f"{counting.public_id}-trustee-*.json"))) == 3
+    ceremony = Election.objects.get(title_fr=demo_elections.CEREMONY_TITLE)
+    assert ceremony.status == ElectionStatus.CEREMONY
     client = Client()
     sign_in_at(client, User.objects.get(email="shopper@demo.uniqc.coop"), "high")
     booth = client.get(reverse("governance:election_booth", args=[opened.public_id]))
