@@ -206,25 +206,47 @@ def _cast(election: Election, member: Member, choices: list) -> None:
     services.ballot_cast(election=election, ballot=ballot, user=member.person, acr="high")
 
 
-def published_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
-    exists = Election.objects.filter(title_fr=PUBLISHED_TITLE).exists()
+def _election_new(
+    summary: DemoSummary,
+    people: Mapping[str, Any],
+    *,
+    titles: tuple[str, str],
+    questions: list[dict],
+    opens_in: datetime.timedelta,
+    closes_in: datetime.timedelta,
+) -> Election | None:
+    """A demo election created by the admin, its trustees the admin, the shopper and the
+    store's owner (2 of 3 decrypt); None when one of that French title is already there."""
+    exists = Election.objects.filter(title_fr=titles[0]).exists()
     summary.count("elections", not exists)
     if exists:
-        return
-    board = people[ADMIN]
-    voters = _voters(summary, people)
+        return None
     now = timezone.now()
-    election = services.election_create(
-        title_fr=PUBLISHED_TITLE,
-        title_en="2026 budget and election of the board of directors",
-        opens_at=now - datetime.timedelta(minutes=1),
-        closes_at=now + datetime.timedelta(minutes=1),
+    return services.election_create(
+        title_fr=titles[0],
+        title_en=titles[1],
+        opens_at=now + opens_in,
+        closes_at=now + closes_in,
         threshold=2,
         trustee_users=[people[ADMIN], people[SHOPPER], people[BAKER]],
-        questions=PUBLISHED_QUESTIONS,
-        acting_user=board,
+        questions=questions,
+        acting_user=people[ADMIN],
     )
-    keys = _ceremony(election, board)
+
+
+def published_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
+    election = _election_new(
+        summary,
+        people,
+        titles=(PUBLISHED_TITLE, "2026 budget and election of the board of directors"),
+        questions=PUBLISHED_QUESTIONS,
+        opens_in=-datetime.timedelta(minutes=1),
+        closes_in=datetime.timedelta(minutes=1),
+    )
+    if election is None:
+        return
+    voters = _voters(summary, people)
+    keys = _ceremony(election, people[ADMIN])
     services.election_open(election_id=election.pk)
     election.refresh_from_db()
     for member, (answer, ranking) in zip(voters, PUBLISHED_CHOICES, strict=False):
@@ -236,23 +258,17 @@ def published_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
 
 
 def open_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
-    exists = Election.objects.filter(title_fr=OPEN_TITLE).exists()
-    summary.count("elections", not exists)
-    if exists:
-        return
-    board = people[ADMIN]
-    now = timezone.now()
-    election = services.election_create(
-        title_fr=OPEN_TITLE,
-        title_en="The counter’s evening opening hours",
-        opens_at=now - datetime.timedelta(minutes=1),
-        closes_at=now + datetime.timedelta(days=14),
-        threshold=2,
-        trustee_users=[people[ADMIN], people[SHOPPER], people[BAKER]],
+    election = _election_new(
+        summary,
+        people,
+        titles=(OPEN_TITLE, "The counter’s evening opening hours"),
         questions=OPEN_QUESTIONS,
-        acting_user=board,
+        opens_in=-datetime.timedelta(minutes=1),
+        closes_in=datetime.timedelta(days=14),
     )
-    keys = _ceremony(election, board)
+    if election is None:
+        return
+    keys = _ceremony(election, people[ADMIN])
     services.election_open(election_id=election.pk)
     _key_files_write(election, keys)
 
@@ -297,23 +313,17 @@ def counting_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
     """A closed election waiting for its trustees: sign in as the admin (trustee 1) or the
     shopper (trustee 2), open the trustee page and choose the key file from
     var/demo-trustee-keys/; two of the three decrypting publish the result."""
-    exists = Election.objects.filter(title_fr=COUNTING_TITLE).exists()
-    summary.count("elections", not exists)
-    if exists:
-        return
-    board = people[ADMIN]
-    now = timezone.now()
-    election = services.election_create(
-        title_fr=COUNTING_TITLE,
-        title_en="Naming the new Limoilou counter",
-        opens_at=now - datetime.timedelta(minutes=1),
-        closes_at=now + datetime.timedelta(minutes=1),
-        threshold=2,
-        trustee_users=[people[ADMIN], people[SHOPPER], people[BAKER]],
+    election = _election_new(
+        summary,
+        people,
+        titles=(COUNTING_TITLE, "Naming the new Limoilou counter"),
         questions=COUNTING_QUESTIONS,
-        acting_user=board,
+        opens_in=-datetime.timedelta(minutes=1),
+        closes_in=datetime.timedelta(minutes=1),
     )
-    keys = _ceremony(election, board)
+    if election is None:
+        return
+    keys = _ceremony(election, people[ADMIN])
     services.election_open(election_id=election.pk)
     election.refresh_from_db()
     for member, answer in zip(_voters(summary, people), [0, 1, 0, 2, 0, 1, 0], strict=False):
@@ -322,38 +332,35 @@ def counting_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
     _key_files_write(election, keys)
 
 
+CEREMONY_QUESTIONS = [
+    {
+        "kind": "choose",
+        "text_fr": "Quel fournisseur retenir pour les paniers 2027\u202f?",
+        "text_en": "Which supplier should we choose for the 2027 baskets?",
+        "answers": [
+            {"fr": "Ferme des Monts", "en": "Ferme des Monts"},
+            {"fr": "Jardins de l’Île", "en": "Jardins de l’Île"},
+        ],
+        "min": 1,
+        "max": 1,
+    }
+]
+
+
 def ceremony_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
     """An election whose key ceremony has begun: the admin, the shopper and the store's
     owner are its trustees and each makes their key on the trustee page, in turn."""
-    exists = Election.objects.filter(title_fr=CEREMONY_TITLE).exists()
-    summary.count("elections", not exists)
-    if exists:
-        return
-    board = people[ADMIN]
-    now = timezone.now()
-    election = services.election_create(
-        title_fr=CEREMONY_TITLE,
-        title_en="Choosing the 2027 basket supplier",
-        opens_at=now + datetime.timedelta(days=7),
-        closes_at=now + datetime.timedelta(days=21),
-        threshold=2,
-        trustee_users=[people[ADMIN], people[SHOPPER], people[BAKER]],
-        questions=[
-            {
-                "kind": "choose",
-                "text_fr": "Quel fournisseur retenir pour les paniers 2027\u202f?",
-                "text_en": "Which supplier should we choose for the 2027 baskets?",
-                "answers": [
-                    {"fr": "Ferme des Monts", "en": "Ferme des Monts"},
-                    {"fr": "Jardins de l’Île", "en": "Jardins de l’Île"},
-                ],
-                "min": 1,
-                "max": 1,
-            }
-        ],
-        acting_user=board,
+    election = _election_new(
+        summary,
+        people,
+        titles=(CEREMONY_TITLE, "Choosing the 2027 basket supplier"),
+        questions=CEREMONY_QUESTIONS,
+        opens_in=datetime.timedelta(days=7),
+        closes_in=datetime.timedelta(days=21),
     )
-    services.election_ceremony_start(election=election, acting_user=board)
+    if election is None:
+        return
+    services.election_ceremony_start(election=election, acting_user=people[ADMIN])
 
 
 def elections_demo_load(*, summary: DemoSummary, people: Mapping[str, Any]) -> None:
