@@ -290,13 +290,15 @@ def trustee_key_post(*, election: Election, key: Any, proof: Any, acting_user: A
     trustee.transport_key = key
     trustee.transport_proof = proof
     trustee.key_posted_at = timezone.now()
+    _trustee_step_save(trustee, election, acting_user, "election_trustee_key")
+
+
+def _trustee_step_save(trustee: Any, election: Election, acting_user: Any, action: str) -> None:
+    """A trustee's ceremony step, stored once its fields are valid, and audited."""
     trustee.full_clean()
     trustee.save()
     audit_record(
-        acting_user=acting_user,
-        action="election_trustee_key",
-        target=election,
-        detail={"trustee": trustee.index},
+        acting_user=acting_user, action=action, target=election, detail={"trustee": trustee.index}
     )
 
 
@@ -343,14 +345,7 @@ def trustee_deal_post(
     trustee.shares = _shares_checked(election, shares)
     trustee.commitments = commitments
     trustee.dealt_at = timezone.now()
-    trustee.full_clean()
-    trustee.save()
-    audit_record(
-        acting_user=acting_user,
-        action="election_trustee_deal",
-        target=election,
-        detail={"trustee": trustee.index},
-    )
+    _trustee_step_save(trustee, election, acting_user, "election_trustee_deal")
 
 
 def commitment_points(election: Election) -> dict[int, list[bytes]]:
@@ -401,14 +396,7 @@ def trustee_check_post(
         )
     trustee.verification_key = expected
     trustee.checked_at = timezone.now()
-    trustee.full_clean()
-    trustee.save()
-    audit_record(
-        acting_user=acting_user,
-        action="election_trustee_check",
-        target=election,
-        detail={"trustee": trustee.index},
-    )
+    _trustee_step_save(trustee, election, acting_user, "election_trustee_check")
     if _all(election, "checked_at") and not election.trustees.exclude(complaint=None).exists():
         key = dkg.election_key(commitment_points(election))
         if key == group.IDENTITY:
