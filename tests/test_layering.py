@@ -1,6 +1,7 @@
 """The apps' layers (docs: ARCHITECTURE.md): an app imports only the packages below it.
 
-    config  >  coop_governance  >  marketplace  >  lockers  >  identity  >  core, card_agent
+    config  >  civic  >  coop_governance  >  marketplace  >  lockers  >  identity
+            >  core, card_agent
 
 Every module of each package, its tests included, is read with `ast` (nothing is
 imported), so an import inside a function or an `if TYPE_CHECKING:` block counts too.
@@ -15,7 +16,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Our top-level packages: an import of any other name (django, authlib...) is not ours.
-OURS = {"config", "core", "card_agent", "identity", "lockers", "marketplace", "coop_governance"}
+OURS = {
+    "config",
+    "core",
+    "card_agent",
+    "identity",
+    "lockers",
+    "marketplace",
+    "coop_governance",
+    "civic",
+}
 
 # What each package may import among ours, besides itself.
 ALLOWED: dict[str, set[str]] = {
@@ -25,6 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "lockers": {"core", "identity"},
     "marketplace": {"core", "identity", "lockers"},
     "coop_governance": {"core", "identity", "lockers", "marketplace"},
+    "civic": {"core", "identity", "lockers", "marketplace", "coop_governance"},
 }
 
 

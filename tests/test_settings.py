@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from config.settings.base import DEVELOPMENT_SECRET_KEY, TEST_KEY_ENCRYPTION_KEY
+from config.settings.base import (
+    DEVELOPMENT_SECRET_KEY,
+    DEVELOPMENT_VAULT_KEY,
+    TEST_KEY_ENCRYPTION_KEY,
+    TEST_VAULT_KEY,
+)
 from core.keyring import seal_key_from_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +32,8 @@ PRODUCTION_ENV = {
     "CARD_CA_PASSPHRASE": secrets.token_urlsafe(32),
     "OIDC_PAIRWISE_SALT": secrets.token_urlsafe(32),
     "KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    "VAULT_KEYS": Fernet.generate_key().decode(),
+    "VAULT_ROOT": "/srv/uniqc/vault",
 }
 
 
@@ -104,6 +111,25 @@ def test_production_refuses_bad_pairwise_salt(salt, message):
 )
 def test_production_refuses_bad_key_encryption_key(keys, message):
     result = manage("check", KEY_ENCRYPTION_KEY=keys)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"VAULT_KEYS": None}, "VAULT_KEYS must be set"),
+        ({"VAULT_KEYS": DEVELOPMENT_VAULT_KEY}, "development key"),
+        ({"VAULT_KEYS": f"{Fernet.generate_key().decode()},{TEST_VAULT_KEY}"}, "development key"),
+        ({"VAULT_KEYS": "c2hvcnQ="}, "32 base64 bytes"),
+        ({"VAULT_ROOT": None}, "VAULT_ROOT must be set"),
+        ({"VAULT_ROOT": str(ROOT / "var" / "vault")}, "outside the repository"),
+    ],
+    ids=["unset", "local", "second-of-two", "short", "no-root", "root-in-repository"],
+)
+def test_production_refuses_an_unguarded_vault(overrides, message):
+    result = manage("check", **overrides)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "lockers",
     "marketplace",
     "coop_governance",
+    "civic",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +199,22 @@ CARD_CA_DIR = Path(env("CARD_CA_DIR", default=str(BASE_DIR / "var" / "ca")))
 CARD_CA_PASSPHRASE = env("CARD_CA_PASSPHRASE", default=CARD_CA_DEVELOPMENT_PASSPHRASE)
 # The card agent's HTTP bridge on the person's own computer, reached by the sign-in page.
 CARD_AGENT_URL = env("CARD_AGENT_URL", default="http://127.0.0.1:34567").rstrip("/")
+
+# --- The virtual safe (ADR 0011) ----------------------------------------------------------
+# The vault's documents are AES-256-GCM files under VAULT_ROOT (outside MEDIA_ROOT, shared
+# by every web and Celery process, backed up); each file's data key is wrapped by the
+# first of VAULT_KEYS (a list of 32 url-safe base64-encoded bytes: wrapped with the first,
+# opened with any; `manage.py vault_keys rewrap` moves every document under the first).
+# No default here: local and test settings give development keys, production refuses them.
+DEVELOPMENT_VAULT_KEY = "dW5pcWMtZGV2ZWxvcG1lbnQtdmF1bHQta2V5LTAwMDE="
+TEST_VAULT_KEY = "dW5pcWMtdGVzdC12YXVsdC1rZXktZG8tbm90LXVzZTE="
+DEVELOPMENT_VAULT_KEYS = (DEVELOPMENT_VAULT_KEY, TEST_VAULT_KEY)
+VAULT_KEYS = env.list("VAULT_KEYS", default=[])
+VAULT_ROOT = Path(env("VAULT_ROOT", default=str(BASE_DIR / "var" / "vault")))
+# The largest document the vault keeps, PDF a person signs, and sealed bid.
+VAULT_DOCUMENT_MAX_BYTES = env.int("VAULT_DOCUMENT_MAX_BYTES", default=25 * 1024 * 1024)
+SIGNING_PDF_MAX_BYTES = env.int("SIGNING_PDF_MAX_BYTES", default=10 * 1024 * 1024)
+TENDER_BID_MAX_BYTES = env.int("TENDER_BID_MAX_BYTES", default=50 * 1024 * 1024)
 
 # --- Language and time ----------------------------------------------------------------
 # French first: a person sees French until they choose English (see

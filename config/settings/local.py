@@ -3,7 +3,7 @@
 from core.keyring import seal_key_from_secret_key
 
 from .base import *  # noqa: F403
-from .base import DEVELOPMENT_SECRET_KEY, env
+from .base import DEVELOPMENT_SECRET_KEY, DEVELOPMENT_VAULT_KEY, env
 
 # Off by default, so that `make run` shows the site's own error pages as production does
 # (Django's debug pages list every URL and setting); DEBUG=1 turns them on. Tracebacks
@@ -15,6 +15,7 @@ SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 # keeps its pairwise subjects and can still open its signing keys (core/keyring.py).
 OIDC_PAIRWISE_SALT = env("OIDC_PAIRWISE_SALT", default=SECRET_KEY)
 KEY_ENCRYPTION_KEY = env.list("KEY_ENCRYPTION_KEY", default=[seal_key_from_secret_key(SECRET_KEY)])
+VAULT_KEYS = env.list("VAULT_KEYS", default=[DEVELOPMENT_VAULT_KEY])
 
 # WhiteNoise serves the apps' static files from their folders, as runserver would with
 # DEBUG on (whitenoise.runserver_nostatic): no collectstatic, and an edit shows at once.

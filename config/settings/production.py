@@ -1,5 +1,7 @@
 """Production: every secret from the environment, HTTPS everywhere, no development key."""
 
+import base64
+import binascii
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -10,6 +12,7 @@ from .base import (
     BASE_DIR,
     CARD_CA_DEVELOPMENT_PASSPHRASE,
     DEVELOPMENT_KEY_ENCRYPTION_KEYS,
+    DEVELOPMENT_VAULT_KEYS,
     KEY_ENCRYPTION_KEY,
     OIDC_PAIRWISE_SALT,
     SECRET_KEY,
@@ -89,6 +92,32 @@ def card_ca_settings_check(directory: str, passphrase: str) -> Path:
 
 CARD_CA_PASSPHRASE = env("CARD_CA_PASSPHRASE", default="")
 CARD_CA_DIR = card_ca_settings_check(env("CARD_CA_DIR", default=""), CARD_CA_PASSPHRASE)
+
+
+def vault_settings_check(keys: list[str], root: str) -> tuple[list[str], Path]:
+    """Refuse missing, malformed or development vault keys, and a vault in the repository."""
+    if not keys:
+        raise ImproperlyConfigured("VAULT_KEYS must be set in production.")
+    for key in keys:
+        if key in DEVELOPMENT_VAULT_KEYS:
+            raise ImproperlyConfigured("VAULT_KEYS holds a development key.")
+        try:
+            raw = base64.urlsafe_b64decode(key.encode())
+        except (ValueError, binascii.Error) as error:
+            raise ImproperlyConfigured("VAULT_KEYS: each key is 32 base64 bytes.") from error
+        if len(raw) != 32:
+            raise ImproperlyConfigured("VAULT_KEYS: each key is 32 base64 bytes.")
+    if not root:
+        raise ImproperlyConfigured("VAULT_ROOT must be set in production.")
+    path = Path(root).resolve()
+    if path.is_relative_to(Path(BASE_DIR).resolve()):
+        raise ImproperlyConfigured("VAULT_ROOT must be outside the repository in production.")
+    return keys, path
+
+
+VAULT_KEYS, VAULT_ROOT = vault_settings_check(
+    env.list("VAULT_KEYS", default=[]), env("VAULT_ROOT", default="")
+)
 
 # Production runs behind one TLS-terminating reverse proxy, which sets X-Forwarded-Proto
 # and appends the client's address to X-Forwarded-For; Django is not reachable otherwise.

@@ -1,11 +1,12 @@
 """Tests: fast hashing, mail kept in memory, the same services as the environment says."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, TEST_KEY_ENCRYPTION_KEY, env
+from .base import BASE_DIR, TEST_KEY_ENCRYPTION_KEY, TEST_VAULT_KEY, env
 
 SECRET_KEY = "django-insecure-uniqc-test-key"
 OIDC_PAIRWISE_SALT = "django-insecure-uniqc-test-pairwise-salt"
 KEY_ENCRYPTION_KEY = [TEST_KEY_ENCRYPTION_KEY]
+VAULT_KEYS = [TEST_VAULT_KEY]
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -32,3 +33,5 @@ MARKETPLACE_WEBHOOK_ALLOW_PRIVATE = True
 MARKETPLACE_WEBHOOK_TIMEOUT_SECONDS = 2.0
 # The catalogue imports' files, apart from the demo's too.
 MARKETPLACE_IMPORT_ROOT = BASE_DIR / "var" / "test-catalogue-imports"
+# The vault's files, apart from the demo's.
+VAULT_ROOT = BASE_DIR / "var" / "test-vault"

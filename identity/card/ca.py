@@ -71,6 +71,10 @@ def key_usage(**allowed: bool) -> x509.KeyUsage:
 
 # A card's key signs sign-in challenges, nothing else.
 CARD_KEY_USAGE = key_usage(digital_signature=True)
+# Its signing key (slot 9C) signs documents: digitalSignature and nonRepudiation.
+CARD_SIGNING_KEY_USAGE = key_usage(digital_signature=True, content_commitment=True)
+# id-kp-documentSigning, RFC 9336.
+DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 
 
 def ca_dir() -> Path:
@@ -275,20 +279,18 @@ def ocsp_url() -> str:
     return settings.SITE_URL + reverse("card:ocsp")
 
 
-def card_certificate_issue(*, public_key: CertificatePublicKeyTypes, user: Any) -> x509.Certificate:
-    """Sign a five-year sign-in certificate for the card key `public_key` of `user`.
-
-    The subject names the person by their public id, never by name; the certificate may
-    only make digital signatures for client authentication.
-    """
+def _end_entity_certificate(
+    *,
+    public_key: CertificatePublicKeyTypes,
+    subject: x509.Name,
+    usage: x509.KeyUsage,
+    purposes: list[x509.ObjectIdentifier],
+    purposes_critical: bool,
+    lifetime: datetime.timedelta,
+) -> x509.Certificate:
+    """An end-entity certificate from the issuing CA, with the CRL and OCSP pointers."""
     ca = issuing_ca()
     now = _now()
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION),
-            x509.NameAttribute(NameOID.COMMON_NAME, str(user.public_id)),
-        ]
-    )
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -296,13 +298,10 @@ def card_certificate_issue(*, public_key: CertificatePublicKeyTypes, user: Any) 
         .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - BACKDATE)
-        .not_valid_after(now + CARD_LIFETIME)
+        .not_valid_after(now + lifetime)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            CARD_KEY_USAGE,
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(usage, critical=True)
+        .add_extension(x509.ExtendedKeyUsage(purposes), critical=purposes_critical)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.certificate.public_key()),
@@ -333,4 +332,81 @@ def card_certificate_issue(*, public_key: CertificatePublicKeyTypes, user: Any) 
             critical=False,
         )
         .sign(ca.private_key, hashes.SHA256())
+    )
+
+
+def card_certificate_issue(*, public_key: CertificatePublicKeyTypes, user: Any) -> x509.Certificate:
+    """Sign a five-year sign-in certificate for the card key `public_key` of `user` (slot 9A).
+
+    The subject names the person by their public id, never by name; the certificate may
+    only make digital signatures for client authentication.
+    """
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, str(user.public_id)),
+        ]
+    )
+    return _end_entity_certificate(
+        public_key=public_key,
+        subject=subject,
+        usage=CARD_KEY_USAGE,
+        purposes=[ExtendedKeyUsageOID.CLIENT_AUTH],
+        purposes_critical=False,
+        lifetime=CARD_LIFETIME,
+    )
+
+
+def card_signing_certificate_issue(
+    *, public_key: CertificatePublicKeyTypes, pseudonym: str
+) -> x509.Certificate:
+    """Sign a five-year document-signing certificate for the card key of slot 9C.
+
+    Key usage digitalSignature and nonRepudiation (contentCommitment), EKU
+    documentSigning (RFC 9336) and no clientAuth, so it never signs anyone in. The
+    subject carries a random pseudonym of this certificate only, neither the person's name
+    nor their public id: signed documents travel, and a stable identifier in them would
+    link all of a person's documents (ADR 0011, decision 2).
+    """
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION),
+            x509.NameAttribute(NameOID.PSEUDONYM, pseudonym),
+        ]
+    )
+    return _end_entity_certificate(
+        public_key=public_key,
+        subject=subject,
+        usage=CARD_SIGNING_KEY_USAGE,
+        purposes=[DOCUMENT_SIGNING],
+        purposes_critical=False,
+        lifetime=CARD_LIFETIME,
+    )
+
+
+def service_certificate_issue(
+    *,
+    public_key: CertificatePublicKeyTypes,
+    common_name: str,
+    purpose: x509.ObjectIdentifier,
+    lifetime: datetime.timedelta,
+) -> x509.Certificate:
+    """Sign a certificate for one of the coop's own services (the timestamp authority).
+
+    RFC 3161 asks for the timeStamping purpose alone and critical; the caller records the
+    certificate as a ServiceCertificate so that OCSP and the CRL answer for it.
+    """
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+    return _end_entity_certificate(
+        public_key=public_key,
+        subject=subject,
+        usage=key_usage(digital_signature=True, content_commitment=True),
+        purposes=[purpose],
+        purposes_critical=True,
+        lifetime=lifetime,
     )

@@ -13,6 +13,9 @@ from identity.models.cards import (
     CardStatus,
     IdentityCheck,
     IdentityDocumentType,
+    ServiceCertificate,
+    ServiceCertificateKind,
+    ServiceCertificateStatus,
 )
 from identity.models.membership import MembershipCategory, MembershipStatus
 from identity.models.oidc import (
@@ -34,14 +37,42 @@ from identity.models.oidc import (
 )
 from identity.models.passkeys import Passkey
 from identity.models.people import Language, Province, User, UserManager
+from identity.models.signing import (
+    SIGNING_SESSION_SECONDS,
+    SignatureMode,
+    SignatureRequest,
+    SignatureRequestStatus,
+    SigningSession,
+)
+from identity.models.vault import (
+    VAULT_SHARE_MAX_DAYS,
+    VaultAccess,
+    VaultAction,
+    VaultActorKind,
+    VaultDocument,
+    VaultDocumentKind,
+    VaultShare,
+)
+from identity.models.webhooks import (
+    ClientWebhookDelivery,
+    ClientWebhookDeliveryStatus,
+    ClientWebhookEndpoint,
+    ClientWebhookEvent,
+)
 
 __all__ = [
     "OIDC_CODE_LIFETIME_SECONDS",
     "OIDC_SCOPES",
+    "SIGNING_SESSION_SECONDS",
+    "VAULT_SHARE_MAX_DAYS",
     "AuditEvent",
     "Card",
     "CardRevocationReason",
     "CardStatus",
+    "ClientWebhookDelivery",
+    "ClientWebhookDeliveryStatus",
+    "ClientWebhookEndpoint",
+    "ClientWebhookEvent",
     "IdTokenAlg",
     "IdentityCheck",
     "IdentityDocumentType",
@@ -59,8 +90,21 @@ __all__ = [
     "OidcTokenMethods",
     "Passkey",
     "Province",
+    "ServiceCertificate",
+    "ServiceCertificateKind",
+    "ServiceCertificateStatus",
+    "SignatureMode",
+    "SignatureRequest",
+    "SignatureRequestStatus",
+    "SigningSession",
     "User",
     "UserManager",
+    "VaultAccess",
+    "VaultAction",
+    "VaultActorKind",
+    "VaultDocument",
+    "VaultDocumentKind",
+    "VaultShare",
     "digest_unique",
     "oidc_client_id_new",
     "oidc_default_scopes",

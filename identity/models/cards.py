@@ -122,6 +122,21 @@ class Card(models.Model):
         related_name="cards",
         verbose_name=_("identity check"),
     )
+    # The signing key of slot 9C (ADR 0011): same card, same status. Cards issued before
+    # it have none (empty columns); the registrar adds one on a new identity check.
+    signing_serial_number = models.CharField(
+        _("signing certificate serial number"), max_length=40, blank=True
+    )
+    signing_certificate_der = models.BinaryField(
+        _("signing certificate (DER)"), null=True, blank=True
+    )
+    signing_fingerprint_sha256 = models.CharField(
+        _("signing certificate fingerprint (SHA-256)"), max_length=64, blank=True
+    )
+    # The random pseudonym of the 9C certificate's subject.
+    signing_pseudonym = models.CharField(
+        _("signing certificate pseudonym"), max_length=32, blank=True
+    )
 
     class Meta:
         verbose_name = _("card")
@@ -149,6 +164,37 @@ class Card(models.Model):
                 condition=models.Q(status="active"),
                 name="identity_card_one_active_per_person",
             ),
+            models.UniqueConstraint(
+                fields=["signing_serial_number"],
+                condition=~models.Q(signing_serial_number=""),
+                name="identity_card_signing_serial_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["signing_fingerprint_sha256"],
+                condition=~models.Q(signing_fingerprint_sha256=""),
+                name="identity_card_signing_fingerprint_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["signing_pseudonym"],
+                condition=~models.Q(signing_pseudonym=""),
+                name="identity_card_signing_pseudonym_unique",
+            ),
+            # The signing key's four columns are all set or all empty.
+            models.CheckConstraint(
+                condition=models.Q(
+                    signing_serial_number="",
+                    signing_certificate_der__isnull=True,
+                    signing_fingerprint_sha256="",
+                    signing_pseudonym="",
+                )
+                | (
+                    ~models.Q(signing_serial_number="")
+                    & models.Q(signing_certificate_der__isnull=False)
+                    & ~models.Q(signing_fingerprint_sha256="")
+                    & ~models.Q(signing_pseudonym="")
+                ),
+                name="identity_card_signing_key_complete",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -157,3 +203,66 @@ class Card(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == CardStatus.ACTIVE
+
+    @property
+    def has_signing_key(self) -> bool:
+        return self.signing_serial_number != ""
+
+
+class ServiceCertificateKind(models.TextChoices):
+    TSA = "tsa", _("Timestamp authority")
+
+
+class ServiceCertificateStatus(models.TextChoices):
+    ACTIVE = "active", pgettext_lazy("certificate status", "Active")
+    RETIRED = "retired", pgettext_lazy("certificate status", "Retired")
+    REVOKED = "revoked", pgettext_lazy("certificate status", "Revoked")
+
+
+class ServiceCertificate(models.Model):
+    """A certificate the issuing CA signed for one of the coop's services, not a card.
+
+    OCSP and the CRL answer for these too: a validator that checks the timestamp
+    authority's certificate must hear `good` (or `revoked`), never `unknown`. A retired
+    certificate stays `good`: the timestamps it signed remain valid.
+    """
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ServiceCertificateKind.choices)
+    serial_number = models.CharField(_("serial number"), max_length=40, unique=True)
+    certificate_der = models.BinaryField(_("certificate (DER)"))
+    fingerprint_sha256 = models.CharField(
+        _("certificate fingerprint (SHA-256)"), max_length=64, unique=True
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ServiceCertificateStatus.choices,
+        default=ServiceCertificateStatus.ACTIVE,
+    )
+    not_after = models.DateTimeField(_("valid until"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service certificate")
+        verbose_name_plural = _("service certificates")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ServiceCertificateKind.values),
+                name="identity_servicecertificate_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(status="revoked") & models.Q(revoked_at__isnull=False))
+                | (~models.Q(status="revoked") & models.Q(revoked_at__isnull=True)),
+                name="identity_servicecertificate_revoked_has_time",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(status="active"),
+                name="identity_servicecertificate_one_active_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.serial_number[:12]}… ({self.status})"

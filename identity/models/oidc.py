@@ -432,6 +432,9 @@ class OidcClaimRelease(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="oidc_claim_releases")
     client = models.ForeignKey(OidcClient, on_delete=models.CASCADE, related_name="+")
     claims = models.JSONField(default=list, blank=True)
+    # What else was released, for releases that are not claims: a signed or shared
+    # document is `claims = ["signed_document"]`, `detail = {"document": "<uuid>"}`.
+    detail = models.JSONField(default=dict, blank=True)
     released_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -152,6 +152,8 @@ PRODUCTION_ENV = {
     "CARD_CA_PASSPHRASE": secrets.token_urlsafe(32),
     "OIDC_PAIRWISE_SALT": secrets.token_urlsafe(32),
     "KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    "VAULT_KEYS": Fernet.generate_key().decode(),
+    "VAULT_ROOT": "/srv/uniqc/vault",
 }
 
 

@@ -1,0 +1,1 @@
+"""The city's side of the virtual safe: sealed tenders and payables (ADR 0011)."""
