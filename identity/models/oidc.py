@@ -17,7 +17,7 @@ from identity.models.people import User
 
 # Scopes that open one of the coop's JSON APIs to the client (a permission, not claims):
 # the coop grants them to a client on purpose, never by default.
-OIDC_API_SCOPES = ("marketplace", "courier")
+OIDC_API_SCOPES = ("marketplace", "courier", "signature_requests", "vault", "payables")
 OIDC_SCOPES = (
     "openid",
     "profile",

@@ -64,6 +64,13 @@ SCOPE_PERMISSIONS = {
         "Carry parcels for the coop as its courier: see your manifest, collect parcels at "
         "stores and put them in lockers"
     ),
+    "signature_requests": _(
+        "Ask you to sign documents with your card; you read each one and decide"
+    ),
+    "vault": _(
+        "Read the documents of your safe that you choose to share with it, for the time you say"
+    ),
+    "payables": _("Send you amounts to pay (tickets, permit fees) and hear when they are paid"),
 }
 CONSENT_LABELS = {**CLAIM_LABELS, **SCOPE_PERMISSIONS}
 
