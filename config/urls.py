@@ -59,6 +59,7 @@ urlpatterns = [
     path("api/v1/", include("lockers.api.urls")),
     path("api/v1/kiosk/", include("lockers.api.kiosk_urls")),
     path("api/v1/store/", include("marketplace.api.store_urls")),
+    path("api/v1/vault/", include("identity.vault.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
 ]
