@@ -46,6 +46,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("identity.urls")),
     path("carte/", include("identity.card.urls")),
+    path("coffre/", include("identity.vault.urls")),
     path("login/", include((card_sign_in_urlpatterns, "card_login"))),
     path("boutiques/", include("marketplace.urls")),
     path("paiement/", include("marketplace.payment_urls")),
