@@ -202,3 +202,13 @@ def signature_requests_pending_for(
         .select_related("client")
         .order_by("expires_at", "id")
     )
+
+
+def vault_key_counts() -> list[dict[str, Any]]:
+    """Live documents per wrapping key id, most first: what `vault_keys status` prints."""
+    return list(
+        VaultDocument.objects.filter(deleted_at__isnull=True)
+        .values("kek_id")
+        .annotate(documents=Count("id"))
+        .order_by("-documents", "kek_id")
+    )
