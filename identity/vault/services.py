@@ -168,9 +168,9 @@ def vault_document_deposit(
     return document
 
 
-def vault_document_decrypt(document: VaultDocument) -> bytes:
-    """The content of a live document, with no access check and no log row: for this
-    module's readers (vault_document_open, vault_export) and tests only."""
+def _document_decrypt(document: VaultDocument) -> bytes:
+    """The content of a live document, with no access check and no log row: only for
+    vault_document_open and vault_export, which check and log first."""
     if document.deleted_at is not None:
         raise errors.VaultDocumentDeleted()
     associated, key_associated = _associated(document)
@@ -194,6 +194,8 @@ def vault_document_open(
     fails afterwards: the attempt is what the owner must see), then decrypt."""
     if action not in READ_ACTIONS:
         raise ValueError(f"not a read action: {action!r}")
+    # Decided on the row as it is now, not as the caller loaded it (deleted since?).
+    document = VaultDocument.objects.select_related("owner").get(pk=document.pk)
     now = timezone.now()
     access_vault_document_read(
         document=document, actor_user=actor_user, actor_client=actor_client, now=now
@@ -206,7 +208,7 @@ def vault_document_open(
             actor_client=actor_client,
             at=now,
         )
-    return vault_document_decrypt(document)
+    return _document_decrypt(document)
 
 
 def vault_blob_seal(*, data: bytes, associated: bytes) -> bytes:
@@ -426,7 +428,7 @@ def _export_stream(documents: list[VaultDocument]) -> Iterator[bytes]:
     taken: set[str] = set()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
         for document in documents:
-            content = vault_document_decrypt(document)
+            content = _document_decrypt(document)
             name = _export_name(document, taken)
             info = zipfile.ZipInfo(
                 name, date_time=timezone.localtime(document.created_at).timetuple()[:6]
