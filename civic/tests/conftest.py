@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from civic.models import PayeeAccount
@@ -25,6 +26,12 @@ TICKET = {
     "currency": "CAD",
     "due_date": "2026-12-31",
 }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # Rate limits count in the cache: each test starts with none spent.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
