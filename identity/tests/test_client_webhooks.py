@@ -408,3 +408,21 @@ def test_the_admin_rotates_and_pings(admin_client, endpoint, receiver, committed
     log = admin_client.get("/admin/identity/clientwebhookdelivery/")
     assert log.status_code == 200
     assert ClientWebhookDelivery.objects.get().event_id in log.content.decode()
+
+
+def test_the_payable_vector_of_the_docs_is_what_we_compute():
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    docs = (Path(django_settings.BASE_DIR) / "docs" / "service-webhooks.md").read_text()
+    body = re.search(r"Body \(exact bytes\): `([^`]+)`", docs).group(1).encode()
+    header = re.search(r"- Header: `([^`]+)`", docs).group(1)
+    assert json.loads(body)["type"] == "payable.paid"
+    assert (
+        signed.signature_header(secrets_=[STORE_VECTOR_SECRET], timestamp=1764518460, body=body)
+        == header
+    )
+    assert verify(header, body, STORE_VECTOR_SECRET, now=1764518460)
+    payables_docs = (Path(django_settings.BASE_DIR) / "docs" / "payables.md").read_text()
+    assert header.split("v1=")[1] in payables_docs
