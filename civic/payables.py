@@ -454,3 +454,28 @@ def payable_payment_failed(sender: Any, event: GatewayEvent, **kwargs: Any) -> b
     """A declined card changes nothing on the payable: it stays open for another try.
     Returns whether the intent was a payable's."""
     return Payable.objects.filter(gateway=event.gateway, intent_id=event.intent_id).exists()
+
+
+# --- The coop sets a service up ----------------------------------------------------------
+
+
+@transaction.atomic
+def payee_account_set(
+    *, client: OidcClient, gateway: str, account_id: str, transfers_enabled: bool, is_test: bool
+) -> PayeeAccount:
+    """Record (or change) the account at the gateway where `client`'s payables are paid
+    to; by the coop (a command or the demo), audited."""
+    account = PayeeAccount.objects.filter(client=client).first() or PayeeAccount(client=client)
+    account.gateway = gateway
+    account.account_id = account_id
+    account.transfers_enabled = transfers_enabled
+    account.is_test = is_test
+    account.full_clean()
+    account.save()
+    audit_record(
+        acting_user=None,
+        action="payee_account_set",
+        target=account,
+        detail={"client": client.client_id, "gateway": gateway, "account": account_id},
+    )
+    return account
