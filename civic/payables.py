@@ -246,14 +246,9 @@ def payable_refund_send(*, payable_pk: int) -> None:
     payable = Payable.objects.get(pk=payable_pk)
     if payable.status != PayableStatus.REFUNDED or payable.refund_id or not payable.intent_id:
         return
-    gateway = payment_gateway(payable.gateway)
     if payable.transfer_id:
-        gateway.transfer_reverse(
-            transfer_id=payable.transfer_id,
-            amount=payable.amount,
-            idempotency_key=f"{payable.payment_idempotency_key}-transfer-reverse",
-        )
-    refund_id = gateway.refund_create(
+        _transfer_reverse(payable)
+    refund_id = payment_gateway(payable.gateway).refund_create(
         intent_id=payable.intent_id,
         amount=payable.amount,
         idempotency_key=f"{payable.payment_idempotency_key}-refund",
@@ -447,7 +442,20 @@ def payable_transfer_send(*, payable_pk: int) -> str:
         idempotency_key=f"{payable.payment_idempotency_key}-transfer",
     )
     Payable.objects.filter(pk=payable.pk, transfer_id="").update(transfer_id=transfer_id)
+    payable.refresh_from_db()
+    if payable.status == PayableStatus.REFUNDED:
+        # Refunded while this transfer was in flight: the refund found no transfer to
+        # take back, so it is taken back here (the same key: at most one reversal).
+        _transfer_reverse(payable)
     return transfer_id
+
+
+def _transfer_reverse(payable: Payable) -> None:
+    payment_gateway(payable.gateway).transfer_reverse(
+        transfer_id=payable.transfer_id,
+        amount=payable.amount,
+        idempotency_key=f"{payable.payment_idempotency_key}-transfer-reverse",
+    )
 
 
 def payable_payment_failed(sender: Any, event: GatewayEvent, **kwargs: Any) -> bool:
