@@ -233,6 +233,14 @@ def _test_payment_page() -> str:
     return reverse("payments:test_payment", args=[payment.intent_id])
 
 
+def _demo_payable_page() -> str:
+    """The demo city's parking ticket for the shopper (civic/payable_demo.py)."""
+    from civic.models import Payable
+
+    payable = Payable.objects.get(reference="DEMO-CONST-0001")
+    return reverse("civic:payable", args=[payable.public_id])
+
+
 def _kiosk_screen() -> dict[str, str]:
     """The cookie of a screen set up as the demo kiosk (lockers.demo), as the activation
     page leaves it."""
@@ -532,6 +540,16 @@ PAGES = [
     Page(
         "counter search, too short", lambda: reverse("card:registrar") + "?q=a", REGISTRAR, "high"
     ),
+    # Payables: an amount a city asks (civic/payables.py)
+    Page("payables search", "civic:payable_search"),
+    Page("payables search, addressed to the shopper", "civic:payable_search", SHOPPER),
+    Page(
+        "payables search, no such code",
+        "civic:payable_search",
+        status=404,
+        post={"reference": "DEMO-CONST-0001", "payment_code": "AAAA-BBBB-CCCC"},
+    ),
+    Page("payable of the shopper", _demo_payable_page, SHOPPER),
     # The coop's administrator
     Page("admin index", "admin:index", ADMIN, "high", admin=True),
     Page("admin: people", "admin:identity_user_changelist", ADMIN, "high", admin=True),

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from civic import payable_demo
 from coop_governance import demo as governance_demo
 from core.demo import DemoSummary
 from identity import demo as identity_demo
@@ -47,6 +48,7 @@ def demo_seed() -> DemoSummary:
     stores = marketplace_demo.demo_load(summary=summary, people=people)
     governance_demo.demo_load(summary=summary, people=people, stores=stores)
     vault_demo_load(summary=summary, people=people)
+    payable_demo.demo_load(summary=summary, people=people)
     return summary
 
 
