@@ -16,13 +16,14 @@ from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from card_agent import piv
 from card_agent.agent import AgentError, CardAgent
 from card_agent.emulator import DEFAULT_PIN
 from card_agent.softcard import SoftCardSource
 from core.demo import DemoSummary
 from identity.card import errors
 from identity.card.issuance import (
-    issuance_certificate_sign,
+    issuance_certificates_sign,
     issuance_challenge,
     issuance_check_record,
     issuance_confirm,
@@ -157,14 +158,22 @@ def demo_issuer(person: User, candidates: list[str]) -> User | None:
     return None
 
 
+def _spki_b64(public_key) -> str:
+    spki = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(spki).decode("ascii")
+
+
 def demo_card_issue(*, state: Path, holder: str, issuers: list[str]) -> DemoCardResult:
     """Issue `holder` a new demo card in the file `state` (the virtual PIV card, transport
     PIN kept as the PIN), through the registrar's issuance services, once.
 
-    The steps are those of the registrar's page: the identity check, the key generated on
-    the card, the card's signature of the coop's challenge with that new key (proof of
-    possession), the certificate signed and written to the card, then the confirmation,
-    by the first of `issuers` the rules allow. An existing card file or an active card of
+    The steps are those of the registrar's page: the identity check, the two keys generated
+    on the card (slot 9A to sign in, slot 9C to sign documents), the card's signatures of
+    the coop's challenge with each new key (proofs of possession), both certificates signed
+    and written to the card, then the confirmation, by the first of `issuers` the rules
+    allow. An existing card file or an active card of
     the holder is left alone; a failed issuance leaves no card file.
     """
     person = User.objects.filter(email=holder).first()
@@ -190,20 +199,28 @@ def demo_card_issue(*, state: Path, holder: str, issuers: list[str]) -> DemoCard
             branch=DEMO_BRANCH,
             registrar=issuer,
         )
-        public_key = agent.generate_key(pin=DEFAULT_PIN)
+        keys, proofs = {}, {}
+        for slot in (piv.SLOT_AUTHENTICATION, piv.SLOT_SIGNATURE):
+            keys[slot] = _spki_b64(agent.generate_key(pin=DEFAULT_PIN, slot=slot))
         challenge = issuance_challenge(session=session, check_id=check.pk, registrar=issuer)
-        proof = agent.prove_possession(challenge=base64.b64decode(challenge), pin=DEFAULT_PIN)
-        spki = public_key.public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        pending = issuance_certificate_sign(
+        for slot in keys:
+            proof = agent.prove_possession(
+                challenge=base64.b64decode(challenge), pin=DEFAULT_PIN, slot=slot
+            )
+            proofs[slot] = base64.b64encode(proof).decode("ascii")
+        pending = issuance_certificates_sign(
             session=session,
             check_id=check.pk,
-            public_key=base64.b64encode(spki).decode("ascii"),
-            proof=base64.b64encode(proof).decode("ascii"),
+            public_key=keys[piv.SLOT_AUTHENTICATION],
+            proof=proofs[piv.SLOT_AUTHENTICATION],
+            signing_public_key=keys[piv.SLOT_SIGNATURE],
+            signing_proof=proofs[piv.SLOT_SIGNATURE],
             registrar=issuer,
         )
         agent.write_certificate(bytes(pending.certificate_der), pin=DEFAULT_PIN)
+        agent.write_certificate(
+            bytes(pending.signing_certificate_der), pin=DEFAULT_PIN, slot=piv.SLOT_SIGNATURE
+        )
         card = issuance_confirm(
             session=session,
             check_id=check.pk,
