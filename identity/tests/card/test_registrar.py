@@ -20,7 +20,7 @@ from card_agent import piv
 from card_agent.agent import CardAgent
 from card_agent.bridge import bridge_create
 from card_agent.emulator import VirtualPivCard
-from card_agent.softcard import SoftCardSource
+from card_agent.softcard import SoftCardSource, card_personalised
 from card_agent.webeid import possession_digest
 from identity.card.issuance import SESSION_ISSUANCE
 from identity.card.validation import certificate_fingerprint
@@ -445,3 +445,56 @@ def test_the_card_step_needs_this_sessions_identity_check(
     sign_in_at(other, registrar, "high")
     response = other.get(reverse("card:registrar_issue", args=[check.pk]))
     assert response.status_code == 409
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_registrar_adds_a_signature_key_to_an_older_card_in_the_browser(
+    page, live_server, settings, registrar, make_user, sign_in_at, issue_card
+):
+    """A card issued before slot 9C, in the reader with its holder's PIN: the page proves
+    it is that card, makes the 9C key, gets it certified and writes the certificate."""
+    person = make_user("julie@example.com", given_name="Julie", family_name="Roy")
+    card_key = ec.generate_private_key(ec.SECP256R1())
+    card = issue_card(person, card_key, signing=False)
+    holder_card = card_personalised(
+        pin="975310",
+        keys={piv.SLOT_AUTHENTICATION: card_key},
+        certificates={piv.SLOT_AUTHENTICATION: bytes(card.certificate_der)},
+    )
+    with _registrar_bridge(holder_card, live_server.url) as bridge:
+        settings.CARD_AGENT_URL = f"http://127.0.0.1:{bridge.port}"
+        settings.SITE_URL = live_server.url
+        signed_in = Client()
+        sign_in_at(signed_in, registrar, "high")
+        session = signed_in.cookies[django_settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies(
+            [
+                {"name": name, "value": value, "url": live_server.url}
+                for name, value in [
+                    (django_settings.SESSION_COOKIE_NAME, session),
+                    (django_settings.LANGUAGE_COOKIE_NAME, "en"),
+                ]
+            ]
+        )
+        page.goto(reverse("card:registrar_person", args=[person.public_id]))
+        assert (
+            "issued before document signatures" in page.locator("#person-signing-key").inner_text()
+        )
+        page.get_by_label("Identity document").select_option("passport")
+        page.get_by_label("Last four characters of the document number").fill("J4R1")
+        page.get_by_label("Branch").fill(BRANCH)
+        page.get_by_role("button", name="Record the check").click()
+
+        page.locator("#registrar-holder-pin").fill("975310")
+        page.locator("#registrar-add-signing-key").click()
+        page.wait_for_url("**/guichet/carte/**")
+
+    card.refresh_from_db()
+    assert card.status == CardStatus.ACTIVE and card.has_signing_key
+    assert page.locator("#card-signing-serial").inner_text() == card.signing_serial_number
+    on_card = piv.tlv_find(holder_card.objects[piv.OBJECT_SIGNATURE_CERTIFICATE], 0x70)
+    assert on_card == bytes(card.signing_certificate_der)
+    signing_certificate = x509.load_der_x509_certificate(on_card)
+    assert signing_certificate.public_key() == holder_card.keys[piv.SLOT_SIGNATURE].public_key()
+    assert holder_card.keys[piv.SLOT_AUTHENTICATION] is card_key  # the same card
