@@ -8,15 +8,31 @@ import hashlib
 from card_agent import cms, piv
 
 
-def pades_signed_attributes(document_digest: bytes, certificate_der: bytes) -> bytes:
-    """The signed attributes pyHanko's interrupted signing hands out for a PAdES signature
-    (content type, message digest, signing certificate v2), DER as the card signs them."""
+def pades_signed_attributes(
+    document_digest: bytes,
+    certificate_der: bytes,
+    *,
+    use_pades: bool = True,
+    is_pdf_sig: bool = True,
+) -> bytes:
+    """The signed attributes pyHanko's interrupted signing hands out: for a PAdES signature
+    by default (content type, message digest, signing certificate v2); with
+    `is_pdf_sig=False`, CAdES (plus the signing time); with `use_pades=False`, pyHanko's
+    generic CMS attributes. DER, as the card signs them."""
+    from asn1crypto import algos
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign.signers.pdf_cms import ExternalSigner
 
     certificate = asn1_x509.Certificate.load(certificate_der)
-    signer = ExternalSigner(certificate, None, signature_value=bytes(72))
-    attributes = asyncio.run(signer.signed_attrs(document_digest, "sha256", use_pades=True))
+    signer = ExternalSigner(
+        certificate,
+        None,
+        signature_value=bytes(72),
+        signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
+    )
+    attributes = asyncio.run(
+        signer.signed_attrs(document_digest, "sha256", use_pades=use_pades, is_pdf_sig=is_pdf_sig)
+    )
     return attributes.dump()
 
 

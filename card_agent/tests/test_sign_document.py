@@ -53,6 +53,25 @@ def test_pyhankos_pades_attributes_are_accepted(card):
     assert cms.signed_attributes_digest(signed, DOCUMENT_DIGEST) == hashlib.sha256(signed).digest()
 
 
+def test_pyhankos_cades_attributes_are_accepted(card):
+    """CAdES over a digest (a tender's ciphertext): the signing time joins them."""
+    signed = attrs.pades_signed_attributes(
+        DOCUMENT_DIGEST, signing_certificate_der(card), is_pdf_sig=False
+    )
+    assert cms.OID_SIGNING_TIME in signed
+    assert cms.signed_attributes_digest(signed, DOCUMENT_DIGEST) == hashlib.sha256(signed).digest()
+
+
+def test_pyhankos_generic_cms_attributes_are_refused(card):
+    """Without use_pades, pyHanko adds CMSAlgorithmProtection, which the agent refuses
+    (docs/card-agent.md says so)."""
+    signed = attrs.pades_signed_attributes(
+        DOCUMENT_DIGEST, signing_certificate_der(card), use_pades=False
+    )
+    with pytest.raises(BadRequest):
+        cms.signed_attributes_digest(signed, DOCUMENT_DIGEST)
+
+
 def test_every_allowed_attribute_together_is_accepted(card):
     signed = attrs.attribute_set(
         attrs.content_type(),
