@@ -12,8 +12,11 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from card_agent.piv import SLOT_SIGNATURE
+from core.tests.strategies import FUZZ, json_values
 from identity.audit import audit_events_for
 from identity.card import errors, issuance
 from identity.card.ca import DOCUMENT_SIGNING, issuing_ca
@@ -309,3 +312,33 @@ def test_the_holder_signs_in_with_the_same_card_after_the_key_is_added(
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
+
+
+# -- whatever the page posts, a coded answer ------------------------------------------------
+
+_FIELDS = ["publicKey", "proof", "signingPublicKey", "signingProof"]
+
+
+@settings(FUZZ, max_examples=60)  # each example records a check and asks for a challenge
+@given(
+    url=st.sampled_from(["card:registrar_certificate", ADD_URL]),
+    values=st.dictionaries(
+        st.sampled_from(_FIELDS),
+        st.one_of(
+            json_values,
+            st.binary(max_size=120).map(lambda raw: base64.b64encode(raw).decode()),
+            st.just(_spki_b64(ec.generate_private_key(ec.SECP256R1()).public_key())),
+        ),
+        max_size=4,
+    ),
+)
+def test_the_certificate_endpoints_answer_any_body_with_a_code(
+    registrar_client, alice, old_card, url, values
+):
+    check = _check_record(registrar_client, alice)
+    _challenge(registrar_client, check)
+    response = registrar_client.post(
+        reverse(url, args=[check.pk]), values, content_type="application/json"
+    )
+    assert response.status_code in (400, 409), response.content
+    assert response.json()["error"]
