@@ -260,7 +260,7 @@ def card_signing_key_add(
     is that card, and with the new 9C key (`signing_proof`, same challenge) that it holds
     it; then the CA certifies the 9C key and the card row gets it (audited).
 
-    The session's challenge is spent whatever the outcome.
+    The session's challenge is spent whatever the outcome, the identity check on success.
     """
     check = issuance_check(session=session, check_id=check_id, registrar=registrar)
     card = card_active_for(check.person)
@@ -279,7 +279,7 @@ def card_signing_key_add(
     card = card_signing_certificate_record(
         card=card, signing_certificate=signing_certificate, registrar=registrar
     )
-    session[SESSION_ISSUANCE] = {"check": check.pk}
+    session.pop(SESSION_ISSUANCE, None)  # the check is spent, as by a confirmed card
     return card
 
 

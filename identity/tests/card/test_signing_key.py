@@ -342,3 +342,18 @@ def test_the_certificate_endpoints_answer_any_body_with_a_code(
     )
     assert response.status_code in (400, 409), response.content
     assert response.json()["error"]
+
+
+def test_the_check_is_spent_once_the_signing_key_is_added(
+    registrar_client, alice, old_card, card_key
+):
+    check = _check_record(registrar_client, alice)
+    challenge = _challenge(registrar_client, check)
+    signing_key = ec.generate_private_key(ec.SECP256R1())
+    assert (
+        _add_post(registrar_client, check, _add_body(card_key, signing_key, challenge)).status_code
+        == 200
+    )
+    response = registrar_client.post(reverse("card:registrar_challenge", args=[check.pk]))
+    assert response.status_code == 409
+    assert response.json()["error"] == "identity_check_missing"
