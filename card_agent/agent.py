@@ -586,6 +586,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("readers", help="list the card readers")
     certificate = commands.add_parser("certificate", help="show the card's certificate")
     certificate.add_argument("--pem", action="store_true", help="print it as PEM")
+    certificate.add_argument(
+        "--signing",
+        action="store_true",
+        help="the document signature certificate (slot 9C) instead of the sign-in one",
+    )
     serve = commands.add_parser("serve", help="serve the browser bridge on 127.0.0.1")
     serve.add_argument("--port", type=int, default=34567)
     serve.add_argument(
@@ -611,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
             for name in agent.readers():
                 out.write(f"{name}\n")
         elif arguments.command == "certificate":
-            der = agent.certificate()
+            der = agent.signing_certificate() if arguments.signing else agent.certificate()
             if arguments.pem:
                 body = base64.encodebytes(der).decode("ascii")
                 out.write(f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n")
