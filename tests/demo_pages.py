@@ -563,7 +563,7 @@ def demo_pages_data() -> None:
     """The demo data, and a shopper with a history: a card issued at the counter, a
     passkey, a service they signed in to. Needs the card CA settings of the test."""
     from config.management.commands.seed_demo import demo_seed
-    from identity.card.ca import card_certificate_issue
+    from identity.card.ca import card_certificate_issue, card_signing_certificate_issue
     from identity.card.services import card_register, identity_check_record
     from identity.demo import DEMO_BRANCH
     from identity.models import IdentityDocumentType, OidcClaimRelease, Passkey, User
@@ -585,6 +585,10 @@ def demo_pages_data() -> None:
         certificate=card_certificate_issue(public_key=key.public_key(), user=shopper),
         identity_check=check,
         registrar=registrar,
+        signing_certificate=card_signing_certificate_issue(
+            public_key=ec.generate_private_key(ec.SECP256R1()).public_key(),
+            pseudonym="d3e0" * 8,
+        ),
     )
     # Made as identity's passkey tests make theirs: the WebAuthn ceremony is not the point.
     Passkey.objects.create(
