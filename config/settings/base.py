@@ -85,6 +85,7 @@ MACHINE_ENDPOINTS = [
     "oidc:revoke",
     "oidc:jwks",
     "oidc:discovery",
+    "card:tsa",
 ]
 
 ROOT_URLCONF = "config.urls"
