@@ -70,7 +70,7 @@ def chain() -> list[asn1_x509.Certificate]:
     return [asn1_certificate(issuing_certificate()), asn1_certificate(root_certificate())]
 
 
-def _external_signer(certificate: x509.Certificate, signature: bytes) -> signers.ExternalSigner:
+def external_signer(certificate: x509.Certificate, signature: bytes) -> signers.ExternalSigner:
     return signers.ExternalSigner(
         signing_cert=asn1_certificate(certificate),
         cert_registry=SimpleCertificateStore.from_certs(chain()),
@@ -102,7 +102,7 @@ async def _prepare(pdf: bytes, certificate: x509.Certificate, title: str) -> Pre
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=title[:200],
     )
-    signer = _external_signer(certificate, bytes(72))
+    signer = external_signer(certificate, bytes(72))
     pdf_signer = signers.PdfSigner(meta, signer=signer)
     try:
         prepared_digest, _, output = await pdf_signer.async_digest_doc_for_signing(
@@ -144,7 +144,7 @@ def signature_check(
         raise SignatureInvalid("signature does not verify") from exc
 
 
-def _timestamp_certificate(signed_cms: cms.ContentInfo) -> x509.Certificate:
+def timestamp_certificate_of(signed_cms: cms.ContentInfo) -> x509.Certificate:
     """The certificate that signed the signature timestamp in `signed_cms`."""
     signer_info = signed_cms["content"]["signer_infos"][0]
     for attribute in signer_info["unsigned_attrs"]:
@@ -166,7 +166,7 @@ async def _sign(
 ) -> tuple[bytes, cms.ContentInfo, bytes]:
     """The PDF with the CMS (signature and signature timestamp) in its placeholder, the
     CMS, and the placeholder's contents (the DSS's VRI key). No check: pades_finish."""
-    signer = _external_signer(certificate, signature)
+    signer = external_signer(certificate, signature)
     signed_cms = await signer.async_sign_prescribed_attributes(
         "sha256",
         signed_attrs=cms.CMSAttributes.load(prepared.signed_attributes),
@@ -199,7 +199,7 @@ def _dss_add(
     return output.getvalue()
 
 
-def _ocsp_good(answer: bytes) -> bool:
+def ocsp_good(answer: bytes) -> bool:
     response = ocsp.load_der_ocsp_response(answer)
     return (
         response.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL
@@ -217,10 +217,10 @@ def pades_finish(*, prepared: Prepared, signature: bytes, certificate: x509.Cert
         signature=signature,
     )
     signer_answer = ocsp_answer_for(certificate)
-    if not _ocsp_good(signer_answer):
+    if not ocsp_good(signer_answer):
         raise CertificateNotGood
     signed_pdf, signed_cms, contents = async_to_sync(_sign)(prepared, signature, certificate)
-    timestamp_certificate = _timestamp_certificate(signed_cms)
+    timestamp_certificate = timestamp_certificate_of(signed_cms)
     return _dss_add(
         signed_pdf,
         contents,

@@ -215,7 +215,7 @@ def _request_parse(request_der: bytes) -> tsp.TimeStampReq:
     return request
 
 
-def _ess_signing_certificate_v2(certificate: asn1_x509.Certificate) -> tsp.SigningCertificateV2:
+def ess_signing_certificate_v2(certificate: asn1_x509.Certificate) -> tsp.SigningCertificateV2:
     """The ESS signingCertificateV2 attribute value naming the TSA's certificate (RFC 5816)."""
     return tsp.SigningCertificateV2(
         {
@@ -257,7 +257,7 @@ def _token_build(request: tsp.TimeStampReq, signer: _Signer) -> cms.ContentInfo:
             {"type": "message_digest", "values": [hashlib.sha256(content).digest()]},
             {
                 "type": "signing_certificate_v2",
-                "values": [_ess_signing_certificate_v2(signer.certificate_asn1)],
+                "values": [ess_signing_certificate_v2(signer.certificate_asn1)],
             },
         ]
     )

@@ -25,10 +25,11 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import async_validate_detached_cms, async_validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature, generic_cms
 from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko.sign.validation.status import StandardCMSSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
 from identity.card.ca import issuing_certificate, root_certificate
@@ -295,7 +296,11 @@ def _cms_revocation_info(signed_data: asn1_cms.SignedData) -> tuple[list, list]:
 
 
 async def _cms_status(content: asn1_cms.ContentInfo, digest: bytes, moment: Any) -> Any:
+    """pyHanko's detached-CMS validation, over a digest instead of the data."""
     signed_data = content["content"]
+    signer_info = signed_data["signer_infos"][0]
+    if signer_info["digest_algorithm"]["algorithm"].native != "sha256":
+        raise DocumentInvalid("SHA-256 signatures only")
     ocsps, crls = _cms_revocation_info(signed_data)
     context = _context(
         moment=moment,
@@ -303,12 +308,28 @@ async def _cms_status(content: asn1_cms.ContentInfo, digest: bytes, moment: Any)
         ocsps=ocsps,
         crls=crls,
     )
-    return await async_validate_detached_cms(
-        digest,
+    status_kwargs = await generic_cms.collect_timing_info(
+        signer_info,
+        ts_validation_context=context,
+        raw_digest=lambda algorithm: digest,
+    )
+    status_kwargs = await generic_cms.cms_basic_validation(
         signed_data,
-        signer_validation_context=context,
+        raw_digest=digest,
+        validation_context=context,
+        status_kwargs=status_kwargs,
         key_usage_settings=KEY_USAGE,
     )
+    certificates = generic_cms.extract_certificate_info(signed_data)
+    status_kwargs.update(
+        await generic_cms.collect_signer_attr_status(
+            sd_attr_certificates=certificates.attribute_certs,
+            signer_cert=certificates.signer_cert,
+            validation_context=None,
+            sd_signed_attrs=signer_info["signed_attrs"],
+        )
+    )
+    return StandardCMSSignatureStatus(**status_kwargs)
 
 
 def cades_verify(*, cms: bytes, digest: bytes, client: OidcClient | None = None) -> SignatureReport:
