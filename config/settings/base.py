@@ -365,6 +365,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.tasks.webhook_deliveries_sweep",
         "schedule": crontab(minute="*"),
     },
+    # Webhooks to services (OIDC clients) due again after a failure (identity/webhooks.py).
+    "identity-client-webhook-deliveries-sweep": {
+        "task": "identity.tasks.client_webhook_deliveries_sweep",
+        "schedule": crontab(minute="*"),
+    },
     # Pickup reminders and expiry of parcels waiting in lockers.
     "lockers-parcels-expiry": {
         "task": "lockers.tasks.parcels_expiry",
