@@ -72,3 +72,53 @@ class SignedDocumentUnverified(SigningError):
     code = "signed_document_unverified"
     status = 500
     message = _("The signed document could not be verified; nothing was stored.")
+
+
+class RequestNotFound(SigningError):
+    code = "signature_request_not_found"
+    status = 404
+    message = _("No such signature request.")
+
+
+class SigningAccessDenied(SigningError):
+    code = "signing_access_denied"
+    status = 403
+    message = _("You may not sign this request.")
+
+
+class NoSigningCard(SigningError):
+    code = "no_signing_card"
+    status = 403
+    message = _("Your active card has no signing key. A registrar can add one at a partner branch.")
+
+
+class ScopeMissing(SigningError):
+    code = "insufficient_scope"
+    status = 403
+    message = _("This token was not granted the signature_requests scope.")
+
+
+class ConsentMissing(SigningError):
+    code = "consent_missing"
+    status = 403
+    message = _(
+        "This person has not allowed your service to ask them for signatures; ask for the "
+        "signature_requests scope at sign-in."
+    )
+
+
+class SubjectUnknown(SigningError):
+    code = "subject_unknown"
+    status = 404
+    message = _("No person is known to your service by this subject.")
+
+
+class IdempotencyConflict(SigningError):
+    code = "idempotency_key_reused"
+    status = 409
+    message = _("This Idempotency-Key was used for a different request.")
+
+
+class DisclosureNotAllowed(SigningError):
+    code = "disclosure_not_allowed"
+    message = _("The service asked that your name not be disclosed to verifiers.")

@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from identity.card.ca import card_certificate_issue, card_signing_certificate_issue
 from identity.card.services import card_register, identity_check_record
-from identity.models import Card, IdentityDocumentType, User
+from identity.models import Card, IdentityDocumentType, OidcClient, OidcConsent, User
+from identity.oidc.services import oidc_client_create
 from identity.roles import Role
 
 
@@ -75,3 +76,40 @@ def soft_card_issue(registrar) -> Callable[[User], SoftCard]:
 @pytest.fixture
 def soft_card(alice, soft_card_issue) -> SoftCard:
     return soft_card_issue(alice)
+
+
+@pytest.fixture(autouse=True)
+def _vault_root(settings, tmp_path):
+    settings.VAULT_ROOT = tmp_path / "vault"
+
+
+@dataclass
+class Service:
+    client: OidcClient
+    secret: str
+
+
+def service_make(name: str, host: str) -> Service:
+    created = oidc_client_create(
+        name=name,
+        redirect_uris=[f"https://{host}/cb"],
+        allowed_scopes="openid profile signature_requests",
+    )
+    return Service(created.client, created.client_secret)
+
+
+@pytest.fixture
+def city(db) -> Service:
+    return service_make("Ville de Québec", "ville.example")
+
+
+@pytest.fixture
+def consented(alice, city) -> User:
+    """alice signed in to the city and let it ask her for signatures."""
+    OidcConsent.objects.create(
+        user=alice,
+        client=city.client,
+        claims_asked=["openid", "signature_requests"],
+        claims_granted=["openid", "signature_requests"],
+    )
+    return alice
