@@ -46,6 +46,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("identity.urls")),
     path("carte/", include("identity.card.urls")),
+    path("coffre/", include("identity.vault.urls")),
     path("login/", include((card_sign_in_urlpatterns, "card_login"))),
     path("boutiques/", include("marketplace.urls")),
     path("paiement/", include("marketplace.payment_urls")),
@@ -61,6 +62,7 @@ urlpatterns = [
     path("api/v1/", include("lockers.api.urls")),
     path("api/v1/kiosk/", include("lockers.api.kiosk_urls")),
     path("api/v1/store/", include("marketplace.api.store_urls")),
+    path("api/v1/vault/", include("identity.vault.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
 ]

@@ -249,6 +249,18 @@ def _registrar_search_with_results() -> str:
     return reverse("card:registrar") + "?q=Tremblay"
 
 
+def _vault_document(kind: str, name: str = "vault:document") -> Callable[[], str]:
+    """A page of the demo shopper's safe about their document of `kind` (identity/vault/demo.py)."""
+
+    def path() -> str:
+        from identity.models import VaultDocument
+
+        document = VaultDocument.objects.get(owner__email=SHOPPER, kind=kind)
+        return reverse(name, args=[document.public_id])
+
+    return path
+
+
 PAGES = [
     # Visitors
     Page("home", "home"),
@@ -343,6 +355,21 @@ PAGES = [
     ),
     Page("catalogue, signed in", "catalogue:search", SHOPPER),
     Page("a missing page, signed in", "/compte/nulle-part/", SHOPPER, status=404),
+    # The shopper's safe: a statement, a receipt the law keeps, the journal, the export
+    Page("my safe", "vault:home", SHOPPER),
+    Page("a document in my safe", _vault_document("membership_statement"), SHOPPER),
+    Page("a receipt the law keeps", _vault_document("receipt"), SHOPPER),
+    Page("delete a document?", _vault_document("membership_statement", "vault:delete"), SHOPPER),
+    Page("delete a kept receipt?", _vault_document("receipt", "vault:delete"), SHOPPER),
+    Page(
+        "share a document, nothing chosen",
+        _vault_document("membership_statement", "vault:share"),
+        SHOPPER,
+        status=400,
+        post={},
+    ),
+    Page("journal of my safe", "vault:log", SHOPPER),
+    Page("export my safe", "vault:export", SHOPPER),
     Page("test payment", _test_payment_page, SHOPPER),
     Page(
         "test payment with errors",

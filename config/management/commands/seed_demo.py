@@ -20,6 +20,7 @@ from django.db import transaction
 from coop_governance import demo as governance_demo
 from core.demo import DemoSummary
 from identity import demo as identity_demo
+from identity.vault.demo import vault_demo_load
 from lockers import demo as lockers_demo
 from marketplace import demo as marketplace_demo
 from marketplace.demo_store_api import store_api_demo_sign_in
@@ -45,6 +46,7 @@ def demo_seed() -> DemoSummary:
     lockers_demo.demo_load(summary=summary)
     stores = marketplace_demo.demo_load(summary=summary, people=people)
     governance_demo.demo_load(summary=summary, people=people, stores=stores)
+    vault_demo_load(summary=summary, people=people)
     return summary
 
 
