@@ -370,6 +370,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "identity.tasks.client_webhook_deliveries_sweep",
         "schedule": crontab(minute="*"),
     },
+    # Signature requests past their expiry (identity/signing/services.py).
+    "identity-signature-requests-expire": {
+        "task": "identity.tasks.signature_requests_expire",
+        "schedule": crontab(minute="*/5"),
+    },
     # Pickup reminders and expiry of parcels waiting in lockers.
     "lockers-parcels-expiry": {
         "task": "lockers.tasks.parcels_expiry",

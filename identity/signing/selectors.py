@@ -7,7 +7,6 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from django.db.models import QuerySet
 
 from identity.assurance import level_satisfies
 from identity.card.selectors import card_active_for
@@ -99,12 +98,3 @@ def person_for_subject(*, client: OidcClient, sub: str) -> User | None:
         if hmac.compare_digest(subject_for(user=consent.user, client=client), sub):
             return consent.user
     return None
-
-
-def signature_requests_pending_for(user: User) -> QuerySet[SignatureRequest]:
-    """What waits for the person's signature, soonest to expire first."""
-    return (
-        SignatureRequest.objects.filter(person=user, status=SignatureRequestStatus.PENDING)
-        .select_related("client")
-        .order_by("expires_at", "id")
-    )
