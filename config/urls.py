@@ -47,6 +47,8 @@ urlpatterns = [
     path("compte/", include("identity.urls")),
     path("carte/", include("identity.card.urls")),
     path("coffre/", include("identity.vault.urls")),
+    # Signing (identity/signing/urls.py): /coffre/signatures/…, /coffre/signer/, /signatures/….
+    path("", include("identity.signing.urls")),
     path("login/", include((card_sign_in_urlpatterns, "card_login"))),
     path("boutiques/", include("marketplace.urls")),
     path("paiement/", include("marketplace.payment_urls")),
@@ -63,6 +65,7 @@ urlpatterns = [
     path("api/v1/kiosk/", include("lockers.api.kiosk_urls")),
     path("api/v1/store/", include("marketplace.api.store_urls")),
     path("api/v1/vault/", include("identity.vault.api_urls")),
+    path("api/v1/", include("identity.signing.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
 ]
