@@ -81,9 +81,7 @@ def test_bid_refuses_a_person_without_a_mandate_for_that_neq(representative):
 
 
 def test_bid_refuses_a_revoked_mandate(representative):
-    SupplierRepresentative.objects.filter(person=representative).update(
-        revoked_at=timezone.now()
-    )
+    SupplierRepresentative.objects.filter(person=representative).update(revoked_at=timezone.now())
     with pytest.raises(NotARepresentative):
         access.access_tender_bid(representative, NEQ_A, "high")
 
