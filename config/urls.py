@@ -54,6 +54,7 @@ urlpatterns = [
     path("catalogue/", include("marketplace.catalogue_urls")),
     path("casiers/", include("lockers.urls")),
     path("cooperative/", include("coop_governance.urls")),
+    path("ville/", include("civic.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),
     path("api/v1/", include("lockers.api.urls")),
