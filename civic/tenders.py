@@ -621,14 +621,21 @@ def tender_calls_due() -> list[int]:
     )
 
 
+def _deadline_passed(call: TenderCall, at: datetime.datetime | None) -> bool:
+    """By the database's clock (the one bids are refused by), or at `at` (demo data, which
+    moves the clock forward as the election demo does)."""
+    if at is not None:
+        return call.deadline <= at
+    return TenderCall.objects.filter(pk=call.pk, deadline__lte=Now()).exists()
+
+
 @transaction.atomic
-def tender_call_close(*, call_id: int) -> bool:
-    """Close a call whose deadline passed (by the database's clock, the one the bids were
-    refused by) and timestamp the board's final head. Idempotent."""
+def tender_call_close(*, call_id: int, at: datetime.datetime | None = None) -> bool:
+    """Close a call whose deadline passed and timestamp the board's final head. Idempotent."""
     call = tender_call_lock(call_id)
     if call.status != TenderStatus.OPEN:
         return False
-    if not TenderCall.objects.filter(pk=call.pk, deadline__lte=Now()).exists():
+    if not _deadline_passed(call, at):
         return False
     position, head = _board_head(call)
     BoardCheckpoint.objects.create(
@@ -695,12 +702,20 @@ def _opening_checked(call: TenderCall, official: TenderOfficial, tally_in: Any, 
 
 
 @transaction.atomic
-def official_opening_post(*, call: TenderCall, tally: Any, mixed: Any, acting_user: Any) -> None:
+def official_opening_post(
+    *,
+    call: TenderCall,
+    tally: Any,
+    mixed: Any,
+    acting_user: Any,
+    at: datetime.datetime | None = None,
+) -> None:
     """An official's shares D_j = x_j·R of every live bid, each with its proof, kept once
-    verified. Refused before the deadline (by the database's clock) and before the call is
-    closed. With t officials' shares, the bids are opened and the record published."""
+    verified. Refused before the deadline (by the database's clock; `at` for demo data) and
+    before the call is closed. With t officials' shares, the bids are opened and the record
+    published."""
     call, official = _official_for_message(call, acting_user)
-    if TenderCall.objects.filter(pk=call.pk, deadline__gt=Now()).exists():
+    if not _deadline_passed(call, at):
         raise OpeningTooEarly()
     if call.status not in (TenderStatus.CLOSED, TenderStatus.OPENING):
         raise TenderStateRefused()

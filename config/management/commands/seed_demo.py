@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from civic.demo_tenders import tenders_demo_load
 from coop_governance import demo as governance_demo
 from core.demo import DemoSummary
 from identity import demo as identity_demo
@@ -45,6 +46,7 @@ def demo_seed() -> DemoSummary:
     lockers_demo.demo_load(summary=summary)
     stores = marketplace_demo.demo_load(summary=summary, people=people)
     governance_demo.demo_load(summary=summary, people=people, stores=stores)
+    tenders_demo_load(summary=summary, people=people)
     return summary
 
 
