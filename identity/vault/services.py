@@ -211,6 +211,23 @@ def vault_document_open(
     return _document_decrypt(document)
 
 
+def vault_document_release(
+    *, document: VaultDocument, client: OidcClient, detail: dict[str, Any]
+) -> bytes:
+    """The content of a document that another part's own rule hands to `client` with no
+    share: the signed document of the service's own signature request (identity.signing,
+    whose access rule the caller has applied). Logged as that service's download, with
+    `detail` naming the rule's object, before decrypting; a deleted document is refused."""
+    document = VaultDocument.objects.select_related("owner").get(pk=document.pk)
+    if document.deleted_at is not None:
+        raise errors.VaultDocumentDeleted()
+    with transaction.atomic():
+        vault_access_record(
+            document=document, action=VaultAction.DOWNLOAD, actor_client=client, detail=detail
+        )
+    return _document_decrypt(document)
+
+
 def vault_blob_seal(*, data: bytes, associated: bytes) -> bytes:
     """`data` encrypted under a fresh data key wrapped by the current vault key, in one
     self-describing blob bound to `associated` (format in identity.vault.crypto): for
