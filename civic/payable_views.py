@@ -66,7 +66,7 @@ def payable_search(request: HttpRequest) -> HttpResponse:
             if found is not None:
                 return redirect("civic:payable", found.public_id)
             form.add_error(None, _("No amount to pay has this reference and payment code."))
-            status = 404
+            status = 400
     elif form.is_bound:
         status = 400
     context = {"form": form, "addressed": payables_addressed_to(request.user)}
