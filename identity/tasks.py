@@ -141,3 +141,12 @@ def client_webhook_deliveries_sweep() -> int:
     from identity.webhooks import client_webhook_deliveries_sweep as sweep
 
     return sweep()
+
+
+@shared_task
+def signature_requests_expire() -> int:
+    """Every five minutes (CELERY_BEAT_SCHEDULE): close the signature requests past their
+    expiry; each service hears signature_request.expired."""
+    from identity.signing.services import signature_requests_expire as expire
+
+    return expire()

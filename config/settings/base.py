@@ -85,6 +85,7 @@ MACHINE_ENDPOINTS = [
     "oidc:revoke",
     "oidc:jwks",
     "oidc:discovery",
+    "card:tsa",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -369,6 +370,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "identity.tasks.client_webhook_deliveries_sweep",
         "schedule": crontab(minute="*"),
     },
+    # Signature requests past their expiry (identity/signing/services.py).
+    "identity-signature-requests-expire": {
+        "task": "identity.tasks.signature_requests_expire",
+        "schedule": crontab(minute="*/5"),
+    },
     # Pickup reminders and expiry of parcels waiting in lockers.
     "lockers-parcels-expiry": {
         "task": "lockers.tasks.parcels_expiry",
@@ -520,3 +526,9 @@ CELERY_BEAT_SCHEDULE["coop-governance-elections"] = {
     "schedule": crontab(minute="*"),
 }
 CELERY_IMPORTS += ["coop_governance.election_tasks"]
+# Calls for tenders close at their deadline (civic/tender_tasks.py).
+CELERY_BEAT_SCHEDULE["civic-tender-calls-close"] = {
+    "task": "civic.tender_tasks.tender_calls_close",
+    "schedule": crontab(minute="*"),
+}
+CELERY_IMPORTS += ["civic.tender_tasks"]

@@ -8,9 +8,20 @@ service learns only that it holds no live share.
 import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
 
-from identity.models import OidcClient, OidcConsent, User, VaultDocument, VaultShare
+from identity.models import (
+    OidcClient,
+    OidcConsent,
+    SignatureRequest,
+    SignatureRequestStatus,
+    User,
+    VaultAccess,
+    VaultAction,
+    VaultDocument,
+    VaultShare,
+)
 from identity.vault import errors
 
 
@@ -147,3 +158,57 @@ def vault_document_of(*, owner: User, public_id: Any) -> VaultDocument:
     if document is None:
         raise errors.VaultDocumentNotFound()
     return document
+
+
+def vault_log_for(*, owner: User) -> QuerySet[VaultAccess]:
+    """What happened to the person's documents, newest first, key rotations apart
+    (vault_rotations_for): one row each, whoever acted."""
+    return (
+        VaultAccess.objects.filter(owner=owner)
+        .exclude(action=VaultAction.REWRAP)
+        .select_related("document", "actor_client")
+        .order_by("-at", "-id")
+    )
+
+
+def vault_rotations_for(*, owner: User, limit: int = 10) -> list[dict[str, Any]]:
+    """The key rotations that touched the person's documents, one line per day with the
+    number of documents rewrapped, newest first."""
+    return list(
+        VaultAccess.objects.filter(owner=owner, action=VaultAction.REWRAP)
+        .annotate(day=TruncDate("at"))
+        .values("day")
+        .annotate(documents=Count("id"))
+        .order_by("-day")[:limit]
+    )
+
+
+def vault_document_history(*, document: VaultDocument, limit: int = 20) -> list[VaultAccess]:
+    """The document's own log, newest first."""
+    return list(
+        VaultAccess.objects.filter(document=document)
+        .select_related("actor_client")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def signature_requests_pending_for(
+    *, person: User, now: datetime.datetime
+) -> QuerySet[SignatureRequest]:
+    """The signature requests waiting for the person, soonest to expire first."""
+    return (
+        SignatureRequest.objects.filter(person=person, status=SignatureRequestStatus.PENDING)
+        .filter(expires_at__gt=now)
+        .select_related("client")
+        .order_by("expires_at", "id")
+    )
+
+
+def vault_key_counts() -> list[dict[str, Any]]:
+    """Live documents per wrapping key id, most first: what `vault_keys status` prints."""
+    return list(
+        VaultDocument.objects.filter(deleted_at__isnull=True)
+        .values("kek_id")
+        .annotate(documents=Count("id"))
+        .order_by("-documents", "kek_id")
+    )
