@@ -20,6 +20,7 @@ from django.db import transaction
 from coop_governance import demo as governance_demo
 from core.demo import DemoSummary
 from identity import demo as identity_demo
+from identity.signing.demo import signing_demo_load
 from identity.vault.demo import vault_demo_load
 from lockers import demo as lockers_demo
 from marketplace import demo as marketplace_demo
@@ -47,6 +48,7 @@ def demo_seed() -> DemoSummary:
     stores = marketplace_demo.demo_load(summary=summary, people=people)
     governance_demo.demo_load(summary=summary, people=people, stores=stores)
     vault_demo_load(summary=summary, people=people)
+    signing_demo_load(summary=summary, people=people)
     return summary
 
 
