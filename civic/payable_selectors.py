@@ -65,3 +65,14 @@ def access_payable_pay(*, acting_user: Any, payable: Payable) -> None:
         raise PayableNotOpen()
     if payable.paid_by_id is not None and payable.paid_by_id != acting_user.pk:
         raise PayablePaymentInProgress()
+
+
+def payables_addressed_to(person: Any) -> list[Payable]:
+    """The open payables services addressed to `person` (none for a visitor), due first."""
+    if not getattr(person, "is_authenticated", False):
+        return []
+    return list(
+        Payable.objects.filter(person=person, status=PayableStatus.OPEN)
+        .select_related("client")
+        .order_by("due_date", "created_at", "id")[:50]
+    )

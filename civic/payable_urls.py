@@ -1,6 +1,5 @@
 """Payables' URLs: the person's pages under /ville/paiements/ and the services' API under
-/api/v1/payables/. Included by config/urls.py in the `civic` namespace (the tenders'
-civic/urls.py may include `page_urlpatterns` instead when both parts are merged)."""
+/api/v1/payables/, in the `civic` namespace through civic/urls.py."""
 
 from django.urls import path
 

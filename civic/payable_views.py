@@ -16,7 +16,11 @@ from django.views.decorators.http import require_http_methods
 from civic.models import Payable, PayableStatus
 from civic.payable_errors import PayableError, PayableNotFound
 from civic.payable_forms import PayableSearchForm
-from civic.payable_selectors import access_payable_pay, access_payable_view
+from civic.payable_selectors import (
+    access_payable_pay,
+    access_payable_view,
+    payables_addressed_to,
+)
 from civic.payables import payable_by_code, payable_offline_pay, payable_payment_start
 from identity.ratelimit import RateLimit, client_ip
 from marketplace.errors import PaymentEventHandlerFailed
@@ -59,7 +63,8 @@ def payable_search(request: HttpRequest) -> HttpResponse:
             status = 404
     elif form.is_bound:
         status = 400
-    return render(request, "civic/payables/search.html", {"form": form}, status=status)
+    context = {"form": form, "addressed": payables_addressed_to(request.user)}
+    return render(request, "civic/payables/search.html", context, status=status)
 
 
 @never_cache

@@ -246,14 +246,9 @@ def payable_refund_send(*, payable_pk: int) -> None:
     payable = Payable.objects.get(pk=payable_pk)
     if payable.status != PayableStatus.REFUNDED or payable.refund_id or not payable.intent_id:
         return
-    gateway = payment_gateway(payable.gateway)
     if payable.transfer_id:
-        gateway.transfer_reverse(
-            transfer_id=payable.transfer_id,
-            amount=payable.amount,
-            idempotency_key=f"{payable.payment_idempotency_key}-transfer-reverse",
-        )
-    refund_id = gateway.refund_create(
+        _transfer_reverse(payable)
+    refund_id = payment_gateway(payable.gateway).refund_create(
         intent_id=payable.intent_id,
         amount=payable.amount,
         idempotency_key=f"{payable.payment_idempotency_key}-refund",
@@ -447,10 +442,48 @@ def payable_transfer_send(*, payable_pk: int) -> str:
         idempotency_key=f"{payable.payment_idempotency_key}-transfer",
     )
     Payable.objects.filter(pk=payable.pk, transfer_id="").update(transfer_id=transfer_id)
+    payable.refresh_from_db()
+    if payable.status == PayableStatus.REFUNDED:
+        # Refunded while this transfer was in flight: the refund found no transfer to
+        # take back, so it is taken back here (the same key: at most one reversal).
+        _transfer_reverse(payable)
     return transfer_id
+
+
+def _transfer_reverse(payable: Payable) -> None:
+    payment_gateway(payable.gateway).transfer_reverse(
+        transfer_id=payable.transfer_id,
+        amount=payable.amount,
+        idempotency_key=f"{payable.payment_idempotency_key}-transfer-reverse",
+    )
 
 
 def payable_payment_failed(sender: Any, event: GatewayEvent, **kwargs: Any) -> bool:
     """A declined card changes nothing on the payable: it stays open for another try.
     Returns whether the intent was a payable's."""
     return Payable.objects.filter(gateway=event.gateway, intent_id=event.intent_id).exists()
+
+
+# --- The coop sets a service up ----------------------------------------------------------
+
+
+@transaction.atomic
+def payee_account_set(
+    *, client: OidcClient, gateway: str, account_id: str, transfers_enabled: bool, is_test: bool
+) -> PayeeAccount:
+    """Record (or change) the account at the gateway where `client`'s payables are paid
+    to; by the coop (a command or the demo), audited."""
+    account = PayeeAccount.objects.filter(client=client).first() or PayeeAccount(client=client)
+    account.gateway = gateway
+    account.account_id = account_id
+    account.transfers_enabled = transfers_enabled
+    account.is_test = is_test
+    account.full_clean()
+    account.save()
+    audit_record(
+        acting_user=None,
+        action="payee_account_set",
+        target=account,
+        detail={"client": client.client_id, "gateway": gateway, "account": account_id},
+    )
+    return account

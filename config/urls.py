@@ -57,8 +57,9 @@ urlpatterns = [
     path("catalogue/", include("marketplace.catalogue_urls")),
     path("casiers/", include("lockers.urls")),
     path("cooperative/", include("coop_governance.urls")),
-    # Payables (civic/payable_urls.py): /ville/paiements/… and /api/v1/payables/….
-    path("", include(("civic.payable_urls", "civic"))),
+    # The city's services (civic/urls.py): tenders and payables under /ville/, and the
+    # payables' API under /api/v1/payables/.
+    path("", include("civic.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),
     path("api/v1/", include("lockers.api.urls")),

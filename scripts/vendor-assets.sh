@@ -18,7 +18,8 @@
 # - the election cryptography of the booth and the trustee ceremony: frontend/src/election.js
 #   and shuffle.js on @noble/curves (ristretto255) and @noble/hashes (SHA-2), both MIT,
 #   bundled by esbuild into coop_governance/static/coop_governance/vendor/election.min.js
-#   (docs/election-record.md), tested with node (frontend/test/).
+#   (docs/election-record.md), tested with node (frontend/test/). The sealed tender's bid
+#   encryption, frontend/src/tender.js (docs/tender-record.md), is in the same bundle.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -102,10 +103,11 @@ cat >"$DEST/election.VERSION" <<NOTE
 @noble/curves $CURVES_VERSION (MIT) and @noble/hashes $HASHES_VERSION (MIT), from npm through
 frontend/package-lock.json: the ristretto255 group and SHA-256/SHA-512, bundled with our
 frontend/src/election.js (ballots, proofs, the Benaloh audit, the trustee's key generation
-and partial decryption) and frontend/src/shuffle.js (the mixnet) by esbuild $ESBUILD_VERSION
-into one minified ES module. Sources: https://github.com/paulmillr/noble-curves and
+and partial decryption), frontend/src/shuffle.js (the mixnet) and frontend/src/tender.js (the
+sealed tender's bid encryption, with WebCrypto's AES-GCM) by esbuild $ESBUILD_VERSION into one
+minified ES module. Sources: https://github.com/paulmillr/noble-curves and
 https://github.com/paulmillr/noble-hashes. Built by scripts/vendor-assets.sh; imported by
-coop_governance/static/coop_governance/booth.js and trustee.js. The format it implements is
-docs/election-record.md.
+coop_governance/static/coop_governance/booth.js and trustee.js, and by civic's tender pages.
+The formats it implements are docs/election-record.md and docs/tender-record.md.
 NOTE
 echo "Vendored @noble/curves $CURVES_VERSION and @noble/hashes $HASHES_VERSION (election) into ${DEST#"$ROOT"/}"

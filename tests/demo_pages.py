@@ -233,6 +233,14 @@ def _test_payment_page() -> str:
     return reverse("payments:test_payment", args=[payment.intent_id])
 
 
+def _demo_payable_page() -> str:
+    """The demo city's parking ticket for the shopper (civic/payable_demo.py)."""
+    from civic.models import Payable
+
+    payable = Payable.objects.get(reference="DEMO-CONST-0001")
+    return reverse("civic:payable", args=[payable.public_id])
+
+
 def _kiosk_screen() -> dict[str, str]:
     """The cookie of a screen set up as the demo kiosk (lockers.demo), as the activation
     page leaves it."""
@@ -544,6 +552,16 @@ PAGES = [
     Page(
         "counter search, too short", lambda: reverse("card:registrar") + "?q=a", REGISTRAR, "high"
     ),
+    # Payables: an amount a city asks (civic/payables.py)
+    Page("payables search", "civic:payable_search"),
+    Page("payables search, addressed to the shopper", "civic:payable_search", SHOPPER),
+    Page(
+        "payables search, no such code",
+        "civic:payable_search",
+        status=404,
+        post={"reference": "DEMO-CONST-0001", "payment_code": "AAAA-BBBB-CCCC"},
+    ),
+    Page("payable of the shopper", _demo_payable_page, SHOPPER),
     # The coop's administrator
     Page("admin index", "admin:index", ADMIN, "high", admin=True),
     Page("admin: people", "admin:identity_user_changelist", ADMIN, "high", admin=True),
@@ -557,7 +575,7 @@ def demo_pages_data() -> None:
     """The demo data, and a shopper with a history: a card issued at the counter, a
     passkey, a service they signed in to. Needs the card CA settings of the test."""
     from config.management.commands.seed_demo import demo_seed
-    from identity.card.ca import card_certificate_issue
+    from identity.card.ca import card_certificate_issue, card_signing_certificate_issue
     from identity.card.services import card_register, identity_check_record
     from identity.demo import DEMO_BRANCH
     from identity.models import IdentityDocumentType, OidcClaimRelease, Passkey, User
@@ -579,6 +597,10 @@ def demo_pages_data() -> None:
         certificate=card_certificate_issue(public_key=key.public_key(), user=shopper),
         identity_check=check,
         registrar=registrar,
+        signing_certificate=card_signing_certificate_issue(
+            public_key=ec.generate_private_key(ec.SECP256R1()).public_key(),
+            pseudonym="d3e0" * 8,
+        ),
     )
     # Made as identity's passkey tests make theirs: the WebAuthn ceremony is not the point.
     Passkey.objects.create(

@@ -1,19 +1,29 @@
-"""Fixtures of the payables' tests: the city (an OIDC client with the `payables` scope and a
-payee account), its client-credentials token, people, and a vault root of the test's own."""
+"""Fixtures of the civic tests: a vault root of the test's own; for payables, the city (an
+OIDC client with the `payables` scope and a payee account), its client-credentials token and
+people; for tenders, the test card CA, officials, suppliers' representatives with an active
+card, and an open call."""
 
 import base64
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.cache import cache
 from django.test import Client
 
+from civic import tenders as services
 from civic.models import PayeeAccount
-from identity.models import OidcClient, OidcConsent, User
+from civic.tests import tender_helpers as helpers
+from identity.card.ca import card_certificate_issue
+from identity.card.services import card_register, identity_check_record
+from identity.models import Card, IdentityDocumentType, OidcClient, OidcConsent, User
 from identity.oidc.services import oidc_client_create
+from identity.roles import Role
 from identity.services import user_create
 
+NEQ_A = "1140000000"
+NEQ_B = "2260000000"
 PASSWORD = "correct horse battery staple 42"
 TICKET = {
     "reference": "CONST-2026-0042",
@@ -41,7 +51,7 @@ def vault_root(settings, tmp_path) -> Path:
 
 
 @pytest.fixture
-def make_person(db) -> Callable[..., User]:
+def payer_make(db) -> Callable[..., User]:
     def make(email: str = "alice@example.com", **fields) -> User:
         fields.setdefault("password", PASSWORD)
         fields.setdefault("given_name", "Alice")
@@ -52,13 +62,13 @@ def make_person(db) -> Callable[..., User]:
 
 
 @pytest.fixture
-def alice(make_person) -> User:
-    return make_person()
+def alice(payer_make) -> User:
+    return payer_make()
 
 
 @pytest.fixture
-def bob(make_person) -> User:
-    return make_person("bob@example.com", given_name="Bob")
+def bob(payer_make) -> User:
+    return payer_make("bob@example.com", given_name="Bob")
 
 
 class City:
@@ -149,3 +159,71 @@ def consented(alice, city) -> User:
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def tender_vault_root(vault_root) -> Path:
+    return vault_root
+
+
+@pytest.fixture
+def creator(make_person):
+    return helpers.official_make(make_person, "acheteuse@ville.example")
+
+
+@pytest.fixture
+def officials(make_person):
+    return [helpers.official_make(make_person, f"officiel{i}@ville.example") for i in (1, 2, 3)]
+
+
+@pytest.fixture
+def issue_card_to(card_settings, make_person):
+    registrar = make_person("guichet@example.com", Role.REGISTRAR)
+
+    def issue(person) -> Card:
+        check = identity_check_record(
+            person=person,
+            document_type=IdentityDocumentType.DRIVERS_LICENCE,
+            document_last4="7K3Q",
+            branch="Desjardins, Limoilou",
+            registrar=registrar,
+        )
+        key = ec.generate_private_key(ec.SECP256R1())
+        certificate = card_certificate_issue(public_key=key.public_key(), user=person)
+        return card_register(
+            person=person, certificate=certificate, identity_check=check, registrar=registrar
+        )
+
+    return issue
+
+
+@pytest.fixture
+def representative(make_person, creator, issue_card_to):
+    """Rémi, approved for supplier A, with an active card."""
+    person = make_person("remi@deneigement.example", "shopper")
+    services.supplier_representative_approve(
+        neq=NEQ_A, legal_name="Déneigement Rémi inc.", person=person, acting_user=creator
+    )
+    person.card = issue_card_to(person)
+    return person
+
+
+@pytest.fixture
+def representative_b(make_person, creator, issue_card_to):
+    person = make_person("bea@trottoirs.example", "shopper")
+    services.supplier_representative_approve(
+        neq=NEQ_B, legal_name="Trottoirs Béa ltée", person=person, acting_user=creator
+    )
+    person.card = issue_card_to(person)
+    return person
+
+
+@pytest.fixture
+def ceremony(creator, officials):
+    call = helpers.call_make(creator=creator, officials=officials)
+    return helpers.ceremony_run(call, officials, creator=creator)
+
+
+@pytest.fixture
+def open_call(ceremony):
+    return ceremony.call

@@ -308,3 +308,34 @@ def test_the_pages_work_in_french(alice, ticket):
     browser.cookies["django_language"] = "fr"
     assert browser.get(f"/ville/paiements/{ticket['id']}/").status_code == 200
     assert browser.get("/ville/paiements/").status_code == 200
+
+
+def test_a_refund_while_the_transfer_is_in_flight_takes_the_transfer_back(
+    alice, city, ticket, monkeypatch, django_capture_on_commit_callbacks
+):
+    from civic.payables import payable_refund_send, payable_transfer_send
+    from marketplace.gateways.offline import OfflineGateway
+
+    with django_capture_on_commit_callbacks(execute=False):
+        _pay(_browser(alice), ticket["id"])
+    payable = Payable.objects.get()
+    assert payable.status == PayableStatus.PAID and payable.transfer_id == ""
+    reversed_ = []
+    real_create = OfflineGateway.transfer_create
+
+    def create_while_refunded(self, **kwargs):
+        # The city cancels, and the refund runs, while the transfer is on its way.
+        with django_capture_on_commit_callbacks(execute=False):
+            payable_cancel(client=city.client, payable=payable)
+        payable_refund_send(payable_pk=payable.pk)
+        return real_create(self, **kwargs)
+
+    monkeypatch.setattr(OfflineGateway, "transfer_create", create_while_refunded)
+    monkeypatch.setattr(
+        OfflineGateway, "transfer_reverse", lambda self, **kwargs: reversed_.append(kwargs) or "trr"
+    )
+    payable_transfer_send(payable_pk=payable.pk)
+    payable.refresh_from_db()
+    assert payable.status == PayableStatus.REFUNDED
+    assert payable.refund_id and payable.transfer_id
+    assert [r["transfer_id"] for r in reversed_] == [payable.transfer_id]

@@ -526,3 +526,9 @@ CELERY_BEAT_SCHEDULE["coop-governance-elections"] = {
     "schedule": crontab(minute="*"),
 }
 CELERY_IMPORTS += ["coop_governance.election_tasks"]
+# Calls for tenders close at their deadline (civic/tender_tasks.py).
+CELERY_BEAT_SCHEDULE["civic-tender-calls-close"] = {
+    "task": "civic.tender_tasks.tender_calls_close",
+    "schedule": crontab(minute="*"),
+}
+CELERY_IMPORTS += ["civic.tender_tasks"]

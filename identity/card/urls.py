@@ -31,6 +31,11 @@ urlpatterns = [
         registrar.registrar_confirm,
         name="registrar_confirm",
     ),
+    path(
+        "guichet/verification/<int:check_id>/cle-de-signature",
+        registrar.registrar_signing_key,
+        name="registrar_signing_key",
+    ),
     path("guichet/carte/<int:card_id>/", registrar.registrar_card, name="registrar_card"),
 ]
 

@@ -14,7 +14,6 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.jsonin import JsonInputError, json_parse
 from core.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
-from identity.models import OidcClient, SignatureRequest, SignatureRequestStatus, VaultAction
+from identity.models import OidcClient, SignatureRequest, SignatureRequestStatus
 from identity.oidc.client_access import ClientAccess, client_bearer_access
 from identity.oidc.selectors import bearer_access
 from identity.ratelimit import RateLimit, client_ip
@@ -42,7 +41,8 @@ from identity.signing.services import (
     signature_request_create,
 )
 from identity.signing.verification import signatures_verify
-from identity.vault.services import vault_access_record, vault_document_decrypt
+from identity.vault.errors import VaultDocumentDeleted
+from identity.vault.services import vault_document_release
 from marketplace.checkout import IDEMPOTENCY_KEY_PATTERN
 
 FIELDS = {
@@ -293,16 +293,15 @@ def signature_request_signed_document(request: HttpRequest, request_id: UUID) ->
     if found.status != SignatureRequestStatus.SIGNED:
         return _problem(409, "not_signed", _("This request is not signed."))
     document = found.signed_document
-    if document.deleted_at is not None:
-        return _problem(410, "document_deleted", _("The person deleted the signed document."))
-    with transaction.atomic():
-        vault_access_record(
+    try:
+        content = vault_document_release(
             document=document,
-            action=VaultAction.DOWNLOAD,
-            actor_client=access.client,
+            client=access.client,
             detail={"signature_request": str(found.public_id)},
         )
-    response = HttpResponse(vault_document_decrypt(document), content_type=document.content_type)
+    except VaultDocumentDeleted:
+        return _problem(410, "document_deleted", _("The person deleted the signed document."))
+    response = HttpResponse(content, content_type=document.content_type)
     extension = "pdf" if document.content_type == "application/pdf" else "p7s"
     response["Content-Disposition"] = f'attachment; filename="{found.public_id}.{extension}"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -168,9 +168,9 @@ def vault_document_deposit(
     return document
 
 
-def vault_document_decrypt(document: VaultDocument) -> bytes:
-    """The content of a live document, with no access check and no log row: for this
-    module's readers (vault_document_open, vault_export) and tests only."""
+def _document_decrypt(document: VaultDocument) -> bytes:
+    """The content of a live document, with no access check and no log row: only for
+    vault_document_open and vault_export, which check and log first."""
     if document.deleted_at is not None:
         raise errors.VaultDocumentDeleted()
     associated, key_associated = _associated(document)
@@ -194,6 +194,8 @@ def vault_document_open(
     fails afterwards: the attempt is what the owner must see), then decrypt."""
     if action not in READ_ACTIONS:
         raise ValueError(f"not a read action: {action!r}")
+    # Decided on the row as it is now, not as the caller loaded it (deleted since?).
+    document = VaultDocument.objects.select_related("owner").get(pk=document.pk)
     now = timezone.now()
     access_vault_document_read(
         document=document, actor_user=actor_user, actor_client=actor_client, now=now
@@ -206,7 +208,24 @@ def vault_document_open(
             actor_client=actor_client,
             at=now,
         )
-    return vault_document_decrypt(document)
+    return _document_decrypt(document)
+
+
+def vault_document_release(
+    *, document: VaultDocument, client: OidcClient, detail: dict[str, Any]
+) -> bytes:
+    """The content of a document that another part's own rule hands to `client` with no
+    share: the signed document of the service's own signature request (identity.signing,
+    whose access rule the caller has applied). Logged as that service's download, with
+    `detail` naming the rule's object, before decrypting; a deleted document is refused."""
+    document = VaultDocument.objects.select_related("owner").get(pk=document.pk)
+    if document.deleted_at is not None:
+        raise errors.VaultDocumentDeleted()
+    with transaction.atomic():
+        vault_access_record(
+            document=document, action=VaultAction.DOWNLOAD, actor_client=client, detail=detail
+        )
+    return _document_decrypt(document)
 
 
 def vault_blob_seal(*, data: bytes, associated: bytes) -> bytes:
@@ -426,7 +445,7 @@ def _export_stream(documents: list[VaultDocument]) -> Iterator[bytes]:
     taken: set[str] = set()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
         for document in documents:
-            content = vault_document_decrypt(document)
+            content = _document_decrypt(document)
             name = _export_name(document, taken)
             info = zipfile.ZipInfo(
                 name, date_time=timezone.localtime(document.created_at).timetuple()[:6]
@@ -484,6 +503,33 @@ def vault_export(*, owner: User) -> Iterator[bytes]:
 REWRAP_BATCH = 500
 
 
+def _wrapped_keys_write(documents: list[VaultDocument]) -> None:
+    # One statement run for every row (psycopg pipelines it): bulk_update's CASE WHEN
+    # over 500 rows costs more to build than the rows cost to write.
+    if not documents:
+        return
+    meta = VaultDocument._meta
+    table = connection.ops.quote_name(meta.db_table)
+    columns = [
+        connection.ops.quote_name(meta.get_field(name).column)
+        for name in ("kek_id", "data_key_wrapped", "data_key_nonce")
+    ]
+    assignments = ", ".join(f"{column} = %s" for column in columns)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608 - names from _meta
+            [
+                (
+                    document.kek_id,
+                    bytes(document.data_key_wrapped),
+                    bytes(document.data_key_nonce),
+                    document.pk,
+                )
+                for document in documents
+            ],
+        )
+
+
 def vault_keys_rewrap(*, batch: int = REWRAP_BATCH) -> int:
     """Wrap every live document's data key with the current vault key (the first of
     VAULT_KEYS), `batch` rows per transaction, files untouched; the number rewrapped.
@@ -534,9 +580,7 @@ def vault_keys_rewrap(*, batch: int = REWRAP_BATCH) -> int:
                         detail={"from": previous, "to": current.kek_id, "run": run},
                     )
                 )
-            VaultDocument.objects.bulk_update(
-                changed, ["kek_id", "data_key_wrapped", "data_key_nonce"]
-            )
+            _wrapped_keys_write(changed)
             # Appended in one statement: a rotation touches every row of the vault.
             VaultAccess.objects.bulk_create(logged)
             rewrapped += len(changed)

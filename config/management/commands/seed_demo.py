@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from civic import payable_demo
+from civic.demo_tenders import tenders_demo_load
 from coop_governance import demo as governance_demo
 from core.demo import DemoSummary
 from identity import demo as identity_demo
@@ -49,6 +51,8 @@ def demo_seed() -> DemoSummary:
     governance_demo.demo_load(summary=summary, people=people, stores=stores)
     vault_demo_load(summary=summary, people=people)
     signing_demo_load(summary=summary, people=people)
+    payable_demo.demo_load(summary=summary, people=people)
+    tenders_demo_load(summary=summary, people=people)
     return summary
 
 

@@ -32,7 +32,7 @@ from identity.signing.services import (
 )
 from identity.signing.verification import cades_verify, signatures_verify
 from identity.tests.signing.pdfs import pdf_make
-from identity.vault.services import vault_document_decrypt
+from identity.vault.services import _document_decrypt as vault_document_decrypt
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,14 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from identity.models import OidcClient, VaultAccess, VaultAction, VaultActorKind, VaultShare
+from identity.models import (
+    OidcClient,
+    VaultAccess,
+    VaultAction,
+    VaultActorKind,
+    VaultDocument,
+    VaultShare,
+)
 from identity.tests.vault.conftest import MARKER
 from identity.vault import errors
 from identity.vault.services import (
@@ -146,3 +153,12 @@ def test_a_refused_read_writes_no_log_row(bob, deposit):
     assert list(VaultAccess.objects.filter(document=document).values_list("action", flat=True)) == [
         VaultAction.DEPOSIT
     ]
+
+
+def test_a_document_deleted_since_it_was_loaded_is_refused(alice, deposit):
+    document = deposit()
+    stale = VaultDocument.objects.get(pk=document.pk)
+    vault_document_delete(document=document, acting_user=alice)
+    assert stale.deleted_at is None
+    with pytest.raises(errors.VaultDocumentDeleted):
+        vault_document_open(document=stale, actor_user=alice)
