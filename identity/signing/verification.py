@@ -92,7 +92,8 @@ def _context(
     crls: list = (),
 ) -> ValidationContext:
     """Our root alone trusted, nothing fetched, revocation required where a certificate
-    points to it; at `moment`, accepting revocation answers made just after it."""
+    points to it; at `moment` (a trusted timestamp's time), accepting revocation answers
+    made just after it; now when `moment` is None."""
     return ValidationContext(
         trust_roots=[_asn1(root_certificate())],
         other_certs=[_asn1(issuing_certificate()), *certs],
@@ -101,7 +102,7 @@ def _context(
         allow_fetching=False,
         revocation_mode="hard-fail",
         moment=moment,
-        retroactive_revinfo=True,
+        retroactive_revinfo=moment is not None,
     )
 
 
@@ -170,14 +171,34 @@ def _card_report(
     return report
 
 
-def _level(status: Any, *, timestamped: bool, revocation_info: bool) -> str:
+def _level(trusted: bool, *, timestamped: bool, revocation_info: bool) -> str:
     """B-LT: a trusted timestamp and revocation answers that validate the signer;
     B-T: a trusted timestamp; B-B otherwise."""
     if not timestamped:
         return "B-B"
-    if revocation_info and status.trusted:
+    if revocation_info and trusted:
         return "B-LT"
     return "B-T"
+
+
+def _revoked_by_our_records(card: Card | None, signed_at: datetime.datetime | None) -> bool:
+    """Our records say the card was revoked before the signature, or the signature has no
+    trusted time to show it came before: the revocation answers it carries (perhaps
+    fetched while the card was still good) do not outweigh that."""
+    if card is None or card.status != CardStatus.REVOKED:
+        return False
+    return signed_at is None or signed_at >= card.revoked_at
+
+
+def _trust(
+    status: Any, card: Card | None, signed_at: datetime.datetime | None, problems: list[str]
+) -> tuple[bool, bool]:
+    """Trusted and revoked, with our own records' say (problems gains `revoked`)."""
+    if _revoked_by_our_records(card, signed_at):
+        if "revoked" not in problems:
+            problems.append("revoked")
+        return False, True
+    return status.trusted, status.revoked
 
 
 def _problems(status: Any, *, issued_by_us: bool, timestamped: bool) -> list[str]:
@@ -207,38 +228,62 @@ def _timestamp_report(status: Any) -> tuple[datetime.datetime | None, bool]:
     return (timestamp.timestamp if trusted else None), trusted
 
 
+# What pyHanko and asn1crypto raise on a file or a signature they cannot read: a report
+# of DocumentInvalid, never a server error.
+UNREADABLE = (
+    PdfError,
+    SignatureValidationError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    NotImplementedError,
+    OverflowError,
+)
+
+
 async def _pdf_statuses(pdf: bytes) -> list[tuple[Any, Any, bool]]:
     try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False)
-        signatures = reader.embedded_signatures
-    except (PdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise DocumentInvalid(f"unreadable PDF: {exc}") from exc
+        return await _pdf_statuses_read(pdf)
+    except UNREADABLE as exc:
+        raise DocumentInvalid(f"unreadable PDF or signature: {exc}") from exc
+
+
+async def _pdf_statuses_read(pdf: bytes) -> list[tuple[Any, Any, bool]]:
+    reader = PdfFileReader(BytesIO(pdf), strict=False)
+    signatures = reader.embedded_signatures
     try:
         dss = DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
         dss = None
     results = []
     for embedded in signatures:
+        # Read now, so that a broken signer certificate fails here.
+        embedded.signer_cert  # noqa: B018
         moment = _timestamp_time(embedded.signer_info)
-        kwargs = {
-            "trust_roots": [_asn1(root_certificate())],
-            "other_certs": [_asn1(issuing_certificate())],
-            "allow_fetching": False,
-            "revocation_mode": "hard-fail",
-            "moment": moment,
-            "retroactive_revinfo": True,
-        }
-        context = dss.as_validation_context(kwargs) if dss else ValidationContext(**kwargs)
-        try:
-            status = await async_validate_pdf_signature(
-                embedded,
-                signer_validation_context=context,
-                key_usage_settings=KEY_USAGE,
-            )
-        except (SignatureValidationError, PdfError, ValueError) as exc:
-            raise DocumentInvalid(f"signature unreadable: {exc}") from exc
+        status = await _pdf_status(embedded, dss, moment)
+        if moment is not None and not _timestamp_report(status)[1]:
+            # A time no trusted timestamp vouches for is the signer's claim: judge the
+            # signature now instead, where old revocation answers prove nothing.
+            status = await _pdf_status(embedded, dss, None)
         results.append((embedded, status, dss is not None))
     return results
+
+
+async def _pdf_status(embedded: Any, dss: DocumentSecurityStore | None, moment: Any) -> Any:
+    kwargs = {
+        "trust_roots": [_asn1(root_certificate())],
+        "other_certs": [_asn1(issuing_certificate())],
+        "allow_fetching": False,
+        "revocation_mode": "hard-fail",
+        "moment": moment,
+        "retroactive_revinfo": moment is not None,
+    }
+    context = dss.as_validation_context(kwargs) if dss else ValidationContext(**kwargs)
+    return await async_validate_pdf_signature(
+        embedded, signer_validation_context=context, key_usage_settings=KEY_USAGE
+    )
 
 
 def signatures_verify(*, pdf: bytes, client: OidcClient | None) -> list[SignatureReport]:
@@ -253,19 +298,18 @@ def signatures_verify(*, pdf: bytes, client: OidcClient | None) -> list[Signatur
         modification = status.modification_level
         modified = modification is None or modification > ModificationLevel.LTA_UPDATES
         problems = _problems(status, issued_by_us=issued_by_us, timestamped=timestamp_trusted)
+        trusted, revoked = _trust(status, card, signed_at, problems)
         if modified:
             problems.append("modified_after_signing")
         reports.append(
             SignatureReport(
                 field=embedded.field_name,
                 intact=bool(status.intact and status.valid),
-                trusted=status.trusted,
-                level=_level(status, timestamped=timestamp_trusted, revocation_info=has_dss),
+                trusted=trusted,
+                level=_level(trusted, timestamped=timestamp_trusted, revocation_info=has_dss),
                 signed_at=signed_at,
                 timestamp_trusted=timestamp_trusted,
-                card=_card_report(
-                    certificate, card, trusted=status.trusted, revoked=status.revoked
-                ),
+                card=_card_report(certificate, card, trusted=trusted, revoked=revoked),
                 signer=_signer(card=card, signed=pdf, client=client),
                 modified_after_signing=modified,
                 coverage=status.coverage.name.lower() if status.coverage else None,
@@ -342,17 +386,21 @@ def cades_verify(*, cms: bytes, digest: bytes, client: OidcClient | None = None)
         signed_data = content["content"]
         signer_info = signed_data["signer_infos"][0]
         moment = _timestamp_time(signer_info)
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
+    except UNREADABLE as exc:
         raise DocumentInvalid(f"unreadable CMS: {exc}") from exc
     try:
         status = async_to_sync(_cms_status)(content, digest, moment)
-    except (SignatureValidationError, ValueError) as exc:
+        if moment is not None and not _timestamp_report(status)[1]:
+            # As for a PDF: an unvouched time is judged now.
+            status = async_to_sync(_cms_status)(content, digest, None)
+    except UNREADABLE as exc:
         raise DocumentInvalid(f"signature unreadable: {exc}") from exc
     certificate = status.signing_cert
     issued_by_us = _issued_by_us(certificate)
     card = _card_for(certificate) if issued_by_us else None
     signed_at, timestamp_trusted = _timestamp_report(status)
     problems = _problems(status, issued_by_us=issued_by_us, timestamped=timestamp_trusted)
+    trusted, revoked = _trust(status, card, signed_at, problems)
     has_revinfo = any(_cms_revocation_info(signed_data))
     signer = None
     if card is not None and client is not None:
@@ -360,11 +408,11 @@ def cades_verify(*, cms: bytes, digest: bytes, client: OidcClient | None = None)
     return SignatureReport(
         field=None,
         intact=bool(status.intact and status.valid),
-        trusted=status.trusted,
-        level=_level(status, timestamped=timestamp_trusted, revocation_info=has_revinfo),
+        trusted=trusted,
+        level=_level(trusted, timestamped=timestamp_trusted, revocation_info=has_revinfo),
         signed_at=signed_at,
         timestamp_trusted=timestamp_trusted,
-        card=_card_report(certificate, card, trusted=status.trusted, revoked=status.revoked),
+        card=_card_report(certificate, card, trusted=trusted, revoked=revoked),
         signer=signer,
         modified_after_signing=False,
         coverage=None,

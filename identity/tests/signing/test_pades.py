@@ -259,3 +259,54 @@ def test_a_second_signature_gets_its_own_field(soft_card, signed):
     reports = signatures_verify(pdf=twice, client=None)
     assert [r.field for r in reports] == ["UniqcSignature1", "UniqcSignature2"]
     assert all(r.intact and r.trusted for r in reports)
+
+
+def untrusted_timestamper(at: datetime.datetime):
+    """A timestamp authority of the signer's own making, claiming the time `at`."""
+    from asn1crypto import keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Any Time Authority")])
+    now = datetime.datetime.now(tz=datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    der = serialization.Encoding.DER
+    return DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(certificate.public_bytes(der)),
+        tsa_key=keys.PrivateKeyInfo.load(
+            key.private_bytes(der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        ),
+        fixed_dt=at,
+    )
+
+
+def test_a_stolen_card_cannot_backdate_with_its_own_timestamp(soft_card, alice, monkeypatch):
+    # The thief fetched a `good` answer before the holder declared the card stolen, then
+    # signs with a timestamp of their own making that claims an earlier time.
+    good_answer = ocsp_answer_for(soft_card.signing_certificate)
+    card_revoke(card=soft_card.card, reason=CardRevocationReason.STOLEN, acting_user=alice)
+    earlier = datetime.datetime.now(tz=datetime.UTC) - datetime.timedelta(hours=1)
+    monkeypatch.setattr(pades, "CoopTimeStamper", lambda: untrusted_timestamper(earlier))
+    signed = signed_elsewhere(
+        key=soft_card.signing_key, certificate=soft_card.signing_certificate, ocsps=[good_answer]
+    )
+    report = only(signatures_verify(pdf=signed, client=None))
+    assert report.timestamp_trusted is False
+    assert report.trusted is False
+    assert report.card.status_at_signing == "revoked"
+    assert "revoked" in report.problems
+    assert "timestamp_untrusted" in report.problems
+    assert not report.valid
