@@ -28,10 +28,10 @@ from civic.payables import (
     payable_pay_url,
     payable_payment_code,
 )
+from core.idempotency import idempotency_header_key
 from core.jsonin import JsonInputError, json_parse
 from core.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
 from identity.oidc.client_access import ClientAccess, client_bearer_access
-from marketplace.checkout import IDEMPOTENCY_KEY_PATTERN
 
 BODY_MAX_BYTES = 8 * 1024
 FIELDS = {"reference", "kind", "description", "amount", "currency", "due_date", "sub"}
@@ -179,10 +179,8 @@ def _idempotency_key(request: HttpRequest) -> str | JsonResponse:
             "idempotency_key_required",
             _("This request needs an Idempotency-Key header, the same on every retry."),
         )
-    value = raw.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        value = value[1:-1]
-    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(value) or '"' in value or "\\" in value:
+    value = idempotency_header_key(raw)
+    if value is None:
         return _problem(
             400,
             "invalid_idempotency_key",

@@ -32,7 +32,6 @@ idempotent and correct in any order:
 import hashlib
 import json
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -48,6 +47,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.enqueue import enqueue_on_commit
+from core.idempotency import IDEMPOTENCY_KEY_PATTERN
 from marketplace import lock_objects
 from marketplace.cart import cart_create, variant_on_sale
 from marketplace.errors import CartChanged, CartEmpty, IdempotencyKeyReused, MarketplaceError
@@ -148,7 +148,6 @@ def checkout_fingerprint(*, speed: str, pickup_kind: str, pickup_reference: str 
 
 # 1 to 255 printable ASCII characters; a space may appear inside, not at either end. The
 # API reads its Idempotency-Key header by the same rule (marketplace/api/idempotency.py).
-IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?")
 
 
 def idempotency_key_parse(value: Any) -> str:

@@ -13,12 +13,12 @@ from django.utils import timezone
 from civic.models import Payable, PayableStatus
 from civic.payables import payable_cancel, payable_payment_start, payable_payment_succeeded
 from civic.tests.conftest import PASSWORD, TICKET
+from core.tests.webhook_receiver import Receiver, verify
 from identity.models import ClientWebhookDelivery, VaultDocument, VaultDocumentKind
 from identity.oidc.subjects import subject_for
 from identity.vault.services import vault_document_open
 from identity.webhooks import client_webhook_endpoint_set
 from marketplace.gateways import GatewayEvent
-from marketplace.tests.webhook_receiver import Receiver, verify
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ from civic.models import Payable, PayableStatus
 from civic.payables import payable_payment_start, payable_payment_succeeded
 from civic.tests.conftest import TICKET
 from core.tests.races import all_at_once, barrier_before
+from core.tests.webhook_receiver import Receiver
 from identity.models import ClientWebhookDelivery, VaultDocument
 from identity.webhooks import client_webhook_endpoint_set
 from marketplace.gateways import GatewayEvent
-from marketplace.tests.webhook_receiver import Receiver
 
 pytestmark = [
     pytest.mark.services,

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from core.idempotency import idempotency_header_key
 from core.jsonin import JsonInputError, json_parse
 from core.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
 from identity.models import OidcClient, SignatureRequest, SignatureRequestStatus
@@ -39,11 +40,11 @@ from identity.signing.services import (
     RequestInput,
     signature_request_cancel,
     signature_request_create,
+    signing_title_printable,
 )
 from identity.signing.verification import signatures_verify
 from identity.vault.errors import VaultDocumentDeleted
 from identity.vault.services import vault_document_release
-from marketplace.checkout import IDEMPOTENCY_KEY_PATTERN
 
 FIELDS = {
     "sub",
@@ -123,8 +124,8 @@ def _idempotency_key(request: HttpRequest) -> str | JsonResponse:
             "idempotency_key_required",
             _("This request needs an Idempotency-Key header, the same on every retry."),
         )
-    value = raw.strip()
-    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(value) or '"' in value or "\\" in value:
+    value = idempotency_header_key(raw)
+    if value is None:
         return _problem(
             400,
             "invalid_idempotency_key",
@@ -153,6 +154,8 @@ def request_input_parse(document: dict[str, Any]) -> tuple[str, RequestInput]:
     if not isinstance(sub, str) or not 0 < len(sub) <= SUB_MAX:
         found["sub"] = ("invalid", _("The person’s subject identifier, as your service got it."))
     title = _text(document, "title", TITLE_MAX, found, required=True)
+    if title and not signing_title_printable(title):
+        found["title"] = ("invalid", _("A title holds no control or format characters."))
     message = _text(document, "message", MESSAGE_MAX, found, required=False)
     pdf = None
     digest = document.get("document_sha256")

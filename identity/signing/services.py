@@ -23,6 +23,8 @@ from django.utils import timezone
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from card_agent.agent import BadRequest as AgentBadRequest
+from card_agent.agent import title_check
 from identity.audit import audit_record
 from identity.models import (
     OidcClaimRelease,
@@ -82,6 +84,17 @@ class Started:
     signed_attributes: bytes
     document_digest: bytes
     title: str
+
+
+def signing_title_printable(title: str) -> bool:
+    """Whether the card agent will show `title` in its PIN prompt: it refuses a title with a
+    control or format character (card_agent.agent.title_check), which could rewrite what the
+    person reads in their terminal; a request with one could never be signed."""
+    try:
+        title_check(title)
+    except AgentBadRequest:
+        return False
+    return True
 
 
 def pdf_check(pdf: bytes) -> None:

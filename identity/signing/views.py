@@ -33,6 +33,7 @@ from identity.signing.services import (
     signature_request_own_create,
     signature_request_sign,
     signing_session_start,
+    signing_title_printable,
 )
 from identity.signing.verification import signatures_verify
 from identity.vault.services import vault_document_open
@@ -208,6 +209,12 @@ def signature_request_decline_view(request: HttpRequest, public_id: UUID) -> Htt
 class OwnDocumentForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     document = forms.FileField(label=gettext_lazy("PDF document"))
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"]
+        if not signing_title_printable(title):
+            raise forms.ValidationError(_("A title holds no control or format characters."))
+        return title
 
     def clean_document(self) -> bytes:
         upload = self.cleaned_data["document"]

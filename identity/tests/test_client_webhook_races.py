@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from core.tests.races import all_at_once, barrier_before
+from core.tests.webhook_receiver import Receiver
 from identity import webhooks
 from identity.models import ClientWebhookDelivery
 from identity.oidc.services import oidc_client_create
@@ -14,7 +15,6 @@ from identity.webhooks import (
     client_webhook_endpoint_set,
     client_webhook_send,
 )
-from marketplace.tests.webhook_receiver import Receiver
 
 pytestmark = [
     pytest.mark.services,

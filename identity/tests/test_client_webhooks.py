@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import webhooks as signed
+from core.tests.webhook_receiver import Receiver, verify
 from identity.models import (
     AuditEvent,
     ClientWebhookDelivery,
@@ -32,7 +33,6 @@ from identity.webhooks import (
     client_webhook_secret_rotate,
     client_webhook_send,
 )
-from marketplace.tests.webhook_receiver import Receiver, verify
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,10 @@ import pytest
 from django.db import connection
 
 from core.tests.races import all_at_once, barrier_before
+from core.tests.webhook_receiver import Receiver
 from marketplace import lock_objects
 from marketplace.models import StoreRole, WebhookAttempt, WebhookDelivery, WebhookEvent
 from marketplace.services import store_staff_set
-from marketplace.tests.webhook_receiver import Receiver
 from marketplace.webhooks import (
     webhook_deliveries_sweep,
     webhook_endpoint_create,

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 
+from core.tests.webhook_receiver import Receiver, verify
 from identity.models import AuditEvent
 from marketplace import orders
 from marketplace.checkout import checkout_start, order_payment_succeeded
@@ -33,7 +34,6 @@ from marketplace.models import (
 )
 from marketplace.services import store_staff_set
 from marketplace.tests.shop import cart_fill, paid_event, payout_account_add, stocked
-from marketplace.tests.webhook_receiver import Receiver, verify
 from marketplace.webhook_selectors import access_store_webhooks_manage
 from marketplace.webhooks import (
     BACKOFF,

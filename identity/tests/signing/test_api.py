@@ -170,6 +170,9 @@ def test_the_same_key_for_another_request_is_a_conflict(city, consented):
     ("fields", "field", "code"),
     [
         ({"title": ""}, "title", "invalid"),
+        # The agent shows the title in its PIN prompt and refuses these: never signable.
+        ({"title": "Permis\u202egnp.exe"}, "title", "invalid"),
+        ({"title": "Permis\nde construction"}, "title", "invalid"),
         ({"document": "%%%"}, "document", "invalid"),
         ({"document_sha256": "ab"}, "document", "document_or_digest"),
         ({"expires_in": 10}, "expires_in", "out_of_range"),

@@ -175,6 +175,14 @@ def test_own_upload(alice):
     assert response.status_code == 400
 
 
+def test_own_upload_refuses_a_title_the_agent_could_not_show(alice):
+    browser = signed_in(alice)
+    upload = SimpleUploadedFile("bail.pdf", pdf_make(), content_type="application/pdf")
+    response = browser.post(reverse("signing:own"), {"title": "Bail\u202e", "document": upload})
+    assert response.status_code == 400
+    assert not SignatureRequest.objects.exists()
+
+
 def test_the_verify_page(client, soft_card, own_request):
     assert client.get(reverse("signing:verify")).status_code == 200
     upload = SimpleUploadedFile("x.pdf", pdf_make(), content_type="application/pdf")
