@@ -109,6 +109,7 @@ bench: venv
 	$(PY) bench/ballots.py
 	$(PY) bench/election_shuffle.py
 	$(PY) bench/booth.py
+	$(PY) bench/vault.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

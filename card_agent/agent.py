@@ -21,6 +21,7 @@ import json
 import sys
 import threading
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
@@ -108,6 +109,12 @@ class CardError(AgentError):
 class NotPersonalised(CardError):
     code = "card_not_personalised"
     message = "The card holds no authentication certificate."
+    http_status = 409
+
+
+class NoSigningKey(NotPersonalised):
+    code = "no_signing_key"
+    message = "The card holds no signature key (slot 9C); a registrar adds one at a branch."
     http_status = 409
 
 
@@ -207,11 +214,18 @@ class PcscCardSource:
 
 @dataclass(frozen=True)
 class PinRequest:
-    """What a PIN provider is told when asked for the PIN."""
+    """What a PIN provider is told when asked for the PIN.
 
-    purpose: str  # "sign" or a registrar operation
+    For a document signature ("sign_document") it also gets the document's title, as the
+    page gave it, and the first 16 hex digits of the document digest, which the person
+    can compare with what the page shows before they enter the PIN.
+    """
+
+    purpose: str  # "sign", "sign_document" or a registrar operation
     origin: str | None
     tries_left: int
+    title: str | None = None
+    digest_prefix: str | None = None
 
 
 PinProvider = Callable[[PinRequest], str]
@@ -225,6 +239,12 @@ def fixed_pin(pin: str) -> PinProvider:
 def terminal_pin_provider(request: PinRequest) -> str:
     """The agent's own prompt, on its terminal; the PIN is not echoed."""
     where = f" for {request.origin}" if request.origin else ""
+    if request.purpose == "sign_document":
+        sys.stderr.write(
+            f"{request.origin} asks you to sign a document with your card.\n"
+            f"  Title:  {request.title}\n"
+            f"  Digest: {request.digest_prefix}… (compare with the page)\n"
+        )
     try:
         pin = getpass.getpass(f"Card PIN{where} ({request.tries_left} tries left): ")
     except (EOFError, KeyboardInterrupt):
@@ -319,12 +339,12 @@ class PivCard:
         _, sw = self.command(piv.INS_CHANGE_REFERENCE_DATA, 0x00, piv.PIN_REFERENCE, data)
         self._pin_status(sw)
 
-    def read_certificate(self) -> bytes:
-        """The DER certificate of slot 9A (PIV Authentication)."""
-        request = piv.tlv(0x5C, piv.OBJECT_AUTHENTICATION_CERTIFICATE)
+    def read_certificate(self, slot: int = piv.SLOT_AUTHENTICATION) -> bytes:
+        """The DER certificate of `slot` (9A, PIV Authentication, by default)."""
+        request = piv.tlv(0x5C, _certificate_object(slot))
         body, sw = self.command(piv.INS_GET_DATA, 0x3F, 0xFF, request)
         if sw == piv.SW_NOT_FOUND:
-            raise NotPersonalised()
+            raise NoSigningKey() if slot == piv.SLOT_SIGNATURE else NotPersonalised()
         self._expect_ok(sw, "GET DATA")
         try:
             certificate = piv.tlv_find(piv.tlv_find(body, 0x53) or b"", 0x70)
@@ -334,18 +354,19 @@ class PivCard:
             raise CardError("The certificate object on the card is malformed.")
         return certificate
 
-    def write_certificate(self, certificate_der: bytes) -> None:
+    def write_certificate(
+        self, certificate_der: bytes, slot: int = piv.SLOT_AUTHENTICATION
+    ) -> None:
         content = piv.tlv(0x70, certificate_der) + piv.tlv(0x71, b"\x00") + piv.tlv(0xFE, b"")
-        data = piv.tlv(0x5C, piv.OBJECT_AUTHENTICATION_CERTIFICATE) + piv.tlv(0x53, content)
+        data = piv.tlv(0x5C, _certificate_object(slot)) + piv.tlv(0x53, content)
         _, sw = self.command(piv.INS_PUT_DATA, 0x3F, 0xFF, data)
         self._expect_ok(sw, "PUT DATA")
 
-    def generate_key(self) -> ec.EllipticCurvePublicKey:
-        """Generate the slot 9A ECC P-256 key on the card; only the public key comes out."""
+    def generate_key(self, slot: int = piv.SLOT_AUTHENTICATION) -> ec.EllipticCurvePublicKey:
+        """Generate the ECC P-256 key of `slot` on the card; only the public key comes out."""
+        _certificate_object(slot)
         template = piv.tlv(0xAC, piv.tlv(0x80, bytes([piv.ALGORITHM_ECC_P256])))
-        body, sw = self.command(
-            piv.INS_GENERATE_ASYMMETRIC_KEY_PAIR, 0x00, piv.SLOT_AUTHENTICATION, template
-        )
+        body, sw = self.command(piv.INS_GENERATE_ASYMMETRIC_KEY_PAIR, 0x00, slot, template)
         self._expect_ok(sw, "GENERATE ASYMMETRIC KEY PAIR")
         try:
             point = piv.tlv_find(piv.tlv_find(body, b"\x7f\x49") or b"", 0x86)
@@ -353,14 +374,14 @@ class PivCard:
         except (piv.TlvError, ValueError):
             raise CardError("The card returned a malformed public key.") from None
 
-    def sign_digest(self, digest: bytes) -> bytes:
-        """ECDSA P-256 over a 32-byte hash with the slot 9A key; returns the DER signature."""
+    def sign_digest(self, digest: bytes, slot: int = piv.SLOT_AUTHENTICATION) -> bytes:
+        """ECDSA P-256 over a 32-byte hash with the key of `slot`; returns the DER signature.
+
+        Slot 9C wants the PIN verified just before, in the same card session."""
+        _certificate_object(slot)
         template = piv.tlv(0x7C, piv.tlv(0x82, b"") + piv.tlv(0x81, digest))
         body, sw = self.command(
-            piv.INS_GENERAL_AUTHENTICATE,
-            piv.ALGORITHM_ECC_P256,
-            piv.SLOT_AUTHENTICATION,
-            template,
+            piv.INS_GENERAL_AUTHENTICATE, piv.ALGORITHM_ECC_P256, slot, template
         )
         self._expect_ok(sw, "GENERAL AUTHENTICATE")
         try:
@@ -370,6 +391,14 @@ class PivCard:
         if not signature:
             raise CardError("The card returned a malformed signature.")
         return signature
+
+
+def _certificate_object(slot: int) -> bytes:
+    """The certificate object of a key slot we use; ValueError for any other slot."""
+    try:
+        return piv.SLOT_CERTIFICATE_OBJECTS[slot]
+    except KeyError:
+        raise ValueError(f"slot {slot:#x} is not 9A or 9C") from None
 
 
 # -- the agent ---------------------------------------------------------------------------
@@ -396,11 +425,19 @@ class CardAgent:
 
     def status(self) -> dict:
         """Agent version, readers, and whether a card is present (never raises for that)."""
-        result = {"version": AGENT_VERSION, "demo": self.source.is_demo, "readers": []}
+        result = {
+            "version": AGENT_VERSION,
+            "demo": self.source.is_demo,
+            "readers": [],
+            "signingKey": False,
+        }
         try:
             result["readers"] = self.source.readers()
-            with self._card():
+            with self._card() as card:
                 result["card"] = True
+                with contextlib.suppress(NotPersonalised):
+                    card.read_certificate(piv.SLOT_SIGNATURE)
+                    result["signingKey"] = True
         except AgentError as failure:
             result["card"] = False
             result["error"] = failure.code
@@ -412,6 +449,46 @@ class CardAgent:
     def certificate(self) -> bytes:
         with self._card() as card:
             return card.read_certificate()
+
+    def signing_certificate(self) -> bytes:
+        """The DER certificate of slot 9C (document signatures); `NoSigningKey` if none."""
+        with self._card() as card:
+            return card.read_certificate(piv.SLOT_SIGNATURE)
+
+    def sign_document(
+        self,
+        *,
+        origin: str,
+        title: str,
+        signed_attributes: bytes,
+        document_digest: bytes,
+        pin_provider: PinProvider,
+    ) -> bytes:
+        """Sign a document's CMS signed attributes with the slot 9C key; the DER ECDSA
+        signature.
+
+        The agent never signs a hash it is handed: it checks that `signed_attributes` holds
+        only the attributes of a document signature, with `document_digest` as the message
+        digest (card_agent.cms), hashes them itself, asks for the PIN showing `title` and
+        the digest's first 16 hex digits, then VERIFY and GENERAL AUTHENTICATE 9C in one
+        card session (slot 9C wants the PIN before each signature).
+        """
+        try:
+            webeid.origin_check(origin)
+        except ValueError as invalid:
+            raise BadRequest(str(invalid)) from None
+        title_check(title)
+        from card_agent import cms  # cms raises this module's BadRequest: imported late
+
+        digest = cms.signed_attributes_digest(signed_attributes, document_digest)
+        with self._card() as card:
+            card.read_certificate(piv.SLOT_SIGNATURE)
+            tries_left = card.pin_tries_left()
+            request = PinRequest(
+                "sign_document", origin, tries_left, title, document_digest.hex()[:16]
+            )
+            card.verify_pin(pin_provider(request))
+            return card.sign_digest(digest, piv.SLOT_SIGNATURE)
 
     def sign(self, *, origin: str, nonce: str, pin_provider: PinProvider) -> dict:
         """Sign the Web eID challenge for `origin` and `nonce`; return the token."""
@@ -434,31 +511,50 @@ class CardAgent:
     # Registrar operations, used once at issuance. `pin` None relies on the card's
     # registrar mode (a blank virtual card); a real card wants its transport PIN.
 
-    def generate_key(self, *, pin: str | None) -> ec.EllipticCurvePublicKey:
+    def generate_key(
+        self, *, pin: str | None, slot: int = piv.SLOT_AUTHENTICATION
+    ) -> ec.EllipticCurvePublicKey:
         with self._card() as card:
             if pin is not None:
                 card.verify_pin(pin)
-            return card.generate_key()
+            return card.generate_key(slot)
 
-    def prove_possession(self, *, challenge: bytes, pin: str) -> bytes:
-        """Sign the coop's issuance challenge with the slot 9A key, as any PIV card signs
-        (GENERAL AUTHENTICATE over `webeid.possession_digest(challenge)`, after the PIN);
-        returns the DER ECDSA signature the coop checks before certifying the key."""
+    def prove_possession(
+        self, *, challenge: bytes, pin: str, slot: int = piv.SLOT_AUTHENTICATION
+    ) -> bytes:
+        """Sign the coop's issuance challenge with the key of `slot`, as any PIV card signs
+        (GENERAL AUTHENTICATE over `webeid.possession_digest(challenge, slot)`, after the
+        PIN); returns the DER ECDSA signature the coop checks before certifying the key."""
         if not 16 <= len(challenge) <= 64:
             raise BadRequest("A challenge is 16 to 64 bytes.")
         with self._card() as card:
             card.verify_pin(pin)
-            return card.sign_digest(webeid.possession_digest(challenge))
+            return card.sign_digest(webeid.possession_digest(challenge, slot), slot)
 
-    def write_certificate(self, certificate_der: bytes, *, pin: str | None) -> None:
+    def write_certificate(
+        self, certificate_der: bytes, *, pin: str | None, slot: int = piv.SLOT_AUTHENTICATION
+    ) -> None:
         with self._card() as card:
             if pin is not None:
                 card.verify_pin(pin)
-            card.write_certificate(certificate_der)
+            card.write_certificate(certificate_der, slot)
 
     def change_pin(self, *, old_pin: str, new_pin: str) -> None:
         with self._card() as card:
             card.change_pin(old_pin, new_pin)
+
+
+TITLE_MAX_LENGTH = 200
+
+
+def title_check(title: str) -> str:
+    """Return `title` if it is 1 to 200 characters of printable text: it is shown in the
+    agent's terminal, where a control character could rewrite what the person reads."""
+    if not isinstance(title, str) or not 0 < len(title) <= TITLE_MAX_LENGTH:
+        raise BadRequest(f"A title is 1 to {TITLE_MAX_LENGTH} characters.")
+    if any(unicodedata.category(character).startswith("C") for character in title):
+        raise BadRequest("A title holds no control or format characters.")
+    return title
 
 
 # -- console script ----------------------------------------------------------------------
@@ -490,6 +586,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("readers", help="list the card readers")
     certificate = commands.add_parser("certificate", help="show the card's certificate")
     certificate.add_argument("--pem", action="store_true", help="print it as PEM")
+    certificate.add_argument(
+        "--signing",
+        action="store_true",
+        help="the document signature certificate (slot 9C) instead of the sign-in one",
+    )
     serve = commands.add_parser("serve", help="serve the browser bridge on 127.0.0.1")
     serve.add_argument("--port", type=int, default=34567)
     serve.add_argument(
@@ -515,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
             for name in agent.readers():
                 out.write(f"{name}\n")
         elif arguments.command == "certificate":
-            der = agent.certificate()
+            der = agent.signing_certificate() if arguments.signing else agent.certificate()
             if arguments.pem:
                 body = base64.encodebytes(der).decode("ascii")
                 out.write(f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n")

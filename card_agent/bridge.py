@@ -1,22 +1,36 @@
 """The agent's HTTP bridge for the browser, on 127.0.0.1 only.
 
-    GET  /status  -> {"version", "demo", "readers", "card", "pinEntry"[, "error"]}
+    GET  /status  -> {"version", "demo", "readers", "card", "signingKey", "pinEntry"[, "error"]}
     POST /sign    {"nonce": "...", "pin": "..."}  -> a Web eID 1.0 token
+    GET  /signing-certificate  -> {"certificate": base64 DER}  (slot 9C; no PIN)
+    POST /sign-document  {"title", "signedAttributes": base64 DER, "documentDigest": base64,
+                          "pin"?}  -> {"signature": base64 DER ECDSA}
+
+`/sign-document` signs a document with the card's slot 9C key: `signedAttributes` are the
+CMS signed attributes of the signature (card_agent.cms says which ones it accepts), and
+their message digest must be `documentDigest` (32 bytes, SHA-256); the agent hashes the
+attributes itself, asks for the PIN showing the title and the digest's first 16 hex
+digits, and the card signs that hash. `signingKey` in /status says whether the card has
+a slot 9C certificate (a card issued before slot 9C existed has not: `no_signing_key`).
 
 and, only when started with `--registrar` (the issuing branch's workstation, never a
 holder's computer), the issuance operations; their PINs travel in the body, since the
-registrar's page drives the whole sequence:
+registrar's page drives the whole sequence. Each takes the key slot, "9a" (PIV
+Authentication, the default) or "9c" (Digital Signature):
 
-    POST /registrar/key          {"pin"?}                      -> {"publicKey": base64 SPKI}
-    POST /registrar/challenge    {"challenge": base64, "pin"}  -> {"signature": base64 DER}
-    POST /registrar/certificate  {"certificate": base64 DER, "pin"?} -> {"written": true}
+    POST /registrar/key          {"slot"?, "pin"?}              -> {"publicKey": base64 SPKI}
+    POST /registrar/challenge    {"slot"?, "challenge": base64, "pin"}
+                                                                -> {"signature": base64 DER}
+    POST /registrar/certificate  {"slot"?, "certificate": base64 DER, "pin"?}
+                                                                -> {"written": true}
     POST /registrar/pin          {"oldPin", "newPin"}           -> {"changed": true}
 
 `/registrar/challenge` is the proof of possession the coop wants before it certifies the
 key `/registrar/key` generated: the card signs the coop's challenge (16 to 64 random
-bytes) with that new slot 9A key, over `webeid.possession_digest(challenge)` (a hash bound
-to this purpose, so the bridge never signs arbitrary data), exactly as a real PIV card
-signs: VERIFY PIN, then GENERAL AUTHENTICATE.
+bytes) with that new key of the slot, over `webeid.possession_digest(challenge, slot)` (a
+hash bound to this purpose and slot, so the bridge never signs arbitrary data and a 9A
+proof never stands for the 9C key), exactly as a real PIV card signs: VERIFY PIN, then
+GENERAL AUTHENTICATE.
 
 Errors are JSON {"error": code, "message"[, "triesLeft"]} with the agent's stable codes.
 Request bodies are read with core.jsonin.json_parse (4 KB, 32 levels at most): anything
@@ -24,8 +38,9 @@ else is a 400 `bad_request`, never a dropped connection.
 
 Only the configured Uniqc origins (UNIQC_AGENT_ORIGINS, comma-separated) may use it: the
 origin signed is the request's Origin header, so a page elsewhere can neither read the
-answer (CORS) nor get anything signed (403 before the card is touched). POST /sign wants
-`application/json`, which makes a browser send a preflight first. The Host header must name
+answer (CORS) nor get anything signed (403 before the card is touched); the same holds for
+/signing-certificate, which needs an allowed Origin. POSTs want `application/json`, which
+makes a browser send a preflight first. The Host header must name
 the loopback address, which defeats DNS rebinding.
 
 PIN entry. With `pin_entry="agent"` (the default) the agent asks for the PIN itself, through
@@ -50,6 +65,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from card_agent import piv
 from card_agent.agent import (
     AgentError,
     BadRequest,
@@ -191,18 +207,29 @@ class BridgeHandler(BaseHTTPRequestHandler):
         if refused is not None:
             self._send_error(refused)
             return
-        if self.path != "/status":
+        if self.path == "/status":
+            status = self.server.agent.status()
+            self._send_json(HTTPStatus.OK, {**status, "pinEntry": self.server.pin_entry})
+            return
+        if self.path != "/signing-certificate":
             self._send_json(HTTPStatus.NOT_FOUND, {"error": "not_found"})
             return
-        status = self.server.agent.status()
-        self._send_json(HTTPStatus.OK, {**status, "pinEntry": self.server.pin_entry})
+        if not self._origin_allowed():
+            self._send_error(OriginNotAllowed())
+            return
+        try:
+            certificate = self.server.agent.signing_certificate()
+        except AgentError as failure:
+            self._send_error(failure)
+            return
+        self._send_json(HTTPStatus.OK, {"certificate": base64.b64encode(certificate).decode()})
 
     def do_POST(self) -> None:
         refused = self._refused_before_routing()
         if refused is not None:
             self._send_error(refused)
             return
-        routes = {"/sign": self._sign}
+        routes = {"/sign": self._sign, "/sign-document": self._sign_document}
         if self.server.registrar:
             routes |= {
                 "/registrar/key": self._registrar_key,
@@ -232,28 +259,40 @@ class BridgeHandler(BaseHTTPRequestHandler):
             pin_provider=self._pin_provider(request),
         )
 
+    def _sign_document(self, request: dict) -> dict:
+        signature = self.server.agent.sign_document(
+            origin=self._origin(),
+            title=_text(request, "title"),
+            signed_attributes=_base64(request, "signedAttributes"),
+            document_digest=_base64(request, "documentDigest"),
+            pin_provider=self._pin_provider(request),
+        )
+        return {"signature": base64.b64encode(signature).decode("ascii")}
+
     def _registrar_key(self, request: dict) -> dict:
-        public_key = self.server.agent.generate_key(pin=_text(request, "pin", optional=True))
+        public_key = self.server.agent.generate_key(
+            pin=_text(request, "pin", optional=True), slot=_slot(request)
+        )
         spki = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         return {"publicKey": base64.b64encode(spki).decode("ascii")}
 
     def _registrar_challenge(self, request: dict) -> dict:
-        try:
-            challenge = base64.b64decode(_text(request, "challenge"), validate=True)
-        except ValueError:
-            raise BadRequest("challenge is base64.") from None
+        slot = _slot(request)
         signature = self.server.agent.prove_possession(
-            challenge=challenge, pin=_text(request, "pin")
+            challenge=_base64(request, "challenge"), pin=_text(request, "pin"), slot=slot
         )
         return {"signature": base64.b64encode(signature).decode("ascii")}
 
     def _registrar_certificate(self, request: dict) -> dict:
+        slot = _slot(request)
         try:
             der = base64.b64decode(_text(request, "certificate"), validate=True)
             x509.load_der_x509_certificate(der)
         except ValueError:
             raise BadRequest("certificate is a base64 DER X.509 certificate.") from None
-        self.server.agent.write_certificate(der, pin=_text(request, "pin", optional=True))
+        self.server.agent.write_certificate(
+            der, pin=_text(request, "pin", optional=True), slot=slot
+        )
         return {"written": True}
 
     def _registrar_pin(self, request: dict) -> dict:
@@ -295,6 +334,24 @@ def _text(request: dict, name: str, *, optional: bool = False) -> str | None:
     if not isinstance(value, str) or not value:
         raise BadRequest(f"{name} is a non-empty string.")
     return value
+
+
+def _base64(request: dict, name: str) -> bytes:
+    try:
+        return base64.b64decode(_text(request, name), validate=True)
+    except ValueError:
+        raise BadRequest(f"{name} is base64.") from None
+
+
+_SLOTS = {"9a": piv.SLOT_AUTHENTICATION, "9c": piv.SLOT_SIGNATURE}
+
+
+def _slot(request: dict) -> int:
+    """The key slot a registrar operation is for: "9a" (the default) or "9c"."""
+    name = _text(request, "slot", optional=True) or "9a"
+    if name not in _SLOTS:
+        raise BadRequest('slot is "9a" or "9c".')
+    return _SLOTS[name]
 
 
 def bridge_create(

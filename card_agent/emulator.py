@@ -11,6 +11,11 @@ the current card session, or for `registrar_mode` (a card the registrar's workst
 personalises; it ends when the holder sets their PIN with CHANGE REFERENCE DATA). The
 holder's PIN still guards every signature, which is the property the login depends on.
 
+Two key slots: 9A (PIV Authentication, sign-in) and 9C (Digital Signature, documents).
+Slot 9C is "PIN always", as SP 800-73-4 requires of it: each GENERAL AUTHENTICATE with
+the 9C key needs a successful VERIFY earlier in the same card session that no 9C signature
+has used yet, so one PIN entry makes at most one document signature.
+
 Run against pcscd: `python -m card_agent.emulator [--state FILE] [--port 35963]`.
 """
 
@@ -36,6 +41,8 @@ from card_agent import piv
 logger = logging.getLogger(__name__)
 
 DEFAULT_PIN = "123456"  # the PIV industry's transport PIN, changed at issuance
+STATE_FORMAT = "uniqc-virtual-piv:2"
+STATE_FORMAT_V1 = "uniqc-virtual-piv:1"
 VPCD_HOST = "127.0.0.1"
 VPCD_PORT = 35963
 
@@ -70,8 +77,9 @@ def _sw(sw: int) -> bytes:
 class VirtualPivCard:
     """The PIV card application, transport-independent: one APDU in, one response out.
 
-    Persistent state (PIN, retry counter, slot 9A key, data objects) survives a reset;
-    the security status (PIN verified), the selection and pending chained data do not.
+    Persistent state (PIN, retry counter, the keys of slots 9A and 9C, data objects)
+    survives a reset; the security status (PIN verified), the selection and pending
+    chained data do not.
     """
 
     def __init__(
@@ -80,13 +88,19 @@ class VirtualPivCard:
         pin: str = DEFAULT_PIN,
         pin_tries_left: int = piv.PIN_RETRIES,
         private_key: ec.EllipticCurvePrivateKey | None = None,
+        keys: dict[int, ec.EllipticCurvePrivateKey] | None = None,
         objects: dict[bytes, bytes] | None = None,
         registrar_mode: bool = False,
     ) -> None:
+        """`keys` maps a slot (0x9A, 0x9C) to its key; `private_key` is slot 9A's alone."""
         piv.pin_block(pin)  # refuses a malformed PIN
         self._pin = pin
         self.pin_tries_left = pin_tries_left
-        self.private_key = private_key
+        self.keys: dict[int, ec.EllipticCurvePrivateKey] = dict(keys or {})
+        if private_key is not None:
+            self.keys[piv.SLOT_AUTHENTICATION] = private_key
+        if not set(self.keys) <= set(piv.SLOT_CERTIFICATE_OBJECTS):
+            raise ValueError("a key slot is 0x9A or 0x9C")
         self.objects: dict[bytes, bytes] = dict(objects or {})
         self.registrar_mode = registrar_mode
         # Incremented whenever persistent state changes, so a transport knows when to save.
@@ -94,28 +108,46 @@ class VirtualPivCard:
         self._lock = threading.Lock()
         self.reset()
 
+    @property
+    def private_key(self) -> ec.EllipticCurvePrivateKey | None:
+        """The slot 9A (authentication) key."""
+        return self.keys.get(piv.SLOT_AUTHENTICATION)
+
     # -- persistence ---------------------------------------------------------------------
 
     def to_state(self) -> dict:
-        """A JSON-able snapshot of the persistent state (demo use: the PIN is in clear)."""
-        scalar = self.private_key.private_numbers().private_value if self.private_key else None
+        """A JSON-able snapshot of the persistent state (demo use: the PIN is in clear).
+
+        Format `uniqc-virtual-piv:2`: `keys` maps "9a" and "9c" to the P-256 scalar in hex.
+        Version 1 had one `private_key`, the slot 9A key; `from_state` still reads it.
+        """
         return {
-            "format": "uniqc-virtual-piv:1",
+            "format": STATE_FORMAT,
             "pin": self._pin,
             "pin_tries_left": self.pin_tries_left,
-            "private_key": f"{scalar:064x}" if scalar is not None else None,
+            "keys": {
+                f"{slot:02x}": f"{key.private_numbers().private_value:064x}"
+                for slot, key in sorted(self.keys.items())
+            },
             "objects": {tag.hex(): value.hex() for tag, value in self.objects.items()},
             "registrar_mode": self.registrar_mode,
         }
 
     @classmethod
     def from_state(cls, state: dict) -> VirtualPivCard:
-        key_hex = state.get("private_key")
-        private_key = ec.derive_private_key(int(key_hex, 16), ec.SECP256R1()) if key_hex else None
+        if state.get("format") == STATE_FORMAT_V1:
+            scalars = {"9a": state["private_key"]} if state.get("private_key") else {}
+        elif state.get("format") == STATE_FORMAT:
+            scalars = state["keys"]
+        else:
+            raise ValueError(f"unknown virtual card state format {state.get('format')!r}")
         return cls(
             pin=state["pin"],
             pin_tries_left=state["pin_tries_left"],
-            private_key=private_key,
+            keys={
+                int(slot, 16): ec.derive_private_key(int(scalar, 16), ec.SECP256R1())
+                for slot, scalar in scalars.items()
+            },
             objects={bytes.fromhex(t): bytes.fromhex(v) for t, v in state["objects"].items()},
             registrar_mode=state.get("registrar_mode", False),
         )
@@ -140,6 +172,8 @@ class VirtualPivCard:
         """Power off, power on or warm reset: the security status is lost."""
         self.selected = False
         self.pin_verified = False
+        # Slot 9C's "PIN always": set by a successful VERIFY, spent by one 9C signature.
+        self._signature_pin_unspent = False
         self._pending = b""
         self._chain: tuple[tuple[int, int, int], bytes] | None = None
 
@@ -238,6 +272,7 @@ class VirtualPivCard:
 
     def _wrong_pin(self) -> None:
         self.pin_verified = False
+        self._signature_pin_unspent = False
         self.pin_tries_left = max(0, self.pin_tries_left - 1)
         self._changed()
         raise _StatusError(piv.SW_VERIFY_FAILED | self.pin_tries_left)
@@ -245,6 +280,7 @@ class VirtualPivCard:
     def _verify(self, p1: int, p2: int, data: bytes) -> bytes:
         if p1 == 0xFF and p2 == piv.PIN_REFERENCE and not data:
             self.pin_verified = False  # reset the security status (SP 800-73-4 3.2.1)
+            self._signature_pin_unspent = False
             return b""
         self._check_pin_reference(p1, p2)
         if self.pin_tries_left == 0:
@@ -258,6 +294,7 @@ class VirtualPivCard:
         if not self._pin_matches(data):
             self._wrong_pin()
         self.pin_verified = True
+        self._signature_pin_unspent = True
         if self.pin_tries_left != piv.PIN_RETRIES:
             self.pin_tries_left = piv.PIN_RETRIES
             self._changed()
@@ -316,7 +353,7 @@ class VirtualPivCard:
         return b""
 
     def _generate(self, p1: int, p2: int, data: bytes) -> bytes:
-        if p1 != 0x00 or p2 != piv.SLOT_AUTHENTICATION:
+        if p1 != 0x00 or p2 not in piv.SLOT_CERTIFICATE_OBJECTS:
             raise _StatusError(piv.SW_INCORRECT_P1P2)
         try:
             template = piv.tlv_find(data, 0xAC)
@@ -326,14 +363,14 @@ class VirtualPivCard:
         if algorithm != bytes([piv.ALGORITHM_ECC_P256]):
             raise _StatusError(piv.SW_WRONG_DATA)
         self._require_management()
-        self.private_key = ec.generate_private_key(ec.SECP256R1())
+        key = self.keys[p2] = ec.generate_private_key(ec.SECP256R1())
         self._changed()
-        point = self.private_key.public_key().public_numbers()
+        point = key.public_key().public_numbers()
         encoded = b"\x04" + point.x.to_bytes(32, "big") + point.y.to_bytes(32, "big")
         return piv.tlv(b"\x7f\x49", piv.tlv(0x86, encoded))
 
     def _general_authenticate(self, p1: int, p2: int, data: bytes) -> bytes:
-        if p1 != piv.ALGORITHM_ECC_P256 or p2 != piv.SLOT_AUTHENTICATION:
+        if p1 != piv.ALGORITHM_ECC_P256 or p2 not in piv.SLOT_CERTIFICATE_OBJECTS:
             raise _StatusError(piv.SW_INCORRECT_P1P2)
         try:
             template = piv.tlv_find(data, 0x7C)
@@ -346,9 +383,14 @@ class VirtualPivCard:
             raise _StatusError(piv.SW_WRONG_DATA)
         if not self.pin_verified:
             raise _StatusError(piv.SW_SECURITY_STATUS_NOT_SATISFIED)
-        if self.private_key is None:
+        if p2 == piv.SLOT_SIGNATURE and not self._signature_pin_unspent:
+            raise _StatusError(piv.SW_SECURITY_STATUS_NOT_SATISFIED)
+        key = self.keys.get(p2)
+        if key is None:
             raise _StatusError(piv.SW_REFERENCE_NOT_FOUND)
-        signature = self.private_key.sign(challenge, ec.ECDSA(Prehashed(hashes.SHA256())))
+        if p2 == piv.SLOT_SIGNATURE:
+            self._signature_pin_unspent = False
+        signature = key.sign(challenge, ec.ECDSA(Prehashed(hashes.SHA256())))
         return piv.tlv(0x7C, piv.tlv(0x82, signature))
 
     _HANDLERS: dict[int, Callable[[VirtualPivCard, int, int, bytes], bytes]] = {

@@ -22,12 +22,20 @@ INS_GET_RESPONSE = 0xC0
 CLA_CHAINING = 0x10
 
 PIN_REFERENCE = 0x80  # the PIV Card Application PIN
-SLOT_AUTHENTICATION = 0x9A
+SLOT_AUTHENTICATION = 0x9A  # PIV Authentication: Web eID sign-in
+SLOT_SIGNATURE = 0x9C  # Digital Signature: documents; PIN verified just before each use
 ALGORITHM_ECC_P256 = 0x11
 
 # Data object tags of the objects we use (the 5F C1 xx BER-TLV tags).
 OBJECT_AUTHENTICATION_CERTIFICATE = bytes.fromhex("5FC105")
+OBJECT_SIGNATURE_CERTIFICATE = bytes.fromhex("5FC10A")
 OBJECT_CHUID = bytes.fromhex("5FC102")
+
+# The certificate object of each key slot we use (SP 800-73-4 part 1, table 3).
+SLOT_CERTIFICATE_OBJECTS = {
+    SLOT_AUTHENTICATION: OBJECT_AUTHENTICATION_CERTIFICATE,
+    SLOT_SIGNATURE: OBJECT_SIGNATURE_CERTIFICATE,
+}
 
 PIN_LENGTH = 8  # a PIN travels padded with 0xFF to eight bytes
 PIN_PAD = 0xFF

@@ -2,7 +2,11 @@
 
 `make run` uses it when pcscd is absent; the agent reports it as a demo card (`is_demo`),
 and the interface labels it so. Its APDU behaviour is the emulator's, by construction: it
-is the same `VirtualPivCard`.
+is the same `VirtualPivCard`, slot 9C (document signatures, PIN before each) included.
+
+`card_personalised` makes a card as the registrar leaves it (keys in slots 9A and 9C, their
+certificates, the holder's PIN), for tests elsewhere that need a card to sign as a card
+would: `CardAgent(SoftCardSource(card)).sign_document(...)`.
 """
 
 from __future__ import annotations
@@ -11,9 +15,29 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from card_agent import piv
 from card_agent.emulator import VirtualPivCard
 
 DEMO_READER = "Uniqc demo card (software)"
+
+
+def card_personalised(
+    *,
+    pin: str,
+    keys: dict[int, ec.EllipticCurvePrivateKey],
+    certificates: dict[int, bytes],
+) -> VirtualPivCard:
+    """A virtual card holding `keys` (by slot, 0x9A and 0x9C) and the DER `certificates`
+    of those slots in their PIV certificate objects, with the holder's `pin` set."""
+    objects = {
+        piv.SLOT_CERTIFICATE_OBJECTS[slot]: piv.tlv(0x70, der)
+        + piv.tlv(0x71, b"\x00")
+        + piv.tlv(0xFE, b"")
+        for slot, der in certificates.items()
+    }
+    return VirtualPivCard(pin=pin, keys=keys, objects=objects)
 
 
 class SoftCardConnection:

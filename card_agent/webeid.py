@@ -1,5 +1,5 @@
 """The agent's half of Web eID 1.0: what the card signs and the token it returns; and
-what a new card signs at issuance to prove it holds its key (`possession_digest`).
+what a new card signs at issuance to prove it holds each key (`possession_digest`).
 
 The card signs `SHA256(origin) || SHA256(nonce)` (the nonce hashed as its base64 text),
 ECDSA P-256 over SHA-256 of those 64 bytes; the signature travels as raw R||S. The server
@@ -14,6 +14,8 @@ import hashlib
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from card_agent import piv
 
 TOKEN_FORMAT = "web-eid:1.0"  # noqa: S105 - a format name, not a secret
 ALGORITHM = "ES256"
@@ -66,15 +68,25 @@ def digest_to_sign(*, origin: str, nonce: str) -> bytes:
     return hashlib.sha256(signed_data(origin=origin, nonce=nonce)).digest()
 
 
-# Proof of possession at issuance: what the new key signs is bound to this purpose, so that
-# neither a sign-in signature nor a proof can stand for the other.
-POSSESSION_CONTEXT = b"uniqc-card-issuance-proof:1\x00"
+# Proof of possession at issuance: what the new key signs is bound to this purpose and to
+# its slot, so that neither a sign-in signature nor a proof can stand for the other, and a
+# proof by the 9A key never stands for the 9C key (or the reverse).
+POSSESSION_CONTEXT = b"uniqc-card-issuance-proof:1\x00"  # slot 9A, as before slot 9C existed
+POSSESSION_CONTEXT_SIGNATURE = b"uniqc-card-issuance-proof:9c:1\x00"  # slot 9C
+_POSSESSION_CONTEXTS = {
+    piv.SLOT_AUTHENTICATION: POSSESSION_CONTEXT,
+    piv.SLOT_SIGNATURE: POSSESSION_CONTEXT_SIGNATURE,
+}
 
 
-def possession_digest(challenge: bytes) -> bytes:
-    """The 32-byte hash the card signs (slot 9A, GENERAL AUTHENTICATE) to prove it holds
-    the key being certified: SHA256(POSSESSION_CONTEXT || challenge)."""
-    return hashlib.sha256(POSSESSION_CONTEXT + challenge).digest()
+def possession_digest(challenge: bytes, slot: int = piv.SLOT_AUTHENTICATION) -> bytes:
+    """The 32-byte hash the card signs (GENERAL AUTHENTICATE with the key of `slot`) to
+    prove it holds the key being certified: SHA256(context of the slot || challenge)."""
+    try:
+        context = _POSSESSION_CONTEXTS[slot]
+    except KeyError:
+        raise ValueError(f"slot {slot:#x} is not 9A or 9C") from None
+    return hashlib.sha256(context + challenge).digest()
 
 
 def der_to_raw(der_signature: bytes) -> bytes:

@@ -7,6 +7,7 @@ class CivicConfig(AppConfig):
     verbose_name = _("City services")
 
     def ready(self) -> None:
+        from civic import payable_receivers  # noqa: F401
         from identity.roles import Role, role_permissions_add
 
         # Tenders: creating calls and approving suppliers' representatives. The coop's

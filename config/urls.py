@@ -46,6 +46,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("identity.urls")),
     path("carte/", include("identity.card.urls")),
+    path("coffre/", include("identity.vault.urls")),
+    # Signing (identity/signing/urls.py): /coffre/signatures/…, /coffre/signer/, /signatures/….
+    path("", include("identity.signing.urls")),
     path("login/", include((card_sign_in_urlpatterns, "card_login"))),
     path("boutiques/", include("marketplace.urls")),
     path("paiement/", include("marketplace.payment_urls")),
@@ -54,12 +57,16 @@ urlpatterns = [
     path("catalogue/", include("marketplace.catalogue_urls")),
     path("casiers/", include("lockers.urls")),
     path("cooperative/", include("coop_governance.urls")),
-    path("ville/", include("civic.urls")),
+    # The city's services (civic/urls.py): tenders and payables under /ville/, and the
+    # payables' API under /api/v1/payables/.
+    path("", include("civic.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),
     path("api/v1/", include("lockers.api.urls")),
     path("api/v1/kiosk/", include("lockers.api.kiosk_urls")),
     path("api/v1/store/", include("marketplace.api.store_urls")),
+    path("api/v1/vault/", include("identity.vault.api_urls")),
+    path("api/v1/", include("identity.signing.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
 ]

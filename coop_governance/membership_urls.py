@@ -3,7 +3,7 @@ shares, withdrawal, voting from the member's page, and the board's register."""
 
 from django.urls import path
 
-from coop_governance.views import membership
+from coop_governance.views import membership, safe
 
 urlpatterns = [
     path("", membership.dashboard, name="dashboard"),
@@ -11,6 +11,11 @@ urlpatterns = [
     path("adherer/<int:pk>/", membership.join_purchase, name="join_purchase"),
     path("adherer/paiement/<int:pk>/", membership.join_pay, name="join_pay"),
     path("membres/<int:number>/retrait/", membership.withdrawal_ask, name="withdrawal_ask"),
+    path(
+        "membres/<int:number>/releve/coffre",
+        safe.membership_statement_keep_view,
+        name="membership_statement_keep",
+    ),
     path(
         "membres/<int:number>/votes/<int:motion_pk>/",
         membership.vote,

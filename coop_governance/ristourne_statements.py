@@ -71,7 +71,7 @@ def statement_pdf(allocation: RistourneAllocation, language: str = "fr") -> byte
             notes.append(
                 _("Adopted by the members on %(date)s.") % {"date": date_qc(adopted.date())}
             )
-        return _draw(title, rows, notes, author=_("Uniqc Coop"))
+        return statement_draw(title, rows, notes, author=_("Uniqc Coop"))
 
 
 def _pdf_text(text: str) -> str:
@@ -80,7 +80,9 @@ def _pdf_text(text: str) -> str:
     return text.replace("\u202f", "\u00a0")
 
 
-def _draw(title: str, rows: list[tuple[str, str]], notes: list[str], *, author: str) -> bytes:
+def statement_draw(
+    title: str, rows: list[tuple[str, str]], notes: list[str], *, author: str
+) -> bytes:
     title, author = _pdf_text(title), _pdf_text(author)
     rows = [(_pdf_text(label), _pdf_text(value)) for label, value in rows]
     notes = [_pdf_text(note) for note in notes]

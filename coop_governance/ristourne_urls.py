@@ -3,10 +3,16 @@
 from django.urls import path
 
 from coop_governance.views import ristournes as views
+from coop_governance.views import safe
 
 urlpatterns = [
     path("ristournes/", views.my_ristournes, name="ristournes_mine"),
     path("ristournes/<int:pk>/releve.pdf", views.ristourne_statement, name="ristourne_statement"),
+    path(
+        "ristournes/<int:pk>/releve/coffre",
+        safe.ristourne_statement_keep_view,
+        name="ristourne_statement_keep",
+    ),
     path("ristournes/conseil/", views.board_ristournes, name="ristournes_board"),
     path(
         "ristournes/conseil/exercices/",

@@ -29,6 +29,7 @@ from identity.services import (
     user_profile_update,
     user_roles_change,
 )
+from identity.webhook_admin import client_webhook_admin_register
 
 
 @admin.register(User)
@@ -236,3 +237,4 @@ admin.site.unregister(Group)
 admin.site.register(Group, RoleGroupAdmin)
 oidc_admin_register(admin.site)
 card_admin_register(admin.site)
+client_webhook_admin_register(admin.site)

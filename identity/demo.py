@@ -16,13 +16,15 @@ from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from card_agent import piv
 from card_agent.agent import AgentError, CardAgent
 from card_agent.emulator import DEFAULT_PIN
 from card_agent.softcard import SoftCardSource
 from core.demo import DemoSummary
 from identity.card import errors
 from identity.card.issuance import (
-    issuance_certificate_sign,
+    card_signing_key_add,
+    issuance_certificates_sign,
     issuance_challenge,
     issuance_check_record,
     issuance_confirm,
@@ -157,15 +159,24 @@ def demo_issuer(person: User, candidates: list[str]) -> User | None:
     return None
 
 
+def _spki_b64(public_key) -> str:
+    spki = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(spki).decode("ascii")
+
+
 def demo_card_issue(*, state: Path, holder: str, issuers: list[str]) -> DemoCardResult:
     """Issue `holder` a new demo card in the file `state` (the virtual PIV card, transport
     PIN kept as the PIN), through the registrar's issuance services, once.
 
-    The steps are those of the registrar's page: the identity check, the key generated on
-    the card, the card's signature of the coop's challenge with that new key (proof of
-    possession), the certificate signed and written to the card, then the confirmation,
-    by the first of `issuers` the rules allow. An existing card file or an active card of
-    the holder is left alone; a failed issuance leaves no card file.
+    The steps are those of the registrar's page: the identity check, the two keys generated
+    on the card (slot 9A to sign in, slot 9C to sign documents), the card's signatures of
+    the coop's challenge with each new key (proofs of possession), both certificates signed
+    and written to the card, then the confirmation, by the first of `issuers` the rules
+    allow. An existing card file or an active card of the holder is left alone, except
+    that a card file made before slot 9C, holding the holder's active card, gets its
+    signature key (`demo_signing_key_add`); a failed issuance leaves no card file.
     """
     person = User.objects.filter(email=holder).first()
     if person is None:
@@ -173,7 +184,10 @@ def demo_card_issue(*, state: Path, holder: str, issuers: list[str]) -> DemoCard
     issuer = demo_issuer(person, issuers)
     if issuer is None:
         return DemoCardResult(f"Demo card: nobody may issue {holder} a card; run seed_demo.")
-    if state.exists() or card_active_for(person) is not None:
+    active = card_active_for(person)
+    if state.exists() and active is not None and not active.has_signing_key:
+        return demo_signing_key_add(state=state, card=active, issuer=issuer)
+    if state.exists() or active is not None:
         return DemoCardResult(
             f"Demo card: {state} is kept as it is. To issue it again, sign in with a "
             f"registrar's card and use the registrar page (Identity checks)."
@@ -190,20 +204,28 @@ def demo_card_issue(*, state: Path, holder: str, issuers: list[str]) -> DemoCard
             branch=DEMO_BRANCH,
             registrar=issuer,
         )
-        public_key = agent.generate_key(pin=DEFAULT_PIN)
+        keys, proofs = {}, {}
+        for slot in (piv.SLOT_AUTHENTICATION, piv.SLOT_SIGNATURE):
+            keys[slot] = _spki_b64(agent.generate_key(pin=DEFAULT_PIN, slot=slot))
         challenge = issuance_challenge(session=session, check_id=check.pk, registrar=issuer)
-        proof = agent.prove_possession(challenge=base64.b64decode(challenge), pin=DEFAULT_PIN)
-        spki = public_key.public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        pending = issuance_certificate_sign(
+        for slot in keys:
+            proof = agent.prove_possession(
+                challenge=base64.b64decode(challenge), pin=DEFAULT_PIN, slot=slot
+            )
+            proofs[slot] = base64.b64encode(proof).decode("ascii")
+        pending = issuance_certificates_sign(
             session=session,
             check_id=check.pk,
-            public_key=base64.b64encode(spki).decode("ascii"),
-            proof=base64.b64encode(proof).decode("ascii"),
+            public_key=keys[piv.SLOT_AUTHENTICATION],
+            proof=proofs[piv.SLOT_AUTHENTICATION],
+            signing_public_key=keys[piv.SLOT_SIGNATURE],
+            signing_proof=proofs[piv.SLOT_SIGNATURE],
             registrar=issuer,
         )
         agent.write_certificate(bytes(pending.certificate_der), pin=DEFAULT_PIN)
+        agent.write_certificate(
+            bytes(pending.signing_certificate_der), pin=DEFAULT_PIN, slot=piv.SLOT_SIGNATURE
+        )
         card = issuance_confirm(
             session=session,
             check_id=check.pk,
@@ -216,5 +238,55 @@ def demo_card_issue(*, state: Path, holder: str, issuers: list[str]) -> DemoCard
     return DemoCardResult(
         f"Demo card issued to {holder} by {issuer.email} (serial "
         f"{card.serial_number[:12]}…, PIN {DEFAULT_PIN}), in {state}.",
+        card=card,
+    )
+
+
+def demo_signing_key_add(*, state: Path, card: Card, issuer: User) -> DemoCardResult:
+    """Give the demo card in `state`, issued before slot 9C, its signature key, as the
+    registrar's page does (`card_signing_key_add`): a new identity check, the card's 9A
+    proof that it is `card`, the 9C key generated and proved, its certificate written.
+
+    Only if the file holds `card`'s sign-in certificate; the demo card's PIN is read from
+    its file (a software demo card keeps it in clear)."""
+    source = SoftCardSource.from_file(state)
+    agent = CardAgent(source)
+    pin = source.card.to_state()["pin"]
+    session = import_string(settings.SESSION_ENGINE + ".SessionStore")()
+    try:
+        if agent.certificate() != bytes(card.certificate_der):
+            return DemoCardResult(f"Demo card: {state} holds another card; it is kept as it is.")
+        check = issuance_check_record(
+            session=session,
+            person=card.user,
+            document_type=IdentityDocumentType.PASSPORT,
+            document_last4="DEMO",
+            branch=DEMO_BRANCH,
+            registrar=issuer,
+        )
+        challenge = base64.b64decode(
+            issuance_challenge(session=session, check_id=check.pk, registrar=issuer)
+        )
+        proof = agent.prove_possession(challenge=challenge, pin=pin)
+        signing_key = agent.generate_key(pin=pin, slot=piv.SLOT_SIGNATURE)
+        signing_proof = agent.prove_possession(
+            challenge=challenge, pin=pin, slot=piv.SLOT_SIGNATURE
+        )
+        card = card_signing_key_add(
+            session=session,
+            check_id=check.pk,
+            proof=base64.b64encode(proof).decode("ascii"),
+            signing_public_key=_spki_b64(signing_key),
+            signing_proof=base64.b64encode(signing_proof).decode("ascii"),
+            registrar=issuer,
+        )
+        agent.write_certificate(
+            bytes(card.signing_certificate_der), pin=pin, slot=piv.SLOT_SIGNATURE
+        )
+    except (AgentError, errors.CardError) as failure:
+        return DemoCardResult(f"Demo card: no signature key added: {failure}", failed=True)
+    return DemoCardResult(
+        f"Demo card in {state}: signature key added by {issuer.email} (signing serial "
+        f"{card.signing_serial_number[:12]}…).",
         card=card,
     )

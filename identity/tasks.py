@@ -121,3 +121,32 @@ def cards_pending_abandon_task() -> int:
     """Every ten minutes (CELERY_BEAT_SCHEDULE): revoke, as abandoned, the certificates the
     card CA signed that no registrar confirmed within the issuance's lifetime."""
     return cards_pending_abandon(older_than=CHECK_LIFETIME)
+
+
+# --- Webhooks to services (identity/webhooks.py) ------------------------------------------
+
+
+@shared_task
+def client_webhook_delivery_send(delivery_id: int) -> None:
+    """The first attempt of a service's delivery, right after its commit; a failure waits
+    for the sweep (no Celery retry: the row says when)."""
+    from identity.webhooks import client_webhook_attempt
+
+    client_webhook_attempt(delivery_id=delivery_id)
+
+
+@shared_task
+def client_webhook_deliveries_sweep() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): attempt the services' deliveries that are due."""
+    from identity.webhooks import client_webhook_deliveries_sweep as sweep
+
+    return sweep()
+
+
+@shared_task
+def signature_requests_expire() -> int:
+    """Every five minutes (CELERY_BEAT_SCHEDULE): close the signature requests past their
+    expiry; each service hears signature_request.expired."""
+    from identity.signing.services import signature_requests_expire as expire
+
+    return expire()

@@ -15,27 +15,28 @@ one of its orders is paid or cancelled and when a parcel of it is picked up
   the address we checked (no second DNS answer in between).
 """
 
-import hashlib
-import hmac
-import http.client
-import ipaddress
-import json
-import secrets
-import socket
-import ssl
 import time
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import webhooks as signed
 from core.enqueue import enqueue_on_commit
-from core.sealed import key_sealer
+from core.webhooks import (  # noqa: F401 - the names this module always offered
+    BACKOFF,
+    CLAIM_LEASE,
+    EXCERPT_MAX,
+    MAX_ATTEMPTS,
+    ROTATION_OVERLAP,
+    SIGNATURE_HEADER,
+    SWEEP_BATCH,
+    URL_MAX,
+    PostResult,
+    signature_header,
+    webhook_post,
+)
 from identity.audit import audit_record
 from marketplace import lock_objects
 from marketplace.errors import WebhookEndpointMissing, WebhookUrlRefused
@@ -53,159 +54,31 @@ from marketplace.models import (
 from marketplace.webhook_selectors import access_store_webhooks_manage
 
 S = ShipmentStatus
-SIGNATURE_HEADER = "Uniqc-Signature"
-# Waits after the 1st, 2nd … failed attempt; after the last one the delivery has failed.
-BACKOFF = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=12),
-)
-MAX_ATTEMPTS = len(BACKOFF) + 1
-# A claimed attempt whose worker died is due again after this (longer than any call).
-CLAIM_LEASE = timedelta(minutes=2)
-# How long the previous secret still signs after a rotation.
-ROTATION_OVERLAP = timedelta(hours=24)
-EXCERPT_MAX = 200
-URL_MAX = 500
-SWEEP_BATCH = 100
 
+# Signing, the back-off and where we may send live in core.webhooks (shared with the
+# services' webhooks, identity/webhooks.py); what follows is the stores' part.
 
-# --- Signing ------------------------------------------------------------------------------
-
-
-def signature_header(*, secrets_: list[str], timestamp: int, body: bytes) -> str:
-    """`t=<unix>,v1=<hex>[,v1=<hex>]`: HMAC-SHA256 of `<t>.<body>` under each secret."""
-    signed = str(timestamp).encode() + b"." + body
-    parts = [f"t={timestamp}"]
-    for secret in secrets_:
-        digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-        parts.append(f"v1={digest}")
-    return ",".join(parts)
-
-
-def _seal(secret: str) -> str:
-    return key_sealer().encrypt(secret.encode()).decode()
-
-
-def _unseal(sealed: str) -> str:
-    return key_sealer().decrypt(sealed.encode()).decode()
+_seal = signed.secret_seal
+_unseal = signed.secret_unseal
+_secret_new = signed.secret_new
 
 
 def endpoint_signing_secrets(endpoint: WebhookEndpoint, *, now: Any = None) -> list[str]:
     """The secrets that sign now: the current one, then the previous one until its end."""
-    now = now or timezone.now()
-    found = [_unseal(endpoint.secret_sealed)]
-    if endpoint.previous_secret_sealed and endpoint.previous_secret_expires_at > now:
-        found.append(_unseal(endpoint.previous_secret_sealed))
-    return found
-
-
-def _secret_new() -> str:
-    return f"whsec_{secrets.token_urlsafe(32)}"
-
-
-# --- Where we may send ------------------------------------------------------------------
-
-
-def _address_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    return signed.signing_secrets(
+        secret_sealed=endpoint.secret_sealed,
+        previous_secret_sealed=endpoint.previous_secret_sealed,
+        previous_secret_expires_at=endpoint.previous_secret_expires_at,
+        now=now,
+    )
 
 
 def webhook_url_check(url: str) -> tuple[str, str, int, str]:
-    """The scheme, host, port and one checked address to connect to for `url`; raise
-    WebhookUrlRefused unless it is https (http too when MARKETPLACE_WEBHOOK_ALLOW_PRIVATE)
-    and every address its host resolves to is public (or private ones are allowed)."""
-    allow_private = settings.MARKETPLACE_WEBHOOK_ALLOW_PRIVATE
-    if not isinstance(url, str) or len(url) > URL_MAX or any(c.isspace() for c in url):
-        raise WebhookUrlRefused(_("Give a web address of at most 500 characters."))
+    """core.webhooks.webhook_url_check, its refusal as the marketplace's coded error."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise WebhookUrlRefused(_("This is not a web address.")) from None
-    allowed_schemes = ("https", "http") if allow_private else ("https",)
-    if parts.scheme not in allowed_schemes:
-        raise WebhookUrlRefused(_("The address must start with https://."))
-    if not parts.hostname or parts.username or parts.password:
-        raise WebhookUrlRefused(_("The address needs a host name, without a user or password."))
-    port = port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        raise WebhookUrlRefused(_("The host name of this address is not found.")) from None
-    addresses = [info[4][0] for info in infos]
-    if not addresses:
-        raise WebhookUrlRefused(_("The host name of this address is not found."))
-    if not allow_private and not all(_address_public(a) for a in addresses):
-        raise WebhookUrlRefused(
-            _("The address is on a private network: webhooks go to public addresses only.")
-        )
-    return parts.scheme, parts.hostname, port, addresses[0]
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address we checked, whatever the DNS says now."""
-
-    def __init__(self, host: str, address: str, **kwargs: Any) -> None:
-        super().__init__(host, **kwargs)
-        self._address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """Connects to the address we checked; the certificate is checked for the host name."""
-
-    def __init__(self, host: str, address: str, **kwargs: Any) -> None:
-        super().__init__(host, context=ssl.create_default_context(), **kwargs)
-        self._address = address
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
-
-
-@dataclass(frozen=True)
-class PostResult:
-    status: int | None
-    excerpt: str
-    error: str
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-
-def webhook_post(*, url: str, body: bytes, headers: dict[str, str]) -> PostResult:
-    """POST `body` to `url` once, with a short timeout and no redirect followed (a 3xx
-    is a failure); never raises for the receiver's faults."""
-    try:
-        scheme, host, port, address = webhook_url_check(url)
-    except WebhookUrlRefused as refused:
-        return PostResult(None, "", str(refused.message)[:EXCERPT_MAX])
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(
-        host, address, port=port, timeout=settings.MARKETPLACE_WEBHOOK_TIMEOUT_SECONDS
-    )
-    try:
-        connection.request("POST", target, body=body, headers=headers)
-        response = connection.getresponse()
-        excerpt = response.read(1024).decode("utf-8", errors="replace")[:EXCERPT_MAX]
-        return PostResult(response.status, excerpt, "")
-    except TimeoutError:
-        return PostResult(None, "", "timeout")
-    except (OSError, http.client.HTTPException) as error:
-        return PostResult(None, "", f"{type(error).__name__}: {error}"[:EXCERPT_MAX])
-    finally:
-        connection.close()
+        return signed.webhook_url_check(url)
+    except signed.WebhookUrlRefused as refused:
+        raise WebhookUrlRefused(refused.message) from None
 
 
 # --- The owner's endpoint -----------------------------------------------------------------
@@ -299,14 +172,8 @@ def webhook_secret_rotate(*, endpoint: WebhookEndpoint, acting_user: Any) -> str
 # --- Events -------------------------------------------------------------------------------
 
 
-def _event_id() -> str:
-    return f"evt_{secrets.token_hex(12)}"
-
-
-def _body(*, event_id: str, event_type: str, created: int, data: dict) -> str:
-    """The body as sent: compact JSON, keys sorted, UTF-8 (stored as it goes out)."""
-    document = {"id": event_id, "type": event_type, "created": created, "data": data}
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_event_id = signed.event_id_new
+_body = signed.event_body
 
 
 def _money(value: Any) -> str:
@@ -497,15 +364,13 @@ def webhook_delivery_attempt(*, delivery_id: int) -> WebhookAttempt | None:
     endpoint = delivery.endpoint
     body = delivery.payload.encode()
     timestamp = int(time.time())
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "Uniqc-Webhooks/1",
-        "Uniqc-Event-Id": delivery.event_id,
-        "Uniqc-Event-Type": delivery.event_type,
-        SIGNATURE_HEADER: signature_header(
-            secrets_=endpoint_signing_secrets(endpoint), timestamp=timestamp, body=body
-        ),
-    }
+    headers = signed.event_headers(
+        event_id=delivery.event_id,
+        event_type=delivery.event_type,
+        body=body,
+        secrets_=endpoint_signing_secrets(endpoint),
+        timestamp=timestamp,
+    )
     result = webhook_post(url=endpoint.url, body=body, headers=headers)
     return _outcome_record(delivery=delivery, attempt=attempt, result=result)
 
@@ -521,12 +386,7 @@ def _outcome_record(
     attempt.error = result.error
     attempt.succeeded = result.succeeded
     attempt.save()
-    if result.succeeded:
-        status, next_at = WebhookDeliveryStatus.SUCCEEDED, None
-    elif attempt.number >= MAX_ATTEMPTS:
-        status, next_at = WebhookDeliveryStatus.FAILED, None
-    else:
-        status, next_at = WebhookDeliveryStatus.PENDING, now + BACKOFF[attempt.number - 1]
+    status, next_at = signed.delivery_outcome(attempt_number=attempt.number, result=result, now=now)
     # Only the latest attempt records its outcome: one whose lease ran out while it
     # waited, and that another worker took over, does not overwrite the newer one.
     WebhookDelivery.objects.filter(pk=delivery.pk, attempts=attempt.number).update(

@@ -233,6 +233,14 @@ def _test_payment_page() -> str:
     return reverse("payments:test_payment", args=[payment.intent_id])
 
 
+def _demo_payable_page() -> str:
+    """The demo city's parking ticket for the shopper (civic/payable_demo.py)."""
+    from civic.models import Payable
+
+    payable = Payable.objects.get(reference="DEMO-CONST-0001")
+    return reverse("civic:payable", args=[payable.public_id])
+
+
 def _kiosk_screen() -> dict[str, str]:
     """The cookie of a screen set up as the demo kiosk (lockers.demo), as the activation
     page leaves it."""
@@ -247,6 +255,18 @@ def _kiosk_screen() -> dict[str, str]:
 
 def _registrar_search_with_results() -> str:
     return reverse("card:registrar") + "?q=Tremblay"
+
+
+def _vault_document(kind: str, name: str = "vault:document") -> Callable[[], str]:
+    """A page of the demo shopper's safe about their document of `kind` (identity/vault/demo.py)."""
+
+    def path() -> str:
+        from identity.models import VaultDocument
+
+        document = VaultDocument.objects.get(owner__email=SHOPPER, kind=kind)
+        return reverse(name, args=[document.public_id])
+
+    return path
 
 
 PAGES = [
@@ -343,6 +363,21 @@ PAGES = [
     ),
     Page("catalogue, signed in", "catalogue:search", SHOPPER),
     Page("a missing page, signed in", "/compte/nulle-part/", SHOPPER, status=404),
+    # The shopper's safe: a statement, a receipt the law keeps, the journal, the export
+    Page("my safe", "vault:home", SHOPPER),
+    Page("a document in my safe", _vault_document("membership_statement"), SHOPPER),
+    Page("a receipt the law keeps", _vault_document("receipt"), SHOPPER),
+    Page("delete a document?", _vault_document("membership_statement", "vault:delete"), SHOPPER),
+    Page("delete a kept receipt?", _vault_document("receipt", "vault:delete"), SHOPPER),
+    Page(
+        "share a document, nothing chosen",
+        _vault_document("membership_statement", "vault:share"),
+        SHOPPER,
+        status=400,
+        post={},
+    ),
+    Page("journal of my safe", "vault:log", SHOPPER),
+    Page("export my safe", "vault:export", SHOPPER),
     Page("test payment", _test_payment_page, SHOPPER),
     Page(
         "test payment with errors",
@@ -505,6 +540,16 @@ PAGES = [
     Page(
         "counter search, too short", lambda: reverse("card:registrar") + "?q=a", REGISTRAR, "high"
     ),
+    # Payables: an amount a city asks (civic/payables.py)
+    Page("payables search", "civic:payable_search"),
+    Page("payables search, addressed to the shopper", "civic:payable_search", SHOPPER),
+    Page(
+        "payables search, no such code",
+        "civic:payable_search",
+        status=404,
+        post={"reference": "DEMO-CONST-0001", "payment_code": "AAAA-BBBB-CCCC"},
+    ),
+    Page("payable of the shopper", _demo_payable_page, SHOPPER),
     # The coop's administrator
     Page("admin index", "admin:index", ADMIN, "high", admin=True),
     Page("admin: people", "admin:identity_user_changelist", ADMIN, "high", admin=True),
@@ -518,7 +563,7 @@ def demo_pages_data() -> None:
     """The demo data, and a shopper with a history: a card issued at the counter, a
     passkey, a service they signed in to. Needs the card CA settings of the test."""
     from config.management.commands.seed_demo import demo_seed
-    from identity.card.ca import card_certificate_issue
+    from identity.card.ca import card_certificate_issue, card_signing_certificate_issue
     from identity.card.services import card_register, identity_check_record
     from identity.demo import DEMO_BRANCH
     from identity.models import IdentityDocumentType, OidcClaimRelease, Passkey, User
@@ -540,6 +585,10 @@ def demo_pages_data() -> None:
         certificate=card_certificate_issue(public_key=key.public_key(), user=shopper),
         identity_check=check,
         registrar=registrar,
+        signing_certificate=card_signing_certificate_issue(
+            public_key=ec.generate_private_key(ec.SECP256R1()).public_key(),
+            pseudonym="d3e0" * 8,
+        ),
     )
     # Made as identity's passkey tests make theirs: the WebAuthn ceremony is not the point.
     Passkey.objects.create(

@@ -62,22 +62,32 @@ def certificate_for(public_key: ec.EllipticCurvePublicKey, *, padding: int = 0) 
     return builder.sign(_ISSUER_KEY, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
-def personalised_card(*, padding: int = 600, **kwargs) -> VirtualPivCard:
-    """A card as issued: a slot 9A key, its certificate (over 256 bytes), the holder's PIN."""
+def _certificate_object(certificate_der: bytes) -> bytes:
+    return piv.tlv(0x70, certificate_der) + piv.tlv(0x71, b"\x00") + piv.tlv(0xFE, b"")
+
+
+def personalised_card(*, padding: int = 600, signing: bool = True, **kwargs) -> VirtualPivCard:
+    """A card as issued: a slot 9A key, its certificate (over 256 bytes), the holder's PIN;
+    and unless `signing` is False (a card issued before slot 9C), a slot 9C key and its
+    certificate."""
     key = ec.generate_private_key(ec.SECP256R1())
-    content = (
-        piv.tlv(0x70, certificate_for(key.public_key(), padding=padding))
-        + piv.tlv(0x71, b"\x00")
-        + piv.tlv(0xFE, b"")
-    )
+    keys = {piv.SLOT_AUTHENTICATION: key}
+    objects = {
+        piv.OBJECT_AUTHENTICATION_CERTIFICATE: _certificate_object(
+            certificate_for(key.public_key(), padding=padding)
+        )
+    }
+    if signing:
+        signing_key = keys[piv.SLOT_SIGNATURE] = ec.generate_private_key(ec.SECP256R1())
+        objects[piv.OBJECT_SIGNATURE_CERTIFICATE] = _certificate_object(
+            certificate_for(signing_key.public_key())
+        )
     kwargs.setdefault("pin", PIN)
-    return VirtualPivCard(
-        private_key=key, objects={piv.OBJECT_AUTHENTICATION_CERTIFICATE: content}, **kwargs
-    )
+    return VirtualPivCard(keys=keys, objects=objects, **kwargs)
 
 
-def card_certificate(card: VirtualPivCard) -> x509.Certificate:
-    content = card.objects[piv.OBJECT_AUTHENTICATION_CERTIFICATE]
+def card_certificate(card: VirtualPivCard, slot: int = piv.SLOT_AUTHENTICATION) -> x509.Certificate:
+    content = card.objects[piv.SLOT_CERTIFICATE_OBJECTS[slot]]
     return x509.load_der_x509_certificate(piv.tlv_find(content, 0x70))
 
 

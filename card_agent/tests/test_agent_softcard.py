@@ -146,7 +146,16 @@ def test_certificate_and_status(agent, card):
         "demo": True,
         "readers": [DEMO_READER],
         "card": True,
+        "signingKey": True,
     }
+
+
+def test_status_of_a_card_issued_before_slot_9c_says_no_signing_key():
+    from .conftest import personalised_card
+
+    agent = CardAgent(SoftCardSource(personalised_card(signing=False)))
+    status = agent.status()
+    assert status["card"] is True and status["signingKey"] is False
 
 
 def test_a_blank_card_has_no_certificate():

@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
@@ -380,3 +382,65 @@ def test_nested_or_non_object_json_is_a_bad_request(bridge, source, body):
     connection.close()
     assert response.status == 400 and error["error"] == "bad_request"
     assert source.instructions == []
+
+
+def test_issuance_of_the_9c_key_through_the_bridge(registrar_bridge):
+    """The same steps with "slot": "9c": a second key, proved over the 9C context, its
+    certificate in 5FC10A; the 9A key and certificate stay as they were."""
+
+    def post(path, body):
+        return request(registrar_bridge, "POST", path, body=body, headers={"Origin": ALLOWED})
+
+    _, answer = post("/registrar/key", {"pin": "123456"})
+    authentication_key = serialization.load_der_public_key(base64.b64decode(answer["publicKey"]))
+    response, answer = post("/registrar/key", {"pin": "123456", "slot": "9c"})
+    assert response.status == 200
+    signing_key = serialization.load_der_public_key(base64.b64decode(answer["publicKey"]))
+    assert signing_key != authentication_key
+    challenge = b"\x5b" * 32
+    response, answer = post(
+        "/registrar/challenge",
+        {"challenge": base64.b64encode(challenge).decode(), "pin": "123456", "slot": "9c"},
+    )
+    assert response.status == 200
+    signature = base64.b64decode(answer["signature"], validate=True)
+    signing_key.verify(
+        signature,
+        webeid.possession_digest(challenge, piv.SLOT_SIGNATURE),
+        ec.ECDSA(Prehashed(hashes.SHA256())),
+    )
+    with pytest.raises(InvalidSignature):  # not over the 9A context
+        signing_key.verify(
+            signature, webeid.possession_digest(challenge), ec.ECDSA(Prehashed(hashes.SHA256()))
+        )
+    for slot, key in (("9a", authentication_key), ("9c", signing_key)):
+        response, _ = post(
+            "/registrar/certificate",
+            {
+                "certificate": base64.b64encode(certificate_for(key)).decode(),
+                "pin": "123456",
+                "slot": slot,
+            },
+        )
+        assert response.status == 200
+    card = registrar_bridge.agent.source.card
+    assert card.keys[piv.SLOT_AUTHENTICATION].public_key() == authentication_key
+    agent = registrar_bridge.agent
+    signing = serialization.load_der_public_key(
+        x509.load_der_x509_certificate(agent.signing_certificate())
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    assert signing == signing_key
+
+
+@pytest.mark.parametrize("slot", ["9d", "9A", "", 156, None])
+def test_a_registrar_operation_for_another_slot_is_a_bad_request(registrar_bridge, slot):
+    response, error = request(
+        registrar_bridge,
+        "POST",
+        "/registrar/key",
+        body={"pin": "123456", "slot": slot} if slot is not None else {"slot": {}},
+        headers={"Origin": ALLOWED},
+    )
+    assert response.status == 400 and error["error"] == "bad_request"

@@ -10,10 +10,11 @@ import time
 import pytest
 
 from card_agent import agent as agent_module
+from card_agent import piv
 from card_agent.agent import CardAgent, NoCard, PcscCardSource, fixed_pin
 from card_agent.emulator import VirtualPivCard
 
-from .conftest import PIN, certificate_for, personalised_card
+from .conftest import PIN, card_certificate, certificate_for, personalised_card
 from .test_agent_softcard import server_verifies
 
 ORIGIN = "http://127.0.0.1:8000"
@@ -153,3 +154,25 @@ def test_a_cancelled_or_empty_pin_prompt_is_pin_required(monkeypatch, typed):
     request = agent_module.PinRequest("sign", ORIGIN, 3)
     with pytest.raises(agent_module.PinRequired):
         agent_module.terminal_pin_provider(request)
+
+
+def test_the_signing_certificate_is_shown_with_signing(softcard_file, capsys):
+    arguments = ["--softcard", str(softcard_file), "certificate", "--signing"]
+    assert agent_module.main(arguments) == 0
+    card = VirtualPivCard.load_or_create(softcard_file)
+    serial = card_certificate(card, piv.SLOT_SIGNATURE).serial_number
+    assert f"serial:      {serial:x}\n" in capsys.readouterr().out
+
+
+def test_the_terminal_prompt_shows_the_document_before_the_pin(monkeypatch, capsys):
+    prompts = []
+    monkeypatch.setattr(
+        agent_module.getpass, "getpass", lambda prompt: prompts.append(prompt) or PIN
+    )
+    request = agent_module.PinRequest(
+        "sign_document", ORIGIN, 3, "Permis de rénovation", "5f06428ffb494355"
+    )
+    assert agent_module.terminal_pin_provider(request) == PIN
+    shown = capsys.readouterr().err
+    assert "Permis de rénovation" in shown and "5f06428ffb494355" in shown
+    assert prompts == [f"Card PIN for {ORIGIN} (3 tries left): "]

@@ -120,6 +120,7 @@ WITHOUT_READER = [
     "card_agent/tests/test_virtual_card.py",
     "card_agent/tests/test_agent_softcard.py",
     "card_agent/tests/test_bridge.py",
+    "card_agent/tests/test_sign_document.py",
 ]
 
 # Run inside the child pytest: fails the run if Django was imported at any point.

@@ -4,14 +4,18 @@ These tests fail (they do not skip) when pcscd or vpcd is missing; see pcsc_fixt
 """
 
 import base64
+import hashlib
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from card_agent import piv
 from card_agent.agent import CardAgent, NoCard, PcscCardSource, PinBlocked, WrongPin, fixed_pin
 from card_agent.emulator import VirtualPivCard
 
 from .conftest import PIN, VPCD_READER, card_certificate, certificate_for
+from .signed_attributes import minimal
 from .test_agent_softcard import server_verifies
 
 ORIGIN = "https://uniqc.coop"
@@ -82,3 +86,23 @@ def test_console_script_readers_and_certificate(pcsc_card, capsys):
     assert VPCD_READER in capsys.readouterr().out.splitlines()
     assert main(["--reader", VPCD_READER, "certificate"]) == 0
     assert "CN=uniqc:person:42" in capsys.readouterr().out
+
+
+def test_sign_document_with_slot_9c_through_pcsc(agent, pcsc_card):
+    """VERIFY then GENERAL AUTHENTICATE 9C in one card session, through pcscd: the slot's
+    PIN-always rule holds on the real stack, and the card is powered off afterwards."""
+    digest = hashlib.sha256(b"a document").digest()
+    signed = minimal(digest)
+    signature = agent.sign_document(
+        origin=ORIGIN,
+        title="Permis",
+        signed_attributes=signed,
+        document_digest=digest,
+        pin_provider=fixed_pin(PIN),
+    )
+    signing_certificate = card_certificate(pcsc_card, piv.SLOT_SIGNATURE)
+    signing_certificate.public_key().verify(signature, signed, ec.ECDSA(hashes.SHA256()))
+    assert agent.signing_certificate() == signing_certificate.public_bytes(
+        serialization.Encoding.DER
+    )
+    assert pcsc_card.pin_verified is False

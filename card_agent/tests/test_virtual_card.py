@@ -200,7 +200,7 @@ def test_generate_needs_the_pin_unless_in_registrar_mode():
 
 def test_generate_refuses_another_slot_or_algorithm(selected):
     selected.process(verify(PIN))
-    assert sw(selected.process(bytes.fromhex("0047009C05AC03800111"))) == "6A86"
+    assert sw(selected.process(bytes.fromhex("0047009D05AC03800111"))) == "6A86"
     assert sw(selected.process(bytes.fromhex("0047009A05AC03800107"))) == "6A80"
 
 
@@ -326,3 +326,129 @@ def test_the_vpcd_emulator_stops_quietly_when_vpcd_goes_away_mid_answer():
     vpcd.close()
     emulator.serve()  # returns instead of raising
     ours.close()
+
+
+# -- slot 9C: the signature key, PIN always ----------------------------------------------
+
+
+def sign_9c_apdu(digest: bytes) -> bytes:
+    template = piv.tlv(0x7C, piv.tlv(0x82, b"") + piv.tlv(0x81, digest))
+    return bytes([0x00, 0x87, 0x11, 0x9C, len(template)]) + template
+
+
+def signature_of(response: bytes) -> bytes:
+    return piv.tlv_find(piv.tlv_find(response[:-2], 0x7C), 0x82)
+
+
+def test_9c_signs_with_its_own_key_after_a_verify(selected):
+    digest = hashlib.sha256(b"signed attributes").digest()
+    selected.process(verify(PIN))
+    response = selected.process(sign_9c_apdu(digest))
+    assert sw(response) == "9000"
+    signing_key = selected.keys[piv.SLOT_SIGNATURE].public_key()
+    signing_key.verify(signature_of(response), b"signed attributes", ec.ECDSA(hashes.SHA256()))
+    assert signing_key != selected.private_key.public_key()
+
+
+def test_9c_without_a_verify_in_this_session_is_refused(selected):
+    assert sw(selected.process(sign_9c_apdu(b"\x01" * 32))) == "6982"
+
+
+def test_9c_after_a_verify_of_an_earlier_session_is_refused(selected):
+    selected.process(verify(PIN))
+    selected.reset()
+    selected.process(SELECT)
+    assert sw(selected.process(sign_9c_apdu(b"\x01" * 32))) == "6982"
+
+
+def test_9c_signs_once_per_verify(selected):
+    selected.process(verify(PIN))
+    assert sw(selected.process(sign_9c_apdu(b"\x01" * 32))) == "9000"
+    assert sw(selected.process(sign_9c_apdu(b"\x02" * 32))) == "6982"
+    # The status query (VERIFY without data) does not count as a new VERIFY.
+    assert sw(selected.process(bytes.fromhex("00200080"))) == "9000"
+    assert sw(selected.process(sign_9c_apdu(b"\x02" * 32))) == "6982"
+    # 9A is not PIN-always: the session's verification still stands for it.
+    assert sw(selected.process(sign_apdu(b"\x03" * 32))) == "9000"
+    selected.process(verify(PIN))
+    assert sw(selected.process(sign_9c_apdu(b"\x02" * 32))) == "9000"
+
+
+def test_9c_after_a_wrong_pin_or_a_reset_of_the_status_is_refused(selected):
+    selected.process(verify(PIN))
+    selected.process(verify("111111"))
+    assert sw(selected.process(sign_9c_apdu(b"\x01" * 32))) == "6982"
+    selected.process(verify(PIN))
+    selected.process(bytes.fromhex("00 20 FF 80".replace(" ", "")))
+    assert sw(selected.process(sign_9c_apdu(b"\x01" * 32))) == "6982"
+
+
+def test_9c_without_a_key_is_not_found():
+    card = personalised_card(signing=False)
+    card.process(SELECT)
+    card.process(verify(PIN))
+    assert sw(card.process(sign_9c_apdu(b"\x01" * 32))) == "6A88"
+
+
+def test_generate_9c_leaves_the_9a_key_alone(selected):
+    authentication_key = selected.private_key
+    selected.process(verify(PIN))
+    response = selected.process(bytes.fromhex("0047009C05AC03800111"))
+    assert sw(response) == "9000"
+    point = piv.tlv_find(piv.tlv_find(response[:-2], b"\x7f\x49"), 0x86)
+    public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    assert public == selected.keys[piv.SLOT_SIGNATURE].public_key()
+    assert selected.private_key is authentication_key
+
+
+def test_get_data_reads_the_signature_certificate(selected):
+    response = selected.process(bytes.fromhex("00CB3FFF0000055C035FC10A0000"))
+    assert sw(response) == "9000"
+    content = piv.tlv_find(response[:-2], 0x53)
+    assert piv.tlv_find(content, 0x70) == card_certificate(
+        selected, piv.SLOT_SIGNATURE
+    ).public_bytes(serialization.Encoding.DER)
+
+
+def test_state_v2_keeps_both_keys(tmp_path):
+    card = personalised_card()
+    path = tmp_path / "card.json"
+    card.save(path)
+    state = json.loads(path.read_text())
+    assert state["format"] == "uniqc-virtual-piv:2"
+    assert set(state["keys"]) == {"9a", "9c"}
+    again = VirtualPivCard.load_or_create(path)
+    for slot in (piv.SLOT_AUTHENTICATION, piv.SLOT_SIGNATURE):
+        assert again.keys[slot].private_numbers() == card.keys[slot].private_numbers()
+
+
+def test_a_version_1_state_loads_as_slot_9a_only(tmp_path):
+    key = ec.generate_private_key(ec.SECP256R1())
+    path = tmp_path / "card.json"
+    path.write_text(
+        json.dumps(
+            {
+                "format": "uniqc-virtual-piv:1",
+                "pin": PIN,
+                "pin_tries_left": 3,
+                "private_key": f"{key.private_numbers().private_value:064x}",
+                "objects": {},
+                "registrar_mode": False,
+            }
+        )
+    )
+    card = VirtualPivCard.load_or_create(path)
+    assert list(card.keys) == [piv.SLOT_AUTHENTICATION]
+    assert card.private_key.private_numbers() == key.private_numbers()
+    card.process(SELECT)
+    card.process(verify(PIN))
+    assert sw(card.process(sign_apdu(b"\x01" * 32))) == "9000"
+    card.process(verify(PIN))
+    assert sw(card.process(sign_9c_apdu(b"\x01" * 32))) == "6A88"
+    card.save(path)  # saved again, it is a version 2 file
+    assert json.loads(path.read_text())["keys"].keys() == {"9a"}
+
+
+def test_an_unknown_state_format_is_refused():
+    with pytest.raises(ValueError, match="format"):
+        VirtualPivCard.from_state({"format": "uniqc-virtual-piv:9", "pin": PIN})

@@ -85,6 +85,7 @@ MACHINE_ENDPOINTS = [
     "oidc:revoke",
     "oidc:jwks",
     "oidc:discovery",
+    "card:tsa",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -363,6 +364,16 @@ CELERY_BEAT_SCHEDULE = {
     "marketplace-webhook-deliveries-sweep": {
         "task": "marketplace.tasks.webhook_deliveries_sweep",
         "schedule": crontab(minute="*"),
+    },
+    # Webhooks to services (OIDC clients) due again after a failure (identity/webhooks.py).
+    "identity-client-webhook-deliveries-sweep": {
+        "task": "identity.tasks.client_webhook_deliveries_sweep",
+        "schedule": crontab(minute="*"),
+    },
+    # Signature requests past their expiry (identity/signing/services.py).
+    "identity-signature-requests-expire": {
+        "task": "identity.tasks.signature_requests_expire",
+        "schedule": crontab(minute="*/5"),
     },
     # Pickup reminders and expiry of parcels waiting in lockers.
     "lockers-parcels-expiry": {

@@ -38,27 +38,48 @@ def discovery_issuer(issuer: str) -> str:
         fail(f"no discovery document at {url} ({error}). Is Uniqc running (`make run`)?")
 
 
-def register(*, name: str, base_url: str, settings_module: str) -> dict[str, str]:
-    command = [
-        sys.executable,
-        "manage.py",
-        "oidc_client",
-        "create",
-        "--name",
-        name,
-        "--redirect-uri",
-        f"{base_url}/auth/callback",
-        "--post-logout-uri",
-        f"{base_url}/",
-        "--json",
-    ]
+def uniqc_command(arguments: list[str], *, settings_module: str) -> dict[str, str]:
+    """Run one of Uniqc's management commands with --json and return what it printed."""
+    command = [sys.executable, "manage.py", *arguments, "--json"]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module}
     result = subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)
         command, cwd=UNIQC_ROOT, env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
-        fail(f"`manage.py oidc_client create` failed:\n{result.stderr}")
+        fail(f"`manage.py {' '.join(arguments[:2])}` failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def register(*, name: str, base_url: str, settings_module: str) -> dict[str, str]:
+    return uniqc_command(
+        [
+            "oidc_client",
+            "create",
+            "--name",
+            name,
+            "--redirect-uri",
+            f"{base_url}/auth/callback",
+            "--post-logout-uri",
+            f"{base_url}/",
+        ],
+        settings_module=settings_module,
+    )
+
+
+def payables_enable(*, client_id: str, base_url: str, settings_module: str) -> str:
+    """Let the client create payables (scope, payee account on Uniqc's offline gateway) and
+    register its webhook endpoint; returns the endpoint's signing secret (shown once)."""
+    answer = uniqc_command(
+        [
+            "civic_city_setup",
+            "--client-id",
+            client_id,
+            "--webhook-url",
+            f"{base_url}/uniqc/webhooks",
+        ],
+        settings_module=settings_module,
+    )
+    return answer["webhook_secret"]
 
 
 def main() -> None:
@@ -83,6 +104,9 @@ def main() -> None:
     if named != issuer:
         fail(f"Uniqc at {issuer} calls itself {named}: set SITE_URL or --issuer to agree.")
     client = register(name=options.name, base_url=base_url, settings_module=options.uniqc_settings)
+    webhook_secret = payables_enable(
+        client_id=client["client_id"], base_url=base_url, settings_module=options.uniqc_settings
+    )
 
     ENV_FILE.write_text(
         "# Written by setup_client.py; keep it out of git (it holds a secret).\n"
@@ -90,6 +114,7 @@ def main() -> None:
         f"CITY_BASE_URL={base_url}\n"
         f"CITY_CLIENT_ID={client['client_id']}\n"
         f"CITY_CLIENT_SECRET={client['client_secret']}\n"
+        f"CITY_WEBHOOK_SECRET={webhook_secret}\n"
         f"CITY_SECRET_KEY={secrets.token_urlsafe(50)}\n",
         encoding="utf-8",
     )

@@ -214,6 +214,19 @@ class ProofInvalid(CardError):
     message = _("The card’s proof does not match its key: the certificate was not signed.")
 
 
+class SigningKeyReused(CardError):
+    code = "signing_key_reused"
+    message = _("The card’s signature key must be another key than its sign-in key.")
+
+
+class SigningKeyNotAddable(CardError):
+    """Only an active card without a slot 9C key gets one added."""
+
+    code = "signing_key_not_addable"
+    message = _("This card already has a signature key, or is not active.")
+    status = 409
+
+
 class CertificateNotPending(CardError):
     """Nothing issued in this session waits for confirmation under that fingerprint."""
 

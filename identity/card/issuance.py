@@ -3,15 +3,21 @@
 1. `issuance_check_record`: the registrar records the in-person identity check; the
    issuance is bound to it in the session, for CHECK_LIFETIME.
 2. `issuance_challenge`: a random challenge for the card, kept in the session with the
-   check. The card generates its key, then signs the challenge with that new key (slot 9A,
-   GENERAL AUTHENTICATE over `possession_digest(challenge)`): proof that the key to be
-   certified is on the card at the counter.
-3. `issuance_certificate_sign`: the proof is checked against the submitted public key
-   before the CA signs anything; the certificate is recorded at once as a `pending` card
-   (on hold for relying parties), and any earlier pending certificate of the same check is
-   revoked as superseded.
-4. `issuance_confirm`: once the agent wrote the certificate and the person set their PIN,
-   the pending card (named by its fingerprint) becomes the person's active card.
+   check. The card generates its two keys, slot 9A (sign-in) and slot 9C (document
+   signatures), then signs the challenge with each new key (GENERAL AUTHENTICATE over
+   `possession_digest(challenge, slot)`, a digest bound to the slot): proof that both keys
+   to be certified are on the card at the counter.
+3. `issuance_certificates_sign`: both proofs are checked against the submitted public keys
+   before the CA signs anything; both certificates are recorded at once on one `pending`
+   card (on hold for relying parties), or neither is; any earlier pending certificate of
+   the same check is revoked as superseded.
+4. `issuance_confirm`: once the agent wrote the certificates and the person set their PIN,
+   the pending card (named by its sign-in certificate's fingerprint) becomes the person's
+   active card.
+
+A card issued before slot 9C existed gets its signature key at the counter on a new
+identity check, without a new card: `card_signing_key_add` (the card proves with its
+active 9A key that it is that card, and with the new 9C key that it holds it).
 
 A pending certificate not confirmed within CHECK_LIFETIME of its signing is revoked as
 abandoned (at confirmation, at the next issuance, and by a Celery beat task every ten
@@ -26,6 +32,7 @@ import secrets
 import time
 from typing import Any
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -35,15 +42,17 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from card_agent.piv import SLOT_AUTHENTICATION, SLOT_SIGNATURE
 from card_agent.webeid import possession_digest
 from identity.card import errors
-from identity.card.ca import card_certificate_issue
-from identity.card.selectors import access_card_issue_to
+from identity.card.ca import card_certificate_issue, card_signing_certificate_issue
+from identity.card.selectors import access_card_issue_to, card_active_for
 from identity.card.services import (
     card_abandon,
     card_activate,
     card_certificate_record,
     card_revoke,
+    card_signing_certificate_record,
     cards_pending_abandon,
     identity_check_record,
 )
@@ -56,6 +65,7 @@ CHALLENGE_BYTES = 32
 CHALLENGE_LIFETIME = 5 * 60  # seconds: generating a key and signing take moments
 PUBLIC_KEY_MAX_LENGTH = 1_000
 PROOF_MAX_LENGTH = 200
+PSEUDONYM_BYTES = 16  # the 9C certificate's subject: 32 hex digits, random per certificate
 
 
 def issuance_check_record(
@@ -149,10 +159,15 @@ def _challenge_take(session: SessionBase) -> bytes:
 
 
 def possession_verify(
-    *, public_key: ec.EllipticCurvePublicKey, challenge: bytes, proof: Any
+    *,
+    public_key: ec.EllipticCurvePublicKey,
+    challenge: bytes,
+    proof: Any,
+    slot: int = SLOT_AUTHENTICATION,
 ) -> None:
     """Raise unless `proof` (base64 DER ECDSA) is the card's signature, with the private
-    key of `public_key`, of `possession_digest(challenge)`."""
+    key of `public_key`, of `possession_digest(challenge, slot)`: a proof made for one
+    slot never stands for the other."""
     if proof is None or proof == "":
         raise errors.ProofMissing("no proof of possession")
     if not isinstance(proof, str) or len(proof) > PROOF_MAX_LENGTH:
@@ -164,37 +179,107 @@ def possession_verify(
     try:
         public_key.verify(
             signature,
-            possession_digest(challenge),
+            possession_digest(challenge, slot),
             ec.ECDSA(Prehashed(hashes.SHA256())),
         )
     except (InvalidSignature, ValueError):
         raise errors.ProofInvalid("the signature does not verify") from None
 
 
-@transaction.atomic
-def issuance_certificate_sign(
-    *, session: SessionBase, check_id: int, public_key: Any, proof: Any, registrar: Any
-) -> Card:
-    """Certify the card's new key for this check's person, once the card proved it holds
-    the key; the certificate is recorded at once as a pending card.
+def _signing_key_parse(signing_public_key: Any, key: ec.EllipticCurvePublicKey) -> Any:
+    """The slot 9C public key, which must be another key than the 9A `key`."""
+    signing_key = public_key_parse(signing_public_key)
+    if signing_key == key:
+        raise errors.SigningKeyReused("the same key for both slots")
+    return signing_key
 
-    The session's challenge is spent whatever the outcome. Earlier pending certificates
-    of this check are revoked as superseded.
+
+def _pseudonym() -> str:
+    return secrets.token_hex(PSEUDONYM_BYTES)
+
+
+@transaction.atomic
+def issuance_certificates_sign(
+    *,
+    session: SessionBase,
+    check_id: int,
+    public_key: Any,
+    proof: Any,
+    signing_public_key: Any,
+    signing_proof: Any,
+    registrar: Any,
+) -> Card:
+    """Certify the card's two new keys for this check's person, once the card proved it
+    holds each (`proof` by the 9A key, `signing_proof` by the 9C key, over the one
+    challenge); both certificates are recorded at once on one pending card, or neither.
+
+    The 9C certificate names a random pseudonym (ADR 0011, decision 2). The session's
+    challenge is spent whatever the outcome. Earlier pending certificates of this check
+    are revoked as superseded.
     """
     check = issuance_check(session=session, check_id=check_id, registrar=registrar)
     if Card.objects.filter(identity_check=check, status=CardStatus.ACTIVE).exists():
         raise errors.IdentityCheckMissing("a card was already issued on this check")
     key = public_key_parse(public_key)
+    signing_key = _signing_key_parse(signing_public_key, key)
     challenge = _challenge_take(session)
     possession_verify(public_key=key, challenge=challenge, proof=proof)
+    possession_verify(
+        public_key=signing_key, challenge=challenge, proof=signing_proof, slot=SLOT_SIGNATURE
+    )
     cards_pending_abandon(older_than=CHECK_LIFETIME)
     for earlier in Card.objects.filter(identity_check=check, status=CardStatus.PENDING):
         card_revoke(card=earlier, reason=CardRevocationReason.REPLACED, acting_user=registrar)
     certificate = card_certificate_issue(public_key=key, user=check.person)
+    signing_certificate = card_signing_certificate_issue(
+        public_key=signing_key, pseudonym=_pseudonym()
+    )
     card = card_certificate_record(
-        person=check.person, certificate=certificate, identity_check=check, registrar=registrar
+        person=check.person,
+        certificate=certificate,
+        identity_check=check,
+        registrar=registrar,
+        signing_certificate=signing_certificate,
     )
     session[SESSION_ISSUANCE] = {"check": check.pk, "card": card.pk}
+    return card
+
+
+@transaction.atomic
+def card_signing_key_add(
+    *,
+    session: SessionBase,
+    check_id: int,
+    proof: Any,
+    signing_public_key: Any,
+    signing_proof: Any,
+    registrar: Any,
+) -> Card:
+    """Give the person's active card, issued before slot 9C existed, a signature key, on
+    this new identity check: the card proves with its certified 9A key (`proof`) that it
+    is that card, and with the new 9C key (`signing_proof`, same challenge) that it holds
+    it; then the CA certifies the 9C key and the card row gets it (audited).
+
+    The session's challenge is spent whatever the outcome, the identity check on success.
+    """
+    check = issuance_check(session=session, check_id=check_id, registrar=registrar)
+    card = card_active_for(check.person)
+    if card is None or card.has_signing_key:
+        raise errors.SigningKeyNotAddable("no active card without a signing key")
+    card_key = x509.load_der_x509_certificate(bytes(card.certificate_der)).public_key()
+    signing_key = _signing_key_parse(signing_public_key, card_key)
+    challenge = _challenge_take(session)
+    possession_verify(public_key=card_key, challenge=challenge, proof=proof)
+    possession_verify(
+        public_key=signing_key, challenge=challenge, proof=signing_proof, slot=SLOT_SIGNATURE
+    )
+    signing_certificate = card_signing_certificate_issue(
+        public_key=signing_key, pseudonym=_pseudonym()
+    )
+    card = card_signing_certificate_record(
+        card=card, signing_certificate=signing_certificate, registrar=registrar
+    )
+    session.pop(SESSION_ISSUANCE, None)  # the check is spent, as by a confirmed card
     return card
 
 

@@ -27,7 +27,8 @@ from core.jsonin import JsonInputError, json_parse
 from identity.assurance import level_satisfies, require_assurance, session_assurance
 from identity.card import errors
 from identity.card.issuance import (
-    issuance_certificate_sign,
+    card_signing_key_add,
+    issuance_certificates_sign,
     issuance_challenge,
     issuance_check,
     issuance_check_record,
@@ -211,20 +212,52 @@ def registrar_challenge(request: HttpRequest, check_id: int) -> JsonResponse:
 @require_POST
 @_registrar_json
 def registrar_certificate(request: HttpRequest, check_id: int) -> JsonResponse:
-    """Sign a certificate for the key generated on the card, once the card proved it holds
-    the key ({"publicKey", "proof"}); it is recorded as pending until the confirmation."""
+    """Sign the certificates of the two keys generated on the card, once the card proved
+    it holds each ({"publicKey", "proof"} for slot 9A, {"signingPublicKey",
+    "signingProof"} for slot 9C); they are recorded as pending until the confirmation."""
     body = _json_body(request)
-    card = issuance_certificate_sign(
+    card = issuance_certificates_sign(
         session=request.session,
         check_id=check_id,
         public_key=body.get("publicKey"),
         proof=body.get("proof"),
+        signing_public_key=body.get("signingPublicKey"),
+        signing_proof=body.get("signingProof"),
         registrar=request.user,
     )
     return JsonResponse(
         {
             "certificate": base64.b64encode(bytes(card.certificate_der)).decode("ascii"),
             "fingerprint": card.fingerprint_sha256,
+            "signingCertificate": _signing_certificate_b64(card),
+        }
+    )
+
+
+def _signing_certificate_b64(card: Card) -> str:
+    return base64.b64encode(bytes(card.signing_certificate_der)).decode("ascii")
+
+
+@never_cache
+@require_POST
+@_registrar_json
+def registrar_signing_key(request: HttpRequest, check_id: int) -> JsonResponse:
+    """Certify a slot 9C key for the person's active card issued without one ({"proof"}
+    by its 9A key, {"signingPublicKey", "signingProof"} by the new key, one challenge);
+    the agent then writes the certificate on the card."""
+    body = _json_body(request)
+    card = card_signing_key_add(
+        session=request.session,
+        check_id=check_id,
+        proof=body.get("proof"),
+        signing_public_key=body.get("signingPublicKey"),
+        signing_proof=body.get("signingProof"),
+        registrar=request.user,
+    )
+    return JsonResponse(
+        {
+            "signingCertificate": _signing_certificate_b64(card),
+            "redirect": reverse("card:registrar_card", args=[card.pk]),
         }
     )
 

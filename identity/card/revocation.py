@@ -1,6 +1,11 @@
 """Revocation published for relying parties: a CRL and OCSP answers, both signed by the
 issuing CA, both built from the card records, so a revocation shows at once.
 
+A card has up to two certificates, sign-in (9A) and signing (9C), with one status: both
+serials are answered alike. The coop's service certificates (the timestamp authority's,
+ServiceCertificate rows) are answered too: `good` while active or retired (what they
+signed stays valid), `revoked` once revoked.
+
 The CRL's DER is cached for ten seconds; revoking a card clears the cache at once.
 
 Every certificate the CA signs has a card row from the moment it is signed, so OCSP never
@@ -22,8 +27,13 @@ from cryptography.x509 import ocsp
 from django.core.cache import cache
 
 from identity.card.ca import issuing_ca
-from identity.card.selectors import card_by_serial, cards_revoked_for_crl
-from identity.models import Card, CardRevocationReason, CardStatus
+from identity.card.selectors import (
+    card_by_any_serial,
+    cards_revoked_for_crl,
+    service_certificate_by_serial,
+    service_certificates_revoked_for_crl,
+)
+from identity.models import Card, CardRevocationReason, CardStatus, ServiceCertificateStatus
 
 CRL_CACHE_KEY = "card:crl:der"
 CRL_CACHE_SECONDS = 10
@@ -55,9 +65,22 @@ def _revocation_time(card: Card) -> datetime.datetime:
     return card.revoked_at or card.issued_at
 
 
+def _crl_entry(
+    serial_hex: str, revoked_at: datetime.datetime, reason: x509.ReasonFlags
+) -> x509.RevokedCertificate:
+    entry = (
+        x509.RevokedCertificateBuilder()
+        .serial_number(int(serial_hex, 16))
+        .revocation_date(revoked_at)
+    )
+    if reason != x509.ReasonFlags.unspecified:
+        entry = entry.add_extension(x509.CRLReason(reason), critical=False)
+    return entry.build()
+
+
 def crl_build() -> x509.CertificateRevocationList:
     """A CRL of every certificate whose card is not active (pending, suspended, revoked),
-    valid for an hour from now."""
+    both of its keys, and of every revoked service certificate; valid for an hour."""
     ca = issuing_ca()
     now = _now()
     builder = (
@@ -72,15 +95,15 @@ def crl_build() -> x509.CertificateRevocationList:
         )
     )
     for card in cards_revoked_for_crl():
-        entry = (
-            x509.RevokedCertificateBuilder()
-            .serial_number(int(card.serial_number, 16))
-            .revocation_date(_revocation_time(card))
+        for serial in (card.serial_number, card.signing_serial_number):
+            if serial:
+                builder = builder.add_revoked_certificate(
+                    _crl_entry(serial, _revocation_time(card), _reason(card))
+                )
+    for service in service_certificates_revoked_for_crl():
+        builder = builder.add_revoked_certificate(
+            _crl_entry(service.serial_number, service.revoked_at, x509.ReasonFlags.unspecified)
         )
-        reason = _reason(card)
-        if reason != x509.ReasonFlags.unspecified:
-            entry = entry.add_extension(x509.CRLReason(reason), critical=False)
-        builder = builder.add_revoked_certificate(entry.build())
     return builder.sign(ca.private_key, hashes.SHA256())
 
 
@@ -122,8 +145,9 @@ def ocsp_malformed() -> bytes:
 
 def ocsp_respond(request_der: bytes) -> bytes:
     """The DER OCSP response to a DER OCSP request: for a serial of our issuing CA, good
-    (active card) or revoked (pending: on hold; suspended; revoked), unknown only for a
-    serial it never signed; `unauthorized` for another CA; `malformedRequest` for garbage."""
+    (active card; active or retired service certificate) or revoked (pending: on hold;
+    suspended; revoked), unknown only for a serial it never signed; `unauthorized` for
+    another CA; `malformedRequest` for garbage."""
     try:
         request = ocsp.load_der_ocsp_request(request_der)
         serial = request.serial_number
@@ -143,9 +167,17 @@ def ocsp_respond(request_der: bytes) -> bytes:
         return ocsp.OCSPResponseBuilder.build_unsuccessful(
             ocsp.OCSPResponseStatus.UNAUTHORIZED
         ).public_bytes(serialization.Encoding.DER)
-    card = card_by_serial(serial)
+    card = card_by_any_serial(serial)
+    service = service_certificate_by_serial(serial) if card is None else None
     revocation_time = revocation_reason = None
-    if card is None:
+    if service is not None:
+        if service.status == ServiceCertificateStatus.REVOKED:
+            status = ocsp.OCSPCertStatus.REVOKED
+            revocation_time = service.revoked_at
+            revocation_reason = x509.ReasonFlags.unspecified
+        else:
+            status = ocsp.OCSPCertStatus.GOOD
+    elif card is None:
         status = ocsp.OCSPCertStatus.UNKNOWN
     elif card.status == CardStatus.ACTIVE:
         status = ocsp.OCSPCertStatus.GOOD
@@ -172,3 +204,14 @@ def ocsp_respond(request_der: bytes) -> bytes:
     if nonce is not None:
         builder = builder.add_extension(nonce, critical=False)
     return builder.sign(ca.private_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def ocsp_answer_for(certificate: x509.Certificate) -> bytes:
+    """Our responder's DER answer about `certificate` (issued by our issuing CA), made in
+    this process: what a signed PDF's DSS embeds."""
+    request = (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate(certificate, issuing_ca().certificate, hashes.SHA256())
+        .build()
+    )
+    return ocsp_respond(request.public_bytes(serialization.Encoding.DER))

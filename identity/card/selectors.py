@@ -3,11 +3,11 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from identity.assurance import level_satisfies
 from identity.card import errors
-from identity.models import Card, CardStatus
+from identity.models import Card, CardStatus, ServiceCertificate, ServiceCertificateStatus
 
 # The level a registrar's own session must be at to act on other people's cards (check a
 # document, issue, revoke): signed in with their own card.
@@ -92,11 +92,44 @@ def card_by_serial(serial_number: int) -> Card | None:
     return Card.objects.filter(serial_number=card_serial_hex(serial_number)).first()
 
 
+def card_by_any_serial(serial_number: int) -> Card | None:
+    """The card whose sign-in (9A) or signing (9C) certificate has this serial: both
+    certificates share the card's status."""
+    serial = card_serial_hex(serial_number)
+    return Card.objects.filter(Q(serial_number=serial) | Q(signing_serial_number=serial)).first()
+
+
+def card_by_signing_fingerprint(fingerprint_sha256: str) -> Card | None:
+    """The card whose signing (9C) certificate has this SHA-256 fingerprint."""
+    return (
+        Card.objects.select_related("user")
+        .filter(signing_fingerprint_sha256=fingerprint_sha256)
+        .exclude(signing_fingerprint_sha256="")
+        .first()
+    )
+
+
+def service_certificate_by_serial(serial_number: int) -> ServiceCertificate | None:
+    return ServiceCertificate.objects.filter(serial_number=card_serial_hex(serial_number)).first()
+
+
 def cards_revoked_for_crl() -> QuerySet[Card]:
-    """Certificates a relying party must refuse: revoked cards, and suspended or pending
-    (signed, not yet confirmed) ones, which are on hold."""
+    """Cards whose certificates (both keys) a relying party must refuse: revoked cards, and
+    suspended or pending (signed, not yet confirmed) ones, which are on hold."""
     return (
         Card.objects.exclude(status=CardStatus.ACTIVE)
-        .only("serial_number", "status", "revocation_reason", "revoked_at", "issued_at")
+        .only(
+            "serial_number",
+            "signing_serial_number",
+            "status",
+            "revocation_reason",
+            "revoked_at",
+            "issued_at",
+        )
         .order_by("id")
     )
+
+
+def service_certificates_revoked_for_crl() -> QuerySet[ServiceCertificate]:
+    """The coop's service certificates that were revoked (a retired one stays good)."""
+    return ServiceCertificate.objects.filter(status=ServiceCertificateStatus.REVOKED).order_by("id")

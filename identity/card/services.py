@@ -78,13 +78,19 @@ def identity_check_record(
 
 @transaction.atomic
 def card_certificate_record(
-    *, person: User, certificate: x509.Certificate, identity_check: IdentityCheck, registrar: Any
+    *,
+    person: User,
+    certificate: x509.Certificate,
+    identity_check: IdentityCheck,
+    registrar: Any,
+    signing_certificate: x509.Certificate | None = None,
 ) -> Card:
-    """Record a certificate the CA just signed for `person`'s new card, as `pending`.
+    """Record a certificate the CA just signed for `person`'s new card, as `pending`, with
+    the certificate of the card's slot 9C signing key if there is one.
 
     It is on hold for relying parties (CRL, OCSP) and refused at sign-in until
-    `card_activate`. The certificate must come from our issuing CA and name the person;
-    the identity check must be of this person.
+    `card_activate`. The certificates must come from our issuing CA; the sign-in one names
+    the person, the signing one a pseudonym; the identity check must be of this person.
     """
     access_card_issue_to(registrar=registrar, person=person)
     if identity_check.person_id != person.pk:
@@ -103,6 +109,7 @@ def card_certificate_record(
         issued_by=registrar,
         not_after=certificate.not_valid_after_utc,
         identity_check=identity_check,
+        **(_signing_columns(signing_certificate) if signing_certificate is not None else {}),
     )
     card.full_clean()
     card.save()
@@ -111,6 +118,53 @@ def card_certificate_record(
         action="card.certificate_sign",
         acting_user=registrar,
         log="Card certificate signed, pending confirmation",
+    )
+    return card
+
+
+def _signing_columns(certificate: x509.Certificate) -> dict[str, Any]:
+    """The Card columns of a slot 9C certificate, once it is checked to be our issuing
+    CA's and to name a pseudonym (never the person)."""
+    if certificate.issuer != issuing_certificate().subject:
+        raise errors.CardCertificateMismatch("signing certificate from another issuer")
+    pseudonyms = certificate.subject.get_attributes_for_oid(x509.NameOID.PSEUDONYM)
+    if len(pseudonyms) != 1 or certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME):
+        raise errors.CardCertificateMismatch("a signing certificate names a pseudonym only")
+    return {
+        "signing_serial_number": card_serial_hex(certificate.serial_number),
+        "signing_certificate_der": certificate.public_bytes(serialization.Encoding.DER),
+        "signing_fingerprint_sha256": certificate_fingerprint(certificate),
+        "signing_pseudonym": pseudonyms[0].value,
+    }
+
+
+@transaction.atomic
+def card_signing_certificate_record(
+    *, card: Card, signing_certificate: x509.Certificate, registrar: Any
+) -> Card:
+    """Add the certificate of a slot 9C key to `card`, an active card issued without one
+    (before slot 9C existed); audited. A card that has a signing key keeps it."""
+    access_card_issue_to(registrar=registrar, person=card.user)
+    columns = _signing_columns(signing_certificate)
+    updated = Card.objects.filter(
+        pk=card.pk, status=CardStatus.ACTIVE, signing_serial_number=""
+    ).update(**columns)
+    if not updated:
+        raise errors.SigningKeyNotAddable("the card is not active or has a signing key")
+    card.refresh_from_db()
+    audit_record(
+        acting_user=registrar,
+        action="card.signing_key_add",
+        target=card,
+        subject_user=card.user,
+        detail={"serial": card.serial_number, "signing_serial": card.signing_serial_number},
+    )
+    security_logger.info(
+        "Card signing key added: serial=%s signing_serial=%s person=%s by=%s",
+        card.serial_number,
+        card.signing_serial_number,
+        card.user.public_id,
+        registrar.pk,
     )
     return card
 
@@ -147,10 +201,16 @@ def card_activate(*, card: Card, registrar: Any) -> Card:
 
 @transaction.atomic
 def card_register(
-    *, person: User, certificate: x509.Certificate, identity_check: IdentityCheck, registrar: Any
+    *,
+    person: User,
+    certificate: x509.Certificate,
+    identity_check: IdentityCheck,
+    registrar: Any,
+    signing_certificate: x509.Certificate | None = None,
 ) -> Card:
-    """Keep the certificate the CA issued for `person`'s new card as their active card:
-    record it (unless it is recorded already) and activate it."""
+    """Keep the certificate the CA issued for `person`'s new card (and that of its slot
+    9C key, if any) as their active card: record it (unless it is recorded already) and
+    activate it."""
     card = Card.objects.filter(fingerprint_sha256=certificate_fingerprint(certificate)).first()
     if card is None:
         card = card_certificate_record(
@@ -158,6 +218,7 @@ def card_register(
             certificate=certificate,
             identity_check=identity_check,
             registrar=registrar,
+            signing_certificate=signing_certificate,
         )
     elif card.user_id != person.pk or card.identity_check_id != identity_check.pk:
         raise errors.CardCertificateMismatch("the certificate is recorded for another issuance")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("crl.der", views.crl, name="crl"),
     path("ocsp", views.ocsp, name="ocsp"),
     path("ocsp/<path:encoded>", views.ocsp_get, name="ocsp_get"),
+    path("horodatage", views.tsa, name="tsa"),
     # The registrar's counter at a partner branch.
     path("guichet/", registrar.registrar_search, name="registrar"),
     path("guichet/personne/<uuid:public_id>/", registrar.registrar_person, name="registrar_person"),
@@ -29,6 +30,11 @@ urlpatterns = [
         "guichet/verification/<int:check_id>/confirmation",
         registrar.registrar_confirm,
         name="registrar_confirm",
+    ),
+    path(
+        "guichet/verification/<int:check_id>/cle-de-signature",
+        registrar.registrar_signing_key,
+        name="registrar_signing_key",
     ),
     path("guichet/carte/<int:card_id>/", registrar.registrar_card, name="registrar_card"),
 ]

@@ -23,7 +23,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from core.jsonin import JsonInputError, json_parse
 from identity.card import errors
-from identity.card.ca import issuing_certificate
+from identity.card.ca import DOCUMENT_SIGNING, issuing_certificate
 from identity.card.selectors import card_by_fingerprint
 from identity.models import Card, CardStatus
 
@@ -144,19 +144,24 @@ def certificate_validity_check(certificate: x509.Certificate, *, now: datetime.d
 
 
 def certificate_purpose_check(certificate: x509.Certificate) -> None:
-    """The key may make digital signatures, for client authentication."""
+    """The key may make digital signatures, for client authentication, and is not a
+    document-signing key: the card's slot 9C certificate never signs anyone in."""
     try:
         key_usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound as exc:
         raise errors.CertificatePurposeInvalid("no key usage") from exc
     if not key_usage.digital_signature:
         raise errors.CertificatePurposeInvalid("key usage lacks digitalSignature")
+    if key_usage.content_commitment:
+        raise errors.CertificatePurposeInvalid("key usage has nonRepudiation: a signing key")
     try:
         extended = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound as exc:
         raise errors.CertificatePurposeInvalid("no extended key usage") from exc
     if ExtendedKeyUsageOID.CLIENT_AUTH not in extended:
         raise errors.CertificatePurposeInvalid("extended key usage lacks clientAuth")
+    if DOCUMENT_SIGNING in extended:
+        raise errors.CertificatePurposeInvalid("extended key usage has documentSigning")
 
 
 def certificate_chain_check(certificate: x509.Certificate) -> None:

@@ -24,6 +24,8 @@ from identity.card.revocation import crl_der, ocsp_malformed, ocsp_respond
 from identity.card.selectors import card_active_for, cards_of
 from identity.card.services import card_declare_lost, card_nonce_issue, card_token_authenticate
 from identity.ratelimit import client_ip
+from identity.signing.tsa import REQUEST_MAX_BYTES as TSA_REQUEST_MAX_BYTES
+from identity.signing.tsa import tsa_answer
 
 # A request body larger than the largest token and its envelope is refused unread.
 TOKEN_REQUEST_MAX_BYTES = 20_000
@@ -131,6 +133,30 @@ def ocsp_get(request: HttpRequest, encoded: str) -> HttpResponse:
 def _ocsp_response(der: bytes) -> HttpResponse:
     response = HttpResponse(der, content_type="application/ocsp-response")
     response["Cache-Control"] = "no-cache"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def tsa(request: HttpRequest) -> HttpResponse:
+    """The timestamp authority (RFC 3161 over HTTP), public: a DER TimeStampReq in the
+    body. A refused request is a TimeStampResp with status rejection; an unreadable one is
+    also answered 400; one without a length 411, a too large one 413, another content
+    type 415."""
+    if request.content_type != "application/timestamp-query":
+        return HttpResponse(status=415)
+    length = request.headers.get("Content-Length", "")
+    if not length.isdigit():
+        return HttpResponse(status=411)
+    if int(length) > TSA_REQUEST_MAX_BYTES:
+        return HttpResponse(status=413)
+    answer = tsa_answer(request.body)
+    response = HttpResponse(
+        answer.der,
+        content_type="application/timestamp-reply",
+        status=400 if answer.malformed else 200,
+    )
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -72,7 +72,13 @@ SCOPE_PERMISSIONS = {
     ),
     "payables": _("Send you amounts to pay (tickets, permit fees) and hear when they are paid"),
 }
-CONSENT_LABELS = {**CLAIM_LABELS, **SCOPE_PERMISSIONS}
+# What a release row may name besides claims: documents the person released to the service
+# from their safe (identity.vault, identity.signing); never asked for at sign-in.
+RELEASE_LABELS = {
+    "shared_document": _("A document from your safe, shared by you"),
+    "signed_document": _("A document you signed at its request"),
+}
+CONSENT_LABELS = {**CLAIM_LABELS, **SCOPE_PERMISSIONS, **RELEASE_LABELS}
 
 
 # Every supported claim with `essential` and a few `values` fits in far less.

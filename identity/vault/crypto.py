@@ -30,7 +30,7 @@ A blob is one self-describing byte string (all lengths fixed but the last):
     72      12    nonce of the content
     84      n+16  content ciphertext with its GCM tag
 
-The test vectors in identity/tests/vault/test_crypto.py fix these bytes.
+docs/vault.md gives test vectors (checked by identity/tests/vault/test_vectors.py).
 """
 
 import base64

@@ -1,14 +1,16 @@
 """The whole card sign-in in Chromium, nothing faked: the sign-in page -> the agent's bridge
 -> pyscard -> pcscd -> vpcd -> the virtual card -> back to the server -> signed in at `high`.
 
-The card is issued as a registrar's workstation issues it: a blank card generates its key
-(registrar mode), the test CA certifies that key, the agent writes the certificate and the
-holder's PIN, and the card is registered. The bridge runs in page PIN entry mode, the only
-mode in which a browser alone can type the PIN. Like card_agent/tests, these tests
-fail (never skip) without pcscd and vpcd: see card_agent/tests/pcsc_fixtures.py.
+The card is issued as a registrar's workstation issues it: a blank card generates its keys
+(registrar mode; slot 9A to sign in, slot 9C to sign documents), the test CA certifies
+them, the agent writes the certificates and the holder's PIN, and the card is registered.
+The bridge runs in page PIN entry mode, the only mode in which a browser alone can type
+the PIN. Like card_agent/tests, these tests fail (never skip) without pcscd and vpcd: see
+card_agent/tests/pcsc_fixtures.py.
 """
 
 import contextlib
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,10 +22,11 @@ from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext
 
+from card_agent import piv
 from card_agent.emulator import DEFAULT_PIN, VirtualPivCard
 from conftest import csp_violations_watch
 from identity.assurance import SESSION_ACR, SESSION_AMR
-from identity.card.ca import card_certificate_issue
+from identity.card.ca import card_certificate_issue, card_signing_certificate_issue
 from identity.card.services import card_register, card_revoke, identity_check_record
 from identity.models import Card, CardRevocationReason, IdentityDocumentType, User
 from identity.oidc.services import oidc_client_create
@@ -89,9 +92,23 @@ def issued(make_person, agent, vpcd_emulator, card_settings) -> Issued:
     public_key = agent.generate_key(pin=None)  # GENERATE ASYMMETRIC KEY PAIR, on the card
     certificate = card_certificate_issue(public_key=public_key, user=person)
     agent.write_certificate(certificate.public_bytes(serialization.Encoding.DER), pin=None)
+    # The document signature key, slot 9C, with its pseudonymous certificate.
+    signing_key = agent.generate_key(pin=None, slot=piv.SLOT_SIGNATURE)
+    signing_certificate = card_signing_certificate_issue(
+        public_key=signing_key, pseudonym=secrets.token_hex(16)
+    )
+    agent.write_certificate(
+        signing_certificate.public_bytes(serialization.Encoding.DER),
+        pin=None,
+        slot=piv.SLOT_SIGNATURE,
+    )
     agent.change_pin(old_pin=DEFAULT_PIN, new_pin=PIN)  # CHANGE REFERENCE DATA
     card = card_register(
-        person=person, certificate=certificate, identity_check=check, registrar=registrar
+        person=person,
+        certificate=certificate,
+        identity_check=check,
+        registrar=registrar,
+        signing_certificate=signing_certificate,
     )
     virtual_card = vpcd_emulator.card
     assert virtual_card.registrar_mode is False  # the holder's PIN ended the blank state

@@ -17,10 +17,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from civic import payable_demo
 from civic.demo_tenders import tenders_demo_load
 from coop_governance import demo as governance_demo
 from core.demo import DemoSummary
 from identity import demo as identity_demo
+from identity.vault.demo import vault_demo_load
 from lockers import demo as lockers_demo
 from marketplace import demo as marketplace_demo
 from marketplace.demo_store_api import store_api_demo_sign_in
@@ -46,6 +48,8 @@ def demo_seed() -> DemoSummary:
     lockers_demo.demo_load(summary=summary)
     stores = marketplace_demo.demo_load(summary=summary, people=people)
     governance_demo.demo_load(summary=summary, people=people, stores=stores)
+    vault_demo_load(summary=summary, people=people)
+    payable_demo.demo_load(summary=summary, people=people)
     tenders_demo_load(summary=summary, people=people)
     return summary
 

@@ -1,7 +1,11 @@
 // The registrar's card personalisation page: the card agent on this workstation (started
-// with --registrar) generates the key on the card, the card signs the coop's challenge with
-// it (proof of possession), the coop certifies the key, the agent writes the certificate
-// and the person sets their PIN; then the coop registers the card.
+// with --registrar) generates the card's two keys (slot 9A to sign in, slot 9C to sign
+// documents), the card signs the coop's challenge with each (proofs of possession), the
+// coop certifies both keys, the agent writes both certificates and the person sets their
+// PIN; then the coop registers the card.
+// For a person whose active card was issued without a signature key, the page can instead
+// add one to that card: the card proves with its sign-in key that it is that card, then
+// the new 9C key is generated, proved, certified and written.
 // PINs go to the local agent only, never to the coop's server.
 (function () {
   "use strict";
@@ -19,6 +23,7 @@
   var currentPin = null;
   var fingerprint = null;
   var pinSet = false;
+  var signingAdded = null;
 
   function Failure(code, message, details) {
     this.code = code; this.message = message; this.details = details || {};
@@ -83,9 +88,74 @@
     form.querySelector("button[type=submit]").disabled = isBusy;
   }
 
+  function prove(challenge, pin, slot) {
+    return agentCall("/registrar/challenge", {challenge: challenge, pin: pin, slot: slot})
+      .then(function (answer) { return answer.signature; });
+  }
+  function write(certificate, pin, slot) {
+    return agentCall("/registrar/certificate", {certificate: certificate, pin: pin, slot: slot});
+  }
+
   agentCall("/status").then(cardReady).catch(function (failure) {
     say(explain(failure), true);
   });
+
+  var signingForm = document.getElementById("registrar-signing-key");
+  if (signingForm) {
+    signingForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var pin = signingForm.elements.holder_pin.value;
+      if (!PIN_PATTERN.test(pin)) {
+        say(text.pin_format, true);
+        signingForm.elements.holder_pin.focus();
+        return;
+      }
+      busy(signingForm, true);
+      say(text.working_proof, false);
+      var challenge = null;
+      // Certified earlier on this page but not yet written: only write it.
+      var certified = signingAdded ? Promise.resolve(signingAdded) : agentCall("/status")
+        .then(cardReady)
+        .then(function (status) {
+          // Never replace a signature key: the card of this person has none yet.
+          if (status.signingKey) { throw new Failure("has_signing_key"); }
+          return serverCall(urls.challenge, {});
+        })
+        .then(function (issued) {
+          challenge = issued.challenge;
+          // First the card shows it is the person's card (its certified sign-in key)...
+          return prove(challenge, pin, "9a");
+        })
+        .then(function (proof) {
+          say(text.working_key, false);
+          return agentCall("/registrar/key", {pin: pin, slot: "9c"}).then(function (key) {
+            return prove(challenge, pin, "9c").then(function (signingProof) {
+              say(text.working_certificate, false);
+              return serverCall(urls.signing_key, {
+                proof: proof,
+                signingPublicKey: key.publicKey,
+                signingProof: signingProof
+              });
+            });
+          });
+        });
+      certified
+        .then(function (added) {
+          signingAdded = added;
+          say(text.working_write, false);
+          return write(added.signingCertificate, pin, "9c").then(function () { return added; });
+        })
+        .then(function (added) {
+          signingForm.elements.holder_pin.value = "";
+          window.location.assign(added.redirect);
+        })
+        .catch(function (failure) {
+          signingForm.elements.holder_pin.value = "";
+          say(explain(failure), true);
+          busy(signingForm, false);
+        });
+    });
+  }
 
   cardForm.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -99,20 +169,35 @@
     say(text.working_key, false);
     agentCall("/status")
       .then(cardReady)
-      .then(function () { return agentCall("/registrar/key", {pin: pin}); })
+      .then(function () { return agentCall("/registrar/key", {pin: pin, slot: "9a"}); })
       .then(function (key) {
-        // Proof of possession: the card signs the coop's challenge with the new key.
+        return agentCall("/registrar/key", {pin: pin, slot: "9c"}).then(function (signingKey) {
+          return {key: key.publicKey, signingKey: signingKey.publicKey};
+        });
+      })
+      .then(function (keys) {
+        // Proof of possession: the card signs the coop's challenge with each new key.
         say(text.working_proof, false);
         return serverCall(urls.challenge, {}).then(function (issued) {
-          return agentCall("/registrar/challenge", {challenge: issued.challenge, pin: pin});
-        }).then(function (proof) {
+          return prove(issued.challenge, pin, "9a").then(function (proof) {
+            return prove(issued.challenge, pin, "9c").then(function (signingProof) {
+              return {proof: proof, signingProof: signingProof};
+            });
+          });
+        }).then(function (proofs) {
           say(text.working_certificate, false);
-          return serverCall(urls.certificate, {publicKey: key.publicKey, proof: proof.signature});
+          return serverCall(urls.certificate, {
+            publicKey: keys.key,
+            proof: proofs.proof,
+            signingPublicKey: keys.signingKey,
+            signingProof: proofs.signingProof
+          });
         });
       })
       .then(function (issued) {
         say(text.working_write, false);
-        return agentCall("/registrar/certificate", {certificate: issued.certificate, pin: pin})
+        return write(issued.certificate, pin, "9a")
+          .then(function () { return write(issued.signingCertificate, pin, "9c"); })
           .then(function () { return issued; });
       })
       .then(function (issued) {

@@ -28,6 +28,9 @@ UNIQC_ISSUER = os.environ.get("UNIQC_ISSUER", "http://localhost:8000").rstrip("/
 CITY_CLIENT_ID = os.environ.get("CITY_CLIENT_ID", "")
 CITY_CLIENT_SECRET = os.environ.get("CITY_CLIENT_SECRET", "")
 CITY_BASE_URL = os.environ.get("CITY_BASE_URL", "http://127.0.0.1:8010").rstrip("/")
+# The signing secret of the webhooks Uniqc sends this service (payables paid), from
+# `make setup`. Unset, tickets cannot be paid through Uniqc (the page says so).
+CITY_WEBHOOK_SECRET = os.environ.get("CITY_WEBHOOK_SECRET", "")
 # The only claims this service needs: who (a pairwise identifier), adult or not, language.
 UNIQC_SCOPE = "openid age locale"
 

@@ -68,3 +68,55 @@ class Report(models.Model):
     def reference(self) -> str:
         """The number a citizen quotes when calling 311."""
         return f"V-{self.pk:06d}"
+
+
+class TicketStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued, not yet sent to Uniqc")
+    TO_PAY = "to_pay", _("To pay")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Ticket(models.Model):
+    """A parking ticket the city issued, paid through Uniqc: a payable created with the
+    city's own client credentials (docs/payables.md in Uniqc)."""
+
+    citizen_sub = models.CharField(_("Uniqc identifier"), max_length=255, db_index=True)
+    description = models.CharField(_("offence"), max_length=200)
+    amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2)
+    # Stored before the payable is asked for, sent again on every retry.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.ISSUED
+    )
+    payable_id = models.CharField(_("Uniqc payable"), max_length=40, blank=True)
+    pay_url = models.URLField(_("where to pay"), blank=True)
+    payment_code = models.CharField(_("payment code"), max_length=20, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=TicketStatus.values), name="voirie_ticket_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paid", paid_at__isnull=False)
+                | (~Q(status="paid") & Q(paid_at__isnull=True)),
+                name="voirie_ticket_paid_has_date",
+            ),
+            models.UniqueConstraint(
+                fields=["payable_id"], condition=~Q(payable_id=""), name="voirie_ticket_payable"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """The number printed on the ticket, and the payable's reference at Uniqc."""
+        return f"CONST-{self.pk:06d}"

@@ -10,4 +10,8 @@ urlpatterns = [
     path("auth/callback", views.auth_callback, name="auth_callback"),
     path("auth/logout", views.sign_out, name="sign_out"),
     path("signalements/nouveau", views.report_new, name="report_new"),
+    path("constats/", views.tickets, name="tickets"),
+    path("constats/demonstration", views.ticket_demo, name="ticket_demo"),
+    path("constats/<int:pk>/envoyer", views.ticket_retry, name="ticket_retry"),
+    path("uniqc/webhooks", views.uniqc_webhook, name="uniqc_webhook"),
 ]

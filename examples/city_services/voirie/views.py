@@ -1,21 +1,24 @@
+import json
 import logging
 
 import requests
 from authlib.common.errors import AuthlibBaseError
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from joserfc.errors import JoseError
 
 from voirie.citizens import citizen_from_session, citizen_sign_in, citizen_sign_out
 from voirie.errors import ReportNotAllowedError
 from voirie.forms import ReportForm
-from voirie.selectors import reports_of
-from voirie.services import report_file
+from voirie.payables import PayablesUnavailable, signature_verify
+from voirie.selectors import reports_of, tickets_of
+from voirie.services import report_file, ticket_event_apply, ticket_issue_demo, ticket_send
 from voirie.uniqc import ID_TOKEN_CLAIMS_OPTIONS, callback_url, post_logout_url, uniqc
 
 log = logging.getLogger(__name__)
@@ -121,3 +124,75 @@ def report_new(request: HttpRequest) -> HttpResponse:
             )
             return redirect("voirie:home")
     return render(request, "voirie/report_new.html", {"form": form})
+
+
+# --- Tickets paid through Uniqc --------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def tickets(request: HttpRequest) -> HttpResponse:
+    """The citizen's tickets: what is owed, the link and code to pay it at Uniqc, paid."""
+    citizen = citizen_from_session(request)
+    if citizen is None:
+        return redirect("voirie:sign_in")
+    context = {
+        "tickets": tickets_of(citizen)[:50],
+        "payments_ready": bool(settings.CITY_WEBHOOK_SECRET),
+    }
+    return render(request, "voirie/tickets.html", context)
+
+
+@require_POST
+def ticket_demo(request: HttpRequest) -> HttpResponse:
+    """Issue a demonstration ticket to the signed-in citizen, payable through Uniqc."""
+    citizen = citizen_from_session(request)
+    if citizen is None:
+        return redirect("voirie:sign_in")
+    try:
+        ticket = ticket_issue_demo(citizen=citizen)
+    except PayablesUnavailable as error:
+        log.warning("Uniqc did not create the payable: %s", error)
+        messages.warning(
+            request, _("The ticket is issued, but Uniqc could not be reached to collect it yet.")
+        )
+    else:
+        messages.success(
+            request, _("Ticket %(reference)s issued.") % {"reference": ticket.reference}
+        )
+    return redirect("voirie:tickets")
+
+
+@require_POST
+def ticket_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask Uniqc again for a ticket's payable (same idempotency key: never two)."""
+    citizen = citizen_from_session(request)
+    if citizen is None:
+        return redirect("voirie:sign_in")
+    ticket = tickets_of(citizen).filter(pk=pk).first()
+    if ticket is None:
+        raise Http404
+    try:
+        ticket_send(ticket=ticket)
+    except PayablesUnavailable as error:
+        log.warning("Uniqc did not create the payable: %s", error)
+        messages.warning(request, _("Uniqc could not be reached; try again later."))
+    return redirect("voirie:tickets")
+
+
+@csrf_exempt
+@require_POST
+def uniqc_webhook(request: HttpRequest) -> HttpResponse:
+    """Uniqc's signed events: checked on the raw body before anything is read from it."""
+    header = request.headers.get("Uniqc-Signature", "")
+    if not signature_verify(header, request.body, settings.CITY_WEBHOOK_SECRET):
+        log.warning("webhook with a bad signature refused")
+        return HttpResponse(status=400)
+    try:
+        event = json.loads(request.body)
+    except ValueError:
+        return HttpResponse(status=400)
+    if not isinstance(event, dict):
+        return HttpResponse(status=400)
+    ticket_event_apply(event=event)
+    return HttpResponse(status=204)

@@ -1,4 +1,4 @@
-"""Manage the coop's card certificate authority: `init`, `status`, `crl`."""
+"""Manage the coop's card certificate authority: `init`, `status`, `crl`, `tsa-renew`."""
 
 import sys
 from typing import Any
@@ -25,10 +25,14 @@ class Command(BaseCommand):
         actions.add_parser("status", help="Show the CA's certificates.")
         crl = actions.add_parser("crl", help="Write the current CRL (DER).")
         crl.add_argument("--output", "-o", help="File to write; default: standard output.")
+        actions.add_parser(
+            "tsa-renew",
+            help="Give the timestamp authority a new key and one-year certificate.",
+        )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
-            getattr(self, f"_{action}")(**options)
+            getattr(self, f"_{action.replace('-', '_')}")(**options)
         except (CaAlreadyInitialised, CaNotInitialised) as exc:
             raise CommandError(str(exc)) from exc
 
@@ -70,3 +74,14 @@ class Command(BaseCommand):
             self.stdout.write(f"CRL written to {output} ({len(der)} bytes).")
         else:
             sys.stdout.buffer.write(der)
+
+    def _tsa_renew(self, **options: Any) -> None:
+        from identity.signing.tsa import tsa_certificate_renew
+
+        row = tsa_certificate_renew()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"TSA certificate {row.serial_number} sha256={row.fingerprint_sha256} "
+                f"until {row.not_after:%Y-%m-%d}; the previous one is retired."
+            )
+        )

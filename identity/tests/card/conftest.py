@@ -3,6 +3,7 @@
 import base64
 import datetime
 import json
+import secrets
 from collections.abc import Callable
 
 import pytest
@@ -11,7 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from identity.card.ca import CARD_KEY_USAGE, card_certificate_issue
+from identity.card.ca import CARD_KEY_USAGE, card_certificate_issue, card_signing_certificate_issue
 from identity.card.services import card_register, identity_check_record
 from identity.card.validation import signed_data
 from identity.models import Card, IdentityDocumentType, User
@@ -38,10 +39,31 @@ def card_key() -> ec.EllipticCurvePrivateKey:
 
 
 @pytest.fixture
-def issue_card(registrar) -> Callable[..., Card]:
-    """Check a document, certify `key` for `person`, register the card."""
+def card_signing_key() -> ec.EllipticCurvePrivateKey:
+    """The slot 9C (document signature) key of the `card` fixture."""
+    return ec.generate_private_key(ec.SECP256R1())
 
-    def issue(person: User, key: ec.EllipticCurvePrivateKey) -> Card:
+
+def signing_certificate_issue(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
+    """A 9C certificate for `key` from the test CA, with a random pseudonym as at issuance."""
+    return card_signing_certificate_issue(
+        public_key=key.public_key(), pseudonym=secrets.token_hex(16)
+    )
+
+
+@pytest.fixture
+def issue_card(registrar) -> Callable[..., Card]:
+    """Check a document, certify `key` (slot 9A) and `signing_key` (slot 9C, a new key if
+    not given) for `person`, register the card; `signing=False` makes a card issued
+    before slot 9C, without a signing key."""
+
+    def issue(
+        person: User,
+        key: ec.EllipticCurvePrivateKey,
+        signing_key: ec.EllipticCurvePrivateKey | None = None,
+        *,
+        signing: bool = True,
+    ) -> Card:
         check = identity_check_record(
             person=person,
             document_type=IdentityDocumentType.DRIVERS_LICENCE,
@@ -50,16 +72,25 @@ def issue_card(registrar) -> Callable[..., Card]:
             registrar=registrar,
         )
         certificate = card_certificate_issue(public_key=key.public_key(), user=person)
+        signing_certificate = None
+        if signing:
+            signing_key = signing_key or ec.generate_private_key(ec.SECP256R1())
+            signing_certificate = signing_certificate_issue(signing_key)
         return card_register(
-            person=person, certificate=certificate, identity_check=check, registrar=registrar
+            person=person,
+            certificate=certificate,
+            identity_check=check,
+            registrar=registrar,
+            signing_certificate=signing_certificate,
         )
 
     return issue
 
 
 @pytest.fixture
-def card(alice, card_key, issue_card) -> Card:
-    return issue_card(alice, card_key)
+def card(alice, card_key, card_signing_key, issue_card) -> Card:
+    """Alice's active card: `card_key` in slot 9A, `card_signing_key` in slot 9C."""
+    return issue_card(alice, card_key, card_signing_key)
 
 
 def card_certificate(card: Card) -> x509.Certificate:

@@ -1,13 +1,22 @@
 """`manage.py card_demo_issue`: the demo card goes through the registrar's issuance
-services, proof of possession included, and respects who may issue to whom."""
+services, proof of possession included, with both keys (a demo card made before slot 9C
+gets its signature key on the next run), and respects who may issue to whom."""
+
+import hashlib
+import json
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.management import call_command
 
+from card_agent import piv
 from card_agent.agent import CardAgent, fixed_pin
 from card_agent.softcard import SoftCardSource
+from card_agent.tests.signed_attributes import minimal
 from card_agent.tests.test_agent_softcard import server_verifies
+from identity.audit import audit_events_for
 from identity.models import Card, CardStatus
 from identity.roles import Role
 
@@ -35,9 +44,62 @@ def test_the_demo_shopper_gets_a_card_from_the_demo_registrar(demo_people, tmp_p
     )
     certificate = server_verifies(token, origin=ORIGIN, nonce=NONCE)
     assert certificate.public_bytes(serialization.Encoding.DER) == bytes(card.certificate_der)
+    _signs_a_document(state, card)
     # A second run leaves the card alone.
     call_command("card_demo_issue", state=state)
     assert Card.objects.filter(user=demo_people["shopper"]).count() == 1
+
+
+def _signs_a_document(state, card: Card) -> None:
+    """The demo card signs a document with its slot 9C key, whose certificate the coop
+    recorded on the card's row."""
+    agent = CardAgent(SoftCardSource.from_file(state))
+    assert agent.signing_certificate() == bytes(card.signing_certificate_der)
+    digest = hashlib.sha256(b"a demo document").digest()
+    signed = minimal(digest)
+    signature = agent.sign_document(
+        origin=ORIGIN,
+        title="Demo",
+        signed_attributes=signed,
+        document_digest=digest,
+        pin_provider=fixed_pin("123456"),
+    )
+    certificate = x509.load_der_x509_certificate(bytes(card.signing_certificate_der))
+    certificate.public_key().verify(signature, signed, ec.ECDSA(hashes.SHA256()))
+
+
+def test_a_demo_card_made_before_slot_9c_gets_its_signature_key(demo_people, tmp_path):
+    """`make run` on a checkout whose demo card predates slot 9C: the next run adds the
+    key through the registrar's service, and the card signs documents."""
+    state = tmp_path / "demo-card.json"
+    call_command("card_demo_issue", state=state)
+    card = Card.objects.get(user=demo_people["shopper"])
+    # Back to the card as it was issued before slot 9C: a version 1 file, no 9C columns.
+    saved = json.loads(state.read_text())
+    saved["objects"].pop(piv.OBJECT_SIGNATURE_CERTIFICATE.hex())
+    state.write_text(
+        json.dumps(
+            {
+                **{name: value for name, value in saved.items() if name != "keys"},
+                "format": "uniqc-virtual-piv:1",
+                "private_key": saved["keys"]["9a"],
+            }
+        )
+    )
+    Card.objects.filter(pk=card.pk).update(
+        signing_serial_number="",
+        signing_certificate_der=None,
+        signing_fingerprint_sha256="",
+        signing_pseudonym="",
+    )
+    call_command("card_demo_issue", state=state)
+    card.refresh_from_db()
+    assert card.status == CardStatus.ACTIVE and card.has_signing_key
+    assert audit_events_for(card).filter(action="card.signing_key_add").exists()
+    _signs_a_document(state, card)
+    # A third run changes nothing.
+    call_command("card_demo_issue", state=state)
+    assert audit_events_for(card).filter(action="card.signing_key_add").count() == 1
 
 
 def test_the_demo_registrars_card_comes_from_the_demo_superuser(demo_people, tmp_path):

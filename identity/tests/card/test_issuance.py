@@ -1,7 +1,8 @@
 """Card issuance as an attacker tries it: who may receive a card from whom (finding 3b),
-proof of possession before the CA signs (finding 3c), and certificates signed but never
-confirmed (finding 4): recorded at once, on the CRL, never `unknown` over OCSP, refused at
-sign-in. Each refusal has its own test."""
+proof of possession before the CA signs (finding 3c), for each of the card's two keys (slot
+9A to sign in, slot 9C to sign documents), and certificates signed but never confirmed
+(finding 4): recorded at once, on the CRL, never `unknown` over OCSP, refused at sign-in.
+Each refusal has its own test."""
 
 import base64
 import contextlib
@@ -20,6 +21,7 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from card_agent.piv import SLOT_AUTHENTICATION, SLOT_SIGNATURE
 from card_agent.webeid import possession_digest
 from identity.audit import audit_events_for
 from identity.card import errors, issuance
@@ -69,6 +71,13 @@ def nothing_signed(monkeypatch):
         raise AssertionError("the CA signed a certificate")
 
     monkeypatch.setattr(issuance, "card_certificate_issue", refuse)
+    monkeypatch.setattr(issuance, "card_signing_certificate_issue", refuse)
+
+
+@pytest.fixture
+def signing_key() -> ec.EllipticCurvePrivateKey:
+    """The card's slot 9C key."""
+    return ec.generate_private_key(ec.SECP256R1())
 
 
 def _spki_b64(key) -> str:
@@ -93,9 +102,22 @@ def _challenge(client: Client, check: IdentityCheck) -> bytes:
     return base64.b64decode(response.json()["challenge"])
 
 
-def _proof(key, challenge: bytes) -> str:
-    signature = key.sign(possession_digest(challenge), ec.ECDSA(Prehashed(hashes.SHA256())))
+def _proof(key, challenge: bytes, slot: int = SLOT_AUTHENTICATION) -> str:
+    signature = key.sign(possession_digest(challenge, slot), ec.ECDSA(Prehashed(hashes.SHA256())))
     return base64.b64encode(signature).decode()
+
+
+def _body(card_key, signing_key, challenge: bytes, **changes) -> dict:
+    """A certificate request for both keys, each proved over `challenge`; `changes` replace
+    or (with None) remove fields."""
+    body = {
+        "publicKey": _spki_b64(card_key.public_key()),
+        "proof": _proof(card_key, challenge),
+        "signingPublicKey": _spki_b64(signing_key.public_key()),
+        "signingProof": _proof(signing_key, challenge, SLOT_SIGNATURE),
+    }
+    body.update(changes)
+    return {name: value for name, value in body.items() if value is not None}
 
 
 def _certificate_post(client: Client, check: IdentityCheck, body: dict):
@@ -106,11 +128,10 @@ def _certificate_post(client: Client, check: IdentityCheck, body: dict):
     )
 
 
-def _certify(client: Client, check: IdentityCheck, key) -> dict:
-    proof = _proof(key, _challenge(client, check))
-    response = _certificate_post(
-        client, check, {"publicKey": _spki_b64(key.public_key()), "proof": proof}
-    )
+def _certify(client: Client, check: IdentityCheck, key, signing_key=None) -> dict:
+    signing_key = signing_key or ec.generate_private_key(ec.SECP256R1())
+    body = _body(key, signing_key, _challenge(client, check))
+    response = _certificate_post(client, check, body)
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -226,112 +247,149 @@ def test_a_person_made_registrar_after_the_check_gets_no_certificate(
 # -- proof of possession before the CA signs ---------------------------------------------
 
 
-def test_a_certificate_request_without_proof_is_refused(
-    registrar_client, alice, card_key, nothing_signed
+@pytest.mark.parametrize("missing", ["proof", "signingProof"])
+def test_a_certificate_request_without_a_proof_is_refused(
+    registrar_client, alice, card_key, signing_key, nothing_signed, missing
 ):
     check = _check_record(registrar_client, alice)
-    _challenge(registrar_client, check)
-    response = _certificate_post(
-        registrar_client, check, {"publicKey": _spki_b64(card_key.public_key())}
-    )
+    challenge = _challenge(registrar_client, check)
+    body = _body(card_key, signing_key, challenge, **{missing: None})
+    response = _certificate_post(registrar_client, check, body)
     assert response.status_code == 400
     assert response.json()["error"] == "proof_missing"
     assert not Card.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["publicKey", "signingPublicKey"])
+def test_a_certificate_request_without_either_key_is_refused(
+    registrar_client, alice, card_key, signing_key, nothing_signed, field
+):
+    check = _check_record(registrar_client, alice)
+    challenge = _challenge(registrar_client, check)
+    response = _certificate_post(
+        registrar_client, check, _body(card_key, signing_key, challenge, **{field: None})
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "public_key_invalid"
+    assert not Card.objects.exists()
+
+
+@pytest.mark.parametrize("proved", ["proof", "signingProof"])
 def test_a_proof_made_with_another_key_is_refused(
-    registrar_client, alice, card_key, nothing_signed
+    registrar_client, alice, card_key, signing_key, nothing_signed, proved
 ):
     """The attack: certify a key someone else holds (the victim's), proving with one's own."""
     check = _check_record(registrar_client, alice)
-    proof = _proof(ec.generate_private_key(ec.SECP256R1()), _challenge(registrar_client, check))
-    response = _certificate_post(
-        registrar_client, check, {"publicKey": _spki_b64(card_key.public_key()), "proof": proof}
-    )
+    challenge = _challenge(registrar_client, check)
+    impostor = ec.generate_private_key(ec.SECP256R1())
+    slot = SLOT_AUTHENTICATION if proved == "proof" else SLOT_SIGNATURE
+    body = _body(card_key, signing_key, challenge, **{proved: _proof(impostor, challenge, slot)})
+    response = _certificate_post(registrar_client, check, body)
     assert response.status_code == 400
     assert response.json()["error"] == "proof_invalid"
     assert not Card.objects.exists()
 
 
+def test_a_9a_proof_does_not_certify_the_9c_key(
+    registrar_client, alice, card_key, signing_key, nothing_signed
+):
+    """The 9C key's signature over the 9A context (what a sign-in key's proof is) is not a
+    proof for slot 9C: the digest is bound to the slot."""
+    check = _check_record(registrar_client, alice)
+    challenge = _challenge(registrar_client, check)
+    body = _body(card_key, signing_key, challenge, signingProof=_proof(signing_key, challenge))
+    response = _certificate_post(registrar_client, check, body)
+    assert response.status_code == 400
+    assert response.json()["error"] == "proof_invalid"
+    assert not Card.objects.exists()
+
+
+def test_a_9c_proof_does_not_certify_the_9a_key(
+    registrar_client, alice, card_key, signing_key, nothing_signed
+):
+    check = _check_record(registrar_client, alice)
+    challenge = _challenge(registrar_client, check)
+    body = _body(
+        card_key, signing_key, challenge, proof=_proof(card_key, challenge, SLOT_SIGNATURE)
+    )
+    response = _certificate_post(registrar_client, check, body)
+    assert response.status_code == 400
+    assert response.json()["error"] == "proof_invalid"
+
+
+def test_the_same_key_for_both_slots_is_refused(registrar_client, alice, card_key, nothing_signed):
+    check = _check_record(registrar_client, alice)
+    challenge = _challenge(registrar_client, check)
+    response = _certificate_post(registrar_client, check, _body(card_key, card_key, challenge))
+    assert response.status_code == 400
+    assert response.json()["error"] == "signing_key_reused"
+    assert not Card.objects.exists()
+
+
 def test_a_proof_of_an_earlier_challenge_is_refused(
-    registrar_client, alice, card_key, nothing_signed
+    registrar_client, alice, card_key, signing_key, nothing_signed
 ):
     check = _check_record(registrar_client, alice)
     old = _challenge(registrar_client, check)
     _challenge(registrar_client, check)  # replaces it
-    response = _certificate_post(
-        registrar_client,
-        check,
-        {"publicKey": _spki_b64(card_key.public_key()), "proof": _proof(card_key, old)},
-    )
+    response = _certificate_post(registrar_client, check, _body(card_key, signing_key, old))
     assert response.status_code == 400
     assert response.json()["error"] == "proof_invalid"
     assert not Card.objects.exists()
 
 
 def test_a_signature_of_the_bare_challenge_is_refused(
-    registrar_client, alice, card_key, nothing_signed
+    registrar_client, alice, card_key, signing_key, nothing_signed
 ):
     """The proof is bound to its purpose: a signature over the raw challenge is not one."""
     check = _check_record(registrar_client, alice)
     challenge = _challenge(registrar_client, check)
     signature = card_key.sign(challenge, ec.ECDSA(hashes.SHA256()))
-    response = _certificate_post(
-        registrar_client,
-        check,
-        {
-            "publicKey": _spki_b64(card_key.public_key()),
-            "proof": base64.b64encode(signature).decode(),
-        },
-    )
+    body = _body(card_key, signing_key, challenge, proof=base64.b64encode(signature).decode())
+    response = _certificate_post(registrar_client, check, body)
     assert response.status_code == 400
     assert response.json()["error"] == "proof_invalid"
 
 
+@pytest.mark.parametrize("field", ["proof", "signingProof"])
 @pytest.mark.parametrize("proof", ["not base64!", 12, "AAAA"])
-def test_a_malformed_proof_is_refused(registrar_client, alice, card_key, nothing_signed, proof):
+def test_a_malformed_proof_is_refused(
+    registrar_client, alice, card_key, signing_key, nothing_signed, proof, field
+):
     check = _check_record(registrar_client, alice)
-    _challenge(registrar_client, check)
-    response = _certificate_post(
-        registrar_client, check, {"publicKey": _spki_b64(card_key.public_key()), "proof": proof}
-    )
+    challenge = _challenge(registrar_client, check)
+    body = _body(card_key, signing_key, challenge, **{field: proof})
+    response = _certificate_post(registrar_client, check, body)
     assert response.status_code == 400
     assert response.json()["error"] == "proof_invalid"
     assert not Card.objects.exists()
 
 
-def test_a_proof_without_a_challenge_is_refused(registrar_client, alice, card_key, nothing_signed):
+def test_a_proof_without_a_challenge_is_refused(
+    registrar_client, alice, card_key, signing_key, nothing_signed
+):
     check = _check_record(registrar_client, alice)
-    response = _certificate_post(
-        registrar_client,
-        check,
-        {"publicKey": _spki_b64(card_key.public_key()), "proof": _proof(card_key, b"\0" * 32)},
-    )
+    response = _certificate_post(registrar_client, check, _body(card_key, signing_key, b"\0" * 32))
     assert response.status_code == 409
     assert response.json()["error"] == "challenge_missing"
 
 
-def test_a_challenge_is_spent_by_a_failed_attempt(registrar_client, alice, card_key):
+def test_a_challenge_is_spent_by_a_failed_attempt(registrar_client, alice, card_key, signing_key):
     check = _check_record(registrar_client, alice)
     challenge = _challenge(registrar_client, check)
-    body = {"publicKey": _spki_b64(card_key.public_key())}
+    body = _body(card_key, signing_key, challenge, signingProof=None)
     assert _certificate_post(registrar_client, check, body).status_code == 400
-    body["proof"] = _proof(card_key, challenge)
-    response = _certificate_post(registrar_client, check, body)
+    response = _certificate_post(registrar_client, check, _body(card_key, signing_key, challenge))
     assert response.status_code == 409
     assert response.json()["error"] == "challenge_missing"
 
 
-def test_an_old_challenge_is_refused(registrar_client, alice, card_key, monkeypatch):
+def test_an_old_challenge_is_refused(registrar_client, alice, card_key, signing_key, monkeypatch):
     check = _check_record(registrar_client, alice)
     challenge = _challenge(registrar_client, check)
     later = issuance.time.time() + issuance.CHALLENGE_LIFETIME + 1
     monkeypatch.setattr(issuance.time, "time", lambda: later)
-    response = _certificate_post(
-        registrar_client,
-        check,
-        {"publicKey": _spki_b64(card_key.public_key()), "proof": _proof(card_key, challenge)},
-    )
+    response = _certificate_post(registrar_client, check, _body(card_key, signing_key, challenge))
     assert response.status_code == 409
     assert response.json()["error"] == "challenge_missing"
 
@@ -504,7 +562,7 @@ def test_a_challenge_replayed_from_an_old_copy_of_the_session_is_refused(
     check = _check_record(registrar_client, alice)
     challenge = _challenge(registrar_client, check)
     before = dict(registrar_client.session[issuance.SESSION_ISSUANCE])
-    body = {"publicKey": _spki_b64(card_key.public_key()), "proof": _proof(card_key, challenge)}
+    body = _body(card_key, ec.generate_private_key(ec.SECP256R1()), challenge)
     assert _certificate_post(registrar_client, check, body).status_code == 200
     session = registrar_client.session
     session[issuance.SESSION_ISSUANCE] = before

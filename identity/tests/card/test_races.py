@@ -13,7 +13,7 @@ from core.tests.races import all_at_once, barrier_after
 from identity.card import errors, services
 from identity.card.ca import card_certificate_issue
 from identity.models import Card, CardStatus, IdentityDocumentType
-from identity.tests.card.conftest import card_certificate, token_make
+from identity.tests.card.conftest import card_certificate, signing_certificate_issue, token_make
 
 pytestmark = [
     pytest.mark.services,
@@ -84,3 +84,28 @@ def test_one_nonce_sent_twice_at_once_signs_in_once(card, card_key, monkeypatch)
     with ThreadPoolExecutor(max_workers=2) as pool:
         statuses = sorted(pool.map(submit, [first, second]))
     assert statuses == [200, 400]
+
+
+def test_two_signing_keys_added_at_once_leave_one(
+    alice, card_key, issue_card, registrar, monkeypatch
+):
+    """Two counters adding a slot 9C key to the same card issued before slot 9C: the
+    conditional update keeps the first, the second is refused."""
+    card = issue_card(alice, card_key, signing=False)
+    certificates = [
+        signing_certificate_issue(ec.generate_private_key(ec.SECP256R1())) for _ in range(2)
+    ]
+    # Both threads have checked the certificate before either writes it.
+    barrier_after(monkeypatch, services, "_signing_columns", 2)
+
+    def add(n: int):
+        return services.card_signing_certificate_record(
+            card=card, signing_certificate=certificates[n], registrar=registrar
+        )
+
+    outcomes = all_at_once(add, 2)
+
+    assert sum(isinstance(o, errors.SigningKeyNotAddable) for o in outcomes) == 1
+    card.refresh_from_db()
+    recorded = [c for c in certificates if f"{c.serial_number:x}" == card.signing_serial_number]
+    assert len(recorded) == 1

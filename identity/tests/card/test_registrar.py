@@ -20,7 +20,7 @@ from card_agent import piv
 from card_agent.agent import CardAgent
 from card_agent.bridge import bridge_create
 from card_agent.emulator import VirtualPivCard
-from card_agent.softcard import SoftCardSource
+from card_agent.softcard import SoftCardSource, card_personalised
 from card_agent.webeid import possession_digest
 from identity.card.issuance import SESSION_ISSUANCE
 from identity.card.validation import certificate_fingerprint
@@ -59,18 +59,28 @@ def _challenge(client: Client, check: IdentityCheck) -> bytes:
     return base64.b64decode(response.json()["challenge"])
 
 
-def _proof(key, challenge: bytes) -> str:
+def _proof(key, challenge: bytes, slot: int = piv.SLOT_AUTHENTICATION) -> str:
     """What the card answers to GENERAL AUTHENTICATE over the challenge's digest."""
-    signature = key.sign(possession_digest(challenge), ec.ECDSA(Prehashed(hashes.SHA256())))
+    signature = key.sign(possession_digest(challenge, slot), ec.ECDSA(Prehashed(hashes.SHA256())))
     return base64.b64encode(signature).decode()
 
 
 def _certificate_request(
-    client: Client, check: IdentityCheck, public_key: str, *, proof: str | None = None
+    client: Client,
+    check: IdentityCheck,
+    public_key: str,
+    *,
+    proof: str | None = None,
+    signing_public_key: str | None = None,
+    signing_proof: str | None = None,
 ):
-    body = {"publicKey": public_key}
-    if proof is not None:
-        body["proof"] = proof
+    body = {
+        "publicKey": public_key,
+        "proof": proof,
+        "signingPublicKey": signing_public_key,
+        "signingProof": signing_proof,
+    }
+    body = {name: value for name, value in body.items() if value is not None}
     return client.post(
         reverse("card:registrar_certificate", args=[check.pk]),
         body,
@@ -78,10 +88,19 @@ def _certificate_request(
     )
 
 
-def _certified(client: Client, check: IdentityCheck, key) -> dict:
-    """Ask for a challenge, prove possession of `key` and get its certificate."""
-    proof = _proof(key, _challenge(client, check))
-    response = _certificate_request(client, check, _spki_b64(key.public_key()), proof=proof)
+def _certified(client: Client, check: IdentityCheck, key, signing_key=None) -> dict:
+    """Ask for a challenge, prove possession of `key` (slot 9A) and `signing_key` (slot
+    9C, a new key if not given) and get their certificates."""
+    signing_key = signing_key or ec.generate_private_key(ec.SECP256R1())
+    challenge = _challenge(client, check)
+    response = _certificate_request(
+        client,
+        check,
+        _spki_b64(key.public_key()),
+        proof=_proof(key, challenge),
+        signing_public_key=_spki_b64(signing_key.public_key()),
+        signing_proof=_proof(signing_key, challenge, piv.SLOT_SIGNATURE),
+    )
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -132,7 +151,13 @@ def test_a_registrar_without_their_card_is_sent_to_the_card_sign_in(
 
 
 @pytest.mark.parametrize(
-    "name", ["card:registrar_challenge", "card:registrar_certificate", "card:registrar_confirm"]
+    "name",
+    [
+        "card:registrar_challenge",
+        "card:registrar_certificate",
+        "card:registrar_confirm",
+        "card:registrar_signing_key",
+    ],
 )
 def test_the_registrar_endpoints_refuse_a_password_session(
     client, registrar, alice, card_key, sign_in_at, name
@@ -242,6 +267,12 @@ def test_only_p256_keys_are_certified(registrar_client, alice, key):
     response = _certificate_request(registrar_client, check, _spki_b64(key.public_key()))
     assert response.status_code == 400
     assert response.json()["error"] == "public_key_invalid"
+    p256 = _spki_b64(ec.generate_private_key(ec.SECP256R1()).public_key())
+    response = _certificate_request(
+        registrar_client, check, p256, signing_public_key=_spki_b64(key.public_key())
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "public_key_invalid"
     assert not Card.objects.exists()
 
 
@@ -265,8 +296,16 @@ def test_issuance_through_http_replaces_the_previous_card(
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
-    proof = _proof(card_key, _challenge(registrar_client, check))
-    issued = _certificate_request(registrar_client, check, pem, proof=proof).json()
+    signing_key = ec.generate_private_key(ec.SECP256R1())
+    challenge = _challenge(registrar_client, check)
+    issued = _certificate_request(
+        registrar_client,
+        check,
+        pem,
+        proof=_proof(card_key, challenge),
+        signing_public_key=_spki_b64(signing_key.public_key()),
+        signing_proof=_proof(signing_key, challenge, piv.SLOT_SIGNATURE),
+    ).json()
     certificate = x509.load_der_x509_certificate(base64.b64decode(issued["certificate"]))
     assert certificate.public_key() == card_key.public_key()
     assert issued["fingerprint"] == certificate_fingerprint(certificate)
@@ -274,6 +313,11 @@ def test_issuance_through_http_replaces_the_previous_card(
     pending = Card.objects.get(fingerprint_sha256=issued["fingerprint"])
     assert pending.status == CardStatus.PENDING
     assert pending.serial_number == format(certificate.serial_number, "x")
+    signing_certificate = x509.load_der_x509_certificate(
+        base64.b64decode(issued["signingCertificate"])
+    )
+    assert signing_certificate.public_key() == signing_key.public_key()
+    assert pending.signing_serial_number == format(signing_certificate.serial_number, "x")
     previous.refresh_from_db()
     assert previous.status == CardStatus.ACTIVE
 
@@ -383,6 +427,11 @@ def test_a_registrar_issues_a_card_in_the_browser(
     # The card holds the certificate the coop registered, under the PIN the person chose.
     on_card = piv.tlv_find(blank.objects[piv.OBJECT_AUTHENTICATION_CERTIFICATE], 0x70)
     assert on_card == bytes(card.certificate_der)
+    # And the signature key's certificate in slot 9C's object, for the key made on the card.
+    signing_on_card = piv.tlv_find(blank.objects[piv.OBJECT_SIGNATURE_CERTIFICATE], 0x70)
+    assert signing_on_card == bytes(card.signing_certificate_der)
+    signing_certificate = x509.load_der_x509_certificate(signing_on_card)
+    assert signing_certificate.public_key() == blank.keys[piv.SLOT_SIGNATURE].public_key()
     assert blank.to_state()["pin"] == "975310"
     assert blank.registrar_mode is False
 
@@ -396,3 +445,56 @@ def test_the_card_step_needs_this_sessions_identity_check(
     sign_in_at(other, registrar, "high")
     response = other.get(reverse("card:registrar_issue", args=[check.pk]))
     assert response.status_code == 409
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_registrar_adds_a_signature_key_to_an_older_card_in_the_browser(
+    page, live_server, settings, registrar, make_user, sign_in_at, issue_card
+):
+    """A card issued before slot 9C, in the reader with its holder's PIN: the page proves
+    it is that card, makes the 9C key, gets it certified and writes the certificate."""
+    person = make_user("julie@example.com", given_name="Julie", family_name="Roy")
+    card_key = ec.generate_private_key(ec.SECP256R1())
+    card = issue_card(person, card_key, signing=False)
+    holder_card = card_personalised(
+        pin="975310",
+        keys={piv.SLOT_AUTHENTICATION: card_key},
+        certificates={piv.SLOT_AUTHENTICATION: bytes(card.certificate_der)},
+    )
+    with _registrar_bridge(holder_card, live_server.url) as bridge:
+        settings.CARD_AGENT_URL = f"http://127.0.0.1:{bridge.port}"
+        settings.SITE_URL = live_server.url
+        signed_in = Client()
+        sign_in_at(signed_in, registrar, "high")
+        session = signed_in.cookies[django_settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies(
+            [
+                {"name": name, "value": value, "url": live_server.url}
+                for name, value in [
+                    (django_settings.SESSION_COOKIE_NAME, session),
+                    (django_settings.LANGUAGE_COOKIE_NAME, "en"),
+                ]
+            ]
+        )
+        page.goto(reverse("card:registrar_person", args=[person.public_id]))
+        assert (
+            "issued before document signatures" in page.locator("#person-signing-key").inner_text()
+        )
+        page.get_by_label("Identity document").select_option("passport")
+        page.get_by_label("Last four characters of the document number").fill("J4R1")
+        page.get_by_label("Branch").fill(BRANCH)
+        page.get_by_role("button", name="Record the check").click()
+
+        page.locator("#registrar-holder-pin").fill("975310")
+        page.locator("#registrar-add-signing-key").click()
+        page.wait_for_url("**/guichet/carte/**")
+
+    card.refresh_from_db()
+    assert card.status == CardStatus.ACTIVE and card.has_signing_key
+    assert page.locator("#card-signing-serial").inner_text() == card.signing_serial_number
+    on_card = piv.tlv_find(holder_card.objects[piv.OBJECT_SIGNATURE_CERTIFICATE], 0x70)
+    assert on_card == bytes(card.signing_certificate_der)
+    signing_certificate = x509.load_der_x509_certificate(on_card)
+    assert signing_certificate.public_key() == holder_card.keys[piv.SLOT_SIGNATURE].public_key()
+    assert holder_card.keys[piv.SLOT_AUTHENTICATION] is card_key  # the same card

@@ -1,11 +1,13 @@
 """The vault's fixtures: a vault root of the test's own, people, services and documents."""
 
+import datetime
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
-from identity.models import OidcClient, User, VaultDocument, VaultDocumentKind
+from identity.models import OidcClient, OidcConsent, User, VaultDocument, VaultDocumentKind
 from identity.oidc.services import oidc_client_create
 from identity.vault.services import vault_document_deposit
 
@@ -46,3 +48,23 @@ def deposit(alice) -> Callable[..., VaultDocument]:
         return vault_document_deposit(content=content, **fields)
 
     return make
+
+
+@pytest.fixture
+def connected(alice, city) -> OidcClient:
+    """The city, which alice signed in to (a consent: Connected services lists it)."""
+    OidcConsent.objects.create(
+        user=alice, client=city, claims_asked=["openid"], claims_granted=["openid"]
+    )
+    return city
+
+
+@pytest.fixture
+def move_time(monkeypatch) -> Callable[[datetime.timedelta], None]:
+    """Move every `timezone.now()` forward by a delta from the real time."""
+    real_now = timezone.now
+
+    def move(delta: datetime.timedelta) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + delta)
+
+    return move

@@ -11,11 +11,11 @@ from django.db import connection
 from identity.models import VaultAccess, VaultAction, VaultActorKind, VaultDocument
 from identity.tests.vault.conftest import MARKER
 from identity.vault import crypto, errors, storage
+from identity.vault.services import _document_decrypt as decrypt
 from identity.vault.services import (
     vault_blob_open,
     vault_blob_rewrap,
     vault_blob_seal,
-    vault_document_decrypt,
     vault_document_deposit,
     vault_document_open,
 )
@@ -88,7 +88,7 @@ def test_a_wrapped_key_moved_to_another_row_fails_to_open(alice, deposit):
     )
     second.refresh_from_db()
     with pytest.raises(errors.VaultDecryptionFailed):
-        vault_document_decrypt(second)
+        decrypt(second)
 
 
 def test_a_changed_byte_fails_to_open(alice, deposit, vault_root):
@@ -98,14 +98,14 @@ def test_a_changed_byte_fails_to_open(alice, deposit, vault_root):
     data[3] ^= 1
     path.write_bytes(bytes(data))
     with pytest.raises(errors.VaultDecryptionFailed):
-        vault_document_decrypt(document)
+        decrypt(document)
 
 
 def test_a_key_id_not_configured_fails_clearly(alice, deposit, settings):
     document = deposit()
     settings.VAULT_KEYS = [OTHER_KEY]
     with pytest.raises(errors.VaultKeyUnknown) as refused:
-        vault_document_decrypt(document)
+        decrypt(document)
     assert refused.value.kek_id == document.kek_id
     assert document.kek_id in str(refused.value)
     assert refused.value.code == "vault_key_unknown"
@@ -116,8 +116,8 @@ def test_any_configured_key_opens_and_the_first_wraps(alice, deposit, settings):
     settings.VAULT_KEYS = [OTHER_KEY, *settings.VAULT_KEYS]
     new = deposit(content=b"new")
     assert new.kek_id == crypto.kek_id_of(b"k" * 32) != old.kek_id
-    assert vault_document_decrypt(old) == b"old"
-    assert vault_document_decrypt(new) == b"new"
+    assert decrypt(old) == b"old"
+    assert decrypt(new) == b"new"
 
 
 def test_too_large_is_refused_and_leaves_no_file(alice, settings, vault_root):
@@ -142,7 +142,7 @@ def test_a_deleted_files_document_answers_deleted(alice, deposit, vault_root):
     document = deposit()
     storage.blob_erase(document.blob_name)
     with pytest.raises(errors.VaultDocumentDeleted):
-        vault_document_decrypt(document)
+        decrypt(document)
 
 
 def test_a_bad_blob_name_never_leaves_the_root():
