@@ -6,6 +6,7 @@ has PostgreSQL, Redis and Mosquitto: there a missing or unreachable service stop
 run with an error instead of skipping anything.
 """
 
+import asyncio
 import os
 
 import pytest
@@ -253,6 +254,25 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _browser_event_loop_hidden(request):
+    """Playwright's sync API (the session's `chromium`) marks its event loop as running in the
+    main thread from the first browser test to the end of the session, even between browser
+    steps. Code under test that runs a loop of its own (pyHanko through asgiref's
+    async_to_sync, identity/signing/) then refuses to start. A test that drives no browser
+    never resumes that loop, so the mark is hidden for its duration and put back after.
+    A browser test that calls such code runs it in another thread."""
+    loop = asyncio.events._get_running_loop()
+    if loop is None or "chromium" in request.fixturenames:
+        yield
+        return
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(loop)
 
 
 def csp_violations_watch(context) -> list[str]:

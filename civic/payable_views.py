@@ -5,10 +5,13 @@ service, render."""
 from typing import Any
 from uuid import UUID
 
+from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -23,9 +26,12 @@ from civic.payable_selectors import (
 )
 from civic.payables import payable_by_code, payable_offline_pay, payable_payment_start
 from identity.ratelimit import RateLimit, client_ip
-from marketplace.errors import PaymentEventHandlerFailed
+from marketplace.errors import PaymentEventHandlerFailed, PaymentGatewayError
+from marketplace.gateways import payment_gateway
 from marketplace.gateways.offline import OfflineGateway
+from marketplace.gateways.stripe_gateway import StripeGateway
 from marketplace.payment_forms import TestCardForm
+from marketplace.payment_views import STRIPE_JS_CSP, STRIPE_JS_URL
 
 # Reference and code are 60 bits of guessing: a person mistyping needs a few tries.
 SEARCH_LIMIT = RateLimit("payable-search-client", limit=20, window=15 * 60)
@@ -60,7 +66,7 @@ def payable_search(request: HttpRequest) -> HttpResponse:
             if found is not None:
                 return redirect("civic:payable", found.public_id)
             form.add_error(None, _("No amount to pay has this reference and payment code."))
-            status = 404
+            status = 400
     elif form.is_bound:
         status = 400
     context = {"form": form, "addressed": payables_addressed_to(request.user)}
@@ -90,15 +96,21 @@ def payable(request: HttpRequest, payable_id: UUID) -> HttpResponse:
     return render(request, "civic/payables/detail.html", context)
 
 
+@csp_update(STRIPE_JS_CSP)
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 def payable_pay(request: HttpRequest, payable_id: UUID) -> HttpResponse:
-    """Pay with the offline gateway's test card (no money moves, the page says so)."""
+    """Pay: the offline gateway's test card (no money moves, the page says so), or
+    Stripe's Payment Element for a Stripe payment."""
     found = _payable_for(request, payable_id)
-    if found.gateway != OfflineGateway.name or not found.intent_id:
+    if not found.intent_id or found.gateway not in (OfflineGateway.name, StripeGateway.name):
         return redirect("civic:payable", found.public_id)
     waiting = found.status == PayableStatus.OPEN and found.paid_by_id == request.user.pk
+    if found.gateway == StripeGateway.name:
+        if request.method == "POST":
+            return HttpResponse(status=405)
+        return _stripe_page(request, found, waiting=waiting)
     form = TestCardForm(request.POST if request.method == "POST" and waiting else None)
     status = 200
     if request.method == "POST" and not waiting:
@@ -119,3 +131,32 @@ def payable_pay(request: HttpRequest, payable_id: UUID) -> HttpResponse:
         return redirect("civic:payable", found.public_id)
     context = {"payable": found, "waiting": waiting, "form": form}
     return render(request, "civic/payables/pay_test.html", context, status=status)
+
+
+def _stripe_page(request: HttpRequest, payable: Payable, *, waiting: bool) -> HttpResponse:
+    """Stripe's Payment Element, given the intent's client secret (asked of Stripe for
+    each view, never stored); the payment's event settles the payable."""
+    return_url = f"{settings.SITE_URL}{reverse('civic:payable', args=[payable.public_id])}"
+    context: dict[str, Any] = {"payable": payable, "waiting": waiting}
+    status = 200
+    if waiting:
+        try:
+            state = payment_gateway(payable.gateway).payment_state(intent_id=payable.intent_id)
+        except PaymentGatewayError:
+            context |= {"waiting": False, "unavailable": True}
+            status = 503
+        else:
+            if (
+                state.client_secret
+                and settings.STRIPE_PUBLISHABLE_KEY
+                and not (state.settled_or_settling or state.status == "canceled")
+            ):
+                context |= {
+                    "client_secret": state.client_secret,
+                    "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+                    "return_url": return_url,
+                    "stripe_js_url": STRIPE_JS_URL,
+                }
+            else:
+                context["waiting"] = False
+    return render(request, "civic/payables/pay_card.html", context, status=status)

@@ -433,6 +433,13 @@ def payable_transfer_send(*, payable_pk: int) -> str:
     if payable.transfer_id or payable.status != PayableStatus.PAID:
         return payable.transfer_id
     payee = PayeeAccount.objects.get(client=payable.client)
+    if payee.gateway != payable.gateway:
+        # The city's account is at another gateway than the payment: the coop's treasurer
+        # pays it by hand; no transfer is attempted that cannot land.
+        logger.error(
+            "payable %s: payee at %s, paid at %s", payable.pk, payee.gateway, payable.gateway
+        )
+        return ""
     transfer_id = payment_gateway(payable.gateway).transfer_create(
         destination=payee.account_id,
         amount=payable.amount,

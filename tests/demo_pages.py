@@ -546,7 +546,6 @@ PAGES = [
     Page(
         "payables search, no such code",
         "civic:payable_search",
-        status=404,
         post={"reference": "DEMO-CONST-0001", "payment_code": "AAAA-BBBB-CCCC"},
     ),
     Page("payable of the shopper", _demo_payable_page, SHOPPER),

@@ -89,7 +89,7 @@ def test_a_wrong_code_finds_nothing(alice, ticket):
     response = Client().post(
         "/ville/paiements/", {"reference": TICKET["reference"], "payment_code": "AAAA-BBBB-CCCC"}
     )
-    assert response.status_code == 404
+    assert response.status_code == 400
 
 
 def test_guessing_codes_is_slowed_down(ticket, settings):
@@ -101,7 +101,7 @@ def test_guessing_codes_is_slowed_down(ticket, settings):
         ).status_code
         for n in range(21)
     ]
-    assert statuses[:20] == [404] * 20
+    assert statuses[:20] == [400] * 20
     assert statuses[20] == 429
 
 

@@ -17,9 +17,11 @@ def vault_share_lock(*, share_id: int) -> VaultShare:
 
 def vault_documents_lock_for_rewrap(*, ids: list[int]) -> QuerySet[VaultDocument]:
     """Lock a batch of documents in primary-key order; rows another transaction holds are
-    skipped, and a later batch takes them."""
+    skipped (the other transaction rewraps them, or a later run does). Only the documents
+    are locked (`of=("self",)`), not their owners: a lock on the shared owner row would
+    make a concurrent run skip documents nobody holds."""
     return (
-        VaultDocument.objects.select_for_update(skip_locked=True)
+        VaultDocument.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(pk__in=ids)
         .select_related("owner")
         .order_by("pk")

@@ -357,3 +357,106 @@ def test_the_check_is_spent_once_the_signing_key_is_added(
     response = registrar_client.post(reverse("card:registrar_challenge", args=[check.pk]))
     assert response.status_code == 409
     assert response.json()["error"] == "identity_check_missing"
+
+
+# -- a document signature's attributes, as the server makes them, through the agent -------
+
+
+def test_attributes_carrying_our_ocsp_answer_pass_the_agent_within_its_body_limit(
+    card, card_signing_key, card_key
+):
+    """The largest attributes the server hands the agent: signing-certificate-v2 and our
+    OCSP answer for the 9C certificate in Adobe's revocation-info attribute. The agent
+    accepts them and the request stays under the bridge's 4,096-byte body limit."""
+    import hashlib
+    import http.client
+    import json
+    import threading
+
+    import pyhanko.sign.attributes  # noqa: F401 - registers Adobe's revocation-info attribute
+    from asn1crypto import cms as asn1_cms
+    from asn1crypto import ocsp as asn1_ocsp
+    from asn1crypto import pdf as asn1_pdf
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+    from pyhanko.sign.general import as_signing_certificate_v2
+
+    from card_agent import piv
+    from card_agent.agent import CardAgent, fixed_pin
+    from card_agent.bridge import bridge_create
+    from card_agent.softcard import SoftCardSource, card_personalised
+    from identity.card.revocation import ocsp_respond
+
+    signing_der = bytes(card.signing_certificate_der)
+    signing_certificate = x509.load_der_x509_certificate(signing_der)
+    request = (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate(signing_certificate, issuing_ca().certificate, hashes.SHA256())
+        .build()
+    )
+    answer = ocsp_respond(request.public_bytes(serialization.Encoding.DER))
+    digest = hashlib.sha256(b"a tender's ciphertext").digest()
+    signed = asn1_cms.CMSAttributes(
+        [
+            {"type": "content_type", "values": ["data"]},
+            {"type": "message_digest", "values": [digest]},
+            {
+                "type": "signing_certificate_v2",
+                "values": [as_signing_certificate_v2(asn1_x509.Certificate.load(signing_der))],
+            },
+            {
+                "type": "adobe_revocation_info_archival",
+                "values": [
+                    asn1_pdf.RevocationInfoArchival({"ocsp": [asn1_ocsp.OCSPResponse.load(answer)]})
+                ],
+            },
+        ]
+    ).dump()
+    holder_card = card_personalised(
+        pin="246810",
+        keys={piv.SLOT_AUTHENTICATION: card_key, piv.SLOT_SIGNATURE: card_signing_key},
+        certificates={
+            piv.SLOT_AUTHENTICATION: bytes(card.certificate_der),
+            piv.SLOT_SIGNATURE: signing_der,
+        },
+    )
+    server = bridge_create(
+        CardAgent(SoftCardSource(holder_card)),
+        port=0,
+        allowed_origins=(ORIGIN,),
+        pin_provider=fixed_pin("246810"),
+    )
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    body = json.dumps(
+        {
+            "title": "Soumission, appel d’offres 2026-014",
+            "signedAttributes": base64.b64encode(signed).decode(),
+            "documentDigest": base64.b64encode(digest).decode(),
+        }
+    ).encode()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.request(
+            "POST",
+            "/sign-document",
+            body=body,
+            headers={
+                "Host": f"127.0.0.1:{server.port}",
+                "Origin": ORIGIN,
+                "Content-Type": "application/json",
+            },
+        )
+        response = connection.getresponse()
+        answered = json.loads(response.read())
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert len(body) < 4096, len(body)
+    assert response.status == 200, answered
+    signing_certificate.public_key().verify(
+        base64.b64decode(answered["signature"]), signed, ec.ECDSA(hashes.SHA256())
+    )
