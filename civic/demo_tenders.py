@@ -85,7 +85,9 @@ def _officials(summary: DemoSummary, people: Mapping[str, Any]) -> list[Any]:
     officials = [people[ADMIN]]
     for email, given, family in OFFICIALS:
         person = _person(summary, email, given, family)
-        person.user_permissions.add(*permissions)
+        missing = permissions.exclude(pk__in=person.user_permissions.values("pk"))
+        if missing.exists():
+            person.user_permissions.add(*missing)
         officials.append(type(person).objects.get(pk=person.pk))
     return officials
 

@@ -857,3 +857,60 @@ PAGES += [
     Page("ballots cast", _demo_election("PUBLISHED_TITLE", "election_board")),
     Page("results of a secret ballot", _demo_election("PUBLISHED_TITLE", "election_results")),
 ]
+
+
+# --- Calls for tenders (civic/demo_tenders.py) ---------------------------------------------
+TENDER_OFFICIAL = "nadia.levesque@demo.uniqc.coop"
+
+
+def _demo_call(reference: str, name: str, *args) -> Callable[[], str]:
+    def path() -> str:
+        from civic import demo_tenders
+        from civic.models import TenderCall
+
+        call = TenderCall.objects.get(reference=getattr(demo_tenders, reference))
+        return reverse(f"civic:{name}", args=[call.public_id, *args])
+
+    return path
+
+
+PAGES += [
+    Page("calls for tenders", "civic:tender_list"),
+    Page("calls for tenders, an official", "civic:tender_list", TENDER_OFFICIAL, "high"),
+    Page("a call open for bids", _demo_call("OPEN_REFERENCE", "tender_detail")),
+    Page(
+        "a call, bidding with the card",
+        _demo_call("OPEN_REFERENCE", "tender_detail"),
+        SHOPPER,
+        "high",
+    ),
+    Page(
+        "a call, asking for the card",
+        _demo_call("OPEN_REFERENCE", "tender_detail"),
+        SHOPPER,
+        "substantial",
+    ),
+    Page("an opened call", _demo_call("OPENED_REFERENCE", "tender_detail")),
+    Page(
+        "an official's page of a call",
+        _demo_call("OPEN_REFERENCE", "tender_official"),
+        TENDER_OFFICIAL,
+        "high",
+    ),
+    Page(
+        "the opened bids",
+        _demo_call("OPENED_REFERENCE", "tender_opening"),
+        TENDER_OFFICIAL,
+        "high",
+    ),
+    Page("a new call for tenders", "civic:tender_create", ADMIN, "high"),
+    Page("a new call for tenders, sent empty", "civic:tender_create", ADMIN, "high", post={}),
+    Page("suppliers' representatives", "civic:tender_suppliers", ADMIN, "high"),
+    Page(
+        "suppliers' representatives, sent empty",
+        "civic:tender_suppliers",
+        ADMIN,
+        "high",
+        post={},
+    ),
+]

@@ -251,7 +251,10 @@ def test_t_officials_open_the_bids_and_the_record_verifies(
     assert record["opening"]["opened"] == [2, 3]
     report = tc.verify_tender_record(record)
     assert report.ok, report.failures
-    assert report.untimestamped == 7  # 3 receipts, 4 checkpoints: no TSA on this branch yet
+    assert report.untimestamped == 0  # 3 receipts and 4 checkpoints, each with its token
+    swapped = json.loads(json.dumps(record))
+    swapped["checkpoints"][0]["tst"] = swapped["checkpoints"][1]["tst"]
+    assert "checkpoints" in tc.verify_tender_record(swapped).kinds
     contents = {
         b.position: services.bid_contents(call=call, bid=b, acting_user=officials[1])
         for b in services.live_bids(call)
