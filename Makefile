@@ -56,8 +56,9 @@ run: migrate
 	@if [ -x /usr/sbin/pcscd ] && [ -e /usr/include/PCSC/winscard.h ] && command -v swig >/dev/null; then \
 	  $(PY) -c "import smartcard" 2>/dev/null || $(PY) -m pip install --quiet -c constraints.txt -e ".[dev,card]"; \
 	fi
-	@$(PY) manage.py seed_demo
+	@# The CA first: the demo's cards, and the tender bids made with them, are seeded with it.
 	@$(PY) manage.py card_ca status >/dev/null 2>&1 || $(PY) manage.py card_ca init
+	@$(PY) manage.py seed_demo
 	@echo
 	@echo "Uniqc Coop is at $(SITE_URL)/  (Ctrl-C stops it)"
 	@echo
