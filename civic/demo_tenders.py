@@ -12,7 +12,7 @@ so that a demo official can open its bids from the official page after its deadl
 
 Bids carry the card of the representative who sent them: the opened call's two demo
 bidders get a card from the demo registrar, which needs the card CA (`make run` creates it
-after the first seed). Without it, the opened call waits for the next seed. Idempotent: a
+before seeding). Without it, the opened call waits for a seed that finds one. Idempotent: a
 call found by its reference is left as it is."""
 
 import datetime
