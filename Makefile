@@ -106,6 +106,7 @@ bench: venv
 	$(PY) bench/store_stock_bulk.py
 	$(PY) bench/quorum.py
 	$(PY) bench/ristournes.py
+	$(PY) bench/signatures.py
 	$(PY) bench/ballots.py
 	$(PY) bench/election_shuffle.py
 	$(PY) bench/booth.py

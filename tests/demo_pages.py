@@ -269,6 +269,14 @@ def _vault_document(kind: str, name: str = "vault:document") -> Callable[[], str
     return path
 
 
+def _demo_signature_request() -> str:
+    """The demo shopper's document to sign (identity/signing/demo.py)."""
+    from identity.models import SignatureRequest
+
+    found = SignatureRequest.objects.filter(person__email=SHOPPER, status="pending").first()
+    return reverse("signing:request", args=[found.public_id])
+
+
 PAGES = [
     # Visitors
     Page("home", "home"),
@@ -377,6 +385,10 @@ PAGES = [
         post={},
     ),
     Page("journal of my safe", "vault:log", SHOPPER),
+    Page("a document to sign", _demo_signature_request, SHOPPER, "substantial"),
+    Page("a document to sign, password session", _demo_signature_request, SHOPPER),
+    Page("sign a document of my own", "signing:own", SHOPPER),
+    Page("verify a signed document", "signing:verify"),
     Page("export my safe", "vault:export", SHOPPER),
     Page("test payment", _test_payment_page, SHOPPER),
     Page(

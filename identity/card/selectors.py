@@ -88,10 +88,6 @@ def card_by_fingerprint(fingerprint_sha256: str) -> Card | None:
     return Card.objects.select_related("user").filter(fingerprint_sha256=fingerprint_sha256).first()
 
 
-def card_by_serial(serial_number: int) -> Card | None:
-    return Card.objects.filter(serial_number=card_serial_hex(serial_number)).first()
-
-
 def card_by_any_serial(serial_number: int) -> Card | None:
     """The card whose sign-in (9A) or signing (9C) certificate has this serial: both
     certificates share the card's status."""

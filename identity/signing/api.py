@@ -61,6 +61,16 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 VERIFY_LIMIT = RateLimit("signature-verify-api", limit=60, window=10 * 60)
 
 
+def _body_read(request: HttpRequest, limit: int) -> bytes | None:
+    """The request body, up to `limit` bytes; None if it is longer. Read from the stream,
+    not request.body, whose DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) is below our limits."""
+    length = request.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > limit:
+        return None
+    data = request.read(limit + 1)
+    return None if len(data) > limit else data
+
+
 def _body_max_bytes() -> int:
     # The PDF travels in base64 (4/3) inside a small JSON object.
     return settings.SIGNING_PDF_MAX_BYTES * 4 // 3 + 16 * 1024
@@ -223,8 +233,11 @@ def signature_requests_create(request: HttpRequest) -> JsonResponse:
         return key
     if request.content_type != "application/json":
         return _problem(415, "unsupported_media_type", _("Send the body as application/json."))
+    raw = _body_read(request, _body_max_bytes())
+    if raw is None:
+        return _problem(413, "json_too_large", _("The body is too large."))
     try:
-        document = json_parse(request.body, max_bytes=_body_max_bytes())
+        document = json_parse(raw, max_bytes=_body_max_bytes())
         sub, given = request_input_parse(document)
     except JsonInputError as error:
         return _problem(413 if error.code == "json_too_large" else 400, error.code, error.message)
@@ -362,11 +375,11 @@ def signatures_verify_view(request: HttpRequest) -> JsonResponse:
         )
     if request.content_type != "application/pdf":
         return _problem(415, "unsupported_media_type", _("Send the PDF as application/pdf."))
-    length = request.headers.get("Content-Length", "")
-    if not length.isdigit() or int(length) > settings.SIGNING_PDF_MAX_BYTES:
+    pdf = _body_read(request, settings.SIGNING_PDF_MAX_BYTES)
+    if pdf is None:
         return _problem(413, "document_too_large", str(errors.DocumentTooLarge.message))
     try:
-        reports = signatures_verify(pdf=request.body, client=client)
+        reports = signatures_verify(pdf=pdf, client=client)
     except errors.SigningError as refused:
         return _refusal(refused)
     return JsonResponse({"signatures": [report.as_json() for report in reports]})

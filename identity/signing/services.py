@@ -154,6 +154,13 @@ def signature_request_create(
             )
             request.full_clean(validate_constraints=False)
             request.save()
+            audit_record(
+                acting_user=None,
+                action="signing.request_create",
+                target=request,
+                subject_user=person,
+                detail={"client": client.client_id, "mode": request.mode},
+            )
     except IntegrityError:
         # The same key sent twice at once: the first one's request.
         existing = SignatureRequest.objects.get(client=client, idempotency_key=idempotency_key)

@@ -75,6 +75,11 @@ class _Signer:
     certificate: x509.Certificate
     certificate_asn1: asn1_x509.Certificate
     private_key: ec.EllipticCurvePrivateKey
+    # Encoded once: asn1crypto re-encodes parsed structures put in a new one, which
+    # would cost most of a response.
+    certificates_der: bytes
+    signing_certificate_der: bytes
+    tsa_name_der: bytes
 
 
 _signers: dict[tuple[str, str], _Signer] = {}
@@ -174,11 +179,20 @@ def _signer() -> _Signer:
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise CaNotInitialised(f"{path} is not an EC key.")
         der = bytes(row.certificate_der)
+        certificate_asn1 = asn1_x509.Certificate.load(der)
+        issuing_der = ca.issuing_certificate().public_bytes(serialization.Encoding.DER)
         signer = _Signer(
             serial_number=row.serial_number,
             certificate=x509.load_der_x509_certificate(der),
-            certificate_asn1=asn1_x509.Certificate.load(der),
+            certificate_asn1=certificate_asn1,
             private_key=key,
+            certificates_der=cms.CertificateSet(
+                [asn1_x509.Certificate.load(der), asn1_x509.Certificate.load(issuing_der)]
+            ).dump(),
+            signing_certificate_der=ess_signing_certificate_v2(certificate_asn1).dump(),
+            tsa_name_der=asn1_x509.GeneralName(
+                name="directory_name", value=certificate_asn1.subject
+            ).dump(),
         )
         _signers[cache_key] = signer
     return signer
@@ -257,19 +271,11 @@ def _token_build(request: tsp.TimeStampReq, signer: _Signer) -> cms.ContentInfo:
             {"type": "message_digest", "values": [hashlib.sha256(content).digest()]},
             {
                 "type": "signing_certificate_v2",
-                "values": [ess_signing_certificate_v2(signer.certificate_asn1)],
+                "values": [tsp.SigningCertificateV2.load(signer.signing_certificate_der)],
             },
         ]
     )
     signature = signer.private_key.sign(signed_attributes.dump(), ec.ECDSA(hashes.SHA256()))
-    certificates = []
-    if request["cert_req"].native:
-        certificates = [
-            signer.certificate_asn1,
-            asn1_x509.Certificate.load(
-                ca.issuing_certificate().public_bytes(serialization.Encoding.DER)
-            ),
-        ]
     signed_data = {
         "version": "v3",
         "digest_algorithms": [{"algorithm": "sha256"}],
@@ -294,8 +300,8 @@ def _token_build(request: tsp.TimeStampReq, signer: _Signer) -> cms.ContentInfo:
             }
         ],
     }
-    if certificates:
-        signed_data["certificates"] = certificates
+    if request["cert_req"].native:
+        signed_data["certificates"] = cms.CertificateSet.load(signer.certificates_der)
     return cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
 
 

@@ -207,18 +207,39 @@ def _timestamp_report(status: Any) -> tuple[datetime.datetime | None, bool]:
     return (timestamp.timestamp if trusted else None), trusted
 
 
+# What pyHanko and asn1crypto raise on a file or a signature they cannot read: a report
+# of DocumentInvalid, never a server error.
+UNREADABLE = (
+    PdfError,
+    SignatureValidationError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    NotImplementedError,
+    OverflowError,
+)
+
+
 async def _pdf_statuses(pdf: bytes) -> list[tuple[Any, Any, bool]]:
     try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False)
-        signatures = reader.embedded_signatures
-    except (PdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise DocumentInvalid(f"unreadable PDF: {exc}") from exc
+        return await _pdf_statuses_read(pdf)
+    except UNREADABLE as exc:
+        raise DocumentInvalid(f"unreadable PDF or signature: {exc}") from exc
+
+
+async def _pdf_statuses_read(pdf: bytes) -> list[tuple[Any, Any, bool]]:
+    reader = PdfFileReader(BytesIO(pdf), strict=False)
+    signatures = reader.embedded_signatures
     try:
         dss = DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
         dss = None
     results = []
     for embedded in signatures:
+        # Read now, so that a broken signer certificate fails here.
+        embedded.signer_cert  # noqa: B018
         moment = _timestamp_time(embedded.signer_info)
         kwargs = {
             "trust_roots": [_asn1(root_certificate())],
@@ -229,14 +250,11 @@ async def _pdf_statuses(pdf: bytes) -> list[tuple[Any, Any, bool]]:
             "retroactive_revinfo": True,
         }
         context = dss.as_validation_context(kwargs) if dss else ValidationContext(**kwargs)
-        try:
-            status = await async_validate_pdf_signature(
-                embedded,
-                signer_validation_context=context,
-                key_usage_settings=KEY_USAGE,
-            )
-        except (SignatureValidationError, PdfError, ValueError) as exc:
-            raise DocumentInvalid(f"signature unreadable: {exc}") from exc
+        status = await async_validate_pdf_signature(
+            embedded,
+            signer_validation_context=context,
+            key_usage_settings=KEY_USAGE,
+        )
         results.append((embedded, status, dss is not None))
     return results
 
@@ -342,11 +360,11 @@ def cades_verify(*, cms: bytes, digest: bytes, client: OidcClient | None = None)
         signed_data = content["content"]
         signer_info = signed_data["signer_infos"][0]
         moment = _timestamp_time(signer_info)
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
+    except UNREADABLE as exc:
         raise DocumentInvalid(f"unreadable CMS: {exc}") from exc
     try:
         status = async_to_sync(_cms_status)(content, digest, moment)
-    except (SignatureValidationError, ValueError) as exc:
+    except UNREADABLE as exc:
         raise DocumentInvalid(f"signature unreadable: {exc}") from exc
     certificate = status.signing_cert
     issued_by_us = _issued_by_us(certificate)

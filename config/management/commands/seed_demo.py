@@ -22,6 +22,7 @@ from civic.demo_tenders import tenders_demo_load
 from coop_governance import demo as governance_demo
 from core.demo import DemoSummary
 from identity import demo as identity_demo
+from identity.signing.demo import signing_demo_load
 from identity.vault.demo import vault_demo_load
 from lockers import demo as lockers_demo
 from marketplace import demo as marketplace_demo
@@ -49,6 +50,7 @@ def demo_seed() -> DemoSummary:
     stores = marketplace_demo.demo_load(summary=summary, people=people)
     governance_demo.demo_load(summary=summary, people=people, stores=stores)
     vault_demo_load(summary=summary, people=people)
+    signing_demo_load(summary=summary, people=people)
     payable_demo.demo_load(summary=summary, people=people)
     tenders_demo_load(summary=summary, people=people)
     return summary

@@ -276,3 +276,15 @@ def test_too_large_is_413(settings):
         "/api/v1/signatures/verify", pdf_make(), content_type="application/pdf"
     )
     assert response.status_code == 413
+
+
+def test_bodies_over_djangos_default_limit_are_read(city, consented, settings):
+    # Django refuses request.body over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default);
+    # our limits are 10 MB of PDF.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = create(city, body(consented, city))
+    assert response.status_code == 201, response.content
+    verified = Client(HTTP_HOST="127.0.0.1").post(
+        "/api/v1/signatures/verify", pdf_make(), content_type="application/pdf"
+    )
+    assert verified.status_code == 200

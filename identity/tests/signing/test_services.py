@@ -7,6 +7,7 @@ import hashlib
 import pytest
 from django.utils import timezone
 
+from identity.audit import audit_events_for
 from identity.card.services import card_revoke
 from identity.models import (
     CardRevocationReason,
@@ -78,6 +79,7 @@ def test_a_services_pdf_request_is_signed_end_to_end(city, consented, soft_card)
         client=city.client, person=consented, given=given(), idempotency_key="k1"
     )
     assert created
+    assert audit_events_for(request).get().action == "signing.request_create"
     assert request.mode == SignatureMode.PADES
     assert request.document.kind == VaultDocumentKind.DOCUMENT_TO_SIGN
     assert request.document.source_client == city.client
