@@ -31,8 +31,9 @@ CITY_BASE_URL = os.environ.get("CITY_BASE_URL", "http://127.0.0.1:8010").rstrip(
 # The signing secret of the webhooks Uniqc sends this service (payables paid), from
 # `make setup`. Unset, tickets cannot be paid through Uniqc (the page says so).
 CITY_WEBHOOK_SECRET = os.environ.get("CITY_WEBHOOK_SECRET", "")
-# The only claims this service needs: who (a pairwise identifier), adult or not, language.
-UNIQC_SCOPE = "openid age locale"
+# The only claims this service needs: who (a pairwise identifier), adult or not, language;
+# and the permission to ask the citizen to sign a permit application with their card.
+UNIQC_SCOPE = "openid age locale signature_requests"
 
 # `make setup` writes a random one into .env. Left empty, Django refuses to sign anything,
 # and voirie.checks says which variable to set.

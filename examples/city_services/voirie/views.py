@@ -15,10 +15,19 @@ from joserfc.errors import JoseError
 
 from voirie.citizens import citizen_from_session, citizen_sign_in, citizen_sign_out
 from voirie.errors import ReportNotAllowedError
-from voirie.forms import ReportForm
+from voirie.forms import PermitForm, ReportForm
 from voirie.payables import PayablesUnavailable, signature_verify
-from voirie.selectors import reports_of, tickets_of
-from voirie.services import report_file, ticket_event_apply, ticket_issue_demo, ticket_send
+from voirie.selectors import permits_of, reports_of, tickets_of
+from voirie.services import (
+    permit_apply,
+    permit_event_apply,
+    permit_send,
+    report_file,
+    ticket_event_apply,
+    ticket_issue_demo,
+    ticket_send,
+)
+from voirie.signatures import SignaturesUnavailable
 from voirie.uniqc import ID_TOKEN_CLAIMS_OPTIONS, callback_url, post_logout_url, uniqc
 
 log = logging.getLogger(__name__)
@@ -194,5 +203,93 @@ def uniqc_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=400)
     if not isinstance(event, dict):
         return HttpResponse(status=400)
-    ticket_event_apply(event=event)
+    if str(event.get("type", "")).startswith("signature_request."):
+        try:
+            permit_event_apply(event=event)
+        except SignaturesUnavailable as error:
+            # The signed PDF could not be fetched yet: Uniqc retries a failed delivery.
+            log.warning("the signed permit application could not be fetched: %s", error)
+            return HttpResponse(status=503)
+    else:
+        ticket_event_apply(event=event)
     return HttpResponse(status=204)
+
+
+# --- Permit applications signed with the card, through Uniqc ------------------------------
+
+
+def _signature_problem(error: SignaturesUnavailable) -> str:
+    if error.code == "consent_missing":
+        return _(
+            "Uniqc says you have not allowed this service to ask for your signature: "
+            "sign out, sign in again and allow it."
+        )
+    return _("Uniqc could not be reached; try again later.")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def permits(request: HttpRequest) -> HttpResponse:
+    """Ask for a permit to occupy the road; the citizen's applications and their status."""
+    citizen = citizen_from_session(request)
+    if citizen is None:
+        return redirect("voirie:sign_in")
+    form = PermitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            permit = permit_apply(citizen=citizen, **form.cleaned_data)
+        except SignaturesUnavailable as error:
+            log.warning("Uniqc did not create the signature request: %s", error)
+            messages.warning(request, _signature_problem(error))
+        else:
+            messages.success(
+                request,
+                _("Application %(reference)s made: sign it with your card on Uniqc.")
+                % {"reference": permit.reference},
+            )
+        return redirect("voirie:permits")
+    context = {
+        "form": form,
+        "permits": permits_of(citizen)[:50],
+        "signatures_ready": bool(settings.CITY_WEBHOOK_SECRET),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "voirie/permits.html", context, status=status)
+
+
+@require_POST
+def permit_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask Uniqc again for an application's signature (same idempotency key: never two)."""
+    citizen = citizen_from_session(request)
+    if citizen is None:
+        return redirect("voirie:sign_in")
+    permit = permits_of(citizen).filter(pk=pk).first()
+    if permit is None:
+        raise Http404
+    try:
+        permit_send(permit=permit)
+    except SignaturesUnavailable as error:
+        log.warning("Uniqc did not create the signature request: %s", error)
+        messages.warning(request, _signature_problem(error))
+    return redirect("voirie:permits")
+
+
+@never_cache
+@require_GET
+def permit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The citizen's own application as a PDF: the signed one once Uniqc gave it."""
+    citizen = citizen_from_session(request)
+    if citizen is None:
+        return redirect("voirie:sign_in")
+    permit = permits_of(citizen).filter(pk=pk).first()
+    if permit is None:
+        raise Http404
+    signed = permit.signed_pdf is not None
+    response = HttpResponse(
+        bytes(permit.signed_pdf if signed else permit.application_pdf),
+        content_type="application/pdf",
+    )
+    suffix = "-signee" if signed else ""
+    response["Content-Disposition"] = f'attachment; filename="{permit.reference}{suffix}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
