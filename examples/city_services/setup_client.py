@@ -114,6 +114,22 @@ def signatures_enable(*, client_id: str, settings_module: str) -> None:
         fail("Uniqc did not allow the client the scope signature_requests.")
 
 
+# The calls for tenders Uniqc publishes (their key is made), for the tenders page; on a
+# city's own Uniqc, the calls would be the city's.
+TENDER_CALLS = """
+import json
+from civic.models import TenderCall
+from civic.tender_access import KEYED
+calls = TenderCall.objects.filter(status__in=KEYED).order_by("-deadline")
+print(json.dumps({"calls": ",".join(str(call.public_id) for call in calls)}))
+"""
+
+
+def tender_calls(*, settings_module: str) -> str:
+    """The ids of the calls Uniqc publishes, comma-separated, for CITY_TENDER_CALLS."""
+    return uniqc_command(["shell", "-c", TENDER_CALLS], settings_module=settings_module)["calls"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--issuer", default=os.environ.get("UNIQC_ISSUER", "http://localhost:8000"))
@@ -140,6 +156,7 @@ def main() -> None:
         client_id=client["client_id"], base_url=base_url, settings_module=options.uniqc_settings
     )
     signatures_enable(client_id=client["client_id"], settings_module=options.uniqc_settings)
+    calls = tender_calls(settings_module=options.uniqc_settings)
 
     ENV_FILE.write_text(
         "# Written by setup_client.py; keep it out of git (it holds a secret).\n"
@@ -148,6 +165,7 @@ def main() -> None:
         f"CITY_CLIENT_ID={client['client_id']}\n"
         f"CITY_CLIENT_SECRET={client['client_secret']}\n"
         f"CITY_WEBHOOK_SECRET={webhook_secret}\n"
+        f"CITY_TENDER_CALLS={calls}\n"
         f"CITY_SECRET_KEY={secrets.token_urlsafe(50)}\n",
         encoding="utf-8",
     )

@@ -1,5 +1,6 @@
 import json
 import logging
+from uuid import UUID
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -28,6 +29,16 @@ from voirie.services import (
     ticket_send,
 )
 from voirie.signatures import SignaturesUnavailable
+from voirie.tenders import (
+    OPENED,
+    TenderUnavailable,
+    call_fetch,
+    call_url,
+    calls_list,
+    record_fetch,
+    record_summarise,
+    record_url,
+)
 from voirie.uniqc import ID_TOKEN_CLAIMS_OPTIONS, callback_url, post_logout_url, uniqc
 
 log = logging.getLogger(__name__)
@@ -293,3 +304,33 @@ def permit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{permit.reference}{suffix}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Calls for tenders, read from Uniqc --------------------------------------------------
+
+
+@require_GET
+def tenders(request: HttpRequest) -> HttpResponse:
+    """The city's calls for tenders as Uniqc publishes them; public, like the calls."""
+    return render(request, "voirie/tenders.html", {"calls": calls_list()})
+
+
+@require_GET
+def tender_opening(request: HttpRequest, call_id: UUID) -> HttpResponse:
+    """An opened call's public opening record, downloaded from Uniqc and summarised."""
+    if call_id not in settings.CITY_TENDER_CALLS:
+        raise Http404
+    try:
+        call = call_fetch(call_id)
+        record = record_fetch(call_id) if call.get("status") == OPENED else None
+    except TenderUnavailable as error:
+        log.warning("Uniqc did not give the call or its record: %s", error)
+        return render(request, "voirie/tender_opening.html", {"unavailable": True}, status=503)
+    context = {
+        "manifest": call.get("manifest") if isinstance(call.get("manifest"), dict) else {},
+        "status": call.get("status"),
+        "summary": record_summarise(record) if record is not None else None,
+        "call_url": call_url(call_id),
+        "record_url": record_url(call_id),
+    }
+    return render(request, "voirie/tender_opening.html", context)
