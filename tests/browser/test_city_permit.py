@@ -23,13 +23,21 @@ import requests
 from django.core.cache import cache
 from django.utils import timezone
 
-from identity.models import SignatureRequest, SignatureRequestStatus
-from identity.oidc.services import oidc_client_create
+from identity.models import OidcClient, SignatureRequest, SignatureRequestStatus
+from identity.oidc.claims import SCOPE_PERMISSIONS
+from identity.oidc.services import oidc_client_create, oidc_client_update
+from identity.signing.services import signature_requests_expire
 from identity.signing.verification import signatures_verify
 from identity.webhooks import client_webhook_endpoint_set
 from tests.browser import test_card_sign_in as card_tests
-from tests.browser.test_card_sign_in import PIN, PROFILE, card_sign_in
-from tests.browser.test_city_services import EXAMPLE_DIR, _free_port, _wait_until_answering
+from tests.browser.test_card_sign_in import PIN, PROFILE, card_sign_in, french
+from tests.browser.test_city_services import (
+    EXAMPLE_DIR,
+    _free_port,
+    _wait_until_answering,
+    make_citizen,
+    sign_in_through_uniqc,
+)
 
 # The card sign-in test's fixtures: the site by its loopback address, a French page, the
 # test CA, and a card issued through the agent with both slots.
@@ -42,9 +50,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def city_app(site, card_settings, tmp_path, settings) -> Iterator[str]:
+def city_app(site, card_settings, tmp_path, settings) -> Iterator[tuple[str, OidcClient]]:
     """The example app registered with Uniqc (issuer: `site`), allowed to ask for
-    signatures, with its webhook endpoint; yields its URL."""
+    signatures, with its webhook endpoint; yields its URL and its client."""
     settings.VAULT_ROOT = tmp_path / "vault"
     cache.clear()  # sign-in rate limits live in the cache
     port = _free_port()
@@ -84,7 +92,7 @@ def city_app(site, card_settings, tmp_path, settings) -> Iterator[str]:
     )
     try:
         _wait_until_answering(base_url + "/", server)
-        yield base_url
+        yield base_url, created.client
     finally:
         server.terminate()
         try:
@@ -95,16 +103,19 @@ def city_app(site, card_settings, tmp_path, settings) -> Iterator[str]:
         log.close()
 
 
-def _city_sign_in(page, city_url: str) -> None:
-    """Signed in on Uniqc with the card, the citizen signs in to the city and allows."""
+def _city_sign_in(page, city_url: str) -> list[str]:
+    """Signed in on Uniqc with the card, the citizen signs in to the city and allows;
+    returns the permissions the consent page listed."""
     card_sign_in(page, PIN)
     page.wait_for_url(lambda url: urlsplit(url).path == PROFILE)
     page.goto(city_url + "/")
     page.locator("main a#sign-in").click()
     consent = page.locator("form#oidc-consent")
     consent.wait_for()
+    permissions = consent.locator("ul.permissions li").all_inner_texts()
     consent.locator("button[name=decision][value=allow]").click()
     page.wait_for_url(city_url + "/")
+    return permissions
 
 
 def _apply(page, city_url: str):
@@ -124,8 +135,9 @@ def _apply(page, city_url: str):
 def test_a_permit_application_signed_with_the_card_reaches_the_city_signed(
     page, issued, bridge, city_app
 ):
-    city_url = city_app
-    _city_sign_in(page, city_url)
+    city_url, _client = city_app
+    # The consent page asked whether the city may ask for signatures with the card.
+    assert _city_sign_in(page, city_url) == [french(SCOPE_PERMISSIONS["signature_requests"])]
 
     # The city makes the application's PDF and asks Uniqc for the citizen's signature.
     row = _apply(page, city_url)
@@ -167,7 +179,7 @@ def test_a_permit_application_signed_with_the_card_reaches_the_city_signed(
 
 
 def test_a_declined_application_shows_declined_at_the_city(page, issued, bridge, city_app):
-    city_url = city_app
+    city_url, _client = city_app
     _city_sign_in(page, city_url)
     row = _apply(page, city_url)
     row.locator("a.sign-link").click()
@@ -186,7 +198,41 @@ def test_a_declined_application_shows_declined_at_the_city(page, issued, bridge,
     assert row.get_attribute("data-status") == "declined"
 
 
+def test_an_application_left_unsigned_shows_expired_at_the_city(page, site, city_app):
+    city_url, _client = city_app
+    citizen = make_citizen("camille@example.com")
+    sign_in_through_uniqc(page, city_url=city_url, uniqc=site, email=citizen.email)
+    row = _apply(page, city_url)
+    assert row.get_attribute("data-status") == "to_sign"
+    request = SignatureRequest.objects.get()
+
+    # A week later Uniqc's beat task closes it and tells the city.
+    assert signature_requests_expire(now=request.expires_at) == 1
+    page.reload()
+    row = page.locator("table#my-permits tbody tr[data-permit]")
+    assert row.get_attribute("data-status") == "expired"
+    assert row.locator("a.sign-link").count() == 0
+
+
+def test_a_citizen_who_never_allowed_signatures_is_told_and_can_send_again(page, site, city_app):
+    city_url, client = city_app
+    # The citizen signed in while the city was not yet allowed to ask for signatures.
+    scopes = client.allowed_scopes
+    oidc_client_update(client=client, acting_user=None, allowed_scopes="openid age locale")
+    citizen = make_citizen("camille@example.com")
+    sign_in_through_uniqc(page, city_url=city_url, uniqc=site, email=citizen.email)
+    oidc_client_update(client=client, acting_user=None, allowed_scopes=scopes)
+
+    # Uniqc answers 403 consent_missing: the application waits, and the page says why.
+    row = _apply(page, city_url)
+    assert row.get_attribute("data-status") == "draft"
+    assert "vous n’avez pas permis à ce service" in page.get_by_role("status").inner_text()
+    assert SignatureRequest.objects.count() == 0
+    assert row.locator("a.application-pdf").count() == 1
+
+
 def test_the_city_refuses_a_signature_webhook_it_cannot_verify(city_app):
+    city_app, _client = city_app
     body = json.dumps(
         {
             "created": 1,
