@@ -162,6 +162,10 @@ def test_a_permit_application_signed_with_the_card_reaches_the_city_signed(
     page.goto(city_url + "/permis/")
     row = page.locator("table#my-permits tbody tr[data-permit]")
     assert row.get_attribute("data-status") == "signed"
+    # It had Uniqc verify the PDF it received: valid, and signed by this citizen (its sub).
+    check = row.locator(".signature-check")
+    assert check.get_attribute("data-signature") == "valid"
+    assert "valide (B-LT)" in check.inner_text()
     link = row.locator("a.signed-pdf").get_attribute("href")
     answer = page.request.get(city_url + link)
     assert answer.status == 200

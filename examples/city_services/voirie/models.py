@@ -152,6 +152,9 @@ class Permit(models.Model):
     request_id = models.CharField(_("Uniqc signature request"), max_length=40, blank=True)
     sign_url = models.URLField(_("where to sign"), blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    # Uniqc's verification of the signed PDF the city received: valid, and by this citizen.
+    signature_valid = models.BooleanField(_("signature valid"), null=True, blank=True)
+    signature_level = models.CharField(_("signature level"), max_length=10, blank=True)
     created_at = models.DateTimeField(_("applied at"), default=timezone.now)
 
     class Meta:

@@ -12,7 +12,7 @@ from voirie.errors import ReportNotAllowedError
 from voirie.models import Permit, PermitStatus, Report, Ticket, TicketStatus
 from voirie.payables import payable_request
 from voirie.permit_pdf import pdf_make
-from voirie.signatures import signature_request_create, signed_document_fetch
+from voirie.signatures import signature_check, signature_request_create, signed_document_fetch
 
 
 @transaction.atomic
@@ -191,6 +191,20 @@ PERMIT_CLOSING_EVENTS = {
 }
 
 
+def _signature_of(report: dict, *, sub: str) -> tuple[bool, str]:
+    """Whether Uniqc's verification finds the PDF signed, validly, by the citizen who
+    applied (the city's `sub` for them), and at which level."""
+    signatures = report.get("signatures") if isinstance(report, dict) else None
+    for signature in signatures if isinstance(signatures, list) else []:
+        if not isinstance(signature, dict):
+            continue
+        signer = signature.get("signer")
+        by_citizen = isinstance(signer, dict) and signer.get("sub") == sub
+        if signature.get("valid") is True and by_citizen:
+            return True, str(signature.get("level", ""))[:10]
+    return False, ""
+
+
 def permit_event_apply(*, event: dict) -> bool:
     """Apply a verified webhook event to its application, once; whether one changed.
     `signature_request.signed` downloads the signed PDF first: if Uniqc cannot give it
@@ -206,9 +220,17 @@ def permit_event_apply(*, event: dict) -> bool:
         signed_at = parse_datetime(str(data.get("signed_at", "")))
         if signed_at is None or not permits.exists():
             return False
+        permit = permits.first()
         signed_pdf = signed_document_fetch(request_id=request_id)
+        valid, level = _signature_of(signature_check(pdf=signed_pdf), sub=permit.citizen_sub)
         return bool(
-            permits.update(status=PermitStatus.SIGNED, signed_at=signed_at, signed_pdf=signed_pdf)
+            permits.update(
+                status=PermitStatus.SIGNED,
+                signed_at=signed_at,
+                signed_pdf=signed_pdf,
+                signature_valid=valid,
+                signature_level=level,
+            )
         )
     if event_type in PERMIT_CLOSING_EVENTS:
         return bool(permits.update(status=PERMIT_CLOSING_EVENTS[event_type]))

@@ -75,3 +75,23 @@ def signed_document_fetch(*, request_id: str) -> bytes:
     if response.headers.get("Content-Type") != "application/pdf":
         raise SignaturesUnavailable(response.status_code, "not_a_pdf")
     return response.content
+
+
+def signature_check(*, pdf: bytes) -> dict[str, Any]:
+    """POST /api/v1/signatures/verify with the city's token: each signature's verdict, its
+    level, and the signer as the city knows them (`signer.sub`)."""
+    try:
+        response = requests.post(
+            f"{settings.UNIQC_ISSUER}/api/v1/signatures/verify",
+            data=pdf,
+            headers={
+                "Authorization": f"Bearer {client_token(SCOPE)}",
+                "Content-Type": "application/pdf",
+            },
+            timeout=TIMEOUT,
+        )
+    except requests.RequestException as error:
+        raise SignaturesUnavailable(0, type(error).__name__) from error
+    if response.status_code != 200:
+        raise _problem(response)
+    return response.json()
