@@ -38,10 +38,13 @@ def discovery_issuer(issuer: str) -> str:
         fail(f"no discovery document at {url} ({error}). Is Uniqc running (`make run`)?")
 
 
-def uniqc_command(arguments: list[str], *, settings_module: str) -> dict[str, str]:
+def uniqc_command(
+    arguments: list[str], *, settings_module: str, extra_env: dict[str, str] | None = None
+) -> dict[str, str]:
     """Run one of Uniqc's management commands with --json and return what it printed."""
-    command = [sys.executable, "manage.py", *arguments, "--json"]
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module}
+    json_flag = [] if arguments[0] == "shell" else ["--json"]
+    command = [sys.executable, "manage.py", *arguments, *json_flag]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, **(extra_env or {})}
     result = subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)
         command, cwd=UNIQC_ROOT, env=env, capture_output=True, text=True, check=False
     )
@@ -82,6 +85,51 @@ def payables_enable(*, client_id: str, base_url: str, settings_module: str) -> s
     return answer["webhook_secret"]
 
 
+# Uniqc has no command yet that allows a client an API scope other than `payables`
+# (civic_city_setup's), so this runs Uniqc's own service function, audited as Uniqc's
+# admin page would, through `manage.py shell`. The client_id comes in by the environment.
+SIGNATURES_ENABLE = """
+import json, os
+from identity.models import OidcClient
+from identity.oidc.services import oidc_client_update
+client = OidcClient.objects.get(client_id=os.environ["CITY_SETUP_CLIENT_ID"])
+scopes = client.allowed_scopes.split()
+if "signature_requests" not in scopes:
+    client = oidc_client_update(
+        client=client, acting_user=None, allowed_scopes=" ".join([*scopes, "signature_requests"])
+    )
+print(json.dumps({"allowed_scopes": client.allowed_scopes}))
+"""
+
+
+def signatures_enable(*, client_id: str, settings_module: str) -> None:
+    """Allow the client the `signature_requests` scope (permit applications signed with
+    the citizen's card); its webhook endpoint is the one payables_enable registered."""
+    answer = uniqc_command(
+        ["shell", "-c", SIGNATURES_ENABLE],
+        settings_module=settings_module,
+        extra_env={"CITY_SETUP_CLIENT_ID": client_id},
+    )
+    if "signature_requests" not in answer["allowed_scopes"].split():
+        fail("Uniqc did not allow the client the scope signature_requests.")
+
+
+# The calls for tenders Uniqc publishes (their key is made), for the tenders page; on a
+# city's own Uniqc, the calls would be the city's.
+TENDER_CALLS = """
+import json
+from civic.models import TenderCall
+from civic.tender_access import KEYED
+calls = TenderCall.objects.filter(status__in=KEYED).order_by("-deadline")
+print(json.dumps({"calls": ",".join(str(call.public_id) for call in calls)}))
+"""
+
+
+def tender_calls(*, settings_module: str) -> str:
+    """The ids of the calls Uniqc publishes, comma-separated, for CITY_TENDER_CALLS."""
+    return uniqc_command(["shell", "-c", TENDER_CALLS], settings_module=settings_module)["calls"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--issuer", default=os.environ.get("UNIQC_ISSUER", "http://localhost:8000"))
@@ -107,6 +155,8 @@ def main() -> None:
     webhook_secret = payables_enable(
         client_id=client["client_id"], base_url=base_url, settings_module=options.uniqc_settings
     )
+    signatures_enable(client_id=client["client_id"], settings_module=options.uniqc_settings)
+    calls = tender_calls(settings_module=options.uniqc_settings)
 
     ENV_FILE.write_text(
         "# Written by setup_client.py; keep it out of git (it holds a secret).\n"
@@ -115,6 +165,7 @@ def main() -> None:
         f"CITY_CLIENT_ID={client['client_id']}\n"
         f"CITY_CLIENT_SECRET={client['client_secret']}\n"
         f"CITY_WEBHOOK_SECRET={webhook_secret}\n"
+        f"CITY_TENDER_CALLS={calls}\n"
         f"CITY_SECRET_KEY={secrets.token_urlsafe(50)}\n",
         encoding="utf-8",
     )

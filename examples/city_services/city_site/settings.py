@@ -7,6 +7,7 @@ beside manage.py (written by `make setup`) fills in what the environment leaves 
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
+from uuid import UUID
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,6 +24,15 @@ def _read_env_file(path: Path) -> None:
 
 _read_env_file(BASE_DIR / ".env")
 
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 # Where Uniqc is, and who this service is to Uniqc (`make setup` registers it).
 UNIQC_ISSUER = os.environ.get("UNIQC_ISSUER", "http://localhost:8000").rstrip("/")
 CITY_CLIENT_ID = os.environ.get("CITY_CLIENT_ID", "")
@@ -31,8 +41,15 @@ CITY_BASE_URL = os.environ.get("CITY_BASE_URL", "http://127.0.0.1:8010").rstrip(
 # The signing secret of the webhooks Uniqc sends this service (payables paid), from
 # `make setup`. Unset, tickets cannot be paid through Uniqc (the page says so).
 CITY_WEBHOOK_SECRET = os.environ.get("CITY_WEBHOOK_SECRET", "")
-# The only claims this service needs: who (a pairwise identifier), adult or not, language.
-UNIQC_SCOPE = "openid age locale"
+# The calls for tenders the city published on Uniqc, by their ids there (comma-separated
+# UUIDs; `make setup` lists those Uniqc has). The tenders page reads each one from Uniqc.
+CITY_TENDER_CALLS_RAW = os.environ.get("CITY_TENDER_CALLS", "")
+CITY_TENDER_CALLS = [
+    UUID(item) for item in CITY_TENDER_CALLS_RAW.replace(" ", "").split(",") if _is_uuid(item)
+]
+# The only claims this service needs: who (a pairwise identifier), adult or not, language;
+# and the permission to ask the citizen to sign a permit application with their card.
+UNIQC_SCOPE = "openid age locale signature_requests"
 
 # `make setup` writes a random one into .env. Left empty, Django refuses to sign anything,
 # and voirie.checks says which variable to set.

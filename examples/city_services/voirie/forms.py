@@ -1,7 +1,9 @@
+import datetime
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from voirie.citizens import Citizen, access_category
@@ -58,4 +60,47 @@ class ReportForm(forms.Form):
         already_wrong = self.has_error("latitude") or self.has_error("longitude")
         if has_latitude != has_longitude and not already_wrong:
             raise forms.ValidationError(_("Give both the latitude and the longitude, or neither."))
+        return cleaned
+
+
+# The longest occupation this demonstration accepts, and how far ahead one may ask.
+PERMIT_MAX_DAYS = 31
+PERMIT_MAX_AHEAD_DAYS = 365
+# The browser's date picker sends and shows ISO 8601 dates, whatever the language.
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PermitForm(forms.Form):
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=200,
+        help_text=_("Where the truck or the container will stand."),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    starts_on = forms.DateField(label=_("From"), widget=DATE_WIDGET)
+    ends_on = forms.DateField(label=_("To (inclusive)"), widget=DATE_WIDGET)
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        max_length=200,
+        initial=_("Moving truck"),
+        help_text=_("A moving truck, a container, scaffolding…"),
+    )
+
+    def clean_starts_on(self) -> datetime.date:
+        starts_on = self.cleaned_data["starts_on"]
+        today = timezone.localdate()
+        if starts_on < today:
+            raise forms.ValidationError(_("The occupation cannot start in the past."))
+        if starts_on > today + datetime.timedelta(days=PERMIT_MAX_AHEAD_DAYS):
+            raise forms.ValidationError(_("Ask at most a year ahead."))
+        return starts_on
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on:
+            if ends_on < starts_on:
+                self.add_error("ends_on", _("The last day comes after the first."))
+            elif (ends_on - starts_on).days >= PERMIT_MAX_DAYS:
+                self.add_error("ends_on", _("A permit covers at most 31 days."))
         return cleaned

@@ -120,3 +120,68 @@ class Ticket(models.Model):
     def reference(self) -> str:
         """The number printed on the ticket, and the payable's reference at Uniqc."""
         return f"CONST-{self.pk:06d}"
+
+
+class PermitStatus(models.TextChoices):
+    DRAFT = "draft", _("Made, not yet sent to Uniqc")
+    TO_SIGN = "to_sign", _("To sign with your card")
+    SIGNED = "signed", _("Signed")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired unsigned")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Permit(models.Model):
+    """An application for a permit to occupy the public road (a moving truck, a
+    container), which the citizen signs with their Uniqc card: a signature request
+    created with the city's own client credentials (docs/signature-requests.md in Uniqc)."""
+
+    citizen_sub = models.CharField(_("Uniqc identifier"), max_length=255, db_index=True)
+    address = models.CharField(_("address"), max_length=200)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    purpose = models.CharField(_("purpose"), max_length=200)
+    # The application as the city made it, and as it came back signed.
+    application_pdf = models.BinaryField(_("application"))
+    signed_pdf = models.BinaryField(_("signed application"), null=True, blank=True)
+    # Stored before the request is asked for, sent again on every retry.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PermitStatus.choices, default=PermitStatus.DRAFT
+    )
+    request_id = models.CharField(_("Uniqc signature request"), max_length=40, blank=True)
+    sign_url = models.URLField(_("where to sign"), blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    # Uniqc's verification of the signed PDF the city received: valid, and by this citizen.
+    signature_valid = models.BooleanField(_("signature valid"), null=True, blank=True)
+    signature_level = models.CharField(_("signature level"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("applied at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("permit application")
+        verbose_name_plural = _("permit applications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PermitStatus.values), name="voirie_permit_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="voirie_permit_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="signed", signed_at__isnull=False, signed_pdf__isnull=False)
+                | (~Q(status="signed") & Q(signed_at__isnull=True)),
+                name="voirie_permit_signed_has_document",
+            ),
+            models.UniqueConstraint(
+                fields=["request_id"], condition=~Q(request_id=""), name="voirie_permit_request"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """The application's number, printed in its PDF."""
+        return f"PERMIS-{self.pk:06d}"

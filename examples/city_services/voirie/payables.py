@@ -25,11 +25,11 @@ def _discovery() -> dict[str, Any]:
     return response.json()
 
 
-def client_token() -> str:
-    """An access token of this service itself (client credentials, scope `payables`)."""
+def client_token(scope: str = "payables") -> str:
+    """An access token of this service itself (client credentials, for `scope`)."""
     response = requests.post(
         _discovery()["token_endpoint"],
-        data={"grant_type": "client_credentials", "scope": "payables"},
+        data={"grant_type": "client_credentials", "scope": scope},
         auth=(settings.CITY_CLIENT_ID, settings.CITY_CLIENT_SECRET),
         timeout=TIMEOUT,
     )

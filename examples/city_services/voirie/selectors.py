@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
 from voirie.citizens import Citizen
-from voirie.models import Report, Ticket
+from voirie.models import Permit, Report, Ticket
 
 
 def reports_of(citizen: Citizen) -> QuerySet[Report]:
@@ -14,3 +14,10 @@ def tickets_of(citizen: Citizen | None) -> QuerySet[Ticket]:
     if citizen is None:
         return Ticket.objects.none()
     return Ticket.objects.filter(citizen_sub=citizen.sub)
+
+
+def permits_of(citizen: Citizen | None) -> QuerySet[Permit]:
+    """The citizen's own permit applications, newest first."""
+    if citizen is None:
+        return Permit.objects.none()
+    return Permit.objects.filter(citizen_sub=citizen.sub)

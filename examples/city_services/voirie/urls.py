@@ -13,5 +13,10 @@ urlpatterns = [
     path("constats/", views.tickets, name="tickets"),
     path("constats/demonstration", views.ticket_demo, name="ticket_demo"),
     path("constats/<int:pk>/envoyer", views.ticket_retry, name="ticket_retry"),
+    path("permis/", views.permits, name="permits"),
+    path("permis/<int:pk>/envoyer", views.permit_retry, name="permit_retry"),
+    path("permis/<int:pk>/pdf", views.permit_pdf, name="permit_pdf"),
+    path("appels-d-offres/", views.tenders, name="tenders"),
+    path("appels-d-offres/<uuid:call_id>/", views.tender_opening, name="tender_opening"),
     path("uniqc/webhooks", views.uniqc_webhook, name="uniqc_webhook"),
 ]

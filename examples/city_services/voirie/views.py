@@ -1,5 +1,6 @@
 import json
 import logging
+from uuid import UUID
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -15,10 +16,29 @@ from joserfc.errors import JoseError
 
 from voirie.citizens import citizen_from_session, citizen_sign_in, citizen_sign_out
 from voirie.errors import ReportNotAllowedError
-from voirie.forms import ReportForm
+from voirie.forms import PermitForm, ReportForm
 from voirie.payables import PayablesUnavailable, signature_verify
-from voirie.selectors import reports_of, tickets_of
-from voirie.services import report_file, ticket_event_apply, ticket_issue_demo, ticket_send
+from voirie.selectors import permits_of, reports_of, tickets_of
+from voirie.services import (
+    permit_apply,
+    permit_event_apply,
+    permit_send,
+    report_file,
+    ticket_event_apply,
+    ticket_issue_demo,
+    ticket_send,
+)
+from voirie.signatures import SignaturesUnavailable
+from voirie.tenders import (
+    OPENED,
+    TenderUnavailable,
+    call_fetch,
+    call_url,
+    calls_list,
+    record_fetch,
+    record_summarise,
+    record_url,
+)
 from voirie.uniqc import ID_TOKEN_CLAIMS_OPTIONS, callback_url, post_logout_url, uniqc
 
 log = logging.getLogger(__name__)
@@ -194,5 +214,123 @@ def uniqc_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=400)
     if not isinstance(event, dict):
         return HttpResponse(status=400)
-    ticket_event_apply(event=event)
+    if str(event.get("type", "")).startswith("signature_request."):
+        try:
+            permit_event_apply(event=event)
+        except SignaturesUnavailable as error:
+            # The signed PDF could not be fetched yet: Uniqc retries a failed delivery.
+            log.warning("the signed permit application could not be fetched: %s", error)
+            return HttpResponse(status=503)
+    else:
+        ticket_event_apply(event=event)
     return HttpResponse(status=204)
+
+
+# --- Permit applications signed with the card, through Uniqc ------------------------------
+
+
+def _signature_problem(error: SignaturesUnavailable) -> str:
+    if error.code == "consent_missing":
+        return _(
+            "Uniqc says you have not allowed this service to ask for your signature: "
+            "sign out, sign in again and allow it."
+        )
+    return _("Uniqc could not be reached; try again later.")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def permits(request: HttpRequest) -> HttpResponse:
+    """Ask for a permit to occupy the road; the citizen's applications and their status."""
+    citizen = citizen_from_session(request)
+    if citizen is None:
+        return redirect("voirie:sign_in")
+    form = PermitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            permit = permit_apply(citizen=citizen, **form.cleaned_data)
+        except SignaturesUnavailable as error:
+            log.warning("Uniqc did not create the signature request: %s", error)
+            messages.warning(request, _signature_problem(error))
+        else:
+            messages.success(
+                request,
+                _("Application %(reference)s made: sign it with your card on Uniqc.")
+                % {"reference": permit.reference},
+            )
+        return redirect("voirie:permits")
+    context = {
+        "form": form,
+        "permits": permits_of(citizen)[:50],
+        "signatures_ready": bool(settings.CITY_WEBHOOK_SECRET),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "voirie/permits.html", context, status=status)
+
+
+@require_POST
+def permit_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask Uniqc again for an application's signature (same idempotency key: never two)."""
+    citizen = citizen_from_session(request)
+    if citizen is None:
+        return redirect("voirie:sign_in")
+    permit = permits_of(citizen).filter(pk=pk).first()
+    if permit is None:
+        raise Http404
+    try:
+        permit_send(permit=permit)
+    except SignaturesUnavailable as error:
+        log.warning("Uniqc did not create the signature request: %s", error)
+        messages.warning(request, _signature_problem(error))
+    return redirect("voirie:permits")
+
+
+@never_cache
+@require_GET
+def permit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The citizen's own application as a PDF: the signed one once Uniqc gave it."""
+    citizen = citizen_from_session(request)
+    if citizen is None:
+        return redirect("voirie:sign_in")
+    permit = permits_of(citizen).filter(pk=pk).first()
+    if permit is None:
+        raise Http404
+    signed = permit.signed_pdf is not None
+    response = HttpResponse(
+        bytes(permit.signed_pdf if signed else permit.application_pdf),
+        content_type="application/pdf",
+    )
+    suffix = "-signee" if signed else ""
+    response["Content-Disposition"] = f'attachment; filename="{permit.reference}{suffix}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Calls for tenders, read from Uniqc --------------------------------------------------
+
+
+@require_GET
+def tenders(request: HttpRequest) -> HttpResponse:
+    """The city's calls for tenders as Uniqc publishes them; public, like the calls."""
+    return render(request, "voirie/tenders.html", {"calls": calls_list()})
+
+
+@require_GET
+def tender_opening(request: HttpRequest, call_id: UUID) -> HttpResponse:
+    """An opened call's public opening record, downloaded from Uniqc and summarised."""
+    if call_id not in settings.CITY_TENDER_CALLS:
+        raise Http404
+    try:
+        call = call_fetch(call_id)
+        record = record_fetch(call_id) if call.get("status") == OPENED else None
+    except TenderUnavailable as error:
+        log.warning("Uniqc did not give the call or its record: %s", error)
+        return render(request, "voirie/tender_opening.html", {"unavailable": True}, status=503)
+    context = {
+        "manifest": call.get("manifest") if isinstance(call.get("manifest"), dict) else {},
+        "status": call.get("status"),
+        "summary": record_summarise(record) if record is not None else None,
+        "call_url": call_url(call_id),
+        "record_url": record_url(call_id),
+    }
+    return render(request, "voirie/tender_opening.html", context)
