@@ -234,6 +234,7 @@ def test_deleting_asks_then_deletes(
 
 
 def test_deleting_a_document_the_law_keeps_is_refused(signed_in, deposit):
+    signed_in.cookies["django_language"] = "en"
     document = deposit(keep_until=timezone.now() + 365 * DAY)
     html = signed_in.get(page(document)).content.decode()
     assert "Required by law" in html
