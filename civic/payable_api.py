@@ -28,7 +28,7 @@ from civic.payables import (
     payable_pay_url,
     payable_payment_code,
 )
-from core.idempotency import idempotency_header_key
+from core.idempotency import idempotency_key_or_problem
 from core.jsonin import JsonInputError, json_parse
 from core.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
 from identity.oidc.client_access import ClientAccess, client_bearer_access
@@ -171,24 +171,6 @@ def payable_document(payable: Payable) -> dict[str, Any]:
     }
 
 
-def _idempotency_key(request: HttpRequest) -> str | JsonResponse:
-    raw = request.META.get("HTTP_IDEMPOTENCY_KEY")
-    if raw is None:
-        return _problem(
-            400,
-            "idempotency_key_required",
-            _("This request needs an Idempotency-Key header, the same on every retry."),
-        )
-    value = idempotency_header_key(raw)
-    if value is None:
-        return _problem(
-            400,
-            "invalid_idempotency_key",
-            _("The Idempotency-Key header must be 1 to 255 printable ASCII characters."),
-        )
-    return value
-
-
 @csrf_exempt
 @never_cache
 @require_POST
@@ -197,7 +179,7 @@ def payables_create(request: HttpRequest) -> JsonResponse:
     access = _client(request)
     if isinstance(access, JsonResponse):
         return access
-    key = _idempotency_key(request)
+    key = idempotency_key_or_problem(request)
     if isinstance(key, JsonResponse):
         return key
     if request.content_type != "application/json":

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from core.idempotency import idempotency_header_key
+from core.idempotency import idempotency_key_or_problem
 from core.jsonin import JsonInputError, json_parse
 from core.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
 from identity.models import OidcClient, SignatureRequest, SignatureRequestStatus
@@ -114,24 +114,6 @@ def _client(request: HttpRequest) -> ClientAccess | JsonResponse:
     except errors.SigningError as refused:
         return _refusal(refused)
     return access
-
-
-def _idempotency_key(request: HttpRequest) -> str | JsonResponse:
-    raw = request.META.get("HTTP_IDEMPOTENCY_KEY")
-    if raw is None:
-        return _problem(
-            400,
-            "idempotency_key_required",
-            _("This request needs an Idempotency-Key header, the same on every retry."),
-        )
-    value = idempotency_header_key(raw)
-    if value is None:
-        return _problem(
-            400,
-            "invalid_idempotency_key",
-            _("The Idempotency-Key header must be 1 to 255 printable ASCII characters."),
-        )
-    return value
 
 
 def _text(document: dict, name: str, maximum: int, errors_: dict, *, required: bool) -> str:
@@ -231,7 +213,7 @@ def signature_requests_create(request: HttpRequest) -> JsonResponse:
     access = _client(request)
     if isinstance(access, JsonResponse):
         return access
-    key = _idempotency_key(request)
+    key = idempotency_key_or_problem(request)
     if isinstance(key, JsonResponse):
         return key
     if request.content_type != "application/json":
